@@ -1,0 +1,93 @@
+/**
+ * Fault injection for the MediaStore emulator.
+ *
+ * Faults are consulted once per received request, in injection order. Every matching `latency` fault
+ * applies (their delays add up); then the first matching terminal fault (`error`, `throttle`, `stall`)
+ * decides the outcome. Each applied fault uses up one of its `times`; a fault without `times` stays until
+ * `clear()`.
+ */
+
+/** Operation names as the emulator routes them; `Unknown` is anything that is not one of the five. */
+export type MediaStoreOperation = 'PutObject' | 'GetObject' | 'DescribeObject' | 'DeleteObject' | 'ListItems' | 'Unknown';
+
+/** A fault to inject. `operation` omitted = every operation; `times` omitted = until cleared. */
+export type MediaStoreFault =
+  /** Delay the request by `ms` milliseconds before it is processed. */
+  | { kind: 'latency'; ms: number; operation?: MediaStoreOperation; times?: number }
+  /** Answer 500 `InternalServerError` or 503 `ServiceUnavailable`; the SDK retries both. */
+  | { kind: 'error'; status: 500 | 503; operation?: MediaStoreOperation; times?: number }
+  /** Answer 400 `ThrottlingException`; the SDK classifies it as throttling and retries. */
+  | { kind: 'throttle'; operation?: MediaStoreOperation; times?: number }
+  /**
+   * GetObject: send the success headers and the first `afterBytes` (default 0) body bytes, then nothing.
+   * Other operations (and a GetObject of a missing object): read the request, never answer.
+   * A stalled exchange lasts until the client gives up or the emulator closes.
+   */
+  | { kind: 'stall'; operation?: MediaStoreOperation; afterBytes?: number; times?: number };
+
+/** Terminal faults: those that replace the normal response. */
+export type TerminalFault = Exclude<MediaStoreFault, { kind: 'latency' }>;
+
+/** What the faults decide for one request. */
+export interface FaultDecision {
+  /** Total delay to apply first, in milliseconds (0 = none). */
+  readonly latencyMs: number;
+  /** The fault that replaces the normal response, if any. */
+  readonly terminal: TerminalFault | undefined;
+}
+
+interface ActiveFault {
+  readonly fault: MediaStoreFault;
+  remaining: number;
+}
+
+function validate(fault: MediaStoreFault): void {
+  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
+    throw new RangeError(`fault.times must be a positive integer, got ${String(fault.times)}`);
+  }
+  if (fault.kind === 'latency' && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
+    throw new RangeError(`latency fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
+  }
+  if (fault.kind === 'stall' && fault.afterBytes !== undefined && (!Number.isInteger(fault.afterBytes) || fault.afterBytes < 0)) {
+    throw new RangeError(`stall fault afterBytes must be an integer >= 0, got ${String(fault.afterBytes)}`);
+  }
+}
+
+/** The list of injected faults of one emulator. */
+export class FaultSchedule {
+  private faults: ActiveFault[] = [];
+
+  /**
+   * Adds a fault after those already injected.
+   *
+   * @throws RangeError when `times`, `ms` or `afterBytes` is out of range.
+   */
+  inject(fault: MediaStoreFault): void {
+    validate(fault);
+    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** Removes every fault. */
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** Decides the faults for one request of `operation` and uses them up. */
+  take(operation: MediaStoreOperation): FaultDecision {
+    let latencyMs = 0;
+    let terminal: TerminalFault | undefined;
+    for (const active of this.faults) {
+      const { fault } = active;
+      if (fault.operation !== undefined && fault.operation !== operation) continue;
+      if (fault.kind === 'latency') {
+        latencyMs += fault.ms;
+        active.remaining -= 1;
+      } else if (terminal === undefined) {
+        terminal = fault;
+        active.remaining -= 1;
+      }
+    }
+    this.faults = this.faults.filter((active) => active.remaining > 0);
+    return { latencyMs, terminal };
+  }
+}
