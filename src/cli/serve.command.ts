@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from '../config.js';
+import type { CliIo } from '../main.js';
+import { startGateway } from '../server/gateway.js';
+
+/**
+ * `media-graph serve`: starts the gateway (embedded, demo-seeded emulators for unconfigured providers) and
+ * resolves with the exit code after SIGTERM/SIGINT triggered a graceful shutdown. A second signal forces exit.
+ */
+export async function runServe(_args: readonly string[], io: CliIo): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`media-graph: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const gateway = await startGateway(config, { seedDemo: true });
+  io.stdout.write(`media-graph: GraphQL at ${gateway.url}/graphql, IDE at ${gateway.url}/graphiql\n`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  gateway.services.logger.info({ signal }, 'shutting down');
+  const force = (): void => {
+    io.stderr.write('media-graph: second signal, exiting now\n');
+    process.exit(1);
+  };
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
+  await gateway.close();
+  return 0;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable media-graph reads, with its default. The README's configuration table is
+ * generated from the same list by hand: keep them in step (a test compares them).
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MEDIASTORE_ENDPOINT: z.string().url().optional(),
+  MEDIASTORE_REGION: z.string().min(1).default('us-east-1'),
+  EMULATORS: z.enum(['auto', 'off']).default('auto'),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  DESCRIBE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  PAGE_SIZE_MAX: z.coerce.number().int().min(1).max(1000).default(100),
+  GRAPHQL_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  INLINE_PUT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024).default(1024 * 1024),
+  SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(900),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+});
+
+/** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Base URL used when the API hands out links (signed byte URLs); defaults to `http://HOST:PORT`. */
+  readonly publicBaseUrl: string | undefined;
+  /** HMAC key material for cursors and signed URLs; `undefined` means a random per-process key (development only). */
+  readonly signingSecret: string | undefined;
+  readonly mediastore: {
+    /** MediaStore container data endpoint; `undefined` starts the embedded emulator (when emulators are allowed). */
+    readonly endpoint: string | undefined;
+    readonly region: string;
+  };
+  /** `auto`: start an embedded emulator for every provider without a configured endpoint; `off`: never. */
+  readonly emulators: 'auto' | 'off';
+  readonly upstream: {
+    /** Deadline for one upstream call including retries, in milliseconds. */
+    readonly timeoutMs: number;
+    /** Longest silence tolerated inside a streamed upstream body, in milliseconds. */
+    readonly idleTimeoutMs: number;
+    readonly maxAttempts: number;
+  };
+  /** Concurrent upstream describes per request (DataLoader batch fan-out). */
+  readonly describeConcurrency: number;
+  /** Largest accepted `first`. */
+  readonly pageSizeMax: number;
+  /** Largest GraphQL HTTP request body in bytes; bigger bodies get 413 before parsing. */
+  readonly graphqlBodyLimitBytes: number;
+  /** Largest decoded body `putObject` accepts through GraphQL, in bytes. */
+  readonly inlinePutMaxBytes: number;
+  /** Lifetime of signed byte URLs, in seconds. */
+  readonly signedUrlTtlSeconds: number;
+  /** How long shutdown waits for in-flight requests and sockets before forcing them closed, in ms. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Thrown by {@link loadConfig} when a variable is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The names of every environment variable {@link loadConfig} reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/**
+ * Parses configuration from an environment map (normally `process.env`). Empty strings count as unset.
+ * @throws ConfigError naming each invalid variable and why.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') relevant[name] = value;
+  }
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.SIGNING_SECRET === undefined) {
+    throw new ConfigError('invalid configuration: SIGNING_SECRET: required when NODE_ENV=production');
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    signingSecret: e.SIGNING_SECRET,
+    mediastore: { endpoint: e.MEDIASTORE_ENDPOINT, region: e.MEDIASTORE_REGION },
+    emulators: e.EMULATORS,
+    upstream: {
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+    },
+    describeConcurrency: e.DESCRIBE_CONCURRENCY,
+    pageSizeMax: e.PAGE_SIZE_MAX,
+    graphqlBodyLimitBytes: e.GRAPHQL_BODY_LIMIT_BYTES,
+    inlinePutMaxBytes: e.INLINE_PUT_MAX_BYTES,
+    signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

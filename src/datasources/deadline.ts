@@ -1,0 +1,72 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { DomainError } from '../errors/domain-error.js';
+
+/**
+ * Runs `call` with a signal that aborts when `parent` aborts or after `timeoutMs`, whichever comes first.
+ * The deadline covers the whole call including SDK retries.
+ * @throws DomainError `UPSTREAM_TIMEOUT` when the deadline fired; otherwise whatever `call` throws.
+ */
+export async function withDeadline<T>(
+  timeoutMs: number,
+  parent: AbortSignal | undefined,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = parent === undefined ? deadline : AbortSignal.any([parent, deadline]);
+  try {
+    return await call(signal);
+  } catch (error) {
+    if (deadline.aborted && !(parent?.aborted ?? false)) {
+      throw new DomainError('UPSTREAM_TIMEOUT', 'The upstream service did not answer in time.', { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * A pass-through that fails with `UPSTREAM_TIMEOUT` when no bytes pass for `idleMs`.
+ *
+ * `download` (upstream writes, our client reads): silence while our buffer is full is the client's slowness,
+ * not an upstream stall, so it never counts. `upload` (our client writes, upstream reads): any silence counts,
+ * because an upstream that stops reading shows up exactly as a full buffer.
+ * `onIdle` runs before the stream is destroyed, to abort the upstream request.
+ */
+export function idleWatchdog(idleMs: number, onIdle: () => void, direction: 'download' | 'upload' = 'download'): Transform {
+  let timer: NodeJS.Timeout | undefined;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      arm();
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      disarm();
+      callback();
+    },
+    destroy(error: Error | null, callback: (error: Error | null) => void) {
+      disarm();
+      callback(error);
+    },
+  });
+  const fire = (): void => {
+    if (direction === 'download' && (stream.readableLength >= stream.readableHighWaterMark || stream.writableNeedDrain)) {
+      arm();
+      return;
+    }
+    onIdle();
+    stream.destroy(new DomainError('UPSTREAM_TIMEOUT', 'The upstream service stopped sending data.'));
+  };
+  function arm(): void {
+    if (timer === undefined) {
+      timer = setTimeout(fire, idleMs);
+      timer.unref();
+    } else {
+      timer.refresh();
+    }
+  }
+  function disarm(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  }
+  arm();
+  return stream;
+}

@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * When an object being uploaded becomes readable. `STANDARD`: once the upload completes. `STREAMING`: after some
+ * initial buffering, while the upload continues (chunked transfer; lower size limit on MediaStore).
+ */
+export type UploadAvailability = 'STANDARD' | 'STREAMING';
+
+/** Metadata of a stored object, as a describe returns it. Paths are container-relative without a leading slash. */
+export interface ObjectMetadata {
+  readonly path: string;
+  readonly eTag: string | undefined;
+  readonly contentType: string | undefined;
+  /** Size in bytes. */
+  readonly contentLength: number | undefined;
+  readonly lastModified: Date | undefined;
+  readonly cacheControl: string | undefined;
+}
+
+/** One entry of a folder listing. */
+export type ObjectEntry =
+  | ({ readonly kind: 'object'; readonly name: string } & Omit<ObjectMetadata, 'cacheControl'> & {
+        readonly cacheControl?: undefined;
+      })
+  | { readonly kind: 'folder'; readonly name: string; readonly path: string };
+
+/** One provider page of a folder listing. */
+export interface ObjectListPage {
+  readonly entries: readonly ObjectEntry[];
+  /** Opaque provider token for the next page, `undefined` at the end. */
+  readonly nextToken: string | undefined;
+}
+
+/** A readable object body. The caller owns `body` and must consume or destroy it. */
+export interface ObjectBody {
+  readonly metadata: ObjectMetadata;
+  readonly body: Readable;
+  /** `Content-Range` of a partial response (`bytes a-b/total`), `undefined` for a full body. */
+  readonly contentRange: string | undefined;
+  /** Length of `body` in bytes when known. */
+  readonly bodyLength: number | undefined;
+}
+
+/** Input of {@link ObjectStore.put}. */
+export interface PutObjectInput {
+  readonly path: string;
+  readonly body: Readable | Uint8Array;
+  /** Body length in bytes; required for `STANDARD` availability with a stream body. */
+  readonly contentLength: number | undefined;
+  readonly contentType: string | undefined;
+  readonly cacheControl: string | undefined;
+  readonly uploadAvailability: UploadAvailability;
+}
+
+/** Result of {@link ObjectStore.put}. */
+export interface PutObjectResult {
+  readonly eTag: string | undefined;
+  /** Hex SHA-256 of the stored bytes when the provider reports it. */
+  readonly contentSha256: string | undefined;
+}
+
+/** Per-call options. `signal` aborts the upstream request (client went away, shutdown). */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Limits of one store implementation; checked before any upstream call. */
+export interface ObjectStoreLimits {
+  /** Largest `MaxResults`-style page size. */
+  readonly maxListPageSize: number;
+  /** Lifetime of list page tokens in ms, `undefined` if they do not expire. */
+  readonly listTokenTtlMs: number | undefined;
+  /** Largest object the store accepts for an upload availability, in bytes. */
+  readonly maxObjectBytes: Readonly<Record<UploadAvailability, number>>;
+}
+
+/**
+ * A provider-neutral object store (MediaStore Data today, S3 next). Paths are validated by
+ * `parseObjectPath`/`parseFolderPath` before they reach an implementation; implementations add their
+ * provider's own rules and translate provider errors into `DomainError`s through their error table.
+ *
+ * Every method throws `DomainError`: `NOT_FOUND`, `RANGE_NOT_SATISFIABLE`, `PAYLOAD_TOO_LARGE`, `BAD_USER_INPUT`,
+ * `UPSTREAM_THROTTLED`, `UPSTREAM_UNAVAILABLE` or `UPSTREAM_TIMEOUT`.
+ */
+export interface ObjectStore {
+  /** Short provider name for logs and metrics (e.g. `mediastore`). */
+  readonly provider: string;
+  readonly limits: ObjectStoreLimits;
+  /** Lists one folder level (folders and objects), in provider order. `folder` is '' for the root. */
+  list(folder: string, page: { pageSize: number; token: string | undefined }, options?: CallOptions): Promise<ObjectListPage>;
+  describe(path: string, options?: CallOptions): Promise<ObjectMetadata>;
+  /** Opens the object's bytes; `range` is an HTTP `Range` header value (`bytes=...`). */
+  get(path: string, range: string | undefined, options?: CallOptions): Promise<ObjectBody>;
+  put(input: PutObjectInput, options?: CallOptions): Promise<PutObjectResult>;
+  delete(path: string, options?: CallOptions): Promise<void>;
+  /** Resolves when the store answers at all (any response proves reachability); throws when it cannot be reached. */
+  checkReachable(options?: CallOptions): Promise<void>;
+}

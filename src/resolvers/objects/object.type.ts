@@ -1,0 +1,106 @@
+import { SafeIntResolver } from 'graphql-scalars';
+import type { ObjectEntry, ObjectMetadata } from '../../datasources/object-store/object-store.js';
+import { Directive, Field, GraphQLISODateTime, ID, InterfaceType, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { NodeType } from '../node/node.type.js';
+
+/** What a listing entry is. */
+export enum ObjectEntryKind {
+  OBJECT = 'OBJECT',
+  FOLDER = 'FOLDER',
+}
+
+registerEnumType(ObjectEntryKind, {
+  name: 'ObjectEntryKind',
+  description: 'Whether a listing entry is an object or a folder.',
+  valuesConfig: {
+    OBJECT: { description: 'A stored object (a file).' },
+    FOLDER: { description: 'A folder; folders exist while they contain at least one object.' },
+  },
+});
+
+/** When an uploaded object becomes readable (mirrors the domain `UploadAvailability`). */
+export enum UploadAvailabilityEnum {
+  STANDARD = 'STANDARD',
+  STREAMING = 'STREAMING',
+}
+
+registerEnumType(UploadAvailabilityEnum, {
+  name: 'UploadAvailability',
+  description: 'When an object being uploaded becomes readable. Limits differ: see each value.',
+  valuesConfig: {
+    STANDARD: { description: 'Readable once the whole upload has completed. Objects up to 25 MiB on MediaStore.' },
+    STREAMING: {
+      description:
+        'Readable after initial buffering while the upload continues (chunked transfer). Objects up to 10 MiB on MediaStore.',
+    },
+  },
+});
+
+/**
+ * What object resolvers receive as their root: describe results (no `kind`) or object listing entries
+ * (`kind: 'object'`, no cache-control known).
+ */
+export type MediaObjectSource = ObjectMetadata | Extract<ObjectEntry, { kind: 'object' }>;
+
+/** What folder resolvers receive as their root. */
+export type ObjectFolderSource = Extract<ObjectEntry, { kind: 'folder' }>;
+
+/** Common shape of everything a folder listing returns. */
+@InterfaceType('ObjectEntry', {
+  description: 'An entry of a folder listing: an object or a folder.',
+  resolveType: (value: MediaObjectSource | ObjectFolderSource) =>
+    'kind' in value && value.kind === 'folder' ? 'ObjectFolder' : 'MediaObject',
+})
+export abstract class ObjectEntryType {
+  @Field(() => String, { description: 'Last path segment (file or folder name).' })
+  name!: string;
+
+  @Field(() => String, { description: 'Full path inside the store, without a leading slash (e.g. `vod/show/master.m3u8`).' })
+  path!: string;
+
+  @Field(() => ObjectEntryKind, { description: 'Whether this entry is an object or a folder.' })
+  type!: ObjectEntryKind;
+}
+
+/** A stored object's metadata. */
+@Directive('@key(fields: "id")')
+@ObjectType('MediaObject', {
+  implements: [NodeType, ObjectEntryType],
+  description:
+    'A stored media object (manifest, segment, image...). Metadata comes from the object store; `url` downloads the bytes.',
+})
+export class MediaObjectType extends ObjectEntryType {
+  @Field(() => ID, { description: 'Globally unique, opaque id; `Query.node` and federation `_entities` accept it.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Entity tag of the stored bytes; changes whenever the content changes.' })
+  eTag?: string;
+
+  @Field(() => String, { nullable: true, description: 'MIME type recorded at upload, e.g. `application/vnd.apple.mpegurl`.' })
+  contentType?: string;
+
+  @Field(() => SafeIntResolver, { nullable: true, description: 'Size in bytes.' })
+  contentLength?: number;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the object was last written (UTC).' })
+  lastModified?: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The `Cache-Control` value stored with the object, returned on downloads. Costs one describe call when the object came from a listing.',
+  })
+  cacheControl?: string;
+
+  @Field(() => String, {
+    description:
+      'Short-lived signed URL of the gateway byte endpoint that downloads this object (GET/HEAD, supports `Range`). Treat it as a secret until it expires.',
+  })
+  url!: string;
+}
+
+/** A folder in a listing. */
+@ObjectType('ObjectFolder', {
+  implements: [ObjectEntryType],
+  description: 'A folder. Folders are implicit: they appear when an object is stored below them and vanish when empty.',
+})
+export class ObjectFolderType extends ObjectEntryType {}

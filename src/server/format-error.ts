@@ -1,0 +1,66 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDomainError } from '../errors/domain-error.js';
+import type { Logger } from './logger.js';
+
+/** GraphQL-level codes produced by parsing/validation/coercion; safe to show as they are (no provider data). */
+const PASS_THROUGH_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/** Options for {@link formatError}. */
+export interface FormatErrorOptions {
+  /** Development adds the original message of masked errors under `extensions.debugMessage`. */
+  readonly development: boolean;
+  readonly logger: Logger;
+}
+
+/**
+ * The one place where errors become what clients see, for HTTP, graphql-ws and SSE alike.
+ * - `DomainError` (possibly wrapped by graphql-js): its code, client message, `retryable` and safe details.
+ * - Parse/validation/coercion errors from graphql-js and Apollo: unchanged, without stack traces.
+ * - Anything else: masked as `INTERNAL_SERVER_ERROR` and logged with its cause; never a stack, a provider
+ *   message, an ARN or a credential (RELIABILITY.md S11).
+ */
+export function formatError(error: GraphQLError, options: FormatErrorOptions): GraphQLFormattedError {
+  const original = error.originalError;
+  const locations = error.locations;
+  const path = error.path;
+  const base = { ...(locations === undefined ? {} : { locations }), ...(path === undefined ? {} : { path }) };
+  if (isDomainError(original)) {
+    if (original.code === 'INTERNAL_SERVER_ERROR' || original.code.startsWith('UPSTREAM_')) {
+      options.logger.warn({ code: original.code, path, cause: describeCause(original.cause) }, 'upstream or internal error');
+    }
+    return { message: original.message, ...base, extensions: { code: original.code, retryable: original.retryable, ...original.details } };
+  }
+  const code = typeof error.extensions['code'] === 'string' ? error.extensions['code'] : undefined;
+  if (original === undefined || original instanceof GraphQLError) {
+    if (code !== undefined && PASS_THROUGH_CODES.has(code)) {
+      return { message: error.message, ...base, extensions: { code } };
+    }
+    if (code === undefined && original === undefined && error.path === undefined) {
+      // graphql-js validation/parse errors without an Apollo code (graphql-ws, SSE paths).
+      return { message: error.message, ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    }
+  }
+  options.logger.error({ path, cause: describeCause(original ?? error) }, 'unexpected error masked');
+  return {
+    message: 'Internal server error.',
+    ...base,
+    extensions: {
+      code: 'INTERNAL_SERVER_ERROR',
+      retryable: false,
+      ...(options.development ? { debugMessage: (original ?? error).message } : {}),
+    },
+  };
+}
+
+function describeCause(cause: unknown): { name: string; message: string } | undefined {
+  if (cause instanceof Error) return { name: cause.name, message: cause.message };
+  return cause === undefined ? undefined : { name: 'non-error', message: String(cause) };
+}

@@ -1,0 +1,201 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import { createMediaStoreClient } from '../datasources/mediastore/mediastore.client.js';
+import { MediaStoreDataSource } from '../datasources/mediastore/mediastore.datasource.js';
+import { deriveSigningKeys } from '../auth/signing-keys.js';
+import { CursorCodec } from '../pagination/cursor-codec.js';
+import { buildFederatedSchema } from '../schema/build-schema.js';
+import { createRequestContext, type RequestContext, type Services } from './context.js';
+import { startEmbeddedEmulators, EMULATOR_CREDENTIALS, type EmbeddedEmulators } from './embedded-emulators.js';
+import { formatError } from './format-error.js';
+import { attachGraphqlWs } from './graphql-ws.js';
+import { createSseRouter } from './graphql-sse.js';
+import { createHealthRouter } from './health.js';
+import { createIdeRouter } from './ide.js';
+import { createLogger, type Logger } from './logger.js';
+import { createObjectsRouter } from './objects-endpoint.js';
+import { UrlSigner } from './signed-url.js';
+
+/** GraphQL endpoint path (HTTP and graphql-ws). */
+export const GRAPHQL_PATH = '/graphql';
+/** Server-Sent Events endpoint path (graphql-sse). */
+export const SSE_PATH = '/graphql/stream';
+
+/** A running gateway. */
+export interface Gateway {
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string;
+  readonly services: Services;
+  readonly emulators: EmbeddedEmulators;
+  readonly schema: GraphQLSchema;
+  /**
+   * Graceful shutdown: readiness turns off, the listener closes, WebSockets close with 1001, in-flight HTTP
+   * requests drain for up to `SHUTDOWN_GRACE_MS`, then clients and emulators close. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startGateway}. */
+export interface StartGatewayOptions {
+  /** Seed embedded emulators with demo data (what `npm start` does). */
+  readonly seedDemo?: boolean;
+  /** Logger to use; defaults to JSON lines on stdout at `LOG_LEVEL`. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Builds every dependency from `config`, starts embedded emulators where no cloud endpoint is configured, and
+ * listens on `HOST:PORT`. Lifetime: until `close()`.
+ * @throws when the schema cannot be built or the port cannot be bound.
+ */
+export async function startGateway(config: Config, options: StartGatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const emulators = await startEmbeddedEmulators(config, { seedDemo: options.seedDemo ?? false, logger });
+  const mediastoreEndpoint = config.mediastore.endpoint ?? emulators.mediastore?.endpoint;
+  if (mediastoreEndpoint === undefined) {
+    await emulators.close();
+    throw new Error('MEDIASTORE_ENDPOINT is not set and EMULATORS=off: the Objects API has no store.');
+  }
+  const mediastoreClient = createMediaStoreClient({
+    endpoint: mediastoreEndpoint,
+    region: config.mediastore.region,
+    maxAttempts: config.upstream.maxAttempts,
+    credentials: emulators.mediastore === undefined ? undefined : EMULATOR_CREDENTIALS,
+  });
+  const keys = deriveSigningKeys(config.signingSecret);
+  if (keys.ephemeral) logger.warn('SIGNING_SECRET is not set: cursors and signed URLs are valid only until this process exits');
+
+  let baseUrl = config.publicBaseUrl ?? '';
+  const services: Services = {
+    config,
+    logger,
+    objectStore: new MediaStoreDataSource(mediastoreClient, {
+      timeoutMs: config.upstream.timeoutMs,
+      idleTimeoutMs: config.upstream.idleTimeoutMs,
+    }),
+    cursors: new CursorCodec(keys.cursor),
+    urls: new UrlSigner(keys.url, () => baseUrl),
+  };
+
+  const schema = await buildFederatedSchema();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const httpServer = createServer(app);
+  let shuttingDown = false;
+
+  const ws = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const wsHandle = attachGraphqlWs(ws, schema, services);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    logger,
+    formatError: (_formatted, error) =>
+      formatError(error instanceof GraphQLError ? error : new GraphQLError('Internal server error.', { originalError: toError(error) }), {
+        development: config.env === 'development',
+        logger,
+      }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      ApolloServerPluginLandingPageDisabled(),
+      { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    createHealthRouter([{ name: 'mediastore', check: (signal) => services.objectStore.checkReachable({ signal }) }], {
+      timeoutMs: 2_000,
+      isShuttingDown: () => shuttingDown,
+    }),
+  );
+  app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph' }));
+  app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
+  app.use(createSseRouter(SSE_PATH, schema, services));
+  app.use(createObjectsRouter(services));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: config.graphqlBodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => createRequestContext(services, requestSignal(req, res)),
+    }),
+  );
+  app.use(bodyErrorHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  if (baseUrl === '') baseUrl = url;
+  logger.info({ listen: `${url}${GRAPHQL_PATH}` }, 'media-graph listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      await apollo.stop();
+      await closeServer(httpServer);
+      mediastoreClient.destroy();
+      await emulators.close();
+      logger.info('media-graph stopped');
+    })();
+    return closing;
+  };
+  return { url, services, emulators, schema, close };
+}
+
+function requestSignal(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  req.once('aborted', () => controller.abort());
+  return controller.signal;
+}
+
+function bodyErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const type = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : undefined;
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    return;
+  }
+  if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    res.status(400).json({ errors: [{ message: 'Malformed request body.', extensions: { code: 'BAD_REQUEST' } }] });
+    return;
+  }
+  res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+}
+
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error === undefined ? resolve() : reject(error)));
+    server.closeIdleConnections();
+  });
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

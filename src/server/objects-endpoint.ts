@@ -1,0 +1,153 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import { parseObjectPath } from '../datasources/object-store/object-path.js';
+import type { ObjectMetadata } from '../datasources/object-store/object-store.js';
+import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../errors/domain-error.js';
+import type { Services } from './context.js';
+
+/**
+ * The byte endpoints outside GraphQL, authorized by signed URLs:
+ * - `GET|HEAD /objects/{path}` streams an object (Range, ETag, Last-Modified, Cache-Control pass through);
+ * - `PUT /objects/{path}` streams a body to the store without buffering it, chunked when the URL allows
+ *   STREAMING availability. Size limits are enforced before any upstream call when the length is declared,
+ *   and while streaming otherwise.
+ * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }`.
+ */
+export function createObjectsRouter(services: Services): Router {
+  const router = Router();
+  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, req, res, false)));
+  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, req, res, true)));
+  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, req, res)));
+  router.all(/^\/objects\/(.*)$/, (_req, res) => {
+    res.setHeader('Allow', 'GET, HEAD, PUT');
+    sendError(res, new DomainError('BAD_USER_INPUT', 'Method not allowed on the object endpoint.'), 405);
+  });
+  return router;
+}
+
+async function download(services: Services, req: Request, res: Response, headOnly: boolean): Promise<void> {
+  const { path, query } = parseRequest(req);
+  services.urls.verifyDownload(path, query);
+  const signal = abortOnClose(req, res);
+  if (headOnly) {
+    const metadata = await services.objectStore.describe(path, { signal });
+    writeObjectHeaders(res, metadata);
+    if (metadata.contentLength !== undefined) res.setHeader('Content-Length', String(metadata.contentLength));
+    res.status(200).end();
+    return;
+  }
+  const range = req.headers.range;
+  if (range !== undefined && !/^bytes=(\d+-\d*|-\d+)$/.test(range)) {
+    throw new DomainError('RANGE_NOT_SATISFIABLE', 'Only a single byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) is supported.');
+  }
+  const object = await services.objectStore.get(path, range, { signal });
+  writeObjectHeaders(res, object.metadata);
+  if (object.bodyLength !== undefined) res.setHeader('Content-Length', String(object.bodyLength));
+  if (object.contentRange !== undefined) res.setHeader('Content-Range', object.contentRange);
+  res.status(object.contentRange === undefined ? 200 : 206);
+  try {
+    await pipeline(object.body, res);
+  } catch (error) {
+    // Headers are gone; the only honest signal left is a truncated response, which pipeline already caused.
+    services.logger.warn({ path, code: isDomainError(error) ? error.code : 'STREAM_ERROR' }, 'object download interrupted');
+  }
+}
+
+async function upload(services: Services, req: Request, res: Response): Promise<void> {
+  const { path, query } = parseRequest(req);
+  const grant = services.urls.verifyUpload(path, query);
+  const max = services.objectStore.limits.maxObjectBytes[grant.uploadAvailability];
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? undefined : Number(declared);
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw badInput('Invalid Content-Length.');
+  if (length !== undefined && length > max) throw tooLarge(max);
+  if (length === undefined && grant.uploadAvailability === 'STANDARD') {
+    throw new DomainError('BAD_USER_INPUT', 'A STANDARD upload must send Content-Length; use a STREAMING upload URL for chunked bodies.', {
+      details: { httpStatus: 411 },
+    });
+  }
+  const signal = abortOnClose(req, res);
+  const limited = byteLimit(max);
+  req.once('error', (error: Error) => limited.destroy(error));
+  const result = await services.objectStore.put(
+    {
+      path,
+      body: req.pipe(limited),
+      contentLength: length,
+      contentType: grant.contentType,
+      cacheControl: grant.cacheControl,
+      uploadAvailability: grant.uploadAvailability,
+    },
+    { signal },
+  );
+  res.status(201).json({ path, eTag: result.eTag ?? null, contentSha256: result.contentSha256 ?? null });
+}
+
+function parseRequest(req: Request): { path: string; query: URLSearchParams } {
+  const url = new URL(req.originalUrl, 'http://localhost');
+  const raw = url.pathname.slice('/objects/'.length);
+  let decoded: string;
+  try {
+    decoded = raw.split('/').map((segment) => decodeURIComponent(segment)).join('/');
+  } catch (error) {
+    throw new DomainError('BAD_USER_INPUT', 'The object path is not valid percent-encoding.', { cause: error });
+  }
+  return { path: parseObjectPath(decoded), query: url.searchParams };
+}
+
+function writeObjectHeaders(res: Response, metadata: ObjectMetadata): void {
+  res.setHeader('Accept-Ranges', 'bytes');
+  if (metadata.eTag !== undefined) res.setHeader('ETag', metadata.eTag);
+  if (metadata.lastModified !== undefined) res.setHeader('Last-Modified', metadata.lastModified.toUTCString());
+  if (metadata.contentType !== undefined) res.setHeader('Content-Type', metadata.contentType);
+  if (metadata.cacheControl !== undefined) res.setHeader('Cache-Control', metadata.cacheControl);
+}
+
+function abortOnClose(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new DomainError('BAD_USER_INPUT', 'The client closed the connection.'));
+  });
+  req.once('aborted', () => controller.abort());
+  return controller.signal;
+}
+
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      seen += chunk.length;
+      if (seen > max) callback(tooLarge(max));
+      else callback(null, chunk);
+    },
+  });
+}
+
+function tooLarge(max: number): DomainError {
+  return new DomainError('PAYLOAD_TOO_LARGE', `The object may be at most ${max} bytes.`, { details: { maxBytes: max } });
+}
+
+async function handle(services: Services, res: Response, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!isDomainError(error) || error.code === 'INTERNAL_SERVER_ERROR' || error.code.startsWith('UPSTREAM_')) {
+      services.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'object endpoint failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (isDomainError(error)) {
+      const status = typeof error.details['httpStatus'] === 'number' ? error.details['httpStatus'] : HTTP_STATUS_BY_CODE[error.code];
+      sendError(res, error, status);
+      return;
+    }
+    sendError(res, new DomainError('INTERNAL_SERVER_ERROR', 'Internal server error.', { cause: error }), 500);
+  }
+}
+
+function sendError(res: Response, error: DomainError, status: number): void {
+  res.status(status).json({ error: { code: error.code, message: error.message } });
+}
