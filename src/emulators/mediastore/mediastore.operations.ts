@@ -182,6 +182,8 @@ export function getObject(ctx: OperationContext, path: MediaStorePath, stallAfte
       'Last-Modified': httpDate(upload.startedAtMs),
       ...(upload.cacheControl !== undefined ? { 'Cache-Control': upload.cacheControl } : {}),
     });
+    // A live follower must see the headers before the first chunk arrives, which may take a while.
+    res.flushHeaders();
     followUpload(res, upload, stallAfter);
     return;
   }
