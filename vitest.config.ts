@@ -1,12 +1,19 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CJS (`main`) and ESM (`module`) without an exports map. Node resolves the CJS entry for
+    // everyone; Vite would give our sources the ESM one, creating a second graphql-js instance in tests only.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Integration and e2e suites start their own servers on ephemeral ports, so files can run in parallel.
     fileParallelism: true,
     reporters: ['default'],
   },

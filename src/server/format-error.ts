@@ -28,7 +28,7 @@ export interface FormatErrorOptions {
  *   message, an ARN or a credential (RELIABILITY.md S11).
  */
 export function formatError(error: GraphQLError, options: FormatErrorOptions): GraphQLFormattedError {
-  const original = error.originalError;
+  const original = unwrap(error);
   const locations = error.locations;
   const path = error.path;
   const base = { ...(locations === undefined ? {} : { locations }), ...(path === undefined ? {} : { path }) };
@@ -39,7 +39,7 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
     return { message: original.message, ...base, extensions: { code: original.code, retryable: original.retryable, ...original.details } };
   }
   const code = typeof error.extensions['code'] === 'string' ? error.extensions['code'] : undefined;
-  if (original === undefined || original instanceof GraphQLError) {
+  if (original === undefined || original.name === 'GraphQLError') {
     if (code !== undefined && PASS_THROUGH_CODES.has(code)) {
       return { message: error.message, ...base, extensions: { code } };
     }
@@ -58,6 +58,18 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
       ...(options.development ? { debugMessage: (original ?? error).message } : {}),
     },
   };
+}
+
+/** graphql-js and Apollo may wrap a thrown error in one or more GraphQLErrors; find what was really thrown. */
+function unwrap(error: GraphQLError): Error | undefined {
+  let current: Error | undefined = error.originalError;
+  // Duck-typed on purpose: a GraphQLError from another copy of graphql-js must unwrap too.
+  while (current !== undefined && current.name === 'GraphQLError' && 'originalError' in current) {
+    const inner: unknown = current.originalError;
+    if (!(inner instanceof Error)) break;
+    current = inner;
+  }
+  return current;
 }
 
 function describeCause(cause: unknown): { name: string; message: string } | undefined {

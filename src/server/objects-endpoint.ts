@@ -85,15 +85,18 @@ async function upload(services: Services, req: Request, res: Response): Promise<
 }
 
 function parseRequest(req: Request): { path: string; query: URLSearchParams } {
-  const url = new URL(req.originalUrl, 'http://localhost');
-  const raw = url.pathname.slice('/objects/'.length);
+  // Not `new URL()`: it would resolve `%2e%2e` segments before we can refuse them.
+  const target = req.originalUrl;
+  const question = target.indexOf('?');
+  const pathname = question === -1 ? target : target.slice(0, question);
+  const raw = pathname.slice('/objects/'.length);
   let decoded: string;
   try {
     decoded = raw.split('/').map((segment) => decodeURIComponent(segment)).join('/');
   } catch (error) {
     throw new DomainError('BAD_USER_INPUT', 'The object path is not valid percent-encoding.', { cause: error });
   }
-  return { path: parseObjectPath(decoded), query: url.searchParams };
+  return { path: parseObjectPath(decoded), query: new URLSearchParams(question === -1 ? '' : target.slice(question + 1)) };
 }
 
 function writeObjectHeaders(res: Response, metadata: ObjectMetadata): void {

@@ -13,6 +13,10 @@ const BY_NAME: Readonly<Record<string, { code: ErrorCode; message: string }>> = 
   TooManyRequestsException: { code: 'UPSTREAM_THROTTLED', message: 'The object store is throttling requests; retry later.' },
   ExpiredNextTokenException: { code: 'CURSOR_EXPIRED', message: 'The cursor has expired; start the listing again.' },
   TimeoutError: { code: 'UPSTREAM_TIMEOUT', message: 'The object store did not answer in time.' },
+  // No usable AWS credentials: a deployment problem, not the client's; logged with the cause by formatError.
+  CredentialsProviderError: { code: 'UPSTREAM_UNAVAILABLE', message: 'The object store is not reachable with the configured credentials.' },
+  UnrecognizedClientException: { code: 'UPSTREAM_UNAVAILABLE', message: 'The object store rejected the configured credentials.' },
+  MissingAuthenticationToken: { code: 'UPSTREAM_UNAVAILABLE', message: 'The object store rejected the configured credentials.' },
 };
 
 /** Network-level failures (no HTTP response at all). */
