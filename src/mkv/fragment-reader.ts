@@ -296,7 +296,8 @@ class FragmentAssembler implements EbmlVisitor {
         this.topTag().value = readUtf8String(data);
         break;
       case E.TagBinary:
-        this.topTag().binary = data.slice();
+        // A copy: `data` may view the caller's chunk (Buffer#slice would not copy).
+        this.topTag().binary = new Uint8Array(data);
         break;
       case E.ReferenceBlock:
         this.groupHasReference = true;
