@@ -365,7 +365,7 @@ export class MediaStoreEmulator {
       throw new MediaStoreWireError('ContainerNotFoundException', 'The specified container was not found for the specified account');
     }
 
-    const ctx: OperationContext = { req, res, store: this.store, now: this.now, fail };
+    const ctx: OperationContext = { req, res, store: this.store, fail };
     if (operation === 'Unknown') {
       throw new MediaStoreWireError('InvalidAction', 'The action or operation requested is invalid');
     }

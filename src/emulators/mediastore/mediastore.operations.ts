@@ -25,7 +25,6 @@ export interface OperationContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly store: MediaStoreObjectStore;
-  readonly now: () => number;
   /** Renders an error once the handler is past the synchronous part (e.g. after the upload body ends). */
   readonly fail: (error: MediaStoreWireError, closeConnection?: boolean) => void;
 }

@@ -63,7 +63,7 @@ function compareKeys(aName: string, aType: 'FOLDER' | 'OBJECT', bName: string, b
 
 /** The folder tree and in-flight streaming uploads of one emulated container. */
 export class MediaStoreObjectStore {
-  private root = new FolderNode(0);
+  private readonly root = new FolderNode(0);
   private readonly uploads = new Map<string, StreamingUpload>();
 
   /** @param now clock in epoch milliseconds used for `LastModified`. */
@@ -185,13 +185,6 @@ export class MediaStoreObjectStore {
   /** Forgets `upload` (completed or failed) unless a newer one has replaced it at `path`. */
   endStreamingUpload(path: string, upload: StreamingUpload): void {
     if (this.uploads.get(path) === upload) this.uploads.delete(path);
-  }
-
-  /** Fails every open streaming upload and removes every object and folder. */
-  clear(): void {
-    for (const upload of this.uploads.values()) upload.fail();
-    this.uploads.clear();
-    this.root = new FolderNode(0);
   }
 
   /** Fails every open streaming upload (used on shutdown so readers are released). */
