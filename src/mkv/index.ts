@@ -23,7 +23,13 @@ export {
 } from './ebml-parser.js';
 export { readAsciiString, readFloat, readInt, readUint, readUintBig, readUtf8String } from './ebml-values.js';
 export type { Fragment, FragmentTag, TrackInfo, TrackStats } from './fragment.type.js';
-export { FragmentReader, parseFragments, readFragments, type FragmentReaderOptions } from './fragment-reader.js';
+export {
+  DEFAULT_FRAGMENT_LIMITS,
+  FragmentReader,
+  parseFragments,
+  readFragments,
+  type FragmentReaderOptions,
+} from './fragment-reader.js';
 export {
   GET_MEDIA_ERRORS,
   KinesisTag,
