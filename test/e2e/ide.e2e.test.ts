@@ -1,22 +1,16 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import express from 'express';
-import type * as GraphQL from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/express';
 import { useServer } from 'graphql-ws/use/ws';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createIdeRouter } from '../../src/server/ide.js';
-
-// Vite resolves a bare 'graphql' to its ESM build ("module" field), while graphql-http and graphql-ws, run by
-// Node itself, load the CommonJS build ("main"); a schema from the other copy fails graphql's instanceof checks.
-const graphql = createRequire(import.meta.url)('graphql') as typeof GraphQL;
-const { GraphQLObjectType, GraphQLSchema, GraphQLString } = graphql;
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -55,7 +49,7 @@ interface Traffic {
   readonly firstIntrospection: Deferred;
 }
 
-function testSchema(): GraphQL.GraphQLSchema {
+function testSchema(): GraphQLSchema {
   return new GraphQLSchema({
     query: new GraphQLObjectType({
       name: 'Query',
