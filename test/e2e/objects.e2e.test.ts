@@ -8,8 +8,9 @@ import {
   GetObjectDocument,
   ListObjectsDocument,
   PutObjectDocument,
+  type ListObjectsQuery,
 } from '../generated/graphql.js';
-import { errorCodes, execute, postGraphql, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
 
 describe('Objects API over HTTP', () => {
   let t: TestGateway;
@@ -37,7 +38,7 @@ describe('Objects API over HTTP', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const response = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after });
+      const response: GraphqlResponse<ListObjectsQuery> = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after });
       expect(response.errors).toBeUndefined();
       const connection = response.data?.objects;
       if (connection === undefined) throw new Error('no data');

@@ -1,0 +1,101 @@
+import { DescribeStreamCommand, GetDataEndpointCommand, ListStreamsCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { DomainError } from '../../errors/domain-error.js';
+import { withDeadline } from '../deadline.js';
+import type { CallOptions } from '../object-store/object-store.js';
+import { translateKinesisError } from './kinesis.errors.js';
+import { toVideoStream } from './kinesis.mapper.js';
+import type { StreamRef, VideoStream } from './kinesis.types.js';
+
+/** Data-plane APIs whose endpoint GetDataEndpoint resolves. */
+export type DataEndpointApi = 'GET_MEDIA' | 'LIST_FRAGMENTS';
+
+/** Options of {@link KinesisVideoDataSource}. */
+export interface KinesisVideoDataSourceOptions {
+  /** Deadline per call (retries included), in ms. */
+  readonly timeoutMs: number;
+  /** How long a resolved data endpoint is reused before asking again, in ms. */
+  readonly endpointTtlMs: number;
+  readonly now?: () => number;
+}
+
+/** Largest ListStreams page the service accepts. */
+export const LIST_STREAMS_MAX_RESULTS = 10_000;
+
+/**
+ * The Kinesis Video control plane (DescribeStream, ListStreams, GetDataEndpoint) over an injected SDK client.
+ * Data endpoints are cached per stream and API (they rarely change; `InvalidEndpointException` from a data-plane
+ * call invalidates the entry) and concurrent lookups share one call. Lifetime: the process.
+ */
+export class KinesisVideoDataSource {
+  private readonly endpoints = new Map<string, { readonly value: Promise<string>; readonly at: number }>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: KinesisVideoClient,
+    private readonly options: KinesisVideoDataSourceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** @throws DomainError NOT_FOUND for an unknown stream, or an UPSTREAM_* code. */
+  async describeStream(ref: StreamRef, options: CallOptions = {}): Promise<VideoStream> {
+    const output = await this.call(options, (abortSignal) =>
+      this.client.send(new DescribeStreamCommand({ StreamName: ref.name, StreamARN: ref.arn }), { abortSignal }),
+    );
+    const stream = output.StreamInfo === undefined ? undefined : toVideoStream(output.StreamInfo);
+    if (stream === undefined) throw new DomainError('NOT_FOUND', 'The video stream does not exist.');
+    return stream;
+  }
+
+  /** One page of streams in service order. */
+  async listStreams(
+    page: { readonly pageSize: number; readonly token: string | undefined },
+    options: CallOptions = {},
+  ): Promise<{ readonly streams: readonly VideoStream[]; readonly nextToken: string | undefined }> {
+    const output = await this.call(options, (abortSignal) =>
+      this.client.send(new ListStreamsCommand({ MaxResults: page.pageSize, NextToken: page.token }), { abortSignal }),
+    );
+    const streams: VideoStream[] = [];
+    for (const info of output.StreamInfoList ?? []) {
+      const stream = toVideoStream(info);
+      if (stream !== undefined) streams.push(stream);
+    }
+    return { streams, nextToken: output.NextToken === '' ? undefined : output.NextToken };
+  }
+
+  /** The data endpoint for `api` on the stream, cached for `endpointTtlMs`. */
+  dataEndpoint(ref: StreamRef, api: DataEndpointApi, options: CallOptions = {}): Promise<string> {
+    const key = endpointKey(ref, api);
+    const cached = this.endpoints.get(key);
+    if (cached !== undefined && this.now() - cached.at < this.options.endpointTtlMs) return cached.value;
+    const value = this.call(options, (abortSignal) =>
+      this.client.send(new GetDataEndpointCommand({ StreamName: ref.name, StreamARN: ref.arn, APIName: api }), { abortSignal }),
+    ).then((output) => {
+      if (output.DataEndpoint === undefined) throw new DomainError('UPSTREAM_UNAVAILABLE', 'Kinesis Video returned no data endpoint.');
+      return output.DataEndpoint;
+    });
+    this.endpoints.set(key, { value, at: this.now() });
+    // A failed lookup must not be cached: the next caller asks again.
+    value.catch(() => {
+      if (this.endpoints.get(key)?.value === value) this.endpoints.delete(key);
+    });
+    return value;
+  }
+
+  /** Forgets the cached endpoint (after `InvalidEndpointException`), so the next call resolves it again. */
+  invalidateEndpoint(ref: StreamRef, api: DataEndpointApi): void {
+    this.endpoints.delete(endpointKey(ref, api));
+  }
+
+  private async call<T>(options: CallOptions, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(this.options.timeoutMs, options.signal, send);
+    } catch (error) {
+      throw translateKinesisError(error);
+    }
+  }
+}
+
+function endpointKey(ref: StreamRef, api: DataEndpointApi): string {
+  return `${api}\0${ref.arn ?? ''}\0${ref.name ?? ''}`;
+}
