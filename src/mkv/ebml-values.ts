@@ -34,10 +34,14 @@ export function readUintBig(data: Uint8Array): bigint {
  * @throws RangeError when the payload is longer than 8 bytes.
  */
 export function readInt(data: Uint8Array): number {
+  if (data.length > 8) throw new RangeError(`signed integer of ${data.length} bytes (max 8)`);
   if (data.length === 0) return 0;
-  const unsigned = readUint(data);
+  // Sign-extend the first byte, then accumulate: exact whenever the result is a safe integer
+  // (subtracting 2^(8n) from the unsigned value would round for 7- and 8-byte values).
   const first = data[0] ?? 0;
-  return first & 0x80 ? unsigned - 2 ** (8 * data.length) : unsigned;
+  let value = first >= 0x80 ? first - 256 : first;
+  for (let i = 1; i < data.length; i++) value = value * 256 + (data[i] ?? 0);
+  return value;
 }
 
 /**

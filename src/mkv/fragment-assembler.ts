@@ -243,6 +243,15 @@ export class FragmentAssembler implements EbmlVisitor {
     if (this.current !== null) this.emit(this.current, this.parserOf().offset, truncation === null);
   }
 
+  /**
+   * The input is malformed at `errorOffset`: emits the open fragment, if any, as incomplete (once;
+   * later calls do nothing).
+   */
+  abort(errorOffset: number): void {
+    const current = this.current;
+    if (current !== null) this.emit(current, Math.max(errorOffset, current.byteOffset), false);
+  }
+
   private begin(offset: number): void {
     this.current = new FragmentState(this.emitted, offset);
     this.track = null;

@@ -1,6 +1,7 @@
 import { EbmlParser, type EbmlParserLimits } from './ebml-parser.js';
 import { FragmentAssembler } from './fragment-assembler.js';
 import type { Fragment } from './fragment.type.js';
+import { MalformedMediaError } from './malformed-media.error.js';
 
 /** Options of {@link FragmentReader}, {@link readFragments} and {@link parseFragments}. */
 export interface FragmentReaderOptions {
@@ -59,10 +60,16 @@ export class FragmentReader {
    * Feeds the next bytes (any size, any boundary). The chunk is not retained after the call.
    * @returns false once {@link stop} was called.
    * @throws MalformedMediaError on bad input; fragments completed earlier in the same chunk have
-   *   already been emitted.
+   *   already been emitted, and the fragment the error occurred in is emitted first with
+   *   `complete: false` (what was read of it), so a consumer sees everything read before the error.
    */
   push(chunk: Uint8Array): boolean {
-    return this.parser.push(chunk);
+    try {
+      return this.parser.push(chunk);
+    } catch (error) {
+      if (error instanceof MalformedMediaError) this.assembler.abort(error.offset);
+      throw error;
+    }
   }
 
   /**
