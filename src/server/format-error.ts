@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import { isDomainError } from '../errors/domain-error.js';
 import type { Logger } from './logger.js';
 
@@ -43,8 +43,14 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
     if (code !== undefined && PASS_THROUGH_CODES.has(code)) {
       return { message: error.message, ...base, extensions: { code } };
     }
+    if (code === undefined && error.path === undefined && isVariableError(error)) {
+      // graphql-js variable coercion errors ("got invalid value", "was not provided") on the graphql-ws and SSE
+      // paths. Over HTTP, Apollo codes the same errors BAD_USER_INPUT; without this they would be masked (the
+      // scalar's own GraphQLError is their originalError) or reported as validation failures.
+      return { message: error.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     if (code === undefined && original === undefined && error.path === undefined) {
-      // graphql-js validation/parse errors without an Apollo code (graphql-ws, SSE paths).
+      // graphql-js validation errors without an Apollo code (graphql-ws, SSE paths).
       return { message: error.message, ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
     }
   }
@@ -58,6 +64,30 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
       ...(options.development ? { debugMessage: (original ?? error).message } : {}),
     },
   };
+}
+
+/**
+ * Tags a graphql-js syntax error with `GRAPHQL_PARSE_FAILED`, the code Apollo gives parse errors over HTTP, so
+ * that graphql-ws and SSE report an unparsable document exactly as HTTP does (see `formatError`).
+ */
+export function toParseFailedError(syntaxError: GraphQLError): GraphQLError {
+  return new GraphQLError(syntaxError.message, {
+    ...(syntaxError.source === undefined ? {} : { source: syntaxError.source }),
+    ...(syntaxError.positions === undefined ? {} : { positions: syntaxError.positions }),
+    extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+  });
+}
+
+/**
+ * Whether graphql-js raised `error` while coercing a variable value. Same test as Apollo's (one variable
+ * definition node and one of graphql-js's coercion messages), so both transports classify alike; validation
+ * errors about variables ("is never used", "is not defined") do not match.
+ */
+function isVariableError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const prefix = `Variable "$${node.variable.name.value}" `;
+  return ['got invalid value ', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(`${prefix}${rest}`));
 }
 
 /** graphql-js and Apollo may wrap a thrown error in one or more GraphQLErrors; find what was really thrown. */
