@@ -18,6 +18,7 @@ export interface CursorPosition {
 
 const VERSION = 1;
 const MAC_BYTES = 16;
+const CURSOR_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Encodes and verifies opaque, signed cursors. A cursor is bound to one list (e.g. `objects:/vod/`): the MAC
@@ -43,10 +44,14 @@ export class CursorCodec {
   decode(listKey: string, cursor: string): CursorPosition {
     const invalid = (): DomainError => new DomainError('CURSOR_INVALID', 'The cursor is not valid for this list.');
     if (cursor.length > 4096) throw invalid();
+    // Exactly one canonical spelling: Node's base64 decoder silently skips padding, whitespace and foreign
+    // characters and ignores the unused low bits of the last character, so without this check many different
+    // strings would verify as the same cursor.
+    if (!CURSOR_SHAPE.test(cursor)) throw invalid();
     const dot = cursor.indexOf('.');
-    if (dot <= 0) throw invalid();
     const body = Buffer.from(cursor.slice(0, dot), 'base64url');
     const mac = Buffer.from(cursor.slice(dot + 1), 'base64url');
+    if (`${body.toString('base64url')}.${mac.toString('base64url')}` !== cursor) throw invalid();
     const expected = this.mac(listKey, body);
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw invalid();
     let parsed: unknown;

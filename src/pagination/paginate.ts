@@ -63,9 +63,6 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
   const now = options.now ?? Date.now;
   const first = options.first;
   const edges: Edge<T>[] = [];
-  if (first === 0) {
-    return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-  }
 
   let start: CursorPosition | undefined;
   if (options.after !== null && options.after !== undefined) {
@@ -79,6 +76,11 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
         retryable: false,
       });
     }
+  }
+
+  // Checked after the cursor so that `first: 0` cannot be used to skip verification (S14).
+  if (first === 0) {
+    return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: start !== undefined, startCursor: null, endCursor: null } };
   }
 
   const wanted = Math.min(options.providerMaxPageSize, first + 1);

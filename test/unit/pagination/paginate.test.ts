@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { CursorCodec } from '../../../src/pagination/cursor-codec.js';
+import { paginateForward, type ConnectionData, type PageFetcher, type ProviderPage } from '../../../src/pagination/paginate.js';
+
+const LIST = 'objects:fake:vod';
+const TTL_MS = 15 * 60 * 1000;
+
+interface FetchCall {
+  readonly token: string | undefined;
+  readonly pageSize: number;
+}
+
+/**
+ * A fake provider over `items`: tokens are its own opaque strings (`t<offset>`), pages hold at most
+ * `min(pageSize, maxPerCall)` items, like a provider that returns fewer items than asked.
+ */
+function fakeProvider(items: readonly string[], maxPerCall = Number.POSITIVE_INFINITY): { fetchPage: PageFetcher<string>; calls: FetchCall[] } {
+  const calls: FetchCall[] = [];
+  const fetchPage: PageFetcher<string> = (request) => {
+    calls.push({ token: request.token, pageSize: request.pageSize });
+    const start = request.token === undefined ? 0 : Number(request.token.slice(1));
+    const end = Math.min(items.length, start + Math.min(request.pageSize, maxPerCall));
+    const page: ProviderPage<string> = { items: items.slice(start, end), nextToken: end < items.length ? `t${end}` : undefined };
+    return Promise.resolve(page);
+  };
+  return { fetchPage, calls };
+}
+
+function numbered(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `item-${index}`);
+}
+
+const codec = new CursorCodec(Buffer.alloc(32, 1));
+
+function nodes(connection: ConnectionData<string>): string[] {
+  return connection.edges.map((edge) => edge.node);
+}
+
+describe('paginateForward', () => {
+  it('returns the first window and its page info when no cursor is given', async () => {
+    const items = numbered(10);
+    const { fetchPage, calls } = fakeProvider(items);
+    const result = await paginateForward({ listKey: LIST, first: 4, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(nodes(result)).toEqual(items.slice(0, 4));
+    expect(result.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: result.edges[0]?.cursor,
+      endCursor: result.edges[3]?.cursor,
+    });
+    // One call asking first + 1 answers hasNextPage as well.
+    expect(calls).toEqual([{ token: undefined, pageSize: 5 }]);
+  });
+
+  it('returns exactly the rest of the list when resuming from every edge', async () => {
+    const items = numbered(23);
+    const maxPerCall = 4;
+    const { fetchPage } = fakeProvider(items, maxPerCall);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
+    const all = await paginateForward({ ...options, first: 100, after: undefined });
+    expect(nodes(all)).toEqual(items);
+    for (const [index, edge] of all.edges.entries()) {
+      const rest = await paginateForward({ ...options, first: 100, after: edge.cursor });
+      expect(nodes(rest)).toEqual(items.slice(index + 1));
+      expect(rest.pageInfo.hasNextPage).toBe(false);
+      expect(rest.pageInfo.hasPreviousPage).toBe(true);
+    }
+  });
+
+  it('walks the whole list without gaps or repeats when following endCursor with small windows', async () => {
+    const items = numbered(17);
+    for (const first of [1, 2, 3, 5, 16, 17, 18]) {
+      const { fetchPage } = fakeProvider(items, 4);
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let guard = 0; guard < 100; guard += 1) {
+        const page: ConnectionData<string> = await paginateForward({ listKey: LIST, first, after, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+        seen.push(...nodes(page));
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
+      }
+      expect(seen).toEqual(items);
+    }
+  });
+
+  it('returns first edges when one provider call returns fewer items than first', async () => {
+    const items = numbered(50);
+    const { fetchPage, calls } = fakeProvider(items, 3);
+    const result = await paginateForward({ listKey: LIST, first: 10, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(nodes(result)).toEqual(items.slice(0, 10));
+    expect(result.pageInfo.hasNextPage).toBe(true);
+    expect(calls.map((call) => call.token)).toEqual([undefined, 't3', 't6', 't9']);
+  });
+
+  it('caps the requested page size at the provider maximum when first + 1 exceeds it', async () => {
+    const items = numbered(30);
+    const { fetchPage, calls } = fakeProvider(items);
+    const result = await paginateForward({ listKey: LIST, first: 12, after: null, codec, fetchPage, providerMaxPageSize: 5, tokenTtlMs: TTL_MS });
+    expect(nodes(result)).toEqual(items.slice(0, 12));
+    expect(calls).toEqual([
+      { token: undefined, pageSize: 5 },
+      { token: 't5', pageSize: 5 },
+      { token: 't10', pageSize: 5 },
+    ]);
+  });
+
+  it('records in each cursor the token, page size and offset of the page the edge came from', async () => {
+    const items = numbered(9);
+    let clock = 1_000_000;
+    const { fetchPage } = fakeProvider(items, 4);
+    const timed: PageFetcher<string> = async (request) => {
+      const page = await fetchPage(request);
+      clock += 1000;
+      return page;
+    };
+    const result = await paginateForward({ listKey: LIST, first: 8, after: null, codec, fetchPage: timed, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS, now: () => clock });
+    const positions = result.edges.map((edge) => codec.decode(LIST, edge.cursor));
+    expect(positions).toEqual([
+      ...[0, 1, 2, 3].map((offset) => ({ token: null, pageSize: 9, offset, tokenIssuedAt: 0 })),
+      // `t4` was issued by the first call, which started at 1 000 000.
+      ...[0, 1, 2, 3].map((offset) => ({ token: 't4', pageSize: 9, offset, tokenIssuedAt: 1_000_000 })),
+    ]);
+  });
+
+  it('re-reads the resumed page with the page size recorded in the cursor when first differs', async () => {
+    const items = numbered(20);
+    const { fetchPage, calls } = fakeProvider(items);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
+    const firstWindow = await paginateForward({ ...options, first: 6, after: null });
+    calls.length = 0;
+    const second = await paginateForward({ ...options, first: 2, after: firstWindow.edges[2]?.cursor });
+    expect(nodes(second)).toEqual(['item-3', 'item-4']);
+    expect(calls[0]).toEqual({ token: undefined, pageSize: 7 });
+  });
+
+  it('reports hasNextPage false when the window ends exactly at the end of the list', async () => {
+    const items = numbered(8);
+    const { fetchPage } = fakeProvider(items, 4);
+    const result = await paginateForward({ listKey: LIST, first: 8, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(nodes(result)).toEqual(items);
+    expect(result.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('reports hasNextPage true when the window ends at a page boundary with more pages behind it', async () => {
+    const items = numbered(9);
+    const { fetchPage } = fakeProvider(items, 4);
+    const result = await paginateForward({ listKey: LIST, first: 8, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(result.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('returns an empty window with null cursors when the list is empty', async () => {
+    const { fetchPage, calls } = fakeProvider([]);
+    const result = await paginateForward({ listKey: LIST, first: 5, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(result).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('returns an empty window after the last edge with hasPreviousPage true when resuming from the end', async () => {
+    const items = numbered(3);
+    const { fetchPage } = fakeProvider(items);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
+    const all = await paginateForward({ ...options, first: 3, after: null });
+    const after = await paginateForward({ ...options, first: 3, after: all.pageInfo.endCursor });
+    expect(after.edges).toEqual([]);
+    expect(after.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
+  });
+
+  it('returns no edges and makes no provider call when first is 0', async () => {
+    const { fetchPage, calls } = fakeProvider(numbered(5));
+    const result = await paginateForward({ listKey: LIST, first: 0, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(result).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('still verifies the cursor when first is 0', async () => {
+    const items = numbered(5);
+    const { fetchPage, calls } = fakeProvider(items);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
+    const window = await paginateForward({ ...options, first: 2, after: null });
+    calls.length = 0;
+    const empty = await paginateForward({ ...options, first: 0, after: window.pageInfo.endCursor });
+    expect(empty.pageInfo.hasPreviousPage).toBe(true);
+    await expect(paginateForward({ ...options, first: 0, after: 'forged.cursor' })).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('throws CURSOR_EXPIRED before any provider call when the cursor token is as old as the TTL', async () => {
+    const items = numbered(10);
+    let clock = 5_000_000;
+    const { fetchPage, calls } = fakeProvider(items, 3);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS, now: () => clock };
+    const window = await paginateForward({ ...options, first: 5, after: null });
+    const onSecondPage = window.edges[4]?.cursor;
+    expect(codec.decode(LIST, onSecondPage ?? '').token).toBe('t3');
+    calls.length = 0;
+
+    clock += TTL_MS - 1;
+    await expect(paginateForward({ ...options, first: 1, after: onSecondPage })).resolves.toMatchObject({ edges: [{ node: 'item-5' }] });
+    calls.length = 0;
+
+    clock += 1;
+    await expect(paginateForward({ ...options, first: 1, after: onSecondPage })).rejects.toMatchObject({ code: 'CURSOR_EXPIRED', retryable: false });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('never expires a cursor on the first page because it holds no provider token', async () => {
+    const items = numbered(10);
+    let clock = 0;
+    const { fetchPage } = fakeProvider(items);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS, now: () => clock };
+    const window = await paginateForward({ ...options, first: 2, after: null });
+    clock += 10 * TTL_MS;
+    const rest = await paginateForward({ ...options, first: 2, after: window.pageInfo.endCursor });
+    expect(nodes(rest)).toEqual(['item-2', 'item-3']);
+  });
+
+  it('does not check expiry when the provider tokens do not expire', async () => {
+    const items = numbered(10);
+    let clock = 0;
+    const { fetchPage } = fakeProvider(items, 2);
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: undefined, now: () => clock };
+    const window = await paginateForward({ ...options, first: 3, after: null });
+    clock += 10 * TTL_MS;
+    const rest = await paginateForward({ ...options, first: 2, after: window.pageInfo.endCursor });
+    expect(nodes(rest)).toEqual(['item-3', 'item-4']);
+  });
+
+  it('throws CURSOR_INVALID with 0 provider calls when the cursor belongs to another list or is tampered with', async () => {
+    const items = numbered(10);
+    const { fetchPage, calls } = fakeProvider(items);
+    const options = { codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
+    const window = await paginateForward({ ...options, listKey: LIST, first: 2, after: null });
+    calls.length = 0;
+    const cursor = window.pageInfo.endCursor ?? '';
+    await expect(paginateForward({ ...options, listKey: 'objects:fake:other', first: 2, after: cursor })).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+    const tampered = `${Buffer.from(JSON.stringify([1, null, 3, 7, 0])).toString('base64url')}${cursor.slice(cursor.indexOf('.'))}`;
+    await expect(paginateForward({ ...options, listKey: LIST, first: 2, after: tampered })).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('propagates the provider error when a page fetch fails', async () => {
+    const failure = new Error('provider down');
+    const fetchPage: PageFetcher<string> = () => Promise.reject(failure);
+    await expect(paginateForward({ listKey: LIST, first: 2, after: null, codec, fetchPage, providerMaxPageSize: 10, tokenTtlMs: TTL_MS })).rejects.toBe(failure);
+  });
+});
