@@ -30,9 +30,10 @@ export function parseObjectPath(input: string): string {
  * @throws DomainError `BAD_USER_INPUT` naming the rule that failed.
  */
 export function parseFolderPath(input: string): string {
+  if (input === '' || input === '/') return '';
   let path = input.startsWith('/') ? input.slice(1) : input;
   if (path.endsWith('/')) path = path.slice(0, -1);
-  if (path === '') return '';
+  // Anything else that strips down to '' (e.g. '//') is an empty segment, refused below, not the root.
   checkSegments(path, MAX_FOLDER_DEPTH);
   return path;
 }
