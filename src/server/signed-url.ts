@@ -47,7 +47,7 @@ export class UrlSigner {
   /** An upload URL for `path` carrying `grant`, valid for `ttlSeconds`. */
   upload(path: string, grant: UploadGrant, ttlSeconds: number): SignedUrl {
     const expires = Math.floor(this.now() / 1000) + ttlSeconds;
-    const signature = this.sign(['write', path, String(expires), grant.contentType ?? '', grant.cacheControl ?? '', grant.uploadAvailability]);
+    const signature = this.sign(['write', path, String(expires), optional(grant.contentType), optional(grant.cacheControl), grant.uploadAvailability]);
     const query = new URLSearchParams({ [Q_EXPIRES]: String(expires) });
     if (grant.contentType !== undefined) query.set(Q_CONTENT_TYPE, grant.contentType);
     if (grant.cacheControl !== undefined) query.set(Q_CACHE_CONTROL, grant.cacheControl);
@@ -78,7 +78,7 @@ export class UrlSigner {
       cacheControl: query.get(Q_CACHE_CONTROL) ?? undefined,
       uploadAvailability: availability,
     };
-    this.checkSignature(query, ['write', path, expires, grant.contentType ?? '', grant.cacheControl ?? '', availability]);
+    this.checkSignature(query, ['write', path, expires, optional(grant.contentType), optional(grant.cacheControl), availability]);
     return grant;
   }
 
@@ -92,8 +92,10 @@ export class UrlSigner {
   }
 
   private checkSignature(query: URLSearchParams, parts: readonly string[]): void {
-    const given = Buffer.from(query.get(Q_SIGNATURE) ?? '', 'base64url');
-    const expected = Buffer.from(this.sign(parts), 'base64url');
+    // Compare the text, not decoded bytes: Node's base64 decoder ignores foreign characters, padding and the
+    // unused low bits of the last character, so decoding first would accept altered signatures.
+    const given = Buffer.from(query.get(Q_SIGNATURE) ?? '', 'utf8');
+    const expected = Buffer.from(this.sign(parts), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden();
   }
 
@@ -102,6 +104,14 @@ export class UrlSigner {
     for (const part of parts) mac.update(part).update('\0');
     return mac.digest('base64url');
   }
+}
+
+/**
+ * Signed form of an optional grant field. Absent and empty must sign differently, or an empty parameter could
+ * be added to a URL issued without it.
+ */
+function optional(value: string | undefined): string {
+  return value === undefined ? '-' : `=${value}`;
 }
 
 function forbidden(): DomainError {
