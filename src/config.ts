@@ -4,25 +4,47 @@ import { z } from 'zod';
  * Every environment variable media-graph reads, with its default. The README's configuration table is
  * generated from the same list by hand: keep them in step (a test compares them).
  */
+/**
+ * A decimal integer variable in `[min, max]`. Not `z.coerce.number()`: `Number()` reads ' ' as 0, and accepts
+ * '1e3' and '0x50', so `PORT=' '` would silently bind an ephemeral port.
+ */
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(String(fallback));
+}
+
+/** An absolute http(s) URL. `z.string().url()` alone accepts `localhost:4566` (scheme `localhost:`) and `file:` URLs. */
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//i.test(value), 'must be an http:// or https:// URL');
+
+/** A non-empty value without whitespace. */
+const word = z.string().regex(/^\S+$/, 'must be non-empty and contain no whitespace');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: word.default('127.0.0.1'),
+  PORT: integer(0, 65535, 4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PUBLIC_BASE_URL: z.string().url().optional(),
+  PUBLIC_BASE_URL: httpUrl.optional(),
   SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  MEDIASTORE_ENDPOINT: z.string().url().optional(),
-  MEDIASTORE_REGION: z.string().min(1).default('us-east-1'),
+  MEDIASTORE_ENDPOINT: httpUrl.optional(),
+  MEDIASTORE_REGION: word.default('us-east-1'),
   EMULATORS: z.enum(['auto', 'off']).default('auto'),
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-  UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
-  UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  DESCRIBE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  PAGE_SIZE_MAX: z.coerce.number().int().min(1).max(1000).default(100),
-  GRAPHQL_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
-  INLINE_PUT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 * 1024).default(1024 * 1024),
-  SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(900),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  UPSTREAM_TIMEOUT_MS: integer(100, 300_000, 10_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: integer(100, 300_000, 15_000),
+  UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
+  DESCRIBE_CONCURRENCY: integer(1, 64, 8),
+  PAGE_SIZE_MAX: integer(1, 1000, 100),
+  GRAPHQL_BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024, 2 * 1024 * 1024),
+  INLINE_PUT_MAX_BYTES: integer(1, 1024 * 1024, 1024 * 1024),
+  SIGNED_URL_TTL_SECONDS: integer(10, 7 * 24 * 3600, 900),
+  SHUTDOWN_GRACE_MS: integer(0, 300_000, 30_000),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
