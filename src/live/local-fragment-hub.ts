@@ -1,0 +1,97 @@
+import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import type { FragmentHub, HubStreamStats, LiveEvent, SubscribeOptions } from './live.types.js';
+import type { MediaOpener, MediaReaderOptions, StreamLimits } from './media-reader.js';
+import { StreamFeed, type StreamFeedOptions } from './stream-feed.js';
+import type { OverflowPolicy } from './subscriber.js';
+import { Semaphore, TokenBucket } from './token-bucket.js';
+
+/** Tunables of the in-process hub (defaults in {@link DEFAULT_HUB_OPTIONS}). */
+export interface LocalHubOptions {
+  /** GetMedia calls in any one-second window per stream (service limit: 5/s). */
+  readonly callsPerSecond: number;
+  /** Concurrent GetMedia sessions per stream, live + catch-up (service limit: 3). */
+  readonly connectionsPerStream: number;
+  readonly reader: Omit<MediaReaderOptions, 'retentionFallback'>;
+  readonly windowSize: number;
+  readonly lingerMs: number;
+  readonly subscriberBuffer: number;
+  readonly overflow: OverflowPolicy;
+  readonly fatalCooldownMs: number;
+}
+
+/** Defaults sized for the documented Kinesis limits and a fragment every ~2 s. */
+export const DEFAULT_HUB_OPTIONS: LocalHubOptions = {
+  callsPerSecond: 5,
+  connectionsPerStream: 3,
+  reader: { idleTimeoutMs: 5_000, backoffBaseMs: 250, backoffCapMs: 10_000, idleReconnectMs: 1_000 },
+  windowSize: 150,
+  lingerMs: 5_000,
+  subscriberBuffer: 256,
+  overflow: 'gap',
+  fatalCooldownMs: 60_000,
+};
+
+/**
+ * {@link FragmentHub} for one process: a {@link StreamFeed} per stream, created on first subscription. Call and
+ * connection budgets live as long as the hub, not the feed, so a feed restarted after its linger still honours
+ * the rate its predecessor used.
+ */
+export class LocalFragmentHub implements FragmentHub {
+  private readonly feeds = new Map<string, StreamFeed>();
+  private readonly limits = new Map<string, StreamLimits>();
+  private closed = false;
+
+  constructor(
+    private readonly open: MediaOpener,
+    private readonly options: LocalHubOptions = DEFAULT_HUB_OPTIONS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  subscribe(stream: string, start: MediaStart, options: SubscribeOptions): AsyncIterableIterator<LiveEvent> {
+    if (this.closed) throw new Error('The fragment hub is closed.');
+    return this.feed(stream).subscribe(start, options.signal);
+  }
+
+  stats(stream: string): HubStreamStats {
+    const feed = this.feeds.get(stream);
+    return {
+      subscribers: feed?.subscriberCount ?? 0,
+      upstreamSessions: this.limits.get(stream)?.connections.held ?? 0,
+      liveReaderRunning: feed?.liveRunning ?? false,
+      windowSize: feed?.windowSize ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const feeds = [...this.feeds.values()];
+    this.feeds.clear();
+    await Promise.all(feeds.map((feed) => feed.close()));
+  }
+
+  private feed(stream: string): StreamFeed {
+    let feed = this.feeds.get(stream);
+    if (feed === undefined) {
+      let limits = this.limits.get(stream);
+      if (limits === undefined) {
+        limits = {
+          calls: new TokenBucket(this.options.callsPerSecond, 1000),
+          connections: new Semaphore(this.options.connectionsPerStream),
+        };
+        this.limits.set(stream, limits);
+      }
+      const feedOptions: StreamFeedOptions = {
+        reader: { ...this.options.reader, retentionFallback: 'NOW' },
+        windowSize: this.options.windowSize,
+        lingerMs: this.options.lingerMs,
+        subscriberBuffer: this.options.subscriberBuffer,
+        overflow: this.options.overflow,
+        fatalCooldownMs: this.options.fatalCooldownMs,
+        now: this.now,
+      };
+      feed = new StreamFeed(stream, this.open, limits, feedOptions);
+      this.feeds.set(stream, feed);
+    }
+    return feed;
+  }
+}

@@ -1,0 +1,269 @@
+import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MediaCallError } from '../datasources/kinesis/kinesis-media.datasource.js';
+import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import { DomainError } from '../errors/domain-error.js';
+import { FragmentReader } from '../mkv/fragment-reader.js';
+import type { Fragment } from '../mkv/fragment.type.js';
+import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
+import { MalformedMediaError } from '../mkv/malformed-media.error.js';
+import type { FeedStatus, GapReason } from './live.types.js';
+import { fullJitterDelay, type Semaphore, type TokenBucket } from './token-bucket.js';
+
+/** Opens a GetMedia payload; throws `MediaCallError` for service errors (the datasource does). */
+export type MediaOpener = (stream: string, start: MediaStart, signal: AbortSignal) => Promise<Readable>;
+
+/** The per-stream budgets every reader of the stream (live and catch-up) draws from. */
+export interface StreamLimits {
+  /** GetMedia calls per second (the service allows 5). */
+  readonly calls: TokenBucket;
+  /** Concurrent GetMedia sessions (the service allows 3). */
+  readonly connections: Semaphore;
+}
+
+/** Tunables of a {@link MediaReader}; all in milliseconds. */
+export interface MediaReaderOptions {
+  /** A session silent this long is aborted and resumed (RELIABILITY.md K2). */
+  readonly idleTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffCapMs: number;
+  /** Pause after a payload that ended without a fragment (producer idle), keeping calls <= ~1/s (K3). */
+  readonly idleReconnectMs: number;
+  /** Where to resume when the service says the position is beyond retention (error 4000). */
+  readonly retentionFallback: 'EARLIEST' | 'NOW';
+}
+
+/** Callbacks of a {@link MediaReader}; all called synchronously from the reader's loop. */
+export interface MediaReaderHandlers {
+  /** A new fragment, in order; duplicates and error documents never reach it. */
+  onFragment(fragment: Fragment): void;
+  onStatus(status: FeedStatus, detail: string | null): void;
+  /** Fragments were lost (reported right before the first fragment after the loss). */
+  onGap(gap: { readonly reason: GapReason; readonly afterFragmentNumber: string | null; readonly beforeFragmentNumber: string }): void;
+  /** The reader stopped for good; no retry will help (unknown stream, KMS failure). */
+  onFatal(error: DomainError): void;
+}
+
+/** GetMedia error ids (AWS_KINESISVIDEO_ERROR_ID) that come from KMS and must not be retried in a loop. */
+const KMS_ERROR_IDS = new Set([4500, 4501, 4502, 4503, 4504, 4505, 4506]);
+const RETENTION_ERROR_ID = 4000;
+
+/**
+ * Reads one stream's GetMedia output from a start position for as long as it runs, surviving every fault in
+ * RELIABILITY.md K1–K12: each session is paced by the stream's token bucket and connection semaphore; a drop,
+ * a stall (idle watchdog), a malformed payload or a retryable error tag resumes right after the last fragment
+ * delivered (continuation token, else fragment number) with full-jitter backoff; a retention error (4000) falls
+ * back and reports a gap; KMS errors (4500–4506) and unknown streams end the reader through `onFatal`.
+ * Fragment numbers are compared as BigInt; anything not strictly after the last delivered one is dropped.
+ */
+export class MediaReader {
+  private readonly stopper = new AbortController();
+  private position: MediaStart;
+  private last: string | null = null;
+  private status: FeedStatus | undefined;
+  private pendingGap: { reason: GapReason; afterFragmentNumber: string | null } | undefined;
+  private tagError: { id: number; code: string | null } | undefined;
+  private running: Promise<void> | undefined;
+  /** Fragments delivered by the current session; a session that delivered any resets the backoff. */
+  private sessionDelivered = 0;
+
+  constructor(
+    private readonly open: MediaOpener,
+    readonly stream: string,
+    start: MediaStart,
+    private readonly limits: StreamLimits,
+    private readonly handlers: MediaReaderHandlers,
+    private readonly options: MediaReaderOptions,
+  ) {
+    this.position = start;
+  }
+
+  /** Last fragment number delivered, or null. */
+  get lastFragmentNumber(): string | null {
+    return this.last;
+  }
+
+  /** Starts the loop (idempotent); resolves when the reader has stopped. */
+  start(): Promise<void> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  /** Stops the loop and aborts the open session; resolves when it has stopped. */
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    const signal = this.stopper.signal;
+    while (!signal.aborted) {
+      let release: (() => void) | undefined;
+      let wait = 0;
+      try {
+        await this.limits.calls.take(signal);
+        release = await this.limits.connections.acquire(signal);
+        const session = new AbortController();
+        const onStop = (): void => session.abort();
+        signal.addEventListener('abort', onStop, { once: true });
+        this.sessionDelivered = 0;
+        try {
+          const payload = await this.open(this.stream, this.position, AbortSignal.any([signal, session.signal]));
+          this.setStatus('CONNECTED', null);
+          const delivered = await this.consume(payload, session);
+          const tagError = this.tagError;
+          this.tagError = undefined;
+          if (tagError !== undefined) {
+            wait = this.onTagError(tagError, attempt);
+            attempt += 1;
+          } else if (delivered > 0) {
+            attempt = 0;
+          } else {
+            // The service ends a payload ~3 s after the last fragment: the producer is idle. Come back slowly.
+            wait = this.options.idleReconnectMs;
+          }
+        } finally {
+          signal.removeEventListener('abort', onStop);
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        if (this.sessionDelivered > 0) attempt = 0;
+        wait = this.onError(error, attempt);
+        attempt += 1;
+      } finally {
+        release?.();
+      }
+      if (wait > 0 && !signal.aborted) {
+        try {
+          await delay(wait, undefined, { signal });
+        } catch {
+          // Aborted while backing off: the loop condition ends the reader.
+        }
+      }
+    }
+    this.setStatus('ENDED', null);
+  }
+
+  /** Feeds one payload through the fragment reader; resolves with the number of fragments delivered. */
+  private async consume(payload: Readable, session: AbortController): Promise<number> {
+    let delivered = 0;
+    let idle = false;
+    const reader = new FragmentReader((fragment) => {
+      if (fragment.errorId !== null) {
+        this.tagError = { id: fragment.errorId, code: fragment.errorCode };
+        reader.stop();
+        return;
+      }
+      if (this.accept(fragment)) {
+        delivered += 1;
+        this.sessionDelivered += 1;
+      }
+    });
+    const watchdog = setTimeout(() => {
+      idle = true;
+      session.abort();
+      payload.destroy();
+    }, this.options.idleTimeoutMs);
+    watchdog.unref();
+    try {
+      for await (const chunk of payload as AsyncIterable<Buffer>) {
+        watchdog.refresh();
+        if (!reader.push(chunk)) break;
+      }
+      reader.end();
+    } catch (error) {
+      if (idle) throw new DomainError('UPSTREAM_TIMEOUT', 'GetMedia stalled.', { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(watchdog);
+      payload.destroy();
+    }
+    if (idle) throw new DomainError('UPSTREAM_TIMEOUT', 'GetMedia stalled.');
+    return delivered;
+  }
+
+  /** Applies ordering, dedupe and resume bookkeeping to one parsed fragment; true when it was delivered. */
+  private accept(fragment: Fragment): boolean {
+    // An incomplete fragment was cut off mid-way; it will be read again after resuming from the last token.
+    if (!fragment.complete || fragment.fragmentNumber === null) return false;
+    if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) return false;
+    this.position =
+      fragment.continuationToken !== null
+        ? { type: 'CONTINUATION_TOKEN', token: fragment.continuationToken }
+        : { type: 'FRAGMENT_NUMBER', fragmentNumber: fragment.fragmentNumber };
+    if (this.pendingGap !== undefined) {
+      this.handlers.onGap({ ...this.pendingGap, beforeFragmentNumber: fragment.fragmentNumber });
+      this.pendingGap = undefined;
+    }
+    this.last = fragment.fragmentNumber;
+    this.handlers.onFragment(fragment);
+    return true;
+  }
+
+  /** Decides what an error document in the stream means; returns the delay before the next call. */
+  private onTagError(error: { id: number; code: string | null }, attempt: number): number {
+    if (KMS_ERROR_IDS.has(error.id)) {
+      this.handlers.onFatal(
+        new DomainError('UPSTREAM_UNAVAILABLE', 'The stream cannot be decrypted with its KMS key.', {
+          retryable: false,
+          details: { upstreamErrorId: error.id },
+        }),
+      );
+      this.stopper.abort();
+      return 0;
+    }
+    if (error.id === RETENTION_ERROR_ID) {
+      this.pendingGap = { reason: 'RETENTION', afterFragmentNumber: this.last ?? positionFragment(this.position) };
+      this.position = { type: this.options.retentionFallback };
+      return 0;
+    }
+    this.setStatus('RECONNECTING', `upstream error ${error.id}`);
+    return fullJitterDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs);
+  }
+
+  /** Classifies a thrown error; returns the delay before the next call. */
+  private onError(error: unknown, attempt: number): number {
+    const backoff = fullJitterDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs);
+    if (error instanceof MediaCallError) {
+      switch (error.providerErrorName) {
+        case 'ClientLimitExceededException':
+          this.setStatus('THROTTLED', 'call rate limit');
+          return backoff;
+        case 'ConnectionLimitExceededException':
+          // Other readers hold the stream's connections; never retry faster than once a second (K6).
+          this.setStatus('THROTTLED', 'connection limit');
+          return Math.max(1000, backoff);
+        case 'InvalidEndpointException':
+          this.setStatus('RECONNECTING', 'endpoint changed');
+          return Math.min(backoff, 250);
+        case 'ResourceNotFoundException':
+          this.handlers.onFatal(new DomainError('NOT_FOUND', 'The video stream does not exist.', { cause: error }));
+          this.stopper.abort();
+          return 0;
+        default:
+          this.setStatus('RECONNECTING', error.code);
+          return backoff;
+      }
+    }
+    if (error instanceof MalformedMediaError) {
+      this.setStatus('RECONNECTING', 'malformed media');
+      return backoff;
+    }
+    this.setStatus('RECONNECTING', error instanceof DomainError ? error.code : 'connection lost');
+    // A stall or a dropped connection: resume at once for the first retry (K1: resume < 1 s), then back off.
+    return attempt === 0 ? 0 : backoff;
+  }
+
+  private setStatus(status: FeedStatus, detail: string | null): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.handlers.onStatus(status, detail);
+  }
+}
+
+function positionFragment(position: MediaStart): string | null {
+  if (position.type === 'FRAGMENT_NUMBER') return position.fragmentNumber;
+  if (position.type === 'CONTINUATION_TOKEN') return position.token;
+  return null;
+}

@@ -1,0 +1,228 @@
+import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import type { DomainError } from '../errors/domain-error.js';
+import type { Fragment } from '../mkv/fragment.type.js';
+import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
+import type { FeedStatus } from './live.types.js';
+import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from './media-reader.js';
+import { Subscriber, type OverflowPolicy } from './subscriber.js';
+
+/** Tunables of a {@link StreamFeed}. */
+export interface StreamFeedOptions {
+  readonly reader: MediaReaderOptions;
+  /** Recent fragments kept in memory for subscribers that start slightly in the past. */
+  readonly windowSize: number;
+  /** How long the live reader outlives its last subscriber, in ms (absorbs reconnect churn). */
+  readonly lingerMs: number;
+  /** Events buffered per subscriber before the overflow policy applies. */
+  readonly subscriberBuffer: number;
+  readonly overflow: OverflowPolicy;
+  /** How long a fatal upstream failure (KMS) is remembered so new subscribers fail without a call, in ms. */
+  readonly fatalCooldownMs: number;
+  readonly now: () => number;
+}
+
+/**
+ * Everything one instance does for one stream: a single live reader started at NOW and shared by every
+ * subscriber that starts at NOW or has caught up; a bounded window of recent fragments replayed to subscribers
+ * starting inside it; one private catch-up reader per subscriber starting before the window, which hands over to
+ * the live feed as soon as it reaches the window (dedupe by fragment number makes the seam exact). All readers
+ * share the stream's call and connection budgets. The live reader stops `lingerMs` after the last subscriber.
+ */
+export class StreamFeed {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly catchUps = new Map<Subscriber, MediaReader>();
+  private window: Fragment[] = [];
+  private live: MediaReader | undefined;
+  private liveStatus: { status: FeedStatus; detail: string | null } | undefined;
+  private linger: NodeJS.Timeout | undefined;
+  private fatal: { error: DomainError; at: number } | undefined;
+
+  constructor(
+    readonly stream: string,
+    private readonly open: MediaOpener,
+    private readonly limits: StreamLimits,
+    private readonly options: StreamFeedOptions,
+  ) {}
+
+  /** Subscribers attached now. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Whether the shared live reader is running. */
+  get liveRunning(): boolean {
+    return this.live !== undefined;
+  }
+
+  /** Fragments in the replay window. */
+  get windowSize(): number {
+    return this.window.length;
+  }
+
+  /** Adds a subscriber starting at `start` and returns its iterator. */
+  subscribe(start: MediaStart, signal: AbortSignal): Subscriber {
+    const subscriber = new Subscriber(this.stream, this.options.subscriberBuffer, this.options.overflow, (s) => this.remove(s));
+    if (this.fatal !== undefined && this.options.now() - this.fatal.at < this.options.fatalCooldownMs) {
+      subscriber.fail(this.fatal.error);
+      return subscriber;
+    }
+    this.fatal = undefined;
+    if (signal.aborted) {
+      void subscriber.return();
+      return subscriber;
+    }
+    signal.addEventListener('abort', () => void subscriber.return(), { once: true });
+    this.subscribers.add(subscriber);
+    if (this.linger !== undefined) {
+      clearTimeout(this.linger);
+      this.linger = undefined;
+    }
+    this.ensureLive();
+    if (this.liveStatus !== undefined) subscriber.offerStatus(this.liveStatus.status, this.liveStatus.detail);
+    this.position(subscriber, start);
+    return subscriber;
+  }
+
+  /** Stops every reader and ends every subscriber. */
+  async close(): Promise<void> {
+    if (this.linger !== undefined) clearTimeout(this.linger);
+    for (const subscriber of [...this.subscribers]) void subscriber.return();
+    const readers = [...this.catchUps.values(), ...(this.live === undefined ? [] : [this.live])];
+    this.catchUps.clear();
+    this.live = undefined;
+    await Promise.all(readers.map((reader) => reader.stop()));
+  }
+
+  private position(subscriber: Subscriber, start: MediaStart): void {
+    const first = this.window[0];
+    const newest = this.window[this.window.length - 1];
+    switch (start.type) {
+      case 'NOW':
+        subscriber.startAfter(newest?.fragmentNumber ?? null);
+        return;
+      case 'FRAGMENT_NUMBER':
+      case 'CONTINUATION_TOKEN': {
+        // Kinesis continuation tokens are fragment numbers; anything else can only be resumed upstream.
+        const after = start.type === 'FRAGMENT_NUMBER' ? start.fragmentNumber : start.token;
+        if (first?.fragmentNumber != null && isFragmentNumber(after) && compareFragmentNumbers(after, first.fragmentNumber) >= 0) {
+          subscriber.startAfter(after);
+          this.replay(subscriber);
+          return;
+        }
+        break;
+      }
+      case 'SERVER_TIMESTAMP':
+      case 'PRODUCER_TIMESTAMP': {
+        const at = start.timestamp.getTime();
+        const stamp = (fragment: Fragment): number | null =>
+          start.type === 'SERVER_TIMESTAMP' ? fragment.serverTimestamp : fragment.producerTimestamp;
+        const firstStamp = first === undefined ? null : stamp(first);
+        if (firstStamp !== null && firstStamp <= at) {
+          const index = this.window.findIndex((fragment) => (stamp(fragment) ?? -Infinity) >= at);
+          const before = index <= 0 ? null : (this.window[index - 1]?.fragmentNumber ?? null);
+          subscriber.startAfter(index === -1 ? (newest?.fragmentNumber ?? null) : before);
+          this.replay(subscriber);
+          return;
+        }
+        break;
+      }
+      case 'EARLIEST':
+        break;
+    }
+    this.startCatchUp(subscriber, start);
+  }
+
+  /** Queues every window fragment after the subscriber's position; it then follows the live feed. */
+  private replay(subscriber: Subscriber): void {
+    subscriber.mode = 'live';
+    for (const fragment of this.window) subscriber.offerFragment(fragment);
+  }
+
+  private startCatchUp(subscriber: Subscriber, start: MediaStart): void {
+    subscriber.mode = 'catchup';
+    const reader = new MediaReader(
+      this.open,
+      this.stream,
+      start,
+      this.limits,
+      {
+        onFragment: (fragment) => {
+          subscriber.offerFragment(fragment);
+          const first = this.window[0];
+          if (first?.fragmentNumber != null && fragment.fragmentNumber !== null && compareFragmentNumbers(fragment.fragmentNumber, first.fragmentNumber) >= 0) {
+            // Reached the window: hand over to the shared feed and release the private connection.
+            this.replay(subscriber);
+            this.stopCatchUp(subscriber);
+          }
+        },
+        onGap: (gap) => subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber),
+        onStatus: (status, detail) => {
+          if (status !== 'ENDED') subscriber.offerStatus(status, detail);
+        },
+        onFatal: (error) => subscriber.fail(error),
+      },
+      { ...this.options.reader, retentionFallback: 'EARLIEST' },
+    );
+    this.catchUps.set(subscriber, reader);
+    void reader.start();
+  }
+
+  private stopCatchUp(subscriber: Subscriber): void {
+    const reader = this.catchUps.get(subscriber);
+    if (reader === undefined) return;
+    this.catchUps.delete(subscriber);
+    void reader.stop();
+  }
+
+  private ensureLive(): void {
+    if (this.live !== undefined) return;
+    const reader = new MediaReader(
+      this.open,
+      this.stream,
+      { type: 'NOW' },
+      this.limits,
+      {
+        onFragment: (fragment) => {
+          this.window.push(fragment);
+          if (this.window.length > this.options.windowSize) this.window = this.window.slice(-this.options.windowSize);
+          for (const subscriber of this.subscribers) if (subscriber.mode === 'live') subscriber.offerFragment(fragment);
+        },
+        onGap: (gap) => {
+          for (const subscriber of this.subscribers) {
+            if (subscriber.mode === 'live') subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
+          }
+        },
+        onStatus: (status, detail) => {
+          this.liveStatus = { status, detail };
+          for (const subscriber of this.subscribers) subscriber.offerStatus(status, detail);
+        },
+        onFatal: (error) => {
+          this.fatal = { error, at: this.options.now() };
+          // The reader has stopped itself; the next subscriber after the cooldown starts a fresh one.
+          this.live = undefined;
+          this.liveStatus = undefined;
+          for (const subscriber of [...this.subscribers]) subscriber.fail(error);
+        },
+      },
+      { ...this.options.reader, retentionFallback: 'NOW' },
+    );
+    this.live = reader;
+    void reader.start();
+  }
+
+  private remove(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    this.stopCatchUp(subscriber);
+    if (this.subscribers.size > 0) return;
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      if (this.subscribers.size > 0) return;
+      const live = this.live;
+      this.live = undefined;
+      this.liveStatus = undefined;
+      this.window = [];
+      void live?.stop();
+    }, this.options.lingerMs);
+    this.linger.unref();
+  }
+}

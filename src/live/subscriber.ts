@@ -1,0 +1,157 @@
+import { DomainError } from '../errors/domain-error.js';
+import type { Fragment } from '../mkv/fragment.type.js';
+import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
+import type { FeedStatus, GapReason, LiveEvent } from './live.types.js';
+
+/** What happens when a subscriber's buffer is full (RELIABILITY.md R1). */
+export type OverflowPolicy = 'gap' | 'close';
+
+/**
+ * One subscriber's bounded event queue and async iterator. The producer side (the feed) offers events
+ * synchronously and never waits: a full buffer drops fragments and records them as one gap event (policy `gap`)
+ * or ends the subscription with `RATE_LIMITED` (policy `close`), so a slow consumer never slows the others.
+ * Fragments at or before the last one queued are ignored, which makes joins between readers duplicate-free.
+ */
+export class Subscriber implements AsyncIterableIterator<LiveEvent> {
+  /** `catchup` while a private reader serves history; `live` once it follows the shared feed. */
+  mode: 'live' | 'catchup' = 'live';
+  private readonly buffer: LiveEvent[] = [];
+  private head = 0;
+  private last: string | null = null;
+  private dropped: { after: string | null; count: number } | undefined;
+  private waiting: ((result: IteratorResult<LiveEvent>) => void) | undefined;
+  private failWaiting: ((error: unknown) => void) | undefined;
+  private finished = false;
+  private failure: unknown;
+
+  constructor(
+    readonly stream: string,
+    private readonly capacity: number,
+    private readonly overflow: OverflowPolicy,
+    private readonly onClose: (subscriber: Subscriber) => void,
+  ) {}
+
+  /** Last fragment number queued (delivered or pending), or null. */
+  get lastFragmentNumber(): string | null {
+    return this.last;
+  }
+
+  /** Events waiting to be pulled. */
+  get queued(): number {
+    return this.buffer.length - this.head;
+  }
+
+  /** Sets the position without delivering (a NOW subscriber starts after what the feed already has). */
+  startAfter(fragmentNumber: string | null): void {
+    this.last = fragmentNumber;
+  }
+
+  /** Offers a fragment; ignored when not strictly after the last one queued. */
+  offerFragment(fragment: Fragment): void {
+    if (this.finished || fragment.fragmentNumber === null) return;
+    if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) return;
+    if (this.queued >= this.capacity) {
+      if (this.overflow === 'close') {
+        this.fail(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'));
+        return;
+      }
+      this.dropped ??= { after: this.last, count: 0 };
+      this.dropped.count += 1;
+      this.last = fragment.fragmentNumber;
+      return;
+    }
+    if (this.dropped !== undefined) {
+      const { after, count } = this.dropped;
+      this.dropped = undefined;
+      this.enqueue({
+        kind: 'gap',
+        stream: this.stream,
+        reason: 'SLOW_CONSUMER',
+        afterFragmentNumber: after,
+        beforeFragmentNumber: fragment.fragmentNumber,
+        missedFragments: count,
+      });
+    }
+    this.last = fragment.fragmentNumber;
+    this.enqueue({ kind: 'fragment', stream: this.stream, fragment });
+  }
+
+  /** Queues a gap the upstream reader reported. */
+  offerGap(reason: GapReason, afterFragmentNumber: string | null, beforeFragmentNumber: string | null): void {
+    if (this.finished) return;
+    this.enqueue({ kind: 'gap', stream: this.stream, reason, afterFragmentNumber, beforeFragmentNumber, missedFragments: null });
+  }
+
+  /** Queues a status change. Status events are rare and always kept, even over capacity. */
+  offerStatus(status: FeedStatus, detail: string | null): void {
+    if (this.finished) return;
+    this.enqueue({ kind: 'status', stream: this.stream, status, detail });
+  }
+
+  /** Ends the iterator with `error` after nothing else (queued events are discarded). */
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.close();
+    const reject = this.failWaiting;
+    this.clearWaiter();
+    if (reject === undefined) this.failure = error;
+    else reject(error);
+  }
+
+  next(): Promise<IteratorResult<LiveEvent>> {
+    if (this.head < this.buffer.length) {
+      const event = this.buffer[this.head] as LiveEvent;
+      this.head += 1;
+      if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+        this.buffer.splice(0, this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value: event, done: false });
+    }
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+    }
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<LiveEvent>> {
+    this.close();
+    const resolve = this.waiting;
+    this.clearWaiter();
+    resolve?.({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<LiveEvent> {
+    return this;
+  }
+
+  private enqueue(event: LiveEvent): void {
+    const resolve = this.waiting;
+    if (resolve !== undefined) {
+      this.clearWaiter();
+      resolve({ value: event, done: false });
+      return;
+    }
+    this.buffer.push(event);
+  }
+
+  private close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.buffer.length = 0;
+    this.head = 0;
+    this.onClose(this);
+  }
+
+  private clearWaiter(): void {
+    this.waiting = undefined;
+    this.failWaiting = undefined;
+  }
+}
