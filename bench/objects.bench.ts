@@ -1,0 +1,326 @@
+/**
+ * `npm run bench:objects`: the Objects API under load, with every server in its own process so CPU and RSS
+ * are attributable.
+ *
+ * - Listing: 10,000 objects in pages of 100, through the gateway's GraphQL `objects` query and through the
+ *   bare SDK client (`ListItems`, `MaxResults: 100`) against the same emulator, paired back to back in one
+ *   run. Reports wall time and server CPU per page and their GraphQL/SDK ratios.
+ * - Download: a 25 MiB object through the signed byte endpoint `GET /objects/{path}`. Reports throughput and
+ *   the gateway's peak RSS growth (target < 16 MiB: streamed, not buffered), verifying size and SHA-256.
+ *
+ * Processes: this one is the load client; `bench/support/emulator.child.ts` and
+ * `bench/support/gateway.child.ts` are the servers, on 127.0.0.1 ephemeral ports, probed over IPC.
+ * Prints the tables on stdout and replaces this benchmark's section of `bench/RESULTS.md`.
+ * Exit status: 0 when everything verified and the RSS target was met; 1 otherwise (children are always ended).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
+import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
+import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
+import { ChildServer, describeError, type UsageSample } from './support/ipc.js';
+import { describeMachine, formatMachine } from './support/machine.js';
+import { download, listThroughGraphql, listThroughSdk, signedDownloadUrl, type DownloadPass, type ListingPass } from './support/objects-load.js';
+import {
+  OBJECTS_SECTION_HEADING,
+  formatSection,
+  formatTables,
+  rssTargetMet,
+  type BackpressureProbe,
+  type DownloadRun,
+  type ListingRun,
+  type ObjectsBenchResults,
+} from './support/objects-report.js';
+import { DOWNLOAD_PATH, LISTING_FOLDER, listingName, payloadBytes } from './support/payload.js';
+import { writeResultsSection } from './support/results-file.js';
+
+/** What the benchmark measures and how often. */
+const PLAN = {
+  objectCount: 10_000,
+  pageSize: 100,
+  /** Unmeasured passes of each path first, so JIT, connection pools and caches are warm on both sides. */
+  warmups: 2,
+  runs: 5,
+  downloadBytes: 25 * 2 ** 20,
+  payloadSeed: 0x5eed_2026,
+  rssTargetBytes: 16 * 2 ** 20,
+  /** The backpressure probe stops reading after this many bytes... */
+  probePauseAfterBytes: 2 ** 20,
+  /** ...for this long. */
+  probeHoldMs: 1_000,
+  /** The whole benchmark is abandoned (children killed, exit 1) after this long. */
+  deadlineMs: 10 * 60_000,
+} as const;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
+/** Credentials the SDK's default chain picks up in the gateway; the emulator checks only their shape. */
+const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' } as const;
+const REGION = 'us-east-1';
+
+const children: ChildServer<EmulatorCommands | GatewayCommands>[] = [];
+
+/** The children's environment: nothing from ours but what Node needs to run, so no stray setting changes the bind or store. */
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function cpuMs(before: UsageSample, after: UsageSample): number {
+  return (after.userUs + after.systemUs - (before.userUs + before.systemUs)) / 1000;
+}
+
+function requireLoopback(name: string, url: string): string {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
+  return url;
+}
+
+async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {
+  const { server, info } = await ChildServer.start<EmulatorCommands>({
+    name: 'emulator',
+    entry: join(ROOT, 'bench', 'support', 'emulator.child.ts'),
+    cwd: ROOT,
+    env: childEnv({}),
+    readyTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+  });
+  children.push(server);
+  return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
+}
+
+async function startGatewayProcess(mediastoreEndpoint: string): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
+  const { server, info } = await ChildServer.start<GatewayCommands>({
+    name: 'gateway',
+    entry: join(ROOT, 'bench', 'support', 'gateway.child.ts'),
+    cwd: ROOT,
+    env: childEnv({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SIGNING_SECRET: randomBytes(32).toString('hex'),
+      MEDIASTORE_ENDPOINT: mediastoreEndpoint,
+      MEDIASTORE_REGION: REGION,
+      EMULATORS: 'off',
+      SHUTDOWN_GRACE_MS: '2000',
+      AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
+      // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }),
+    readyTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+  });
+  children.push(server);
+  return { server, url: requireLoopback('gateway', (info as GatewayReady).url) };
+}
+
+function verifyListing(kind: string, pass: ListingPass): void {
+  if (pass.names.length !== PLAN.objectCount) throw new Error(`${kind} listing returned ${pass.names.length} entries, expected ${PLAN.objectCount}`);
+  if (pass.malformed !== 0) throw new Error(`${kind} listing returned ${pass.malformed} entries that are not objects with an ETag`);
+  pass.names.forEach((name, index) => {
+    if (name !== listingName(index)) throw new Error(`${kind} listing entry ${index} is ${name}, expected ${listingName(index)}`);
+  });
+}
+
+interface Servers {
+  readonly emulator: ChildServer<EmulatorCommands>;
+  readonly gateway: ChildServer<GatewayCommands>;
+  readonly graphqlUrl: string;
+  readonly sdk: MediaStoreDataClient;
+}
+
+async function measureListing(servers: Servers, kind: 'graphql' | 'sdk'): Promise<ListingRun> {
+  const probe = (): Promise<[UsageSample, UsageSample, { count: number }]> =>
+    Promise.all([
+      servers.gateway.request('usage', {}),
+      servers.emulator.request('usage', {}),
+      servers.emulator.request('countRequests', { operation: 'ListItems' }),
+    ]);
+  const [gateway0, emulator0, calls0] = await probe();
+  const started = performance.now();
+  const pass =
+    kind === 'graphql'
+      ? await listThroughGraphql(servers.graphqlUrl, LISTING_FOLDER, PLAN.pageSize)
+      : await listThroughSdk(servers.sdk, LISTING_FOLDER, PLAN.pageSize);
+  const wallMs = performance.now() - started;
+  const [gateway1, emulator1, calls1] = await probe();
+  verifyListing(kind, pass);
+  return {
+    wallMs,
+    pages: pass.pageLatenciesMs.length,
+    pageLatenciesMs: pass.pageLatenciesMs,
+    gatewayCpuMs: cpuMs(gateway0, gateway1),
+    emulatorCpuMs: cpuMs(emulator0, emulator1),
+    listItemsCalls: calls1.count - calls0.count,
+  };
+}
+
+function verifyDownload(pass: DownloadPass, expectedSha256: string): void {
+  if (pass.status !== 200) throw new Error(`download answered ${pass.status}`);
+  if (pass.declaredLength !== PLAN.downloadBytes || pass.receivedBytes !== PLAN.downloadBytes) {
+    throw new Error(`download size wrong: Content-Length ${String(pass.declaredLength)}, received ${pass.receivedBytes}, expected ${PLAN.downloadBytes}`);
+  }
+  if (pass.sha256 !== expectedSha256) throw new Error(`download SHA-256 ${pass.sha256} differs from the stored object's ${expectedSha256}`);
+}
+
+async function measureDownload(servers: Servers, url: string, expectedSha256: string): Promise<DownloadRun> {
+  // Baseline after a full collection: garbage left by earlier phases must not hide (or fake) growth.
+  await servers.gateway.request('gc', {});
+  await servers.gateway.request('openRssWindow', {});
+  const [gateway0, emulator0] = await Promise.all([servers.gateway.request('usage', {}), servers.emulator.request('usage', {})]);
+  const pass = await download(url);
+  const [closed, gateway1, emulator1] = await Promise.all([
+    servers.gateway.request('closeRssWindow', {}),
+    servers.gateway.request('usage', {}),
+    servers.emulator.request('usage', {}),
+  ]);
+  verifyDownload(pass, expectedSha256);
+  if (closed.window.kernelPeakUnavailable !== null) console.error(`kernel peak RSS unavailable in the gateway: ${closed.window.kernelPeakUnavailable}`);
+  return {
+    wallMs: pass.wallMs,
+    bytes: pass.receivedBytes,
+    gatewayCpuMs: cpuMs(gateway0, gateway1),
+    emulatorCpuMs: cpuMs(emulator0, emulator1),
+    rss: closed.window,
+    arrayBuffersAtEndBytes: closed.memory.arrayBuffersBytes,
+  };
+}
+
+/**
+ * Tells streaming from buffering directly: the client stops reading after 1 MiB and holds still; a streaming
+ * gateway then stops reading upstream (TCP backpressure) and keeps only a few chunks alive, while a buffering
+ * one keeps receiving the whole object. The gateway is probed before and after a full GC, which separates live
+ * buffers from garbage not collected yet.
+ */
+async function probeBackpressure(servers: Servers, url: string, expectedSha256: string): Promise<BackpressureProbe> {
+  const baseline = await servers.gateway.request('gc', {});
+  let held: { beforeGc: MemorySample; afterGc: MemorySample } | undefined;
+  const pass = await download(url, {
+    afterBytes: PLAN.probePauseAfterBytes,
+    whilePaused: async () => {
+      // A fixed hold, not an event: there is no signal for "every socket buffer between the three processes is
+      // full"; a second is far longer than filling them takes on loopback.
+      await new Promise((resolve) => setTimeout(resolve, PLAN.probeHoldMs));
+      const beforeGc = await servers.gateway.request('memory', {});
+      held = { beforeGc, afterGc: await servers.gateway.request('gc', {}) };
+    },
+  });
+  verifyDownload(pass, expectedSha256);
+  if (held === undefined) throw new Error('the backpressure probe never paused');
+  return { pausedAfterBytes: PLAN.probePauseAfterBytes, holdMs: PLAN.probeHoldMs, baseline, ...held };
+}
+
+async function run(): Promise<boolean> {
+  const machine = describeMachine();
+  const expectedPayload = payloadBytes(PLAN.downloadBytes, PLAN.payloadSeed);
+  const expectedSha256 = createHash('sha256').update(expectedPayload).digest('hex');
+
+  const emulator = await startEmulator();
+  const seeded = await emulator.server.request('seedListing', { folder: LISTING_FOLDER, count: PLAN.objectCount });
+  await emulator.server.request('putPayload', { path: DOWNLOAD_PATH, size: PLAN.downloadBytes, seed: PLAN.payloadSeed });
+  console.error(`emulator ${emulator.endpoint} (pid ${String(emulator.server.pid)}) holds ${seeded.objectCount + 1} objects`);
+  const gateway = await startGatewayProcess(emulator.endpoint);
+  console.error(`gateway ${gateway.url} (pid ${String(gateway.server.pid)})`);
+
+  // The same factory and settings the gateway uses, so the two paths differ only by the gateway itself.
+  const sdk = createMediaStoreClient({ endpoint: emulator.endpoint, region: REGION, maxAttempts: 3, credentials: BENCH_CREDENTIALS });
+  const servers: Servers = { emulator: emulator.server, gateway: gateway.server, graphqlUrl: `${gateway.url}/graphql`, sdk };
+  try {
+    for (let index = 0; index < PLAN.warmups; index += 1) {
+      await measureListing(servers, 'graphql');
+      await measureListing(servers, 'sdk');
+    }
+    const graphqlRuns: ListingRun[] = [];
+    const sdkRuns: ListingRun[] = [];
+    for (let index = 0; index < PLAN.runs; index += 1) {
+      // Alternate which path goes first so a drifting machine load does not favour one side.
+      if (index % 2 === 0) {
+        graphqlRuns.push(await measureListing(servers, 'graphql'));
+        sdkRuns.push(await measureListing(servers, 'sdk'));
+      } else {
+        sdkRuns.push(await measureListing(servers, 'sdk'));
+        graphqlRuns.push(await measureListing(servers, 'graphql'));
+      }
+      console.error(`listing run ${index + 1}/${PLAN.runs}: graphql ${graphqlRuns[index]?.wallMs.toFixed(0)} ms, sdk ${sdkRuns[index]?.wallMs.toFixed(0)} ms`);
+    }
+
+    const signed = await signedDownloadUrl(servers.graphqlUrl, DOWNLOAD_PATH);
+    if (signed.contentLength !== PLAN.downloadBytes) throw new Error(`object(${DOWNLOAD_PATH}).contentLength is ${signed.contentLength}`);
+    const coldDownload = await measureDownload(servers, signed.url, expectedSha256);
+    const downloads: DownloadRun[] = [];
+    for (let index = 0; index < PLAN.runs; index += 1) {
+      downloads.push(await measureDownload(servers, signed.url, expectedSha256));
+      console.error(`download run ${index + 1}/${PLAN.runs}: ${downloads[index]?.wallMs.toFixed(0)} ms`);
+    }
+    const backpressure = await probeBackpressure(servers, signed.url, expectedSha256);
+
+    const results: ObjectsBenchResults = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: formatMachine(machine),
+      loadAverage: machine.loadAverage,
+      command: 'npm run bench:objects',
+      objectCount: PLAN.objectCount,
+      pageSize: PLAN.pageSize,
+      warmups: PLAN.warmups,
+      graphql: graphqlRuns,
+      sdk: sdkRuns,
+      coldDownload,
+      downloads,
+      backpressure,
+      downloadBytes: PLAN.downloadBytes,
+      downloadSha256: expectedSha256,
+      rssTargetBytes: PLAN.rssTargetBytes,
+    };
+    process.stdout.write(`Machine: ${results.machine}\n\n${formatTables(results)}`);
+    writeResultsSection(RESULTS_PATH, OBJECTS_SECTION_HEADING, formatSection(results));
+    console.error(`wrote the "${OBJECTS_SECTION_HEADING.slice(3)}" section of ${RESULTS_PATH}`);
+    const met = rssTargetMet(results);
+    if (!met) console.error(`FAIL: gateway peak RSS growth reached ${PLAN.rssTargetBytes / 2 ** 20} MiB or more during a download`);
+    return met;
+  } finally {
+    sdk.destroy();
+  }
+}
+
+async function stopChildren(): Promise<void> {
+  // Gateway first: it must not see its upstream vanish while it is still serving.
+  for (const child of [...children].reverse()) await child.stop();
+}
+
+function killChildren(): void {
+  for (const child of children) child.kill();
+}
+
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping`);
+    killChildren();
+    process.exit(1);
+  });
+}
+setTimeout(() => {
+  console.error(`FAIL: the benchmark did not finish within ${PLAN.deadlineMs / 60_000} minutes`);
+  killChildren();
+  process.exit(1);
+}, PLAN.deadlineMs).unref();
+
+let exitCode = 1;
+try {
+  exitCode = (await run()) ? 0 : 1;
+} catch (error) {
+  console.error(`FAIL: ${describeError(error)}`);
+} finally {
+  await stopChildren().catch((error: unknown) => {
+    console.error(`stopping the servers failed: ${describeError(error)}`);
+    killChildren();
+  });
+}
+process.exit(exitCode);
