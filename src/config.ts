@@ -35,6 +35,8 @@ const envSchema = z.object({
   SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MEDIASTORE_ENDPOINT: httpUrl.optional(),
   MEDIASTORE_REGION: word.default('us-east-1'),
+  KINESIS_ENDPOINT: httpUrl.optional(),
+  KINESIS_REGION: word.default('us-east-1'),
   EMULATORS: z.enum(['auto', 'off']).default('auto'),
   UPSTREAM_TIMEOUT_MS: integer(100, 300_000, 10_000),
   UPSTREAM_IDLE_TIMEOUT_MS: integer(100, 300_000, 15_000),
@@ -45,6 +47,11 @@ const envSchema = z.object({
   INLINE_PUT_MAX_BYTES: integer(1, 1024 * 1024, 1024 * 1024),
   SIGNED_URL_TTL_SECONDS: integer(10, 7 * 24 * 3600, 900),
   SHUTDOWN_GRACE_MS: integer(0, 300_000, 30_000),
+  LIVE_SUBSCRIBER_BUFFER: integer(1, 100_000, 256),
+  LIVE_OVERFLOW: z.enum(['gap', 'close']).default('gap'),
+  LIVE_WINDOW_FRAGMENTS: integer(0, 100_000, 150),
+  LIVE_LINGER_MS: integer(0, 3_600_000, 5_000),
+  LIVE_IDLE_TIMEOUT_MS: integer(500, 300_000, 5_000),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -61,6 +68,24 @@ export interface Config {
     /** MediaStore container data endpoint; `undefined` starts the embedded emulator (when emulators are allowed). */
     readonly endpoint: string | undefined;
     readonly region: string;
+  };
+  readonly kinesis: {
+    /** Kinesis Video control-plane endpoint; `undefined` starts the embedded emulator (when emulators are allowed). */
+    readonly endpoint: string | undefined;
+    readonly region: string;
+  };
+  /** Live fragment hub tunables. */
+  readonly live: {
+    /** Events buffered per subscriber before the overflow policy applies. */
+    readonly subscriberBuffer: number;
+    /** `gap`: skip fragments and send a gap event; `close`: end the subscription with RATE_LIMITED. */
+    readonly overflow: 'gap' | 'close';
+    /** Recent fragments per stream kept in memory for subscribers starting slightly in the past. */
+    readonly windowFragments: number;
+    /** How long a stream's upstream reader outlives its last subscriber, in ms. */
+    readonly lingerMs: number;
+    /** Silence after which an upstream GetMedia session is considered stalled and resumed, in ms. */
+    readonly idleTimeoutMs: number;
   };
   /** `auto`: start an embedded emulator for every provider without a configured endpoint; `off`: never. */
   readonly emulators: 'auto' | 'off';
@@ -123,6 +148,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     signingSecret: e.SIGNING_SECRET,
     mediastore: { endpoint: e.MEDIASTORE_ENDPOINT, region: e.MEDIASTORE_REGION },
+    kinesis: { endpoint: e.KINESIS_ENDPOINT, region: e.KINESIS_REGION },
+    live: {
+      subscriberBuffer: e.LIVE_SUBSCRIBER_BUFFER,
+      overflow: e.LIVE_OVERFLOW,
+      windowFragments: e.LIVE_WINDOW_FRAGMENTS,
+      lingerMs: e.LIVE_LINGER_MS,
+      idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS,
+    },
     emulators: e.EMULATORS,
     upstream: {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,

@@ -23,6 +23,8 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
   private failWaiting: ((error: unknown) => void) | undefined;
   private finished = false;
   private failure: unknown;
+  private lastStatus: FeedStatus | undefined;
+  private lastStatusDetail: string | null = null;
 
   constructor(
     readonly stream: string,
@@ -84,7 +86,10 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
 
   /** Queues a status change. Status events are rare and always kept, even over capacity. */
   offerStatus(status: FeedStatus, detail: string | null): void {
-    if (this.finished) return;
+    // Live and catch-up readers both report their state; a subscriber only needs to hear about changes.
+    if (this.finished || (status === this.lastStatus && detail === this.lastStatusDetail)) return;
+    this.lastStatus = status;
+    this.lastStatusDetail = detail;
     this.enqueue({ kind: 'status', stream: this.stream, status, detail });
   }
 

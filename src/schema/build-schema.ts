@@ -6,13 +6,37 @@ import { NodeResolver, loadNode } from '../resolvers/node/node.resolver.js';
 import { MediaObjectFieldsResolver, ObjectFolderFieldsResolver } from '../resolvers/objects/media-object.resolver.js';
 import { ObjectsResolver } from '../resolvers/objects/objects.resolver.js';
 import { MediaObjectType, ObjectFolderType } from '../resolvers/objects/object.type.js';
+import { StreamType } from '../resolvers/streams/stream.type.js';
+import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
 import type { RequestContext } from '../server/context.js';
-import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray } from './type-graphql.js';
+import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from './type-graphql.js';
+
+/**
+ * type-graphql insists on a PubSub once any subscription exists, even though ours all use `subscribe` functions
+ * (the fragment hub) and no topics. This one refuses loudly if a topic-based subscription is ever added.
+ */
+const NO_TOPIC_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error('Topic-based subscriptions are not used; subscribe through a source such as the fragment hub.');
+  },
+  subscribe: () => {
+    throw new Error('Topic-based subscriptions are not used; subscribe through a source such as the fragment hub.');
+  },
+};
+
+/** Federation entity types (all keyed by their global `id`). */
+const ENTITY_TYPES = ['MediaObject', 'Stream'] as const;
 
 /** Federation 2 version and the directives this subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
 
-const RESOLVERS: NonEmptyArray<ClassType> = [ObjectsResolver, MediaObjectFieldsResolver, ObjectFolderFieldsResolver, NodeResolver];
+const RESOLVERS: NonEmptyArray<ClassType> = [
+  ObjectsResolver,
+  MediaObjectFieldsResolver,
+  ObjectFolderFieldsResolver,
+  StreamsResolver,
+  NodeResolver,
+];
 
 /**
  * Builds the executable federated schema: type-graphql builds the code-first schema, its SDL (with `@key`
@@ -23,17 +47,24 @@ const RESOLVERS: NonEmptyArray<ClassType> = [ObjectsResolver, MediaObjectFieldsR
 export async function buildFederatedSchema(): Promise<GraphQLSchema> {
   const codeFirst = await buildSchema({
     resolvers: RESOLVERS,
-    orphanedTypes: [MediaObjectType, ObjectFolderType],
+    orphanedTypes: [MediaObjectType, ObjectFolderType, StreamType],
     validate: false,
+    pubSub: NO_TOPIC_PUBSUB,
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(codeFirst)}`;
   // type-graphql's map also carries scalar instances; @apollo/subgraph accepts them at runtime but types them narrowly.
   const resolvers = createResolversMap(codeFirst) as unknown as GraphQLResolverMap<RequestContext>;
-  const mediaObject = (resolvers['MediaObject'] ?? {}) as Record<string, GraphQLFieldResolver<unknown, RequestContext>>;
-  resolvers['MediaObject'] = {
-    ...mediaObject,
-    __resolveReference: async (reference: { id?: unknown }, context: RequestContext) =>
-      typeof reference.id === 'string' ? loadNode(reference.id, context) : null,
-  } as Record<string, GraphQLFieldResolver<unknown, RequestContext>>;
+  // Entities resolve through the same path as `node`, so batching (and authorization) apply identically.
+  for (const typeName of ENTITY_TYPES) {
+    const existing = (resolvers[typeName] ?? {}) as Record<string, GraphQLFieldResolver<unknown, RequestContext>>;
+    resolvers[typeName] = {
+      ...existing,
+      __resolveReference: async (reference: { id?: unknown }, context: RequestContext) => {
+        if (typeof reference.id !== 'string') return null;
+        const node = await loadNode(reference.id, context);
+        return node?.__typename === typeName ? node : null;
+      },
+    } as Record<string, GraphQLFieldResolver<unknown, RequestContext>>;
+  }
   return buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]);
 }

@@ -11,6 +11,7 @@ export {
   Directive,
   Field,
   FieldResolver,
+  Float,
   GraphQLISODateTime,
   ID,
   InputType,
@@ -27,4 +28,4 @@ export {
   createUnionType,
   registerEnumType,
 } from 'type-graphql';
-export type { ClassType, NonEmptyArray, ResolverData } from 'type-graphql';
+export type { ClassType, NonEmptyArray, PubSub, ResolverData } from 'type-graphql';

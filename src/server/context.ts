@@ -1,6 +1,10 @@
 import type { Config } from '../config.js';
 import type { ObjectStore } from '../datasources/object-store/object-store.js';
 import { createObjectLoaders, type ObjectLoaders } from '../datasources/object-store/object.loaders.js';
+import type { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
+import type { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
+import { createStreamLoaders, type StreamLoaders } from '../datasources/kinesis/stream.loaders.js';
+import type { FragmentHub } from '../live/live.types.js';
 import type { CursorCodec } from '../pagination/cursor-codec.js';
 import type { Logger } from './logger.js';
 import type { UrlSigner } from './signed-url.js';
@@ -12,12 +16,18 @@ export interface Services {
   readonly objectStore: ObjectStore;
   readonly cursors: CursorCodec;
   readonly urls: UrlSigner;
+  readonly kinesis: {
+    readonly control: KinesisVideoDataSource;
+    readonly archived: KinesisArchivedMediaDataSource;
+  };
+  /** Live fragment fan-out: one upstream reader per stream for the whole process. */
+  readonly hub: FragmentHub;
 }
 
 /** What every resolver receives as its context. Lifetime: one GraphQL operation (one HTTP request or subscription). */
 export interface RequestContext {
   readonly services: Services;
-  readonly loaders: ObjectLoaders;
+  readonly loaders: ObjectLoaders & StreamLoaders;
   /** Aborts when the client goes away or the server shuts down; passed to every upstream call. */
   readonly signal: AbortSignal;
 }
@@ -27,6 +37,9 @@ export function createRequestContext(services: Services, signal: AbortSignal): R
   return {
     services,
     signal,
-    loaders: createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),
+    loaders: {
+      ...createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),
+      ...createStreamLoaders(services.kinesis.control, signal),
+    },
   };
 }

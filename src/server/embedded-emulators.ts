@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { MediaStoreEmulator } from '../emulators/mediastore/mediastore.emulator.js';
 import { seedMediaStoreDemo } from '../emulators/mediastore/mediastore.seed.js';
+import { KinesisVideoEmulator } from '../emulators/kinesis/kinesis.emulator.js';
 import type { Logger } from './logger.js';
 
 /** Static credentials the SDK clients use against embedded emulators (never real credentials). */
@@ -9,6 +10,7 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessK
 /** Emulators started in-process for providers without a configured endpoint. */
 export interface EmbeddedEmulators {
   readonly mediastore: MediaStoreEmulator | undefined;
+  readonly kinesis: KinesisVideoEmulator | undefined;
   /** Stops every started emulator; idempotent. */
   close(): Promise<void>;
 }
@@ -24,12 +26,26 @@ export async function startEmbeddedEmulators(config: Config, options: { readonly
     if (options.seedDemo) seedMediaStoreDemo(mediastore);
     options.logger.info({ provider: 'mediastore', endpoint: mediastore.endpoint }, 'embedded emulator started');
   }
+  let kinesis: KinesisVideoEmulator | undefined;
+  if (config.kinesis.endpoint === undefined && config.emulators === 'auto') {
+    kinesis = await KinesisVideoEmulator.start({ host: '127.0.0.1', port: 0 });
+    if (options.seedDemo) seedKinesis(kinesis);
+    options.logger.info({ provider: 'kinesis', endpoint: kinesis.endpoint }, 'embedded emulator started');
+  }
   let closed: Promise<void> | undefined;
   return {
     mediastore,
+    kinesis,
     close: () => {
-      closed ??= Promise.all([mediastore?.close()]).then(() => undefined);
+      closed ??= Promise.all([mediastore?.close(), kinesis?.close()]).then(() => undefined);
       return closed;
     },
   };
+}
+
+/** Demo streams for `npm start`: one live stream (a fragment every 2 s at 30 fps) and a few idle ones. */
+function seedKinesis(emulator: KinesisVideoEmulator): void {
+  emulator.createStream('demo-stream', { retentionHours: 24, mediaType: 'video/h264' });
+  emulator.startProducer('demo-stream', { fragmentIntervalMs: 2_000, fps: 30 });
+  for (const name of ['lobby-camera', 'loading-dock', 'parking-north']) emulator.createStream(name, { retentionHours: 2, mediaType: 'video/h264' });
 }

@@ -11,6 +11,12 @@ import type { Config } from '../config.js';
 import { createMediaStoreClient } from '../datasources/mediastore/mediastore.client.js';
 import { MediaStoreDataSource } from '../datasources/mediastore/mediastore.datasource.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
+import { createKinesisClients } from '../datasources/kinesis/kinesis.clients.js';
+import { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
+import { KinesisMediaDataSource } from '../datasources/kinesis/kinesis-media.datasource.js';
+import { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
+import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../live/local-fragment-hub.js';
+import { streamRef } from '../resolvers/streams/streams.resolver.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
 import { createRequestContext, type RequestContext, type Services } from './context.js';
@@ -70,6 +76,35 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     maxAttempts: config.upstream.maxAttempts,
     credentials: emulators.mediastore === undefined ? undefined : EMULATOR_CREDENTIALS,
   });
+  const kinesisEndpoint = config.kinesis.endpoint ?? emulators.kinesis?.endpoint;
+  if (kinesisEndpoint === undefined && config.emulators === 'auto') {
+    await emulators.close();
+    throw new Error('Kinesis Video has no endpoint.');
+  }
+  const kinesisClients = createKinesisClients({
+    endpoint: kinesisEndpoint,
+    region: config.kinesis.region,
+    maxAttempts: config.upstream.maxAttempts,
+    credentials: emulators.kinesis === undefined ? undefined : EMULATOR_CREDENTIALS,
+  });
+  const kinesisControl = new KinesisVideoDataSource(kinesisClients.control, {
+    timeoutMs: config.upstream.timeoutMs,
+    endpointTtlMs: 10 * 60 * 1000,
+  });
+  const kinesisMedia = new KinesisMediaDataSource(kinesisControl, (endpoint) => kinesisClients.media(endpoint), {
+    timeoutMs: config.upstream.timeoutMs,
+  });
+  const hub = new LocalFragmentHub(
+    async (stream, start, signal) => (await kinesisMedia.getMedia(streamRef(stream), start, signal)).payload,
+    {
+      ...DEFAULT_HUB_OPTIONS,
+      reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },
+      windowSize: config.live.windowFragments,
+      lingerMs: config.live.lingerMs,
+      subscriberBuffer: config.live.subscriberBuffer,
+      overflow: config.live.overflow,
+    },
+  );
   const keys = deriveSigningKeys(config.signingSecret);
   if (keys.ephemeral) logger.warn('SIGNING_SECRET is not set: cursors and signed URLs are valid only until this process exits');
 
@@ -83,6 +118,13 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     }),
     cursors: new CursorCodec(keys.cursor),
     urls: new UrlSigner(keys.url, () => baseUrl),
+    kinesis: {
+      control: kinesisControl,
+      archived: new KinesisArchivedMediaDataSource(kinesisControl, (endpoint) => kinesisClients.archived(endpoint), {
+        timeoutMs: config.upstream.timeoutMs,
+      }),
+    },
+    hub,
   };
 
   const schema = await buildFederatedSchema();
@@ -116,10 +158,13 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   await apollo.start();
 
   app.use(
-    createHealthRouter([{ name: 'mediastore', check: (signal) => services.objectStore.checkReachable({ signal }) }], {
-      timeoutMs: 2_000,
-      isShuttingDown: () => shuttingDown,
-    }),
+    createHealthRouter(
+      [
+        { name: 'mediastore', check: (signal) => services.objectStore.checkReachable({ signal }) },
+        { name: 'kinesis', check: async (signal) => void (await kinesisControl.listStreams({ pageSize: 1, token: undefined }, { signal })) },
+      ],
+      { timeoutMs: 2_000, isShuttingDown: () => shuttingDown },
+    ),
   );
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph' }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
@@ -151,9 +196,11 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
+      await hub.close();
       await apollo.stop();
       await closeServer(httpServer);
       mediastoreClient.destroy();
+      kinesisClients.destroy();
       await emulators.close();
       logger.info('media-graph stopped');
     })();

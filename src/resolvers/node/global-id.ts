@@ -1,7 +1,7 @@
 /** Types that can be fetched through `node(id)`. */
-export type NodeTypeName = 'MediaObject';
+export type NodeTypeName = 'MediaObject' | 'Stream';
 
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>(['MediaObject']);
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>(['MediaObject', 'Stream']);
 
 /**
  * Encodes a Relay global id: base64url of `Type:key`. Opaque to clients but not secret and not signed:

@@ -3,11 +3,12 @@ import { badInput, isDomainError } from '../../errors/domain-error.js';
 import { Arg, Ctx, ID, Query, Resolver } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
 import type { MediaObjectSource } from '../objects/object.type.js';
+import type { StreamSource } from '../streams/stream.type.js';
 import { decodeGlobalId } from './global-id.js';
 import { NodeType } from './node.type.js';
 
 /** Anything `node` can return, tagged with its GraphQL type for `Node.resolveType`. */
-export type NodeSource = MediaObjectSource & { readonly __typename: 'MediaObject' };
+export type NodeSource = (MediaObjectSource & { readonly __typename: 'MediaObject' }) | (StreamSource & { readonly __typename: 'Stream' });
 
 /**
  * Resolves a global id to its node through the same loaders as the typed queries (so batching and, later,
@@ -16,6 +17,11 @@ export type NodeSource = MediaObjectSource & { readonly __typename: 'MediaObject
 export async function loadNode(id: string, context: RequestContext): Promise<NodeSource | null> {
   const decoded = decodeGlobalId(id);
   if (decoded === undefined) return null;
+  if (decoded.type === 'Stream') {
+    if (!decoded.key.startsWith('arn:')) return null;
+    const stream = await context.loaders.stream.load(decoded.key);
+    return stream === null ? null : { ...stream, __typename: 'Stream' };
+  }
   let path: string;
   try {
     path = parseObjectPath(decoded.key);
