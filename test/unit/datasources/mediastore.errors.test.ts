@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError, type ErrorCode } from '../../../src/errors/domain-error.js';
+import { translateMediaStoreError } from '../../../src/datasources/mediastore/mediastore.errors.js';
+
+const SECRET_MESSAGE = 'arn:aws:mediastore:us-east-1:123456789012:container/secret-container AKIAIOSFODNN7EXAMPLE';
+
+/** An error shaped like the ones the MediaStore Data SDK throws. */
+function sdkError(name: string, status: number | undefined): Error {
+  const error = new Error(SECRET_MESSAGE);
+  error.name = name;
+  Object.assign(error, { $metadata: status === undefined ? {} : { httpStatusCode: status } });
+  return error;
+}
+
+function translate(error: unknown, operation = 'DescribeObject'): Error {
+  return translateMediaStoreError(error, { operation });
+}
+
+function expectCode(error: Error, code: ErrorCode): void {
+  expect(error).toBeInstanceOf(DomainError);
+  expect((error as DomainError).code).toBe(code);
+  expect(error.message).not.toContain('arn:aws');
+  expect(error.message).not.toContain('AKIA');
+}
+
+describe('translateMediaStoreError', () => {
+  it('maps every error type the emulator documents to its client code', () => {
+    const table: ReadonlyArray<readonly [string, number, ErrorCode, string?]> = [
+      ['ContainerNotFoundException', 404, 'NOT_FOUND'],
+      ['ObjectNotFoundException', 404, 'NOT_FOUND'],
+      ['RequestedRangeNotSatisfiableException', 416, 'RANGE_NOT_SATISFIABLE', 'GetObject'],
+      ['InternalServerError', 500, 'UPSTREAM_UNAVAILABLE'],
+      ['ServiceUnavailable', 503, 'UPSTREAM_UNAVAILABLE'],
+      ['ThrottlingException', 400, 'UPSTREAM_THROTTLED'],
+      ['ValidationError', 400, 'BAD_USER_INPUT'],
+      ['ExpiredNextTokenException', 400, 'CURSOR_EXPIRED', 'ListItems'],
+      ['InvalidNextTokenException', 400, 'CURSOR_INVALID', 'ListItems'],
+      ['EntityTooLarge', 413, 'PAYLOAD_TOO_LARGE', 'PutObject'],
+      ['RequestTimeout', 400, 'UPSTREAM_TIMEOUT', 'PutObject'],
+      ['MissingAuthenticationToken', 403, 'UPSTREAM_UNAVAILABLE'],
+    ];
+    for (const [name, status, code, operation] of table) {
+      const translated = translate(sdkError(name, status), operation);
+      expectCode(translated, code);
+      expect(translated.cause, name).toBeInstanceOf(Error);
+    }
+  });
+
+  it('does not report CURSOR_EXPIRED when ListItems fails with an unrelated 400', () => {
+    expectCode(translate(sdkError('SomethingNew', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');
+    expectCode(translate(sdkError('IncompleteSignature', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');
+  });
+
+  it('falls back on the HTTP status when the name is unknown', () => {
+    expectCode(translate(sdkError('Unknown', 404)), 'NOT_FOUND');
+    expectCode(translate(sdkError('Unknown', 413)), 'PAYLOAD_TOO_LARGE');
+    expectCode(translate(sdkError('Unknown', 429)), 'UPSTREAM_THROTTLED');
+    expectCode(translate(sdkError('Unknown', 502)), 'UPSTREAM_UNAVAILABLE');
+    expectCode(translate(sdkError('Unknown', undefined)), 'INTERNAL_SERVER_ERROR');
+  });
+
+  it('maps network failures without a response to UPSTREAM_UNAVAILABLE', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND']) {
+      const error = Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
+      expectCode(translate(error), 'UPSTREAM_UNAVAILABLE');
+    }
+  });
+
+  it('returns an abort unchanged so cancellation is not reported as an upstream failure', () => {
+    const abort = new Error('Request aborted');
+    abort.name = 'AbortError';
+    expect(translate(abort)).toBe(abort);
+  });
+
+  it('returns a DomainError unchanged when one is passed in', () => {
+    const domain = new DomainError('UPSTREAM_TIMEOUT', 'The upstream service did not answer in time.');
+    expect(translate(domain)).toBe(domain);
+  });
+
+  it('masks a thrown non-Error value as INTERNAL_SERVER_ERROR', () => {
+    expectCode(translate('just a string'), 'INTERNAL_SERVER_ERROR');
+    expectCode(translate(undefined), 'INTERNAL_SERVER_ERROR');
+  });
+});
