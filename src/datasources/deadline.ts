@@ -24,6 +24,16 @@ export async function withDeadline<T>(
 }
 
 /**
+ * The error an operation rejects with when its caller's `signal` aborted: named `AbortError` like the SDK's own,
+ * so callers tell cancellation from upstream failures; the signal's reason is kept as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error {
+  const error = new Error('The operation was aborted.', { cause: signal.reason });
+  error.name = 'AbortError';
+  return error;
+}
+
+/**
  * A pass-through that fails with `UPSTREAM_TIMEOUT` when no bytes pass for `idleMs`.
  *
  * `download` (upstream writes, our client reads): silence while our buffer is full is the client's slowness,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -9,7 +9,7 @@ import {
   type MediaStoreDataClient,
 } from '@aws-sdk/client-mediastore-data';
 import { DomainError } from '../../errors/domain-error.js';
-import { idleWatchdog, withDeadline } from '../deadline.js';
+import { abortError, idleWatchdog, withDeadline } from '../deadline.js';
 import type {
   CallOptions,
   ObjectBody,
@@ -75,11 +75,17 @@ export class MediaStoreDataSource implements ObjectStore {
   }
 
   async get(path: string, range: string | undefined, options: CallOptions = {}): Promise<ObjectBody> {
+    const parent = options.signal;
+    if (parent?.aborted) throw abortError(parent);
     // The deadline covers the wait for headers only; a large body may legitimately take longer, so the body is
     // guarded by an idle watchdog instead. One controller aborts the request in either phase.
     const controller = new AbortController();
-    const onParentAbort = (): void => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onParentAbort, { once: true });
+    let guarded: Transform | undefined;
+    const onParentAbort = (): void => {
+      controller.abort(parent?.reason);
+      if (parent !== undefined) guarded?.destroy(abortError(parent));
+    };
+    parent?.addEventListener('abort', onParentAbort, { once: true });
     try {
       const output = await this.call('GetObject', { signal: controller.signal }, (abortSignal) =>
         this.client.send(new GetObjectCommand({ Path: path, Range: range }), { abortSignal }),
@@ -88,22 +94,26 @@ export class MediaStoreDataSource implements ObjectStore {
         throw new DomainError('INTERNAL_SERVER_ERROR', 'The object store returned no body stream.');
       }
       const upstream = output.Body;
-      const guarded = idleWatchdog(this.options.idleTimeoutMs, () => controller.abort());
-      pipeline(upstream, guarded).then(
-        () => options.signal?.removeEventListener('abort', onParentAbort),
-        (error: unknown) => {
-          options.signal?.removeEventListener('abort', onParentAbort);
-          if (!guarded.destroyed) guarded.destroy(translateMediaStoreError(error, { operation: 'GetObject' }));
-        },
-      );
+      const body = idleWatchdog(this.options.idleTimeoutMs, () => controller.abort());
+      guarded = body;
+      // Not `pipeline()`: it would destroy `body` with the raw socket error (e.g. `aborted`, ECONNRESET) before
+      // it could be translated. Errors are translated here; closing `body` early releases the upstream request.
+      upstream.on('error', (error: unknown) => {
+        body.destroy(parent?.aborted ? abortError(parent) : translateMediaStoreError(error, { operation: 'GetObject' }));
+      });
+      body.once('close', () => {
+        parent?.removeEventListener('abort', onParentAbort);
+        if (!upstream.readableEnded) upstream.destroy();
+      });
+      upstream.pipe(body);
       return {
         metadata: toObjectMetadata(path, output),
-        body: guarded,
+        body,
         contentRange: output.ContentRange,
         bodyLength: output.ContentLength,
       };
     } catch (error) {
-      options.signal?.removeEventListener('abort', onParentAbort);
+      parent?.removeEventListener('abort', onParentAbort);
       throw error;
     }
   }
@@ -119,25 +129,38 @@ export class MediaStoreDataSource implements ObjectStore {
     if (length === undefined && input.uploadAvailability === 'STANDARD') {
       throw new DomainError('BAD_USER_INPUT', 'A STANDARD upload needs its length; use STREAMING availability for chunked uploads.');
     }
+    const parent = options.signal;
+    if (parent?.aborted) throw abortError(parent);
     // A streamed upload has no response until its body ends, so it cannot have one total deadline: the body is
     // guarded by an idle watchdog, and the deadline starts once the last byte has been handed to the SDK.
     const controller = new AbortController();
     let stalled = false;
-    const onParentAbort = (): void => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onParentAbort, { once: true });
+    let bodyError: unknown;
+    const onParentAbort = (): void => controller.abort(parent?.reason);
+    parent?.addEventListener('abort', onParentAbort, { once: true });
     let body: Readable | Uint8Array = input.body;
+    let guarded: Transform | undefined;
     let deadline: NodeJS.Timeout | undefined;
     const expire = (): void => {
       stalled = true;
       controller.abort();
     };
     if (input.body instanceof Readable) {
-      const guarded = idleWatchdog(this.options.idleTimeoutMs, expire, 'upload');
-      input.body.once('error', (error: Error) => guarded.destroy(error));
+      guarded = idleWatchdog(this.options.idleTimeoutMs, expire, 'upload');
       guarded.once('end', () => {
         deadline = setTimeout(expire, this.options.timeoutMs);
       });
-      body = input.body.pipe(guarded);
+      // The SDK only `pipe()`s the body into the request and listens for no stream errors, so errors are handled
+      // here: pipeline() keeps the watchdog's own error from going unhandled, and a failing source (e.g. a byte
+      // limit upstream of us) aborts the request and is reported as itself instead of hanging until a timeout.
+      pipeline(input.body, guarded).catch((error: unknown) => {
+        // A stall is already reported as UPSTREAM_TIMEOUT by the catch below; anything else is the source's
+        // failure and becomes the result of the call.
+        if (stalled) return;
+        bodyError ??= error;
+        controller.abort();
+      });
+      body = guarded;
     } else {
       deadline = setTimeout(expire, this.options.timeoutMs);
     }
@@ -154,13 +177,17 @@ export class MediaStoreDataSource implements ObjectStore {
       );
       return { eTag: output.ETag, contentSha256: output.ContentSHA256 };
     } catch (error) {
-      if (stalled && !(options.signal?.aborted ?? false)) {
+      if (parent?.aborted) throw abortError(parent);
+      if (stalled) {
         throw new DomainError('UPSTREAM_TIMEOUT', 'The object store stopped accepting the upload.', { cause: error });
       }
+      if (bodyError !== undefined) throw bodyError instanceof Error ? bodyError : new Error(String(bodyError));
       throw translateMediaStoreError(error, { operation: 'PutObject' });
     } finally {
       if (deadline !== undefined) clearTimeout(deadline);
-      options.signal?.removeEventListener('abort', onParentAbort);
+      // Stops the watchdog (and releases the source) when the request ended before the body did.
+      if (guarded !== undefined && !guarded.readableEnded) guarded.destroy();
+      parent?.removeEventListener('abort', onParentAbort);
     }
   }
 
