@@ -14,6 +14,11 @@ export interface CursorPosition {
   readonly offset: number;
   /** When the provider issued `token`, epoch ms (used for token expiry); 0 for the first page. */
   readonly tokenIssuedAt: number;
+  /**
+   * Set only on the last edge of a provider page that had a following page: that page's token and issue time,
+   * so resuming after this edge starts on the next page directly instead of re-reading this one.
+   */
+  readonly next?: { readonly token: string; readonly issuedAt: number } | undefined;
 }
 
 const VERSION = 1;
@@ -32,7 +37,9 @@ export class CursorCodec {
 
   /** Returns the cursor string for `position` in the list `listKey`. */
   encode(listKey: string, position: CursorPosition): string {
-    const json = JSON.stringify([VERSION, position.token, position.pageSize, position.offset, position.tokenIssuedAt]);
+    const fields: unknown[] = [VERSION, position.token, position.pageSize, position.offset, position.tokenIssuedAt];
+    if (position.next !== undefined) fields.push(position.next.token, position.next.issuedAt);
+    const json = JSON.stringify(fields);
     const body = Buffer.from(json, 'utf8');
     return `${body.toString('base64url')}.${this.mac(listKey, body).toString('base64url')}`;
   }
@@ -60,8 +67,8 @@ export class CursorCodec {
     } catch (error) {
       throw new DomainError('CURSOR_INVALID', 'The cursor is not valid for this list.', { cause: error });
     }
-    if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== VERSION) throw invalid();
-    const [, token, pageSize, offset, tokenIssuedAt] = parsed as unknown[];
+    if (!Array.isArray(parsed) || (parsed.length !== 5 && parsed.length !== 7) || parsed[0] !== VERSION) throw invalid();
+    const [, token, pageSize, offset, tokenIssuedAt, nextToken, nextIssuedAt] = parsed as unknown[];
     if (
       (token !== null && typeof token !== 'string') ||
       !isNonNegativeInt(pageSize) ||
@@ -71,7 +78,9 @@ export class CursorCodec {
     ) {
       throw invalid();
     }
-    return { token, pageSize, offset, tokenIssuedAt };
+    if (parsed.length === 5) return { token, pageSize, offset, tokenIssuedAt };
+    if (typeof nextToken !== 'string' || !isNonNegativeInt(nextIssuedAt)) throw invalid();
+    return { token, pageSize, offset, tokenIssuedAt, next: { token: nextToken, issuedAt: nextIssuedAt } };
   }
 
   private mac(listKey: string, body: Buffer): Buffer {

@@ -51,11 +51,11 @@ export interface ForwardPaginationOptions<T> {
  * Maps a forward Relay window (`first`/`after`) onto provider page tokens.
  *
  * Each edge's cursor records the token and page size of the provider page it came from plus its offset there,
- * so any edge can be resumed from. Pages are requested with `first + 1` items (capped by the provider) so one
- * call usually answers `hasNextPage` as well; when the provider returns fewer items than `first`, further pages
- * are fetched until `first` edges are collected or the list ends.
- *
- * Cost: at most `ceil((first + 1) / returnedPerCall)` provider calls, plus one re-read of the resumed page.
+ * so any edge can be resumed from; the last edge of a page also records the next page's token, so paging
+ * forward through `endCursor` costs exactly one provider call per window, like paging the provider directly.
+ * Pages are requested with `first` items (capped by the provider); `hasNextPage` is true while the provider
+ * returns a next token. When the provider returns fewer items than `first`, further pages are fetched until
+ * `first` edges are collected or the list ends. Resuming from a middle edge re-reads that edge's page once.
  * @throws DomainError `CURSOR_INVALID` for a foreign or tampered cursor and `CURSOR_EXPIRED` when the provider
  *   token inside the cursor is older than `tokenTtlMs` — both before any provider call.
  */
@@ -67,11 +67,8 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
   let start: CursorPosition | undefined;
   if (options.after !== null && options.after !== undefined) {
     start = options.codec.decode(options.listKey, options.after);
-    if (
-      start.token !== null &&
-      options.tokenTtlMs !== undefined &&
-      now() - start.tokenIssuedAt >= options.tokenTtlMs
-    ) {
+    const issuedAt = start.next?.issuedAt ?? (start.token === null ? undefined : start.tokenIssuedAt);
+    if (issuedAt !== undefined && options.tokenTtlMs !== undefined && now() - issuedAt >= options.tokenTtlMs) {
       throw new DomainError('CURSOR_EXPIRED', 'The cursor has expired; start the listing again without `after`.', {
         retryable: false,
       });
@@ -83,11 +80,21 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
     return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: start !== undefined, startCursor: null, endCursor: null } };
   }
 
-  const wanted = Math.min(options.providerMaxPageSize, first + 1);
-  let token: string | undefined = start?.token ?? undefined;
-  let tokenIssuedAt = start?.tokenIssuedAt ?? 0;
-  let pageSize = start?.pageSize ?? wanted;
-  let skip = start === undefined ? 0 : start.offset + 1;
+  const wanted = Math.min(options.providerMaxPageSize, first);
+  let token: string | undefined;
+  let tokenIssuedAt = 0;
+  let pageSize = wanted;
+  let skip = 0;
+  if (start?.next !== undefined) {
+    // The cursor is the last edge of its page: continue on the following page without re-reading this one.
+    token = start.next.token;
+    tokenIssuedAt = start.next.issuedAt;
+  } else if (start !== undefined) {
+    token = start.token ?? undefined;
+    tokenIssuedAt = start.tokenIssuedAt;
+    pageSize = start.pageSize;
+    skip = start.offset + 1;
+  }
   let hasNextPage = false;
 
   for (;;) {
@@ -95,7 +102,14 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
     const page = await options.fetchPage({ token, pageSize });
     let index = skip;
     for (; index < page.items.length && edges.length < first; index += 1) {
-      const position: CursorPosition = { token: token ?? null, pageSize, offset: index, tokenIssuedAt };
+      const lastOfPage = index === page.items.length - 1 && page.nextToken !== undefined;
+      const position: CursorPosition = {
+        token: token ?? null,
+        pageSize,
+        offset: index,
+        tokenIssuedAt,
+        next: lastOfPage && page.nextToken !== undefined ? { token: page.nextToken, issuedAt: fetchedAt } : undefined,
+      };
       edges.push({ cursor: options.codec.encode(options.listKey, position), node: page.items[index] as T });
     }
     if (edges.length >= first) {
