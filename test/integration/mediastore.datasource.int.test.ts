@@ -118,7 +118,7 @@ class ConnectionTap {
     let forwarded = 0;
     let held = false;
     downstream.on('data', (chunk: Buffer) => {
-      if (held) return; // draining after release(): dropped
+      if (held) return; // draining after releaseHeld(): dropped
       forwarded += chunk.length;
       const more = upstream.write(chunk);
       if (limit !== undefined && forwarded >= limit) {
