@@ -1,6 +1,9 @@
 import { DomainError } from '../errors/domain-error.js';
 import type { CursorCodec, CursorPosition } from './cursor-codec.js';
 
+/** Consecutive empty provider pages (with a next token) tolerated within one window. */
+const MAX_EMPTY_PAGES = 3;
+
 /** One page as a provider returns it. */
 export interface ProviderPage<T> {
   readonly items: readonly T[];
@@ -96,10 +99,14 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
     skip = start.offset + 1;
   }
   let hasNextPage = false;
+  // A provider may return empty pages that still carry a next token; stop after a few in a row rather than
+  // spinning on upstream calls, and report what was collected with hasNextPage true.
+  let emptyPagesInARow = 0;
 
   for (;;) {
     const fetchedAt = now();
     const page = await options.fetchPage({ token, pageSize });
+    emptyPagesInARow = page.items.length === 0 ? emptyPagesInARow + 1 : 0;
     let index = skip;
     for (; index < page.items.length && edges.length < first; index += 1) {
       const lastOfPage = index === page.items.length - 1 && page.nextToken !== undefined;
@@ -117,6 +124,10 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
       break;
     }
     if (page.nextToken === undefined) break;
+    if (emptyPagesInARow >= MAX_EMPTY_PAGES) {
+      hasNextPage = true;
+      break;
+    }
     token = page.nextToken;
     tokenIssuedAt = fetchedAt;
     pageSize = wanted;

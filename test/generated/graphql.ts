@@ -20,6 +20,39 @@ export type Scalars = {
   SafeInt: { input: number; output: number; }
 };
 
+/** A stored fragment of a stream, as ListFragments describes it. */
+export type ArchivedFragment = {
+  __typename?: 'ArchivedFragment';
+  /** Playback duration of the fragment, in milliseconds. */
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  /** Fragment number: a decimal string larger than 2^53. Compare as a big integer, never as a float. */
+  fragmentNumber: Scalars['String']['output'];
+  /** Producer timestamp of the fragment start (UTC, ms precision). */
+  producerTimestamp?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Server timestamp when Kinesis received the fragment (UTC, ms precision). */
+  serverTimestamp?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Fragment size in bytes. */
+  sizeBytes?: Maybe<Scalars['SafeInt']['output']>;
+};
+
+/** A Relay connection over archived fragment entries. */
+export type ArchivedFragmentConnection = {
+  __typename?: 'ArchivedFragmentConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<ArchivedFragmentEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a ArchivedFragmentConnection: one archived fragment and its cursor. */
+export type ArchivedFragmentEdge = {
+  __typename?: 'ArchivedFragmentEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The archived fragment. */
+  node: ArchivedFragment;
+};
+
 /** How an inline body string is encoded. */
 export type BodyEncoding =
   /** The string is standard base64 (RFC 4648) of the content bytes. */
@@ -54,6 +87,89 @@ export type DeleteObjectPayload = {
   path: Scalars['String']['output'];
 };
 
+/** A new fragment of the stream. */
+export type FragmentEvent = {
+  __typename?: 'FragmentEvent';
+  /** The fragment metadata. */
+  fragment: LiveFragment;
+  /** Stream name or ARN as subscribed. */
+  stream: Scalars['String']['output'];
+};
+
+/** A Matroska tag of the fragment other than the Kinesis tags exposed as fields. */
+export type FragmentTag = {
+  __typename?: 'FragmentTag';
+  /** Binary value, base64-encoded. */
+  binaryBase64?: Maybe<Scalars['String']['output']>;
+  /** Tag name. */
+  name: Scalars['String']['output'];
+  /** String value, verbatim (trailing NULs kept). */
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** Which timestamp `from`/`to` filter on. */
+export type FragmentTimestampType =
+  /** When the producer recorded the fragment. */
+  | 'PRODUCER_TIMESTAMP'
+  /** When Kinesis received the fragment. */
+  | 'SERVER_TIMESTAMP';
+
+/** A track declared in a fragment (Matroska TrackEntry). */
+export type FragmentTrack = {
+  __typename?: 'FragmentTrack';
+  /** Audio channel count. */
+  channels?: Maybe<Scalars['Int']['output']>;
+  /** Codec id, e.g. `V_MPEG4/ISO/AVC`. */
+  codecId?: Maybe<Scalars['String']['output']>;
+  /** Video height in pixels. */
+  pixelHeight?: Maybe<Scalars['Int']['output']>;
+  /** Video width in pixels. */
+  pixelWidth?: Maybe<Scalars['Int']['output']>;
+  /** Audio sampling rate in Hz. */
+  samplingFrequency?: Maybe<Scalars['Float']['output']>;
+  /** Track number blocks refer to (1-based). */
+  trackNumber: Scalars['Int']['output'];
+  /** Matroska track type: 1 video, 2 audio, 17 subtitle. */
+  trackType?: Maybe<Scalars['Int']['output']>;
+};
+
+/** What a fragment carried for one track. */
+export type FragmentTrackStats = {
+  __typename?: 'FragmentTrackStats';
+  /** Frames (SimpleBlock + Block elements). */
+  frameCount: Scalars['Int']['output'];
+  /** Keyframes. */
+  keyframeCount: Scalars['Int']['output'];
+  /** Frame payload bytes. */
+  payloadBytes: Scalars['SafeInt']['output'];
+  /** Track number. */
+  trackNumber: Scalars['Int']['output'];
+};
+
+/** Fragments between two deliveries are missing; the reason says why. Never silent. */
+export type GapEvent = {
+  __typename?: 'GapEvent';
+  /** Last fragment delivered (or requested) before the gap. */
+  afterFragmentNumber?: Maybe<Scalars['String']['output']>;
+  /** First fragment delivered after the gap, when known. */
+  beforeFragmentNumber?: Maybe<Scalars['String']['output']>;
+  /** Number of fragments skipped, when known. */
+  missedFragments?: Maybe<Scalars['Int']['output']>;
+  /** Why fragments are missing. */
+  reason: GapReason;
+  /** Stream name or ARN as subscribed. */
+  stream: Scalars['String']['output'];
+};
+
+/** Why fragments are missing from a subscription. */
+export type GapReason =
+  /** The requested position is older than the stream retention; delivery resumed at the earliest (or newest) available fragment. */
+  | 'RETENTION'
+  /** This subscriber did not keep up; its buffer overflowed and fragments were skipped. */
+  | 'SLOW_CONSUMER'
+  /** Kinesis could not deliver the fragments. */
+  | 'UPSTREAM_ERROR';
+
 /** An HTTP header a client must send. */
 export type HttpHeader = {
   __typename?: 'HttpHeader';
@@ -61,6 +177,39 @@ export type HttpHeader = {
   name: Scalars['String']['output'];
   /** Header value. */
   value: Scalars['String']['output'];
+};
+
+/** Metadata of one live fragment, parsed from the GetMedia stream. Media bytes are not included. */
+export type LiveFragment = {
+  __typename?: 'LiveFragment';
+  /** Timecode of the fragment cluster, in timecode-scale ticks. */
+  clusterTimecode?: Maybe<Scalars['SafeInt']['output']>;
+  /** Always true for delivered fragments (cut-off fragments are re-read, never delivered). */
+  complete: Scalars['Boolean']['output'];
+  /** Token to resume right after this fragment (pass it as `start: { type: CONTINUATION_TOKEN, continuationToken }`). */
+  continuationToken?: Maybe<Scalars['String']['output']>;
+  /** Fragment number: a decimal string larger than 2^53; compare as a big integer. */
+  fragmentNumber: Scalars['String']['output'];
+  /** Frames over all tracks (SimpleBlock + Block elements). */
+  frameCount: Scalars['Int']['output'];
+  /** Keyframes over all tracks. */
+  keyframeCount: Scalars['Int']['output'];
+  /** How far behind the stream head this fragment was when sent, in ms. */
+  millisBehindNow?: Maybe<Scalars['SafeInt']['output']>;
+  /** Frame payload bytes over all tracks. */
+  payloadBytes: Scalars['SafeInt']['output'];
+  /** When the producer recorded the fragment (UTC, ms precision). */
+  producerTimestamp?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When Kinesis received the fragment (UTC, ms precision). */
+  serverTimestamp?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Other tags of the fragment, in order. */
+  tags: Array<FragmentTag>;
+  /** Nanoseconds per timecode tick (usually 1,000,000 = 1 ms). */
+  timecodeScale: Scalars['SafeInt']['output'];
+  /** Per-track frame statistics. */
+  trackStats: Array<FragmentTrackStats>;
+  /** Tracks declared in the fragment. */
+  tracks: Array<FragmentTrack>;
 };
 
 /** A stored media object (manifest, segment, image...). Metadata comes from the object store; `url` downloads the bytes. */
@@ -228,6 +377,10 @@ export type Query = {
   object?: Maybe<MediaObject>;
   /** Lists one folder level (folders and objects) in store order. Cursors are opaque, signed, bound to this folder and resume from any edge; provider page tokens inside them expire after 15 minutes (`CURSOR_EXPIRED`). */
   objects: ObjectEntryConnection;
+  /** One stream by name or ARN (give exactly one); null when it does not exist. */
+  stream?: Maybe<Stream>;
+  /** Lists the account's video streams (ListStreams), in service order. */
+  streams: StreamConnection;
 };
 
 
@@ -250,6 +403,137 @@ export type QueryObjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
   path?: Scalars['String']['input'];
+};
+
+
+export type QueryStreamArgs = {
+  arn?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryStreamsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** The upstream connection feeding this subscription changed state. */
+export type StatusEvent = {
+  __typename?: 'StatusEvent';
+  /** Short machine-readable detail (e.g. `connection limit`), when any. */
+  detail?: Maybe<Scalars['String']['output']>;
+  /** New state. */
+  status: StreamFeedStatus;
+  /** Stream name or ARN as subscribed. */
+  stream: Scalars['String']['output'];
+};
+
+/** A Kinesis video stream: metadata from DescribeStream, its archived fragments, and (by subscription) its live fragment metadata. */
+export type Stream = Node & {
+  __typename?: 'Stream';
+  /** Stream ARN. */
+  arn: Scalars['String']['output'];
+  /** When the stream was created (UTC). */
+  creationTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Name of the device that writes to the stream, if set. */
+  deviceName?: Maybe<Scalars['String']['output']>;
+  /** Stored fragments (ListFragments), optionally within a time range. Kinesis does not promise any order. */
+  fragments: ArchivedFragmentConnection;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** True when a customer-managed KMS key encrypts the stream. */
+  kmsEncrypted: Scalars['Boolean']['output'];
+  /** MIME type of the media the producer declared, e.g. `video/h264`. */
+  mediaType?: Maybe<Scalars['String']['output']>;
+  /** Stream name, unique within the account and region. */
+  name: Scalars['String']['output'];
+  /** How long fragments are kept, in hours; 0 means none are kept (live only). */
+  retentionHours: Scalars['Int']['output'];
+  /** Lifecycle status: `CREATING`, `ACTIVE`, `UPDATING` or `DELETING`. */
+  status: Scalars['String']['output'];
+  /** Version of the stream metadata; changes on every update. */
+  version?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A Kinesis video stream: metadata from DescribeStream, its archived fragments, and (by subscription) its live fragment metadata. */
+export type StreamFragmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  from?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  timestampType?: FragmentTimestampType;
+  to?: InputMaybe<Scalars['DateTimeISO']['input']>;
+};
+
+/** A Relay connection over video stream entries. */
+export type StreamConnection = {
+  __typename?: 'StreamConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<StreamEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a StreamConnection: one video stream and its cursor. */
+export type StreamEdge = {
+  __typename?: 'StreamEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The video stream. */
+  node: Stream;
+};
+
+/** An event of a live fragment subscription: a fragment, a gap, or a status change. */
+export type StreamEvent = FragmentEvent | GapEvent | StatusEvent;
+
+/** State of the upstream connection that feeds a subscription. */
+export type StreamFeedStatus =
+  /** Reading from Kinesis. */
+  | 'CONNECTED'
+  /** The reader stopped. */
+  | 'ENDED'
+  /** The connection dropped or stalled; resuming from the last fragment without loss. */
+  | 'RECONNECTING'
+  /** Kinesis limits (calls or connections per stream) delay the reader; it backs off and retries. */
+  | 'THROTTLED';
+
+/** Start position of a live fragment subscription. */
+export type StreamStartInput = {
+  /** For CONTINUATION_TOKEN: a `LiveFragment.continuationToken`. */
+  continuationToken?: InputMaybe<Scalars['String']['input']>;
+  /** For FRAGMENT_NUMBER: the fragment to start after. */
+  fragmentNumber?: InputMaybe<Scalars['String']['input']>;
+  /** For SERVER_TIMESTAMP and PRODUCER_TIMESTAMP. */
+  timestamp?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  /** Kind of start position. */
+  type?: StreamStartType;
+};
+
+/** Where a live fragment subscription starts. */
+export type StreamStartType =
+  /** Right after the fragment that issued `continuationToken`. */
+  | 'CONTINUATION_TOKEN'
+  /** With the oldest fragment still retained. */
+  | 'EARLIEST'
+  /** Right after `fragmentNumber` (resume after the last fragment you saw). */
+  | 'FRAGMENT_NUMBER'
+  /** With the next fragment the producer sends. */
+  | 'NOW'
+  /** With the first fragment the producer stamped at or after `timestamp`. */
+  | 'PRODUCER_TIMESTAMP'
+  /** With the first fragment received by Kinesis at or after `timestamp`. */
+  | 'SERVER_TIMESTAMP';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Live fragment metadata of a stream: fragments in order without duplicates, gap events when something cannot be delivered, and status changes of the upstream connection. Resume after a drop with `start: { type: FRAGMENT_NUMBER, fragmentNumber }` or a continuation token. */
+  streamFragments: StreamEvent;
+};
+
+
+export type SubscriptionStreamFragmentsArgs = {
+  start?: InputMaybe<StreamStartInput>;
+  stream: Scalars['String']['input'];
 };
 
 /** When an object being uploaded becomes readable. Limits differ: see each value. */
@@ -282,7 +566,7 @@ export type GetNodeQueryVariables = Exact<{
 }>;
 
 
-export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | null };
+export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | { __typename: 'Stream', id: string } | null };
 
 export type PutObjectMutationVariables = Exact<{
   input: PutObjectInput;
@@ -305,10 +589,52 @@ export type CreateObjectUploadMutationVariables = Exact<{
 
 export type CreateObjectUploadMutation = { __typename?: 'Mutation', createObjectUpload: { __typename?: 'ObjectUpload', url: string, method: string, expiresAt: string, maxBytes: number, headers: Array<{ __typename?: 'HttpHeader', name: string, value: string }> } };
 
+export type StreamFieldsFragment = { __typename?: 'Stream', id: string, name: string, arn: string, status: string, mediaType?: string | null, retentionHours: number, creationTime?: string | null, kmsEncrypted: boolean };
+
+export type ListStreamsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ListStreamsQuery = { __typename?: 'Query', streams: { __typename?: 'StreamConnection', edges: Array<{ __typename?: 'StreamEdge', cursor: string, node: { __typename?: 'Stream', id: string, name: string, arn: string, status: string, mediaType?: string | null, retentionHours: number, creationTime?: string | null, kmsEncrypted: boolean } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type GetStreamQueryVariables = Exact<{
+  name?: InputMaybe<Scalars['String']['input']>;
+  arn?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type GetStreamQuery = { __typename?: 'Query', stream?: { __typename?: 'Stream', id: string, name: string, arn: string, status: string, mediaType?: string | null, retentionHours: number, creationTime?: string | null, kmsEncrypted: boolean } | null };
+
+export type ListFragmentsQueryVariables = Exact<{
+  name: Scalars['String']['input'];
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  from?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  to?: InputMaybe<Scalars['DateTimeISO']['input']>;
+}>;
+
+
+export type ListFragmentsQuery = { __typename?: 'Query', stream?: { __typename?: 'Stream', id: string, fragments: { __typename?: 'ArchivedFragmentConnection', edges: Array<{ __typename?: 'ArchivedFragmentEdge', cursor: string, node: { __typename?: 'ArchivedFragment', fragmentNumber: string, sizeBytes?: number | null, producerTimestamp?: string | null, serverTimestamp?: string | null, durationMs?: number | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
+
+export type StreamFragmentsSubscriptionVariables = Exact<{
+  stream: Scalars['String']['input'];
+  start?: InputMaybe<StreamStartInput>;
+}>;
+
+
+export type StreamFragmentsSubscription = { __typename?: 'Subscription', streamFragments: { __typename: 'FragmentEvent', stream: string, fragment: { __typename?: 'LiveFragment', fragmentNumber: string, serverTimestamp?: string | null, producerTimestamp?: string | null, millisBehindNow?: number | null, continuationToken?: string | null, frameCount: number, keyframeCount: number, payloadBytes: number, tracks: Array<{ __typename?: 'FragmentTrack', trackNumber: number, codecId?: string | null, pixelWidth?: number | null, pixelHeight?: number | null }> } } | { __typename: 'GapEvent', stream: string, reason: GapReason, afterFragmentNumber?: string | null, beforeFragmentNumber?: string | null, missedFragments?: number | null } | { __typename: 'StatusEvent', stream: string, status: StreamFeedStatus, detail?: string | null } };
+
 export const MediaObjectFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<MediaObjectFieldsFragment, unknown>;
+export const StreamFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<StreamFieldsFragment, unknown>;
 export const ListObjectsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListObjects"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"objects"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ListObjectsQuery, ListObjectsQueryVariables>;
 export const GetObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"object"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}},{"kind":"Field","name":{"kind":"Name","value":"cacheControl"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<GetObjectQuery, GetObjectQueryVariables>;
 export const GetNodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetNode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<GetNodeQuery, GetNodeQueryVariables>;
 export const PutObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PutObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PutObjectInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"putObject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"contentSha256"}},{"kind":"Field","name":{"kind":"Name","value":"object"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}},{"kind":"Field","name":{"kind":"Name","value":"cacheControl"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<PutObjectMutation, PutObjectMutationVariables>;
 export const DeleteObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteObject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deletedObjectId"}},{"kind":"Field","name":{"kind":"Name","value":"path"}}]}}]}}]} as unknown as DocumentNode<DeleteObjectMutation, DeleteObjectMutationVariables>;
 export const CreateObjectUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateObjectUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateObjectUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createObjectUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"method"}},{"kind":"Field","name":{"kind":"Name","value":"headers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"maxBytes"}}]}}]}}]} as unknown as DocumentNode<CreateObjectUploadMutation, CreateObjectUploadMutationVariables>;
+export const ListStreamsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListStreams"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streams"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<ListStreamsQuery, ListStreamsQueryVariables>;
+export const GetStreamDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetStream"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"arn"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"arn"},"value":{"kind":"Variable","name":{"kind":"Name","value":"arn"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<GetStreamQuery, GetStreamQueryVariables>;
+export const ListFragmentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListFragments"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fragments"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sizeBytes"}},{"kind":"Field","name":{"kind":"Name","value":"producerTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"serverTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ListFragmentsQuery, ListFragmentsQueryVariables>;
+export const StreamFragmentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"StreamFragments"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"stream"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"start"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"StreamStartInput"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamFragments"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"stream"},"value":{"kind":"Variable","name":{"kind":"Name","value":"stream"}}},{"kind":"Argument","name":{"kind":"Name","value":"start"},"value":{"kind":"Variable","name":{"kind":"Name","value":"start"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FragmentEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"}},{"kind":"Field","name":{"kind":"Name","value":"fragment"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"serverTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"producerTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"millisBehindNow"}},{"kind":"Field","name":{"kind":"Name","value":"continuationToken"}},{"kind":"Field","name":{"kind":"Name","value":"frameCount"}},{"kind":"Field","name":{"kind":"Name","value":"keyframeCount"}},{"kind":"Field","name":{"kind":"Name","value":"payloadBytes"}},{"kind":"Field","name":{"kind":"Name","value":"tracks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trackNumber"}},{"kind":"Field","name":{"kind":"Name","value":"codecId"}},{"kind":"Field","name":{"kind":"Name","value":"pixelWidth"}},{"kind":"Field","name":{"kind":"Name","value":"pixelHeight"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"GapEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"afterFragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"beforeFragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"missedFragments"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StatusEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}}]}}]}}]}}]} as unknown as DocumentNode<StreamFragmentsSubscription, StreamFragmentsSubscriptionVariables>;

@@ -251,3 +251,17 @@ describe('paginateForward', () => {
     await expect(paginateForward({ listKey: LIST, first: 2, after: null, codec, fetchPage, providerMaxPageSize: 10, tokenTtlMs: TTL_MS })).rejects.toBe(failure);
   });
 });
+
+describe('paginateForward with a provider that returns empty pages', () => {
+  it('stops after three empty pages in a row and reports more when tokens keep coming', async () => {
+    let calls = 0;
+    const fetchPage: PageFetcher<string> = () => {
+      calls += 1;
+      return Promise.resolve({ items: [], nextToken: `t${calls}` });
+    };
+    const result = await paginateForward({ listKey: LIST, first: 5, after: null, codec, fetchPage, providerMaxPageSize: 1000, tokenTtlMs: TTL_MS });
+    expect(result.edges).toEqual([]);
+    expect(result.pageInfo.hasNextPage).toBe(true);
+    expect(calls).toBe(3);
+  });
+});

@@ -1,0 +1,287 @@
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { DomainError } from '../errors/domain-error.js';
+import type { LiveEvent } from '../live/live.types.js';
+import type { OverflowPolicy } from '../live/subscriber.js';
+
+/** Options of {@link SharedSubscriptions}. */
+export interface SharedSubscriptionOptions {
+  /** Results buffered per member before the overflow policy applies. */
+  readonly memberBuffer: number;
+  readonly overflow: OverflowPolicy;
+  /**
+   * Builds the context a shared execution runs with. It must not depend on the member (the group outlives its
+   * first member); `signal` aborts when the last member leaves. `identity` is the authorization identity all
+   * members of the group share.
+   */
+  readonly createContext: (signal: AbortSignal, identity: string) => unknown;
+  /** Authorization identity of a member's context; members only share with the same identity. */
+  readonly identityOf: (contextValue: unknown) => string;
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+
+/**
+ * Runs each distinct subscription (same document, operation, variables and identity) once and fans its results
+ * out to every member, so the per-delivery cost is a queue push plus the transport's send, not a GraphQL
+ * execution. The source is resolved once per group; each event is executed once per group.
+ *
+ * Each member has a bounded queue. When it is full, fragment events are skipped and, once the member catches up,
+ * a gap event (executed with the member's own selection) tells it what it missed; with the `close` policy the
+ * member instead ends with a `RATE_LIMITED` error. Other events are never skipped. A slow member never delays
+ * the group or other members.
+ */
+export class SharedSubscriptions {
+  private readonly groups = new Map<string, SharedGroup>();
+
+  constructor(private readonly options: SharedSubscriptionOptions) {}
+
+  /** Number of live groups (distinct executions). */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Drop-in for graphql's `subscribe` in graphql-ws and graphql-sse. */
+  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const identity = this.options.identityOf(args.contextValue);
+    const key = groupKey(args, identity);
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      const created = new SharedGroup(args, identity, this.options, () => {
+        if (this.groups.get(key) === created) this.groups.delete(key);
+      });
+      this.groups.set(key, created);
+      group = created;
+    }
+    return group.join();
+  };
+}
+
+function groupKey(args: ExecutionArgs, identity: string): string {
+  let text = printed.get(args.document);
+  if (text === undefined) {
+    text = print(args.document);
+    printed.set(args.document, text);
+  }
+  return `${identity}\0${args.operationName ?? ''}\0${JSON.stringify(args.variableValues ?? {})}\0${text}`;
+}
+
+class SharedGroup {
+  private readonly members = new Set<Member>();
+  private readonly controller = new AbortController();
+  private readonly ready: Promise<ExecutionResult | undefined>;
+  private readonly executionArgs: ExecutionArgs;
+  private source: AsyncIterator<unknown> | undefined;
+
+  constructor(
+    args: ExecutionArgs,
+    identity: string,
+    private readonly options: SharedSubscriptionOptions,
+    private readonly onEmpty: () => void,
+  ) {
+    this.executionArgs = { ...args, contextValue: options.createContext(this.controller.signal, identity) };
+    this.ready = this.start();
+  }
+
+  async join(): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const member = new Member(this, this.options.memberBuffer, this.options.overflow);
+    this.members.add(member);
+    const failure = await this.ready;
+    if (failure !== undefined) {
+      this.leave(member);
+      return failure;
+    }
+    return member;
+  }
+
+  leave(member: Member): void {
+    if (!this.members.delete(member) || this.members.size > 0) return;
+    this.onEmpty();
+    this.controller.abort();
+    void this.source?.return?.();
+  }
+
+  /**
+   * Executes one source event with the group's selection (also used for per-member gap events). Synchronous when
+   * every resolver on the path is, which is the common case for event payloads.
+   */
+  executeEvent(event: unknown): ExecutionResult | Promise<ExecutionResult> {
+    return execute({ ...this.executionArgs, rootValue: event });
+  }
+
+  private async start(): Promise<ExecutionResult | undefined> {
+    let stream: AsyncIterable<unknown> | ExecutionResult;
+    try {
+      stream = await createSourceEventStream(this.executionArgs);
+    } catch (error) {
+      this.onEmpty();
+      return { errors: [toGraphQLError(error)] };
+    }
+    if (!(Symbol.asyncIterator in stream)) {
+      // Validation or the subscribe function failed: nothing to share.
+      this.onEmpty();
+      return stream;
+    }
+    this.source = stream[Symbol.asyncIterator]();
+    void this.pump(this.source);
+    return undefined;
+  }
+
+  private async pump(source: AsyncIterator<unknown>): Promise<void> {
+    try {
+      for (;;) {
+        const next = await source.next();
+        if (next.done === true) break;
+        const executed = this.executeEvent(next.value);
+        const result = executed instanceof Promise ? await executed : executed;
+        for (const member of this.members) member.deliver(result, next.value);
+      }
+      for (const member of this.members) member.end();
+    } catch (error) {
+      if (this.controller.signal.aborted) return;
+      const result: ExecutionResult = { errors: [toGraphQLError(error)] };
+      for (const member of this.members) member.endWith(result);
+    } finally {
+      this.onEmpty();
+    }
+  }
+}
+
+/** A queue slot; `result` is undefined while a member-specific gap result is still being executed. */
+interface Slot {
+  result: ExecutionResult | undefined;
+}
+
+class Member implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: Slot[] = [];
+  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
+  private done = false;
+  private lastFragment: string | null = null;
+  private dropped: { after: string | null; count: number; stream: string } | undefined;
+
+  constructor(
+    private readonly group: SharedGroup,
+    private readonly capacity: number,
+    private readonly overflow: OverflowPolicy,
+  ) {}
+
+  deliver(result: ExecutionResult, event: unknown): void {
+    if (this.done) return;
+    const fragment = fragmentOf(event);
+    if (fragment !== undefined && this.queue.length >= this.capacity) {
+      if (this.overflow === 'close') {
+        this.endWith({
+          errors: [toGraphQLError(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'))],
+        });
+        return;
+      }
+      this.dropped ??= { after: this.lastFragment, count: 0, stream: fragment.stream };
+      this.dropped.count += 1;
+      return;
+    }
+    if (fragment !== undefined && this.dropped !== undefined) {
+      // The gap is member-specific, so it is executed for this member alone, in the slot before the fragment.
+      const gap: LiveEvent = {
+        kind: 'gap',
+        stream: this.dropped.stream,
+        reason: 'SLOW_CONSUMER',
+        afterFragmentNumber: this.dropped.after,
+        beforeFragmentNumber: fragment.number,
+        missedFragments: this.dropped.count,
+      };
+      this.dropped = undefined;
+      const slot: Slot = { result: undefined };
+      this.queue.push(slot);
+      const executed = this.group.executeEvent(gap);
+      if (executed instanceof Promise) {
+        void executed.then((gapResult) => {
+          slot.result = gapResult;
+          this.flush();
+        });
+      } else {
+        slot.result = executed;
+      }
+    }
+    if (fragment !== undefined) this.lastFragment = fragment.number;
+    this.queue.push({ result });
+    this.flush();
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.flush();
+  }
+
+  endWith(result: ExecutionResult): void {
+    if (this.done) return;
+    this.queue.length = 0;
+    this.queue.push({ result });
+    this.done = true;
+    this.flush();
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const head = this.queue[0]?.result;
+    if (head !== undefined) {
+      this.queue.shift();
+      return Promise.resolve({ value: head, done: false });
+    }
+    if (this.done && this.queue.length === 0) {
+      this.group.leave(this);
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.done = true;
+    this.queue.length = 0;
+    this.group.leave(this);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+
+  private flush(): void {
+    const waiting = this.waiting;
+    if (waiting === undefined) return;
+    const head = this.queue[0]?.result;
+    if (head !== undefined) {
+      this.waiting = undefined;
+      this.queue.shift();
+      waiting({ value: head, done: false });
+    } else if (this.done && this.queue.length === 0) {
+      this.waiting = undefined;
+      this.group.leave(this);
+      waiting({ value: undefined, done: true });
+    }
+  }
+}
+
+function fragmentOf(event: unknown): { number: string; stream: string } | undefined {
+  if (typeof event !== 'object' || event === null || !('kind' in event)) return undefined;
+  const live = event as LiveEvent;
+  if (live.kind !== 'fragment' || live.fragment.fragmentNumber === null) return undefined;
+  return { number: live.fragment.fragmentNumber, stream: live.stream };
+}
+
+function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const original = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(original.message, { originalError: original });
+}
