@@ -74,7 +74,7 @@ export class KinesisVideoEmulator {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly producers = new Set<() => void>();
-  private readonly requestLog = new EventLog<RecordedRequest>(100_000, 'Kinesis Video emulator is closed');
+  private readonly requestLog = new EventLog<RecordedRequest>(10_000, 'Kinesis Video emulator is closed');
   private readonly sessionLog = new EventLog<GetMediaSessionRecord>(10_000, 'Kinesis Video emulator is closed');
   private readonly fragmentLog = new EventLog<EmulatedFragment>(10_000, 'Kinesis Video emulator is closed');
   private readonly changes = new ChangeSignal('Kinesis Video emulator is closed');
