@@ -1,0 +1,188 @@
+import {
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  parse,
+  type ExecutionResult,
+} from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { LiveEvent } from '../../../src/live/live.types.js';
+import { SharedSubscriptions } from '../../../src/server/shared-subscriptions.js';
+import type { Fragment } from '../../../src/mkv/fragment.type.js';
+
+/** A push source the test controls, counting how often it was subscribed and released. */
+class Source {
+  subscribed = 0;
+  returned = 0;
+  private readonly waiters: ((result: IteratorResult<LiveEvent>) => void)[] = [];
+  private readonly pending: LiveEvent[] = [];
+
+  iterator(): AsyncIterableIterator<LiveEvent> {
+    this.subscribed += 1;
+    const iterator: AsyncIterableIterator<LiveEvent> = {
+      next: () => {
+        const event = this.pending.shift();
+        if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        return new Promise((resolve) => this.waiters.push(resolve));
+      },
+      return: () => {
+        this.returned += 1;
+        for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  emit(event: LiveEvent): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) waiter({ value: event, done: false });
+    else this.pending.push(event);
+  }
+}
+
+function fragment(n: number): LiveEvent {
+  return { kind: 'fragment', stream: 's', fragment: { fragmentNumber: String(1000 + n) } as Fragment };
+}
+
+function schemaOver(source: Source, executions: { count: number }): GraphQLSchema {
+  const Event = new GraphQLObjectType({
+    name: 'Event',
+    fields: {
+      kind: { type: new GraphQLNonNull(GraphQLString) },
+      number: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'fragment' ? event.fragment.fragmentNumber : null) },
+      missed: { type: GraphQLInt, resolve: (event: LiveEvent) => (event.kind === 'gap' ? event.missedFragments : null) },
+    },
+  });
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        events: {
+          type: new GraphQLNonNull(Event),
+          args: { tag: { type: GraphQLString } },
+          subscribe: () => source.iterator(),
+          resolve: (event: LiveEvent) => {
+            executions.count += 1;
+            return event;
+          },
+        },
+      },
+    }),
+  });
+}
+
+const DOCUMENT = parse('subscription ($tag: String) { events(tag: $tag) { kind number missed } }');
+
+function shared(overflow: 'gap' | 'close', memberBuffer = 2): SharedSubscriptions {
+  return new SharedSubscriptions({
+    memberBuffer,
+    overflow,
+    createContext: () => ({}),
+    identityOf: () => 'anonymous',
+  });
+}
+
+async function take(iterator: AsyncIterator<ExecutionResult>, count: number): Promise<ExecutionResult[]> {
+  const results: ExecutionResult[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    results.push(next.value);
+  }
+  return results;
+}
+
+function asIterator(value: AsyncIterableIterator<ExecutionResult> | ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+  if (!(Symbol.asyncIterator in value)) throw new Error(`expected an iterator, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+describe('SharedSubscriptions', () => {
+  it('runs one source and one execution per event when members send the same document and variables', async () => {
+    const source = new Source();
+    const executions = { count: 0 };
+    const schema = schemaOver(source, executions);
+    const sharing = shared('gap', 10);
+    const args = { schema, document: DOCUMENT, variableValues: { tag: 'a' }, contextValue: {} };
+    const a = asIterator(await sharing.subscribe(args));
+    const b = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    source.emit(fragment(1));
+    source.emit(fragment(2));
+    const [ra, rb] = await Promise.all([take(a, 2), take(b, 2)]);
+    expect(ra.map((r) => r.data)).toEqual([
+      { events: { kind: 'fragment', number: '1001', missed: null } },
+      { events: { kind: 'fragment', number: '1002', missed: null } },
+    ]);
+    expect(rb).toEqual(ra);
+    expect(source.subscribed).toBe(1);
+    expect(executions.count).toBe(2);
+    expect(sharing.groupCount).toBe(1);
+  });
+
+  it('keeps separate executions when the variables differ', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 10);
+    await sharing.subscribe({ schema, document: DOCUMENT, variableValues: { tag: 'a' }, contextValue: {} });
+    await sharing.subscribe({ schema, document: DOCUMENT, variableValues: { tag: 'b' }, contextValue: {} });
+    expect(source.subscribed).toBe(2);
+    expect(sharing.groupCount).toBe(2);
+  });
+
+  it('gives a slow member a gap event and never delays a fast one when the slow buffer overflows', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 2);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const fast = asIterator(await sharing.subscribe(args));
+    const slow = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    const fastSeen = take(fast, 6);
+    for (let n = 1; n <= 6; n += 1) source.emit(fragment(n));
+    expect((await fastSeen).map((r) => (r.data?.['events'] as { number: string }).number)).toEqual(['1001', '1002', '1003', '1004', '1005', '1006']);
+    // The slow member kept two, dropped four; the next fragment arrives after a gap that counts them.
+    const kept = await take(slow, 2);
+    expect(kept.map((r) => (r.data?.['events'] as { number: string }).number)).toEqual(['1001', '1002']);
+    source.emit(fragment(7));
+    const after = await take(slow, 2);
+    expect(after.map((r) => r.data?.['events'])).toEqual([
+      { kind: 'gap', number: null, missed: 4 },
+      { kind: 'fragment', number: '1007', missed: null },
+    ]);
+  });
+
+  it('ends a slow member with RATE_LIMITED when the policy is close', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('close', 1);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const fast = asIterator(await sharing.subscribe(args));
+    const slow = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    const fastSeen = take(fast, 2);
+    source.emit(fragment(1));
+    source.emit(fragment(2));
+    // Once the fast member has both, the group has delivered both to the slow one, which overflowed on the second.
+    expect(await fastSeen).toHaveLength(2);
+    const results = await take(slow, 3);
+    expect(results).toHaveLength(1);
+    expect(results[0]?.errors?.[0]?.originalError).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('releases the source when the last member leaves', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 10);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const a = asIterator(await sharing.subscribe(args));
+    const b = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    await a.return?.();
+    expect(source.returned).toBe(0);
+    await b.return?.();
+    expect(source.returned).toBe(1);
+    expect(sharing.groupCount).toBe(0);
+  });
+});
