@@ -143,6 +143,9 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Signals belong to the process owner (`media-graph serve` calls close()). Apollo's own handler would stop the
+    // server and then re-send the signal to the process, which `serve` takes for a second signal and exits with 1.
+    stopOnTerminationSignals: false,
     logger,
     formatError: (_formatted, error) =>
       formatError(error instanceof GraphQLError ? error : new GraphQLError('Internal server error.', { originalError: toError(error) }), {
