@@ -1,8 +1,8 @@
-import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
-import { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { createRequestContext, type Services } from './context.js';
-import { formatError } from './format-error.js';
+import { formatError, toParseFailedError } from './format-error.js';
 
 /**
  * Serves graphql-sse (distinct connections mode and single connection mode) at `path` with the same schema,
@@ -10,13 +10,27 @@ import { formatError } from './format-error.js';
  */
 export function createSseRouter(path: string, schema: GraphQLSchema, services: Services): Router {
   const development = services.config.env === 'development';
-  const handler = createHandler({
+  // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
+  const contextFor = (raw: Request): Record<string, unknown> => {
+    const controller = new AbortController();
+    raw.once('close', () => controller.abort());
+    return createRequestContext(services, controller.signal) as unknown as Record<string, unknown>;
+  };
+  const handler = createHandler<Record<string, unknown>>({
     schema,
-    context: (req) => {
-      const controller = new AbortController();
-      req.raw.once('close', () => controller.abort());
-      // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
-      return createRequestContext(services, controller.signal) as unknown as Record<string, unknown>;
+    context: (req) => contextFor(req.raw),
+    onSubscribe: (req, params) => {
+      // graphql-sse answers a syntax error with a bare 400 (no code) instead of a GraphQL result; report it in
+      // the stream, coded GRAPHQL_PARSE_FAILED like over HTTP. graphql-sse only accepts results with `data`.
+      let document: DocumentNode;
+      try {
+        document = parse(params.query);
+      } catch (error) {
+        if (error instanceof GraphQLError) return { data: undefined, errors: [toParseFailedError(error)] };
+        throw error;
+      }
+      // Parsed once here; graphql-sse still validates these arguments itself.
+      return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue: contextFor(req.raw) };
     },
     onNext: (_ctx, _req, result) => {
       const errors = (result as ExecutionResult).errors;
@@ -26,8 +40,29 @@ export function createSseRouter(path: string, schema: GraphQLSchema, services: S
     },
   });
   const router = Router();
-  router.all(path, (req, res, next) => {
-    handler(req, res).catch(next);
-  });
+  router.all(
+    path,
+    requireJsonPost,
+    // graphql-sse would otherwise buffer a body of any size in memory; this is the same limit as `/graphql`
+    // (RELIABILITY.md S6). Errors (413, malformed JSON) go to the gateway's body error handler.
+    express.json({ limit: services.config.graphqlBodyLimitBytes, type: 'application/json' }),
+    (req, res, next) => {
+      handler(req, res).catch(next);
+    },
+  );
   return router;
+}
+
+/**
+ * CSRF prevention for the SSE endpoint (RELIABILITY.md S9). graphql-sse accepts any POST whose content-type merely
+ * contains `application/json`, so `text/plain; x=application/json` (a CORS "simple" request a foreign page can send
+ * without a preflight) would run a mutation. A POST must be `application/json` by media type; `GET` stays open for
+ * EventSource clients (graphql-sse refuses mutations over GET with 405).
+ */
+function requireJsonPost(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== 'POST' || req.is('application/json') === 'application/json') {
+    next();
+    return;
+  }
+  res.status(415).json({ errors: [{ message: 'POST requests must have content-type application/json.', extensions: { code: 'BAD_REQUEST' } }] });
 }

@@ -1,8 +1,8 @@
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { WebSocketServer } from 'ws';
 import { createRequestContext, type Services } from './context.js';
-import { formatError } from './format-error.js';
+import { formatError, toParseFailedError } from './format-error.js';
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
@@ -43,6 +43,7 @@ export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, serv
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload),
       context: (ctx, id) => createRequestContext(services, controllerFor(ctx.extra, id).signal),
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>
         result.errors === undefined
@@ -64,4 +65,26 @@ export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, serv
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * Parses and validates a subscribe payload. graphql-ws would parse inside its message handler, where a syntax
+ * error is an internal error that closes the whole socket with 4500; here it becomes an `error` message for that
+ * operation, coded `GRAPHQL_PARSE_FAILED` like over HTTP. Returning execution arguments makes graphql-ws skip its
+ * own validation, so validation happens here too (its errors reach `onError` and are formatted there).
+ */
+function prepareOperation(
+  schema: GraphQLSchema,
+  payload: { readonly query: string; readonly operationName?: string | null | undefined; readonly variables?: Record<string, unknown> | null | undefined },
+): ExecutionArgs | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [toParseFailedError(error)];
+    throw error;
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) return errors;
+  return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
 }
