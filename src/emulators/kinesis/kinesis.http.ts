@@ -28,9 +28,11 @@ export type BodyReading = { readonly ok: true; readonly body: Buffer } | { reado
 
 /**
  * Reads `req` to its end, keeping at most `maxBytes` (a larger body is read and discarded so the client still
- * receives the error answer), then calls `then`. If the request aborts, `then` is never called.
+ * receives the error answer), then calls `then`. If the request fails (the client aborted while sending), the
+ * exchange is over: `res` is destroyed and `then` is never called.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, then: (reading: BodyReading) => void): void {
+export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, then: (reading: BodyReading) => void): void {
+  req.once('error', () => res.destroy());
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;

@@ -67,7 +67,7 @@ export class KinesisRequestHandler {
     const mark = target.indexOf('?');
     const path = mark < 0 ? target : target.slice(0, mark);
     const operation = routeOperation(req.method ?? 'GET', path);
-    readBody(req, KVS_MAX_REQUEST_BODY_BYTES, (reading) => {
+    readBody(req, res, KVS_MAX_REQUEST_BODY_BYTES, (reading) => {
       try {
         this.process(req, res, operation, path, reading.ok ? reading.body : undefined, requestId);
       } catch (error: unknown) {
