@@ -6,6 +6,7 @@ import { parseCapture } from './kinesis.capture.js';
 import { ChangeSignal, EventLog } from './kinesis.event-log.js';
 import type { KinesisFault, KinesisOperation } from './kinesis.faults.js';
 import { KinesisFaultSchedule } from './kinesis.faults.js';
+import type { GetMediaContext } from './kinesis.get-media.js';
 import type { GetMediaSessionRecord } from './kinesis.get-media-session.js';
 import {
   KVS_DEFAULT_MAX_FRAGMENTS_PER_STREAM,
@@ -104,7 +105,7 @@ export class KinesisVideoEmulator {
     };
     this.limits = new StreamLimits(limits, this.now, () => this.changes.notify());
     this.onInternalError = options.onInternalError ?? ((error: unknown) => console.error('Kinesis Video emulator internal error', error));
-    const mediaContext = {
+    const mediaContext: GetMediaContext = {
       store: this.store,
       limits: this.limits,
       faults: this.faults,
@@ -114,7 +115,7 @@ export class KinesisVideoEmulator {
       now: this.now,
       isClosing: () => this.closing !== undefined,
       nextSessionId: () => ++this.sessionIds,
-      onSessionEnd: (record: GetMediaSessionRecord) => this.sessionLog.push(record),
+      onSessionEnd: (record) => this.sessionLog.push(record),
     };
     const handler = new KinesisRequestHandler({
       store: this.store,
