@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { MediaStoreEmulator } from '../emulators/mediastore/mediastore.emulator.js';
 import { seedMediaStoreDemo } from '../emulators/mediastore/mediastore.seed.js';
 import { KinesisVideoEmulator } from '../emulators/kinesis/kinesis.emulator.js';
+import { seedKinesisDemo } from '../emulators/kinesis/kinesis.seed.js';
 import type { Logger } from './logger.js';
 
 /** Static credentials the SDK clients use against embedded emulators (never real credentials). */
@@ -29,7 +30,7 @@ export async function startEmbeddedEmulators(config: Config, options: { readonly
   let kinesis: KinesisVideoEmulator | undefined;
   if (config.kinesis.endpoint === undefined && config.emulators === 'auto') {
     kinesis = await KinesisVideoEmulator.start({ host: '127.0.0.1', port: 0 });
-    if (options.seedDemo) seedKinesis(kinesis);
+    if (options.seedDemo) seedKinesisDemo(kinesis);
     options.logger.info({ provider: 'kinesis', endpoint: kinesis.endpoint }, 'embedded emulator started');
   }
   let closed: Promise<void> | undefined;
@@ -43,9 +44,3 @@ export async function startEmbeddedEmulators(config: Config, options: { readonly
   };
 }
 
-/** Demo streams for `npm start`: one live stream (a fragment every 2 s at 30 fps) and a few idle ones. */
-function seedKinesis(emulator: KinesisVideoEmulator): void {
-  emulator.createStream('demo-stream', { retentionHours: 24, mediaType: 'video/h264' });
-  emulator.startProducer('demo-stream', { fragmentIntervalMs: 2_000, fps: 30 });
-  for (const name of ['lobby-camera', 'loading-dock', 'parking-north']) emulator.createStream(name, { retentionHours: 2, mediaType: 'video/h264' });
-}
