@@ -199,6 +199,11 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
+      // WebSocket clients first, while their subscriptions are still live: they get only 1001 (going away) and
+      // resubscribe elsewhere (RELIABILITY R3). Closing the hub first would send them `complete`, which a
+      // graphql-ws client takes as the end of the subscription. Then the hub ends SSE streams so the HTTP drain
+      // in apollo.stop() does not wait out the grace period for them.
+      await wsHandle.dispose();
       await hub.close();
       await apollo.stop();
       await closeServer(httpServer);

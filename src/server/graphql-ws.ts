@@ -6,7 +6,7 @@ import { formatError, toParseFailedError } from './format-error.js';
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
-  /** Closes every socket with 1001 (going away) and stops the server; resolves when all are closed. */
+  /** Closes every socket with 1001 (going away) and stops the server; idempotent. */
   dispose(): Promise<void>;
 }
 
@@ -59,10 +59,15 @@ export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, serv
     },
     ws,
   );
+  let disposing: Promise<void> | undefined;
   return {
-    dispose: async () => {
-      for (const client of ws.clients) client.close(1001, 'Server shutting down');
-      await disposable.dispose();
+    // Idempotent: shutdown closes sockets before ending subscriptions, and Apollo's drain calls this again.
+    dispose: () => {
+      disposing ??= (async () => {
+        for (const client of ws.clients) client.close(1001, 'Server shutting down');
+        await disposable.dispose();
+      })();
+      return disposing;
     },
   };
 }
@@ -71,7 +76,8 @@ export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, serv
  * Parses and validates a subscribe payload. graphql-ws would parse inside its message handler, where a syntax
  * error is an internal error that closes the whole socket with 4500; here it becomes an `error` message for that
  * operation, coded `GRAPHQL_PARSE_FAILED` like over HTTP. Returning execution arguments makes graphql-ws skip its
- * own validation, so validation happens here too (its errors reach `onError` and are formatted there).
+ * own validation, so validation happens here too (its errors reach `onError` and are formatted there); custom
+ * validation rules given to Apollo must be applied here as well.
  */
 function prepareOperation(
   schema: GraphQLSchema,

@@ -6,6 +6,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKeys } from '../../src/auth/signing-keys.js';
+import { EMULATOR_CREDENTIALS } from '../../src/server/embedded-emulators.js';
 import { CreateObjectUploadDocument, GetObjectDocument } from '../generated/graphql.js';
 import { errorCodes, execute, postGraphql, startTestGateway, TEST_SIGNING_SECRET, type TestGateway } from '../helpers/gateway.js';
 
@@ -313,6 +314,7 @@ describe('gateway logs', () => {
       'authorization token': bearer.slice('Bearer '.length),
       'SigV4 authorization': 'AWS4-HMAC-SHA256',
       'AWS secret key': process.env['AWS_SECRET_ACCESS_KEY'] ?? 'unset-aws-secret',
+      'embedded emulator secret key': EMULATOR_CREDENTIALS.secretAccessKey,
     };
     signatures.forEach((signature, i) => {
       expect(signature.length, `signature ${i}`).toBeGreaterThan(10);

@@ -177,6 +177,7 @@ describe('gateway graceful shutdown', () => {
   beforeAll(async () => {
     t = await startTestGateway();
     t.emulator.putObjectDirect('slow/object.txt', 'slow');
+    t.gateway.emulators.kinesis?.createStream('shutdown-stream', { retentionHours: 1, mediaType: 'video/h264' });
   });
 
   afterAll(async () => {
@@ -186,6 +187,17 @@ describe('gateway graceful shutdown', () => {
   it('finishes an in-flight request, refuses new connections and closes sockets with 1001 when closed', async () => {
     const socket = await openAckedSocket(t.graphqlUrl.replace(/^http/, 'ws'));
     const socketClosed = once(socket, 'close') as Promise<[number, Buffer]>;
+    // A socket with a live subscription must see only the 1001 (so its client resubscribes elsewhere), never a
+    // `complete` that would end the subscription for good.
+    const subscribed = await openAckedSocket(t.graphqlUrl.replace(/^http/, 'ws'));
+    const subscribedClosed = once(subscribed, 'close') as Promise<[number, Buffer]>;
+    const firstEvent = once(subscribed, 'message') as Promise<[Buffer]>;
+    subscribed.send(
+      JSON.stringify({ id: 'live', type: 'subscribe', payload: { query: 'subscription { streamFragments(stream: "shutdown-stream") { __typename } }' } }),
+    );
+    expect(JSON.parse((await firstEvent)[0].toString('utf8'))).toMatchObject({ id: 'live', type: 'next' });
+    const afterFirst: unknown[] = [];
+    subscribed.on('message', (frame: Buffer) => afterFirst.push(JSON.parse(frame.toString('utf8'))));
     t.emulator.injectFault({ kind: 'latency', ms: 500, operation: 'DescribeObject' });
     const inFlight = execute(t.graphqlUrl, GetObjectDocument, { path: 'slow/object.txt' });
     await t.emulator.waitForRequest((request) => request.operation === 'DescribeObject');
@@ -193,6 +205,9 @@ describe('gateway graceful shutdown', () => {
     const closing = t.gateway.close();
     const [code] = await socketClosed;
     expect(code).toBe(1001);
+    const [subscribedCode] = await subscribedClosed;
+    expect(subscribedCode).toBe(1001);
+    expect(afterFirst.filter((frame) => (frame as { type?: string }).type !== 'next')).toEqual([]);
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(response.errors).toBeUndefined();
