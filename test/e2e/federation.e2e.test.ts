@@ -130,7 +130,7 @@ describe('federation', () => {
         },
       ],
     });
-    // Our fields came from the store: one describe per entity, batched into one _entities fetch.
+    // Our fields came from the store through _entities: one describe per entity.
     expect(t.emulator.count('DescribeObject')).toBe(2);
   });
 

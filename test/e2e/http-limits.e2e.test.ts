@@ -121,7 +121,7 @@ describe('GraphQL HTTP limits', () => {
     }
   });
 
-  it('refuses a GET without a preflight header with 400 and executes nothing (S9)', async () => {
+  it('refuses with 400 and executes nothing when a GET carries no preflight header (S9)', async () => {
     resetTarget();
     const url = `${base}/graphql?query=${encodeURIComponent(DESCRIBE_QUERY)}`;
     const blocked = await fetch(url);
@@ -137,7 +137,7 @@ describe('GraphQL HTTP limits', () => {
     expect(t.emulator.count('DescribeObject')).toBe(2);
   });
 
-  it('refuses POSTs a foreign page could send without a preflight with 400 and executes nothing (S9)', async () => {
+  it('refuses with 400 and executes nothing when a POST has a content type a foreign page may send (S9)', async () => {
     resetTarget();
     const simpleTypes = [
       'text/plain',
@@ -159,7 +159,7 @@ describe('GraphQL HTTP limits', () => {
     expect(t.emulator.readObjectDirect('guarded/target.txt')?.toString('utf8')).toBe('keep me');
   });
 
-  it('refuses POSTs a foreign page could send to the SSE endpoint with 415 and executes nothing (S9)', async () => {
+  it('refuses with 415 and executes nothing when such a POST targets the SSE endpoint (S9)', async () => {
     resetTarget();
     for (const contentType of ['text/plain', 'text/plain; x=application/json', 'application/x-www-form-urlencoded']) {
       const response = await fetch(`${base}/graphql/stream`, {
@@ -174,7 +174,7 @@ describe('GraphQL HTTP limits', () => {
     expect(t.emulator.readObjectDirect('guarded/target.txt')?.toString('utf8')).toBe('keep me');
   });
 
-  it('answers 405 to a mutation over GET and changes nothing (S10)', async () => {
+  it('answers 405 and changes nothing when a mutation arrives over GET (S10)', async () => {
     resetTarget();
     const query = encodeURIComponent(DELETE_MUTATION);
     const http = await fetch(`${base}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
@@ -187,7 +187,7 @@ describe('GraphQL HTTP limits', () => {
     expect(t.emulator.readObjectDirect('guarded/target.txt')?.toString('utf8')).toBe('keep me');
   });
 
-  it('refuses a JSON array batch of 500 operations and executes none of them (S8)', async () => {
+  it('refuses and executes none of them when a JSON array batches 500 operations (S8)', async () => {
     resetTarget();
     const batch = Array.from({ length: 500 }, (_, i) => ({ query: `{ object(path: "guarded/item-${i}.txt") { path } }` }));
     const http = await fetch(`${base}/graphql`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(batch) });
@@ -270,7 +270,7 @@ describe('gateway logs', () => {
     await t.close();
   });
 
-  it('never contain the signing secret, URL signatures, Authorization values or AWS secret keys after signed URL traffic', async () => {
+  it('never contain the signing secret, URL signatures, Authorization values or AWS secret keys when signed URLs were used', async () => {
     const bearer = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.bG9ncy10ZXN0';
     const signatures: string[] = [];
     const track = (url: string): URL => {

@@ -106,7 +106,7 @@ describe('gateway server', () => {
     expect(JSON.stringify(http.data)).toContain('seg-1.ts');
     const viaWs = await overWs(ws, { query, variables });
     const viaSse = await overSse(sse, { query, variables });
-    // Cursors are signed with a timestamp-free key, so they are equal too.
+    // Cursors are deterministic for a position in a list, so they compare equal too.
     expect(viaWs).toEqual({ data: http.data });
     expect(viaSse).toEqual({ data: http.data });
   });

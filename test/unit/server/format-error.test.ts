@@ -71,7 +71,7 @@ describe('formatError', () => {
     });
   });
 
-  it('keeps the client message of an upstream domain error but never its provider cause', () => {
+  it('keeps the client message but never the provider cause when an upstream domain error is formatted', () => {
     const { logger } = capturingLogger();
     const domain = new DomainError('UPSTREAM_UNAVAILABLE', 'The object store failed; try again later.', { cause: new Error(SECRET_MESSAGE) });
     const formatted = formatError(resolverError(domain), { development: false, logger });
