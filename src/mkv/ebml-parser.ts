@@ -21,6 +21,12 @@ export interface EbmlVisitor {
    */
   readonly wantBlocks: boolean;
   /**
+   * Master element ids to report to {@link onMasterStart}/{@link onMasterEnd}; masters not listed are
+   * still walked (their children are reported) but their own start and end are not. Undefined reports
+   * every master. Consulted once, when the parser is built.
+   */
+  readonly masterIds?: ReadonlySet<number>;
+  /**
    * A master element of the schema begins. `dataSize` is its payload size in bytes, or -1 for an
    * unknown-size element (live Segments and Clusters), which ends at the first element that cannot be
    * its child, at the end of a sized ancestor, or at {@link EbmlParser.end}.
@@ -29,10 +35,11 @@ export interface EbmlVisitor {
   /** The master element that began last and is still open ends; `endOffset` is one past its last byte. */
   onMasterEnd(id: number, endOffset: number): void;
   /**
-   * A wanted leaf element. `data` is its payload; it may be a view of the pushed chunk, so it is valid
-   * only during this call: copy what must outlive it.
+   * A wanted leaf element whose payload is `bytes[start..end)`. `bytes` is usually the pushed chunk
+   * itself (no view or copy is made per leaf: this is the hot path), so it is valid only during this
+   * call; copy what must outlive it.
    */
-  onLeaf(id: number, data: Uint8Array, offset: number): void;
+  onLeaf(id: number, bytes: Uint8Array, start: number, end: number, offset: number): void;
   /**
    * A SimpleBlock or Block element: its track number, its signed 16-bit timecode (relative to the
    * Cluster, in TimestampScale ticks), its flags byte (SimpleBlock: 0x80 keyframe, 0x08|0x04 lacing)
@@ -105,6 +112,8 @@ const MAX_BLOCK_HEADER = 11;
 
 interface Entry {
   readonly kind: number;
+  // Whether the visitor wants this master's start/end events.
+  readonly notify: boolean;
   readonly name: string;
   // First allowed parent, for the common single-parent case; `more` holds the rest (SimpleTag).
   readonly parent: number;
@@ -135,6 +144,7 @@ export class EbmlParser {
   private readonly stackStart: number[] = [];
   private readonly stackEnd: number[] = [];
   private readonly stackUnknown: boolean[] = [];
+  private readonly stackNotify: boolean[] = [];
   private depth = 0;
 
   // Absolute offset of the first byte of the next chunk.
@@ -185,12 +195,13 @@ export class EbmlParser {
       else if (spec.type === 'block') kind = visitor.wantBlocks ? KIND_BLOCK : KIND_SKIP;
       else if (visitor.leafIds.has(spec.id)) kind = KIND_LEAF;
       const [parent = GLOBAL_PARENT, ...more] = spec.parents;
-      this.entries.set(spec.id, { kind, name: spec.name, parent, more: more.length > 0 ? more : null });
+      const notify = kind === KIND_MASTER && (visitor.masterIds === undefined || visitor.masterIds.has(spec.id));
+      this.entries.set(spec.id, { kind, notify, name: spec.name, parent, more: more.length > 0 ? more : null });
     }
     // A wanted id the schema does not know is read wherever it appears.
     for (const id of visitor.leafIds) {
       if (!this.entries.has(id)) {
-        this.entries.set(id, { kind: KIND_LEAF, name: elementName(id, schema), parent: GLOBAL_PARENT, more: null });
+        this.entries.set(id, { kind: KIND_LEAF, notify: false, name: elementName(id, schema), parent: GLOBAL_PARENT, more: null });
       }
     }
   }
@@ -259,7 +270,7 @@ export class EbmlParser {
     }
     while (this.depth > 0 && !this.stopped) {
       this.depth--;
-      this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, this.consumed);
+      if (this.stackNotify[this.depth]) this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, this.consumed);
     }
     if (!this.stopped) this.visitor.onEnd(null);
   }
@@ -372,11 +383,26 @@ export class EbmlParser {
         const size = this.hSize;
         const entry = this.entries.get(id);
         const dataStart = start + headerLen;
-        this.place(id, entry, start, dataStart, size);
-        if (this.stopped) return;
+        let top = this.depth - 1;
+        // Fast path for the common case, a sized element its schema parent allows that fits in that
+        // parent (every block, every tag leaf); place() handles the rest, including ending
+        // unknown-size parents. Fewer instructions between two header reads let more of each
+        // header's cache miss overlap with useful work.
+        if (
+          entry === undefined ||
+          top < 0 ||
+          entry.parent !== this.stackId[top] ||
+          this.hUnknown ||
+          size > this.maxElementSize ||
+          dataStart + size > (this.stackEnd[top] ?? 0)
+        ) {
+          this.place(id, entry, start, dataStart, size);
+          if (this.stopped) return;
+          top = this.depth - 1;
+        }
         const kind = entry === undefined ? KIND_SKIP : entry.kind;
         if (kind === KIND_MASTER) {
-          this.openMaster(id, start, dataStart, size);
+          this.openMaster(id, entry?.notify ?? false, start, dataStart, size);
           continue;
         }
         if (this.hUnknown) throw this.malformed('unknown size on an element that is not a master', start, id);
@@ -385,7 +411,7 @@ export class EbmlParser {
           // Unwanted payload (frame data, CodecPrivate, Void, unknown ids): skipped, never read.
           if (size <= avail) {
             pos += size;
-            this.closeEnded(base + pos);
+            if (top >= 0 && this.stackEnd[top] === base + pos) this.closeEnded(base + pos);
             continue;
           }
           this.beginPending(MODE_SKIP, id, start, size);
@@ -397,7 +423,7 @@ export class EbmlParser {
             throw this.malformed(`leaf of ${size} bytes exceeds the ${this.maxLeafSize}-byte cap`, start, id);
           }
           if (size <= avail) {
-            this.visitor.onLeaf(id, chunk.subarray(pos, pos + size), start);
+            this.visitor.onLeaf(id, chunk, pos, pos + size, start);
             pos += size;
             this.closeEnded(base + pos);
             continue;
@@ -411,7 +437,17 @@ export class EbmlParser {
           this.remaining = size - avail;
           return;
         }
-        // KIND_BLOCK
+        // KIND_BLOCK. Fast path: a one-byte track number (tracks 1-127) and the whole block in this
+        // chunk, decoded inline; feedBlock() handles every other case.
+        const t0 = chunk[pos] ?? 0;
+        if (t0 >= 0x80 && size >= 4 && size <= avail) {
+          const timecode = (((chunk[pos + 1] ?? 0) << 24) >> 16) | (chunk[pos + 2] ?? 0);
+          this.visitor.onBlock(id, t0 & 0x7f, timecode, chunk[pos + 3] ?? 0, size - 4, start);
+          pos += size;
+          if (this.stopped) return;
+          if (top >= 0 && this.stackEnd[top] === base + pos) this.closeEnded(base + pos);
+          continue;
+        }
         this.beginPending(MODE_BLOCK, id, start, size);
         this.blockFill = 0;
         this.remaining = size;
@@ -440,7 +476,7 @@ export class EbmlParser {
         if (this.remaining > 0) return;
         this.leafBuf = null;
         this.mode = MODE_HEADER;
-        this.visitor.onLeaf(this.curId, buf, this.curStart);
+        this.visitor.onLeaf(this.curId, buf, 0, buf.length, this.curStart);
         this.closeEnded(base + pos);
       } else {
         pos = this.feedBlock(chunk, pos, len);
@@ -542,7 +578,7 @@ export class EbmlParser {
       }
       // RFC 8794 6.2: an unknown-size element ends where an element that cannot be its child begins.
       this.depth = top;
-      this.visitor.onMasterEnd(parentId, start);
+      if (this.stackNotify[top]) this.visitor.onMasterEnd(parentId, start);
       if (this.stopped) return;
     }
     if (this.depth === 0) {
@@ -568,7 +604,7 @@ export class EbmlParser {
     }
   }
 
-  private openMaster(id: number, start: number, dataStart: number, size: number): void {
+  private openMaster(id: number, notify: boolean, start: number, dataStart: number, size: number): void {
     if (this.depth >= this.maxDepth) throw this.malformed(`nesting deeper than ${this.maxDepth}`, start, id);
     const unknown = this.hUnknown;
     if (!unknown && this.depth === 0 && dataStart + size > Number.MAX_SAFE_INTEGER) {
@@ -579,8 +615,9 @@ export class EbmlParser {
     this.stackStart[this.depth] = start;
     this.stackEnd[this.depth] = end;
     this.stackUnknown[this.depth] = unknown;
+    this.stackNotify[this.depth] = notify;
     this.depth++;
-    this.visitor.onMasterStart(id, start, unknown ? -1 : size);
+    if (notify) this.visitor.onMasterStart(id, start, unknown ? -1 : size);
     // An empty master (or one whose header ends its sized parent) closes at once.
     if (!this.stopped) this.closeEnded(dataStart);
   }
@@ -589,7 +626,7 @@ export class EbmlParser {
   private closeEnded(offset: number): void {
     while (this.depth > 0 && this.stackEnd[this.depth - 1] === offset) {
       this.depth--;
-      this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, offset);
+      if (this.stackNotify[this.depth]) this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, offset);
       if (this.stopped) return;
     }
   }

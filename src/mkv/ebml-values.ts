@@ -1,20 +1,26 @@
 /**
- * Decoders for EBML leaf payloads (RFC 8794 section 7). They read a payload view handed to a visitor
- * (valid only during the callback) and return plain values, so nothing keeps the view alive.
+ * Decoders for EBML leaf payloads (RFC 8794 section 7). Each reads `bytes[start..end)` (by default
+ * the whole array), the form the parser hands to a visitor, and returns a plain value that keeps no
+ * reference to the bytes.
  */
 
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM keeps a leading U+FEFF: values are decoded verbatim.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// Up to this length a JavaScript loop beats a native decode call, which pays a fixed cost to cross
+// into C++ (measured: 4 bytes ~20 ns by loop vs ~60 ns native; 13 bytes ~105 vs ~65).
+const LOOP_DECODE_MAX = 6;
 
 /**
  * Big-endian unsigned integer of 0-8 bytes (an empty payload is 0, per RFC 8794). Values above
  * 2^53 lose precision; use {@link readUintBig} when every bit matters (UIDs).
  * @throws RangeError when the payload is longer than 8 bytes.
  */
-export function readUint(data: Uint8Array): number {
-  if (data.length > 8) throw new RangeError(`unsigned integer of ${data.length} bytes (max 8)`);
+export function readUint(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (end - start > 8) throw new RangeError(`unsigned integer of ${end - start} bytes (max 8)`);
   let value = 0;
-  for (let i = 0; i < data.length; i++) value = value * 256 + (data[i] ?? 0);
+  for (let i = start; i < end; i++) value = value * 256 + (bytes[i] ?? 0);
   return value;
 }
 
@@ -22,25 +28,26 @@ export function readUint(data: Uint8Array): number {
  * Big-endian unsigned integer of 0-8 bytes as a bigint (exact).
  * @throws RangeError when the payload is longer than 8 bytes.
  */
-export function readUintBig(data: Uint8Array): bigint {
-  if (data.length > 8) throw new RangeError(`unsigned integer of ${data.length} bytes (max 8)`);
+export function readUintBig(bytes: Uint8Array, start = 0, end = bytes.length): bigint {
+  if (end - start > 8) throw new RangeError(`unsigned integer of ${end - start} bytes (max 8)`);
   let value = 0n;
-  for (let i = 0; i < data.length; i++) value = (value << 8n) | BigInt(data[i] ?? 0);
+  for (let i = start; i < end; i++) value = (value << 8n) | BigInt(bytes[i] ?? 0);
   return value;
 }
 
 /**
- * Big-endian two's-complement signed integer of 0-8 bytes (precision as {@link readUint}).
+ * Big-endian two's-complement signed integer of 0-8 bytes, exact whenever the value is a safe
+ * integer.
  * @throws RangeError when the payload is longer than 8 bytes.
  */
-export function readInt(data: Uint8Array): number {
-  if (data.length > 8) throw new RangeError(`signed integer of ${data.length} bytes (max 8)`);
-  if (data.length === 0) return 0;
-  // Sign-extend the first byte, then accumulate: exact whenever the result is a safe integer
-  // (subtracting 2^(8n) from the unsigned value would round for 7- and 8-byte values).
-  const first = data[0] ?? 0;
+export function readInt(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (end - start > 8) throw new RangeError(`signed integer of ${end - start} bytes (max 8)`);
+  if (end === start) return 0;
+  // Sign-extend the first byte, then accumulate (subtracting 2^(8n) from the unsigned value would
+  // round for 7- and 8-byte values).
+  const first = bytes[start] ?? 0;
   let value = first >= 0x80 ? first - 256 : first;
-  for (let i = 1; i < data.length; i++) value = value * 256 + (data[i] ?? 0);
+  for (let i = start + 1; i < end; i++) value = value * 256 + (bytes[i] ?? 0);
   return value;
 }
 
@@ -48,9 +55,9 @@ export function readInt(data: Uint8Array): number {
  * IEEE-754 float of 0 (value 0), 4 or 8 bytes, big-endian.
  * @throws RangeError for any other length.
  */
-export function readFloat(data: Uint8Array): number {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  switch (data.length) {
+export function readFloat(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, end - start);
+  switch (end - start) {
     case 0:
       return 0;
     case 4:
@@ -58,27 +65,39 @@ export function readFloat(data: Uint8Array): number {
     case 8:
       return view.getFloat64(0);
     default:
-      throw new RangeError(`float of ${data.length} bytes (must be 0, 4 or 8)`);
+      throw new RangeError(`float of ${end - start} bytes (must be 0, 4 or 8)`);
   }
 }
 
-/** Index just past the last non-NUL byte: EBML strings may be padded with trailing zero bytes. */
-function unpaddedLength(data: Uint8Array): number {
-  let end = data.length;
-  while (end > 0 && data[end - 1] === 0) end--;
-  return end;
+/** The end of `bytes[start..end)` without its trailing NUL bytes (EBML strings may be zero-padded). */
+export function unpaddedEnd(bytes: Uint8Array, start: number, end: number): number {
+  let last = end;
+  while (last > start && bytes[last - 1] === 0) last--;
+  return last;
 }
 
 /** An EBML String (printable ASCII) with its trailing NUL padding removed. Never throws. */
-export function readAsciiString(data: Uint8Array): string {
-  return latin1.decode(data.subarray(0, unpaddedLength(data)));
+export function readAsciiString(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  return latin1.decode(bytes.subarray(start, unpaddedEnd(bytes, start, end)));
 }
 
 /**
- * An EBML UTF-8 string decoded verbatim (malformed sequences become U+FFFD). Trailing NULs are kept:
- * Kinesis tag values carry them (a DURATION tag ends in two NULs) and callers compare exact text.
- * Never throws.
+ * An EBML UTF-8 string decoded verbatim: trailing NULs and a leading BOM are kept (Kinesis tag values
+ * carry NULs, e.g. a DURATION tag ending in two, and callers compare exact text); malformed sequences
+ * become U+FFFD. Never throws.
  */
-export function readUtf8String(data: Uint8Array): string {
-  return utf8.decode(data);
+export function readUtf8String(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (end - start <= LOOP_DECODE_MAX) {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i] ?? 0;
+      if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end));
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  // Chunks from Node streams are Buffers, whose own decoder needs no view object (and, like the
+  // TextDecoder below, keeps a BOM and replaces malformed sequences with U+FFFD).
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8', start, end);
+  return utf8.decode(bytes.subarray(start, end));
 }

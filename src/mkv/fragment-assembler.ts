@@ -1,18 +1,18 @@
 import { EbmlId } from './ebml-ids.js';
 import type { EbmlParser, EbmlTruncation, EbmlVisitor } from './ebml-parser.js';
-import { readAsciiString, readFloat, readUint, readUtf8String } from './ebml-values.js';
+import { readFloat, readUint, readUtf8String, unpaddedEnd } from './ebml-values.js';
 import type { Fragment, FragmentTag, TrackInfo, TrackStats } from './fragment.type.js';
 import {
-  isFragmentNumber,
-  isKinesisTagName,
+  isFragmentNumberBytes,
+  kinesisTagAt,
   KinesisTag,
-  parseKinesisInteger,
-  parseKinesisTimestamp,
-  parseKinesisUnsigned,
+  parseKinesisIntegerBytes,
+  parseKinesisTimestampBytes,
   type KinesisTagName,
 } from './kinesis-tags.js';
 import { MalformedMediaError } from './malformed-media.error.js';
 import { elementName } from './matroska-schema.js';
+import { isSameAscii, TextInterner } from './text-interner.js';
 
 const E = EbmlId;
 const DEFAULT_TIMECODE_SCALE = 1_000_000;
@@ -35,6 +35,9 @@ const LEAF_IDS: ReadonlySet<number> = new Set([
   E.ReferenceBlock,
 ]);
 
+// The masters whose start/end matter; the others (Tags, Tag, Info, SeekHead...) are walked silently.
+const MASTER_IDS: ReadonlySet<number> = new Set([E.EBML, E.Segment, E.Cluster, E.TrackEntry, E.SimpleTag, E.BlockGroup]);
+
 interface MutableTrackStats {
   trackNumber: number;
   frameCount: number;
@@ -54,9 +57,14 @@ interface TrackBuilder {
 
 interface TagBuilder {
   name: string | null;
+  // The documented Kinesis tag this is, known from the TagName bytes; its value becomes a field.
+  kinesis: KinesisTagName | null;
   value: string | null;
+  // A TagString that arrived before its TagName (legal, never seen in practice), copied until then.
+  pendingValue: Uint8Array | null;
+  hasValue: boolean;
   binary: Uint8Array | null;
-  readonly offset: number;
+  offset: number;
 }
 
 // Mutable state of the fragment being read. Fields mirror Fragment.
@@ -93,18 +101,23 @@ class FragmentState {
  */
 export class FragmentAssembler implements EbmlVisitor {
   readonly leafIds = LEAF_IDS;
+  readonly masterIds = MASTER_IDS;
   readonly wantBlocks = true;
   parser: EbmlParser | null = null;
   emitted = 0;
 
   private current: FragmentState | null = null;
   private track: TrackBuilder | null = null;
-  private readonly tagStack: TagBuilder[] = [];
+  // Open SimpleTags (they nest), innermost at tagDepth - 1. Builders are reused, not reallocated:
+  // GetMedia sends a dozen tags per fragment.
+  private readonly tagPool: TagBuilder[] = [];
+  private tagDepth = 0;
   // Last track's stats, cached: consecutive blocks nearly always share a track.
   private lastStats: MutableTrackStats | null = null;
   // BlockGroup state: a Block is a keyframe when its group has no ReferenceBlock.
   private groupStats: MutableTrackStats | null = null;
   private groupHasReference = false;
+  private readonly interner = new TextInterner();
 
   constructor(
     private readonly onFragment: (fragment: Fragment) => void,
@@ -142,7 +155,7 @@ export class FragmentAssembler implements EbmlVisitor {
         };
         break;
       case E.SimpleTag:
-        this.tagStack.push({ name: null, value: null, binary: null, offset });
+        this.openSimpleTag(offset);
         break;
       case E.BlockGroup:
         this.groupStats = null;
@@ -178,34 +191,34 @@ export class FragmentAssembler implements EbmlVisitor {
     }
   }
 
-  onLeaf(id: number, data: Uint8Array, offset: number): void {
+  onLeaf(id: number, bytes: Uint8Array, start: number, end: number, offset: number): void {
     switch (id) {
       case E.Timestamp: {
         const fragment = this.fragment();
-        fragment.clusterTimecode ??= this.uint(id, data, offset);
+        fragment.clusterTimecode ??= this.uint(id, bytes, start, end, offset);
         break;
       }
       case E.TimestampScale: {
-        const scale = this.uint(id, data, offset);
+        const scale = this.uint(id, bytes, start, end, offset);
         if (scale === 0) throw this.malformed('TimestampScale is 0', offset, id);
         this.fragment().timecodeScale = scale;
         break;
       }
       case E.TagName:
-        this.tagLeaf(data.length, offset).name = readUtf8String(data);
+        this.tagName(this.tagLeaf(end - start, offset), bytes, start, end, offset);
         break;
       case E.TagString:
-        this.tagLeaf(data.length, offset).value = readUtf8String(data);
+        this.tagString(this.tagLeaf(end - start, offset), bytes, start, end, offset);
         break;
       case E.TagBinary:
-        // A copy: `data` may view the caller's chunk (Buffer#slice would not copy).
-        this.tagLeaf(data.length, offset).binary = new Uint8Array(data);
+        // Uint8Array#slice copies (Buffer#slice would only view the caller's chunk).
+        this.tagLeaf(end - start, offset).binary = Uint8Array.prototype.slice.call(bytes, start, end);
         break;
       case E.ReferenceBlock:
         this.groupHasReference = true;
         break;
       default:
-        this.trackLeaf(id, data, offset);
+        this.trackLeaf(id, bytes, start, end, offset);
         break;
     }
   }
@@ -255,7 +268,8 @@ export class FragmentAssembler implements EbmlVisitor {
   private begin(offset: number): void {
     this.current = new FragmentState(this.emitted, offset);
     this.track = null;
-    this.tagStack.length = 0;
+    this.tagDepth = 0;
+    this.interner.restart();
     this.lastStats = null;
     this.groupStats = null;
   }
@@ -289,34 +303,35 @@ export class FragmentAssembler implements EbmlVisitor {
     });
   }
 
-  private trackLeaf(id: number, data: Uint8Array, offset: number): void {
+  private trackLeaf(id: number, bytes: Uint8Array, start: number, end: number, offset: number): void {
     const track = this.track;
     // The schema places these leaves only inside a TrackEntry, which the parser enforces.
     if (track === null) throw new Error(`FragmentReader invariant: ${elementName(id)} outside a TrackEntry`);
     switch (id) {
       case E.TrackNumber:
-        track.trackNumber = this.uint(id, data, offset);
+        track.trackNumber = this.uint(id, bytes, start, end, offset);
         break;
       case E.TrackType:
-        track.trackType = this.uint(id, data, offset);
+        track.trackType = this.uint(id, bytes, start, end, offset);
         break;
       case E.CodecID:
-        track.codecId = readAsciiString(data);
+        // Codec ids are ASCII (so UTF-8 decoding is exact) and repeat in every fragment: cached.
+        track.codecId = this.interner.text(bytes, start, unpaddedEnd(bytes, start, end));
         break;
       case E.PixelWidth:
-        track.pixelWidth = this.uint(id, data, offset);
+        track.pixelWidth = this.uint(id, bytes, start, end, offset);
         break;
       case E.PixelHeight:
-        track.pixelHeight = this.uint(id, data, offset);
+        track.pixelHeight = this.uint(id, bytes, start, end, offset);
         break;
       case E.Channels:
-        track.channels = this.uint(id, data, offset);
+        track.channels = this.uint(id, bytes, start, end, offset);
         break;
       case E.SamplingFrequency:
-        if (data.length !== 0 && data.length !== 4 && data.length !== 8) {
-          throw this.malformed(`float of ${data.length} bytes`, offset, id);
+        if (end - start !== 0 && end - start !== 4 && end - start !== 8) {
+          throw this.malformed(`float of ${end - start} bytes`, offset, id);
         }
-        track.samplingFrequency = readFloat(data);
+        track.samplingFrequency = readFloat(bytes, start, end);
         break;
       default:
         throw new Error(`FragmentReader invariant: unexpected leaf ${elementName(id)}`);
@@ -335,65 +350,126 @@ export class FragmentAssembler implements EbmlVisitor {
     this.fragment().tracks.push({ ...track, trackNumber: track.trackNumber });
   }
 
+  private tagName(tag: TagBuilder, bytes: Uint8Array, start: number, end: number, offset: number): void {
+    // Kinesis names are recognised by their bytes and never decoded.
+    tag.kinesis = kinesisTagAt(bytes, start, end);
+    tag.name = tag.kinesis ?? this.interner.text(bytes, start, end);
+    const pending = tag.pendingValue;
+    if (pending !== null) {
+      tag.pendingValue = null;
+      this.tagString(tag, pending, 0, pending.length, offset);
+    }
+  }
+
+  // `offset` is the leaf's, for errors about the value.
+  private tagString(tag: TagBuilder, bytes: Uint8Array, start: number, end: number, offset: number): void {
+    if (tag.name === null) {
+      tag.pendingValue = Uint8Array.prototype.slice.call(bytes, start, end);
+      return;
+    }
+    if (tag.kinesis !== null) this.applyKinesisTag(tag.kinesis, bytes, start, end, offset);
+    else tag.value = this.interner.text(bytes, start, end);
+    tag.hasValue = true;
+  }
+
+  private openSimpleTag(offset: number): void {
+    let tag = this.tagPool[this.tagDepth];
+    if (tag === undefined) {
+      tag = { name: null, kinesis: null, value: null, pendingValue: null, hasValue: false, binary: null, offset };
+      this.tagPool[this.tagDepth] = tag;
+    } else {
+      tag.name = null;
+      tag.kinesis = null;
+      tag.value = null;
+      tag.pendingValue = null;
+      tag.hasValue = false;
+      tag.binary = null;
+      tag.offset = offset;
+    }
+    this.tagDepth++;
+  }
+
   private endSimpleTag(): void {
-    const tag = this.tagStack.pop();
+    if (this.tagDepth === 0) return;
+    const tag = this.tagPool[--this.tagDepth];
     if (tag === undefined) return;
     if (tag.name === null) throw this.malformed('SimpleTag without TagName', tag.offset, E.SimpleTag);
-    if (isKinesisTagName(tag.name)) {
-      this.applyKinesisTag(tag.name, tag.value, tag.offset);
-    } else {
+    if (tag.kinesis === null) {
       this.fragment().tags.push({ name: tag.name, value: tag.value, binary: tag.binary });
+    } else if (!tag.hasValue) {
+      throw this.malformed(`${tag.kinesis} has no TagString`, tag.offset, E.SimpleTag);
     }
   }
 
-  // Turns a documented AWS_KINESISVIDEO_* tag into its field. A value GetMedia cannot have produced
-  // is corruption (RELIABILITY K12: bogus tags -> typed error, the caller resumes from the last good
-  // fragment), and so is a second, different value for the same field within one fragment.
-  private applyKinesisTag(name: KinesisTagName, text: string | null, offset: number): void {
+  // Turns a documented AWS_KINESISVIDEO_* tag into its field, parsing numbers straight from the bytes.
+  // A value GetMedia cannot have produced is corruption (RELIABILITY K12: bogus tags -> typed error,
+  // the caller resumes from the last good fragment), and so is a second, different value for the same
+  // field within one fragment.
+  private applyKinesisTag(name: KinesisTagName, bytes: Uint8Array, start: number, end: number, offset: number): void {
     const fragment = this.fragment();
-    if (text === null) throw this.malformed(`${name} has no TagString`, offset, E.SimpleTag);
-    const bad = (): MalformedMediaError =>
-      this.malformed(`${name} has an invalid value ${JSON.stringify(text.slice(0, 64))}`, offset, E.SimpleTag);
-    const conflict = <T>(previous: T | null, next: T): T => {
-      if (previous !== null && previous !== next) {
-        throw this.malformed(`${name} appears twice with different values`, offset, E.SimpleTag);
-      }
-      return next;
-    };
     switch (name) {
       case KinesisTag.FragmentNumber:
-        if (!isFragmentNumber(text)) throw bad();
-        fragment.fragmentNumber = conflict(fragment.fragmentNumber, text);
+        if (!isFragmentNumberBytes(bytes, start, end)) throw this.badValue(name, bytes, start, end, offset);
+        fragment.fragmentNumber = this.once(name, offset, fragment.fragmentNumber, readUtf8String(bytes, start, end));
         break;
-      case KinesisTag.ServerTimestamp:
-        fragment.serverTimestamp = conflict(fragment.serverTimestamp, parseKinesisTimestamp(text) ?? throwError(bad()));
+      case KinesisTag.ServerTimestamp: {
+        const value = this.parsed(name, offset, parseKinesisTimestampBytes(bytes, start, end), bytes, start, end);
+        fragment.serverTimestamp = this.once(name, offset, fragment.serverTimestamp, value);
         break;
-      case KinesisTag.ProducerTimestamp:
-        fragment.producerTimestamp = conflict(fragment.producerTimestamp, parseKinesisTimestamp(text) ?? throwError(bad()));
+      }
+      case KinesisTag.ProducerTimestamp: {
+        const value = this.parsed(name, offset, parseKinesisTimestampBytes(bytes, start, end), bytes, start, end);
+        fragment.producerTimestamp = this.once(name, offset, fragment.producerTimestamp, value);
         break;
-      case KinesisTag.MillisBehindNow:
-        fragment.millisBehindNow = conflict(fragment.millisBehindNow, parseKinesisUnsigned(text) ?? throwError(bad()));
+      }
+      case KinesisTag.MillisBehindNow: {
+        const value = this.parsed(name, offset, parseKinesisIntegerBytes(bytes, false, start, end), bytes, start, end);
+        fragment.millisBehindNow = this.once(name, offset, fragment.millisBehindNow, value);
         break;
-      case KinesisTag.ContinuationToken:
-        fragment.continuationToken = conflict(fragment.continuationToken, text);
+      }
+      case KinesisTag.ContinuationToken: {
+        // GetMedia's token is the fragment's own number: reuse that string when the bytes match.
+        const number = fragment.fragmentNumber;
+        const token = number !== null && isSameAscii(number, bytes, start, end) ? number : readUtf8String(bytes, start, end);
+        fragment.continuationToken = this.once(name, offset, fragment.continuationToken, token);
         break;
+      }
       case KinesisTag.ErrorCode:
-        fragment.errorCode = conflict(fragment.errorCode, text);
+        fragment.errorCode = this.once(name, offset, fragment.errorCode, readUtf8String(bytes, start, end));
         break;
-      case KinesisTag.ErrorId:
-        fragment.errorId = conflict(fragment.errorId, parseKinesisInteger(text) ?? throwError(bad()));
+      case KinesisTag.ErrorId: {
+        const value = this.parsed(name, offset, parseKinesisIntegerBytes(bytes, true, start, end), bytes, start, end);
+        fragment.errorId = this.once(name, offset, fragment.errorId, value);
         break;
+      }
     }
   }
 
-  private uint(id: number, data: Uint8Array, offset: number): number {
-    if (data.length > 8) throw this.malformed(`unsigned integer of ${data.length} bytes`, offset, id);
-    return readUint(data);
+  private parsed(name: KinesisTagName, offset: number, value: number | null, bytes: Uint8Array, start: number, end: number): number {
+    if (value === null) throw this.badValue(name, bytes, start, end, offset);
+    return value;
+  }
+
+  private once<T>(name: KinesisTagName, offset: number, previous: T | null, next: T): T {
+    if (previous !== null && previous !== next) {
+      throw this.malformed(`${name} appears twice with different values`, offset, E.TagString);
+    }
+    return next;
+  }
+
+  private badValue(name: KinesisTagName, bytes: Uint8Array, start: number, end: number, offset: number): MalformedMediaError {
+    const text = readUtf8String(bytes, start, Math.min(end, start + 64));
+    return this.malformed(`${name} has an invalid value ${JSON.stringify(text)}`, offset, E.TagString);
+  }
+
+  private uint(id: number, bytes: Uint8Array, start: number, end: number, offset: number): number {
+    if (end - start > 8) throw this.malformed(`unsigned integer of ${end - start} bytes`, offset, id);
+    return readUint(bytes, start, end);
   }
 
   // The SimpleTag a tag leaf belongs to, after charging its bytes to the fragment's tag budget.
   private tagLeaf(bytes: number, offset: number): TagBuilder {
-    const tag = this.tagStack[this.tagStack.length - 1];
+    const tag = this.tagDepth > 0 ? this.tagPool[this.tagDepth - 1] : undefined;
     if (tag === undefined) throw new Error('FragmentReader invariant: tag leaf outside a SimpleTag');
     const fragment = this.fragment();
     fragment.tagBytes += bytes;
@@ -417,8 +493,4 @@ export class FragmentAssembler implements EbmlVisitor {
   private malformed(reason: string, offset: number, id: number): MalformedMediaError {
     return new MalformedMediaError(reason, offset, [...this.parserOf().openElementNames(), elementName(id)]);
   }
-}
-
-function throwError(error: Error): never {
-  throw error;
 }

@@ -21,7 +21,7 @@ export {
   type EbmlTruncation,
   type EbmlVisitor,
 } from './ebml-parser.js';
-export { readAsciiString, readFloat, readInt, readUint, readUintBig, readUtf8String } from './ebml-values.js';
+export { readAsciiString, readFloat, readInt, readUint, readUintBig, readUtf8String, unpaddedEnd } from './ebml-values.js';
 export type { Fragment, FragmentTag, TrackInfo, TrackStats } from './fragment.type.js';
 export {
   DEFAULT_FRAGMENT_LIMITS,

@@ -47,7 +47,7 @@ function headerOffsets(data: Uint8Array): number[] {
     wantBlocks: true,
     onMasterStart: (_id, offset) => offsets.push(offset),
     onMasterEnd: () => undefined,
-    onLeaf: (_id, _data, offset) => offsets.push(offset),
+    onLeaf: (_id, _bytes, _start, _end, offset) => offsets.push(offset),
     onBlock: (_id, _track, _timecode, _flags, _bytes, offset) => offsets.push(offset),
     onEnd: () => undefined,
   };

@@ -304,6 +304,19 @@ describe('EbmlParser', () => {
     expect(malformedOf(() => parseEvents(input)).reason).toMatch(/exceeds the .* cap/);
   });
 
+  it('reports only the listed masters but still walks the others when masterIds is given', () => {
+    const visitor = new RecordingVisitor(TAG_LEAVES);
+    const filtered: RecordingVisitor & { masterIds: ReadonlySet<number> } = Object.assign(visitor, { masterIds: new Set([E.SimpleTag]) });
+    const parser = new EbmlParser(filtered);
+    parser.push(SIZED_DOCUMENT);
+    parser.end();
+    expect(visitor.events.filter((e) => e.startsWith('start') || e.startsWith('end'))).toEqual([
+      expect.stringMatching(/^start SimpleTag/),
+      expect.stringMatching(/^end SimpleTag/),
+    ]);
+    expect(visitor.events.filter((e) => e.startsWith('leaf') || e.startsWith('block'))).toHaveLength(5);
+  });
+
   it('validates its limits when constructed', () => {
     expect(() => new EbmlParser(new RecordingVisitor(), { limits: { maxDepth: 0 } })).toThrow(RangeError);
   });

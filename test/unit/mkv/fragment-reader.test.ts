@@ -164,7 +164,7 @@ describe('FragmentReader', () => {
     const input = Buffer.concat([unknownSizeHeader(E.Segment), ...tagBlock([name, value])]);
     const error = malformedOf(() => parseFragments(input));
     expect(error.reason).toContain(name);
-    expect(error.path).toEqual(['Segment', 'Tags', 'Tag', 'SimpleTag']);
+    expect(error.path).toEqual(['Segment', 'Tags', 'Tag', 'SimpleTag', 'TagString']);
   });
 
   it('throws when a Kinesis tag repeats with a different value and accepts an identical repeat', () => {

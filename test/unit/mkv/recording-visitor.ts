@@ -20,8 +20,8 @@ export class RecordingVisitor implements EbmlVisitor {
     this.record(`end ${elementName(id)} @${endOffset}`);
   }
 
-  onLeaf(id: number, data: Uint8Array, offset: number): void {
-    this.record(`leaf ${elementName(id)} @${offset} ${Buffer.from(data).toString('hex')}`);
+  onLeaf(id: number, bytes: Uint8Array, start: number, end: number, offset: number): void {
+    this.record(`leaf ${elementName(id)} @${offset} ${Buffer.from(bytes.subarray(start, end)).toString('hex')}`);
   }
 
   onBlock(id: number, trackNumber: number, timecode: number, flags: number, frameBytes: number, offset: number): void {
