@@ -173,6 +173,8 @@ export class EbmlParser {
 
   private stopped = false;
   private ended = false;
+  // Set while push/end run, to reject a visitor calling back into the parser.
+  private running = false;
   private failure: MalformedMediaError | null = null;
 
   /**
@@ -237,17 +239,21 @@ export class EbmlParser {
    * reference to it), so the caller may reuse its buffer afterwards.
    * @returns false when the parser has been stopped (the caller can stop reading), true otherwise.
    * @throws MalformedMediaError on bad input (also on every later call).
-   * @throws Error when called after {@link end}.
+   * @throws Error when called after {@link end} or from inside a visitor callback.
    */
   push(chunk: Uint8Array): boolean {
     if (this.failure !== null) throw this.failure;
     if (this.ended) throw new Error('EbmlParser.push called after end()');
+    if (this.running) throw new Error('EbmlParser.push called from a visitor callback');
     if (this.stopped) return false;
+    this.running = true;
     try {
       this.run(chunk);
     } catch (error) {
       if (error instanceof MalformedMediaError) this.failure = error;
       throw error;
+    } finally {
+      this.running = false;
     }
     return !this.stopped;
   }
@@ -256,11 +262,26 @@ export class EbmlParser {
    * Signals the end of the input: closes open unknown-size elements, then calls
    * {@link EbmlVisitor.onEnd} with the truncation, if any. Idempotent.
    * @throws MalformedMediaError when an earlier push failed.
+   * @throws Error when called from inside a visitor callback.
    */
   end(): void {
     if (this.failure !== null) throw this.failure;
+    if (this.running) throw new Error('EbmlParser.end called from a visitor callback');
     if (this.ended) return;
     this.ended = true;
+    if (this.stopped) return;
+    this.running = true;
+    try {
+      this.finish();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private finish(): void {
+    // Cut inside an element header whose id is complete: that id already tells which unknown-size
+    // elements it ends (a next EBML header ends the previous Segment), so close them as complete.
+    if (this.mode === MODE_HEADER && this.carryLen > 0) this.closeBeforePartialHeader();
     if (this.stopped) return;
     let truncated = this.mode !== MODE_HEADER || this.carryLen > 0;
     for (let i = 0; i < this.depth && !truncated; i++) truncated = !this.stackUnknown[i];
@@ -273,6 +294,21 @@ export class EbmlParser {
       if (this.stackNotify[this.depth]) this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, this.consumed);
     }
     if (!this.stopped) this.visitor.onEnd(null);
+  }
+
+  private closeBeforePartialHeader(): void {
+    const b0 = this.carry[0] ?? 0;
+    const idLen = b0 >= 0x80 ? 1 : b0 >= 0x40 ? 2 : b0 >= 0x20 ? 3 : 4;
+    if (this.carryLen < idLen) return;
+    let id = 0;
+    for (let i = 0; i < idLen; i++) id = id * 256 + (this.carry[i] ?? 0);
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    while (this.depth > 0 && this.stackUnknown[this.depth - 1] && !isValidIn(entry, this.stackId[this.depth - 1] ?? 0)) {
+      this.depth--;
+      if (this.stackNotify[this.depth]) this.visitor.onMasterEnd(this.stackId[this.depth] ?? 0, this.carryStart);
+      if (this.stopped) return;
+    }
   }
 
   private truncation(): EbmlTruncation {

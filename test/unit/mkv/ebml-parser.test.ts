@@ -200,6 +200,33 @@ describe('EbmlParser', () => {
     expect(visitor.truncation).toEqual({ offset: EBML_HEADER.length + 4, elementOffset: EBML_HEADER.length, path: [] });
   });
 
+  it('ends the previous unknown-size Segment when the input stops inside the next EBML header after its id', () => {
+    const first = liveDocument(1);
+    const visitor = new RecordingVisitor();
+    const parser = new EbmlParser(visitor);
+    // The id (4 bytes) arrived, its size did not.
+    parser.push(Buffer.concat([first, EBML_HEADER.subarray(0, 4)]));
+    parser.end();
+    expect(visitor.events).toContain(`end Segment @${first.length}`);
+    expect(visitor.truncation).toEqual({ offset: first.length + 4, elementOffset: first.length, path: [] });
+  });
+
+  it('rejects push and end called from inside a visitor callback', () => {
+    const visitor = new RecordingVisitor();
+    const parser = new EbmlParser(visitor);
+    const reentered: unknown[] = [];
+    visitor.onEvent = () => {
+      try {
+        parser.push(EBML_HEADER);
+      } catch (error) {
+        reentered.push(error);
+      }
+    };
+    parser.push(EBML_HEADER);
+    expect(reentered.length).toBeGreaterThan(0);
+    expect(String(reentered[0])).toMatch(/from a visitor callback/);
+  });
+
   it('closes open unknown-size elements without a truncation when the input ends between elements', () => {
     const events = parseEvents(liveDocument(5));
     expect(events.slice(-3)).toEqual([

@@ -124,6 +124,12 @@ describe('FragmentReader', () => {
     expect(fragments[1]).toMatchObject({ sequence: 1, byteOffset: one.length, byteLength: one.length - 100, fragmentNumber: FRAGMENT_NUMBER });
   });
 
+  it('reports the previous fragment complete when the input stops right after the next EBML header id', () => {
+    const one = bytesOf(BASE);
+    const fragments = parseFragments(Buffer.concat([one, one.subarray(0, 4)]));
+    expect(fragments.map((f) => [f.sequence, f.complete, f.byteLength])).toEqual([[0, true, one.length]]);
+  });
+
   it('emits a fragment for an EBML header with no Segment and for a Segment with no EBML header', () => {
     const header = Buffer.concat(masterElement(E.EBML, [stringElement(E.DocType, 'matroska')]));
     const segmentOnly = Buffer.concat(masterElement(E.Segment, tagBlock(['AWS_KINESISVIDEO_FRAGMENT_NUMBER', '7'])));
