@@ -28,6 +28,7 @@ import { createHealthRouter } from './health.js';
 import { createIdeRouter } from './ide.js';
 import { createLogger, type Logger } from './logger.js';
 import { createObjectsRouter } from './objects-endpoint.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 import { UrlSigner } from './signed-url.js';
 
 /** GraphQL endpoint path (HTTP and graphql-ws). */
@@ -135,7 +136,14 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   let shuttingDown = false;
 
   const ws = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsHandle = attachGraphqlWs(ws, schema, services);
+  const shared = new SharedSubscriptions({
+    memberBuffer: config.live.subscriberBuffer,
+    overflow: config.live.overflow,
+    createContext: (signal) => createRequestContext(services, signal),
+    // Until authentication exists every caller has the same identity; it will be the principal and its scopes.
+    identityOf: () => 'anonymous',
+  });
+  const wsHandle = attachGraphqlWs(ws, schema, services, shared);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -171,7 +179,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   );
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph' }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
-  app.use(createSseRouter(SSE_PATH, schema, services));
+  app.use(createSseRouter(SSE_PATH, schema, services, shared));
   app.use(createObjectsRouter(services));
   app.use(
     GRAPHQL_PATH,

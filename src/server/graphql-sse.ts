@@ -3,12 +3,13 @@ import { createHandler } from 'graphql-sse/lib/use/express';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { createRequestContext, type Services } from './context.js';
 import { formatError, toParseFailedError } from './format-error.js';
+import type { SharedSubscriptions } from './shared-subscriptions.js';
 
 /**
  * Serves graphql-sse (distinct connections mode and single connection mode) at `path` with the same schema,
  * context and error formatting as HTTP. The operation's signal aborts when the client disconnects.
  */
-export function createSseRouter(path: string, schema: GraphQLSchema, services: Services): Router {
+export function createSseRouter(path: string, schema: GraphQLSchema, services: Services, shared: SharedSubscriptions): Router {
   const development = services.config.env === 'development';
   // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
   const contextFor = (raw: Request): Record<string, unknown> => {
@@ -18,6 +19,8 @@ export function createSseRouter(path: string, schema: GraphQLSchema, services: S
   };
   const handler = createHandler<Record<string, unknown>>({
     schema,
+    // Identical subscriptions run once and fan out, exactly as over graphql-ws.
+    subscribe: (args) => shared.subscribe(args),
     context: (req) => contextFor(req.raw),
     onSubscribe: (req, params) => {
       // graphql-sse answers a syntax error with a bare 400 (no code) instead of a GraphQL result; report it in

@@ -3,6 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, t
 import type { WebSocketServer } from 'ws';
 import { createRequestContext, type Services } from './context.js';
 import { formatError, toParseFailedError } from './format-error.js';
+import type { SharedSubscriptions } from './shared-subscriptions.js';
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
@@ -15,10 +16,15 @@ export const CONNECTION_INIT_WAIT_MS = 3_000;
 
 /**
  * Serves the graphql-ws protocol on `ws` for queries, mutations and subscriptions, with the same schema,
- * context and error formatting as HTTP. Each operation gets its own context whose signal aborts when the
- * operation completes or the socket closes.
+ * context and error formatting as HTTP. Each query or mutation gets its own context whose signal aborts when the
+ * operation completes or the socket closes; subscriptions run through `shared`, whose groups own their context.
  */
-export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, services: Services): GraphqlWsHandle {
+export function attachGraphqlWs(
+  ws: WebSocketServer,
+  schema: GraphQLSchema,
+  services: Services,
+  shared: SharedSubscriptions,
+): GraphqlWsHandle {
   const development = services.config.env === 'development';
   const controllers = new WeakMap<object, Map<string, AbortController>>();
   const controllerFor = (extra: object, id: string): AbortController => {
@@ -44,6 +50,8 @@ export function attachGraphqlWs(ws: WebSocketServer, schema: GraphQLSchema, serv
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload),
+      // Identical subscriptions run once and fan out (see SharedSubscriptions).
+      subscribe: shared.subscribe,
       context: (ctx, id) => createRequestContext(services, controllerFor(ctx.extra, id).signal),
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>
         result.errors === undefined
