@@ -1,18 +1,12 @@
 import { EbmlId } from './ebml-ids.js';
 import type { EbmlParser, EbmlTruncation, EbmlVisitor } from './ebml-parser.js';
-import { readFloat, readUint, readUtf8String, unpaddedEnd } from './ebml-values.js';
+import { readFloat, readUint, unpaddedEnd } from './ebml-values.js';
 import type { Fragment, FragmentTag, TrackInfo, TrackStats } from './fragment.type.js';
-import {
-  isFragmentNumberBytes,
-  kinesisTagAt,
-  KinesisTag,
-  parseKinesisIntegerBytes,
-  parseKinesisTimestampBytes,
-  type KinesisTagName,
-} from './kinesis-tags.js';
+import { applyKinesisTagValue, type KinesisFields } from './kinesis-fields.js';
+import { kinesisTagAt, type KinesisTagName } from './kinesis-tags.js';
 import { MalformedMediaError } from './malformed-media.error.js';
 import { elementName } from './matroska-schema.js';
-import { isSameAscii, TextInterner } from './text-interner.js';
+import { TextInterner } from './text-interner.js';
 
 const E = EbmlId;
 const DEFAULT_TIMECODE_SCALE = 1_000_000;
@@ -68,7 +62,7 @@ interface TagBuilder {
 }
 
 // Mutable state of the fragment being read. Fields mirror Fragment.
-class FragmentState {
+class FragmentState implements KinesisFields {
   hasSegment = false;
   fragmentNumber: string | null = null;
   serverTimestamp: number | null = null;
@@ -367,8 +361,12 @@ export class FragmentAssembler implements EbmlVisitor {
       tag.pendingValue = Uint8Array.prototype.slice.call(bytes, start, end);
       return;
     }
-    if (tag.kinesis !== null) this.applyKinesisTag(tag.kinesis, bytes, start, end, offset);
-    else tag.value = this.interner.text(bytes, start, end);
+    if (tag.kinesis !== null) {
+      const rejected = applyKinesisTagValue(this.fragment(), tag.kinesis, bytes, start, end);
+      if (rejected !== null) throw this.malformed(rejected, offset, E.TagString);
+    } else {
+      tag.value = this.interner.text(bytes, start, end);
+    }
     tag.hasValue = true;
   }
 
@@ -399,67 +397,6 @@ export class FragmentAssembler implements EbmlVisitor {
     } else if (!tag.hasValue) {
       throw this.malformed(`${tag.kinesis} has no TagString`, tag.offset, E.SimpleTag);
     }
-  }
-
-  // Turns a documented AWS_KINESISVIDEO_* tag into its field, parsing numbers straight from the bytes.
-  // A value GetMedia cannot have produced is corruption (RELIABILITY K12: bogus tags -> typed error,
-  // the caller resumes from the last good fragment), and so is a second, different value for the same
-  // field within one fragment.
-  private applyKinesisTag(name: KinesisTagName, bytes: Uint8Array, start: number, end: number, offset: number): void {
-    const fragment = this.fragment();
-    switch (name) {
-      case KinesisTag.FragmentNumber:
-        if (!isFragmentNumberBytes(bytes, start, end)) throw this.badValue(name, bytes, start, end, offset);
-        fragment.fragmentNumber = this.once(name, offset, fragment.fragmentNumber, readUtf8String(bytes, start, end));
-        break;
-      case KinesisTag.ServerTimestamp: {
-        const value = this.parsed(name, offset, parseKinesisTimestampBytes(bytes, start, end), bytes, start, end);
-        fragment.serverTimestamp = this.once(name, offset, fragment.serverTimestamp, value);
-        break;
-      }
-      case KinesisTag.ProducerTimestamp: {
-        const value = this.parsed(name, offset, parseKinesisTimestampBytes(bytes, start, end), bytes, start, end);
-        fragment.producerTimestamp = this.once(name, offset, fragment.producerTimestamp, value);
-        break;
-      }
-      case KinesisTag.MillisBehindNow: {
-        const value = this.parsed(name, offset, parseKinesisIntegerBytes(bytes, false, start, end), bytes, start, end);
-        fragment.millisBehindNow = this.once(name, offset, fragment.millisBehindNow, value);
-        break;
-      }
-      case KinesisTag.ContinuationToken: {
-        // GetMedia's token is the fragment's own number: reuse that string when the bytes match.
-        const number = fragment.fragmentNumber;
-        const token = number !== null && isSameAscii(number, bytes, start, end) ? number : readUtf8String(bytes, start, end);
-        fragment.continuationToken = this.once(name, offset, fragment.continuationToken, token);
-        break;
-      }
-      case KinesisTag.ErrorCode:
-        fragment.errorCode = this.once(name, offset, fragment.errorCode, readUtf8String(bytes, start, end));
-        break;
-      case KinesisTag.ErrorId: {
-        const value = this.parsed(name, offset, parseKinesisIntegerBytes(bytes, true, start, end), bytes, start, end);
-        fragment.errorId = this.once(name, offset, fragment.errorId, value);
-        break;
-      }
-    }
-  }
-
-  private parsed(name: KinesisTagName, offset: number, value: number | null, bytes: Uint8Array, start: number, end: number): number {
-    if (value === null) throw this.badValue(name, bytes, start, end, offset);
-    return value;
-  }
-
-  private once<T>(name: KinesisTagName, offset: number, previous: T | null, next: T): T {
-    if (previous !== null && previous !== next) {
-      throw this.malformed(`${name} appears twice with different values`, offset, E.TagString);
-    }
-    return next;
-  }
-
-  private badValue(name: KinesisTagName, bytes: Uint8Array, start: number, end: number, offset: number): MalformedMediaError {
-    const text = readUtf8String(bytes, start, Math.min(end, start + 64));
-    return this.malformed(`${name} has an invalid value ${JSON.stringify(text)}`, offset, E.TagString);
   }
 
   private uint(id: number, bytes: Uint8Array, start: number, end: number, offset: number): number {

@@ -192,6 +192,17 @@ describe('FragmentReader', () => {
     expect(malformedOf(() => parseFragments(bytesOf(BASE), { maxTracks: 1 })).reason).toMatch(/more than 1 tracks/);
   });
 
+  it('reads a SimpleTag whose TagString comes before its TagName', () => {
+    const reversed = (name: string, value: string): Buffer[] =>
+      masterElement(E.SimpleTag, [stringElement(E.TagString, value), stringElement(E.TagName, name)]);
+    const input = Buffer.concat([
+      unknownSizeHeader(E.Segment),
+      ...masterElement(E.Tags, masterElement(E.Tag, [...reversed('AWS_KINESISVIDEO_MILLIS_BEHIND_NOW', '42'), ...reversed('ENCODER', 'x')])),
+    ]);
+    const [fragment] = parseFragments(input);
+    expect(fragment).toMatchObject({ millisBehindNow: 42, tags: [{ name: 'ENCODER', value: 'x', binary: null }] });
+  });
+
   it('throws when a SimpleTag has no TagName or a TrackEntry no TrackNumber', () => {
     const noName = Buffer.concat([unknownSizeHeader(E.Segment), ...masterElement(E.Tags, masterElement(E.Tag, masterElement(E.SimpleTag, [stringElement(E.TagString, 'x')])))]);
     expect(malformedOf(() => parseFragments(noName)).reason).toBe('SimpleTag without TagName');
