@@ -188,7 +188,7 @@ describe.skipIf(fixtures.skip)('FragmentReader under mutated captures (RELIABILI
     fuzzCapture(load('vogels_330.mkv'), 40, 0x4b3135, fc.constantFrom(997, 65_536));
   });
 
-  it('keeps memory under the per-stream budget while reading 512 MB of concatenated captures', () => {
+  it('keeps memory under the per-stream budget when reading 512 MB of concatenated captures', () => {
     const captures = ['output_get_media.mkv', 'test_mixed_tags.mkv', 'vogels_330.mkv'].map(load);
     const chunks = captures.flatMap((data) => Array.from({ length: Math.ceil(data.length / 65_536) }, (_, i) => data.subarray(i * 65_536, (i + 1) * 65_536)));
     const perRound = captures.reduce((sum, data) => sum + data.length, 0);
@@ -239,7 +239,7 @@ describe('FragmentReader under adversarial streams (RELIABILITY K12)', () => {
     expect(fragment).toMatchObject({ frameCount: 1_000_000, keyframeCount: 10_000, complete: true });
   });
 
-  it('rejects declared sizes above the caps at once instead of waiting for or buffering the bytes', () => {
+  it('throws at once instead of waiting or buffering when a declared size exceeds the caps', () => {
     const hugeTag = Buffer.concat([
       unknownSizeHeader(E.Segment),
       ...masterElement(E.Tags, []),

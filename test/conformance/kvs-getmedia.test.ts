@@ -81,7 +81,7 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     });
   });
 
-  it('reads the facts published for output_get_media.mkv', () => {
+  it('reads the published facts when given output_get_media.mkv', () => {
     const fragments = readCapture(capture('output_get_media'), 4096);
     expect(fragments).toHaveLength(5);
     for (const fragment of fragments) {
@@ -100,7 +100,7 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     for (let i = 1; i < numbers.length; i++) expect(compareFragmentNumbers(numbers[i - 1] ?? '', numbers[i] ?? '')).toBeLessThan(0);
   });
 
-  it('reads the facts published for test_mixed_tags.mkv', () => {
+  it('reads the published facts when given test_mixed_tags.mkv', () => {
     const fragments = readCapture(capture('test_mixed_tags'), 4096);
     expect(fragments).toHaveLength(10);
     const fiveTags = [0, 1, 2, 3, 4].map((n) => ({ name: `testTag_${n}`, value: `testTag_${n}_Value`, binary: null }));
@@ -108,7 +108,7 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     for (const fragment of fragments.slice(1)) expect(fragment.tags).toEqual(fiveTags);
   });
 
-  it('reads the facts published for empty-mkv-with-tags.mkv', () => {
+  it('reads the published facts when given empty-mkv-with-tags.mkv', () => {
     const fragments = readCapture(capture('empty-mkv-with-tags'), 4096);
     expect(fragments).toHaveLength(1);
     expect(fragments[0]).toMatchObject({
@@ -120,7 +120,7 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     });
   });
 
-  it('reads vogels_330.mkv, a plain Matroska file, without Kinesis fields', () => {
+  it('reads a plain Matroska file without Kinesis fields when given vogels_330.mkv', () => {
     const [fragment, ...rest] = readCapture(capture('vogels_330'), 4096);
     expect(rest).toEqual([]);
     expect(fragment).toMatchObject({ fragmentNumber: null, frameCount: 2334, clusterCount: 9, complete: true });

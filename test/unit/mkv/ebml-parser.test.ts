@@ -109,7 +109,7 @@ describe('EbmlParser', () => {
     expect(parseEvents(SIZED_DOCUMENT, { leafIds: TAG_LEAVES, chunkSize: 3 })).toEqual(whole);
   });
 
-  it('ends unknown-size Segments and Clusters at the next element that cannot be their child', () => {
+  it('ends unknown-size Segments and Clusters when an element that cannot be their child begins', () => {
     const events = parseEvents(LIVE_STREAM, { leafIds: TAG_LEAVES });
     const structure = events.filter((e) => /^(start|end) (Segment|Cluster|EBML|Tags)/.test(e)).map((e) => e.split(' @')[0]);
     expect(structure).toEqual([
@@ -125,7 +125,7 @@ describe('EbmlParser', () => {
     expect(parseEvents(LIVE_STREAM, { leafIds: TAG_LEAVES, chunkSize: 1 })).toEqual(events);
   });
 
-  it('reports a block before its frame data has arrived, so frame data is never buffered', () => {
+  it('reports a block without buffering its frame data when only the block header has arrived', () => {
     const visitor = new RecordingVisitor();
     const parser = new EbmlParser(visitor);
     const frame = block(2, 1, true, 50_000);
@@ -211,7 +211,7 @@ describe('EbmlParser', () => {
     expect(visitor.truncation).toEqual({ offset: first.length + 4, elementOffset: first.length, path: [] });
   });
 
-  it('rejects push and end called from inside a visitor callback', () => {
+  it('throws when push is called again from inside a visitor callback', () => {
     const visitor = new RecordingVisitor();
     const parser = new EbmlParser(visitor);
     const reentered: unknown[] = [];
@@ -256,7 +256,7 @@ describe('EbmlParser', () => {
     expect(() => parser.push(EBML_HEADER)).toThrow(/after end/);
   });
 
-  it('rejects an invalid id byte with its offset and path', () => {
+  it('throws MalformedMediaError with the offset and path when an id byte is invalid', () => {
     const bad = Buffer.concat([EBML_HEADER, unknownSizeHeader(E.Segment), Buffer.from([0x00, 0x81])]);
     const error = malformedOf(() => parseEvents(bad));
     expect(error.offset).toBe(EBML_HEADER.length + 12);
@@ -264,31 +264,31 @@ describe('EbmlParser', () => {
     expect(error.message).toContain(`at byte ${EBML_HEADER.length + 12}`);
   });
 
-  it('rejects a size whose first byte is zero', () => {
+  it('throws when a size vint starts with a zero byte', () => {
     const error = malformedOf(() => parseEvents(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x00, 0x00])));
     expect(error.offset).toBe(0);
     expect(error.path).toEqual(['EBML']);
   });
 
-  it('rejects an element that overflows its sized parent', () => {
+  it('throws when an element overflows its sized parent', () => {
     const bad = Buffer.concat([elementHeader(E.Segment, 4), elementHeader(E.Info, 10)]);
     const error = malformedOf(() => parseEvents(bad));
     expect(error.reason).toMatch(/overflows its parent/);
     expect(error.path).toEqual(['Segment', 'Info']);
   });
 
-  it('rejects a known element inside a sized parent the schema does not allow', () => {
+  it('throws when a known element appears inside a sized parent the schema does not allow', () => {
     const bad = Buffer.concat(masterElement(E.Segment, masterElement(E.Info, [block(1, 0, true, 1)])));
     const error = malformedOf(() => parseEvents(bad));
     expect(error.reason).toBe('SimpleBlock is not valid inside Info');
     expect(error.path).toEqual(['Segment', 'Info', 'SimpleBlock']);
   });
 
-  it('rejects a known non-top-level element at the top level', () => {
+  it('throws when a known non-top-level element appears at the top level', () => {
     expect(malformedOf(() => parseEvents(Buffer.concat(masterElement(E.Cluster, [])))).reason).toMatch(/top level/);
   });
 
-  it('rejects sizes above the caps before reading any payload', () => {
+  it('throws before reading any payload when a declared size exceeds a cap', () => {
     const hugeLeaf = Buffer.concat([unknownSizeHeader(E.Segment), ...masterElement(E.Tags, []), encodeId(E.Info), Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])]);
     expect(malformedOf(() => parseEvents(hugeLeaf)).reason).toMatch(/exceeds the 268435456-byte cap/);
     const bigTag = Buffer.concat([unknownSizeHeader(E.Segment), ...masterElement(E.Tags, masterElement(E.Tag, masterElement(E.SimpleTag, [stringElement(E.TagName, 'x'.repeat(100))])))]);
@@ -298,7 +298,7 @@ describe('EbmlParser', () => {
     expect(malformedOf(() => parseEvents(topLevelJunk)).reason).toMatch(/cap/);
   });
 
-  it('rejects nesting deeper than maxDepth', () => {
+  it('throws when masters nest deeper than maxDepth', () => {
     let nested: Buffer[] = [stringElement(E.TagName, 'x')];
     for (let i = 0; i < 40; i++) nested = masterElement(E.SimpleTag, nested);
     const input = Buffer.concat(masterElement(E.Segment, masterElement(E.Tags, masterElement(E.Tag, nested))));
@@ -306,26 +306,26 @@ describe('EbmlParser', () => {
     expect(() => parseEvents(input, { limits: { maxDepth: 64 } })).not.toThrow();
   });
 
-  it('rejects an unknown size on a leaf or an unknown id', () => {
+  it('throws when a leaf or an unknown id has an unknown size', () => {
     const leaf = Buffer.concat([unknownSizeHeader(E.Segment), ...masterElement(E.Info, [unknownSizeHeader(E.TimestampScale)])]);
     expect(malformedOf(() => parseEvents(leaf)).reason).toMatch(/unknown size on an element that is not a master/);
     const unknownId = Buffer.concat([unknownSizeHeader(E.Segment), unknownSizeHeader(UNKNOWN_ID)]);
     expect(malformedOf(() => parseEvents(unknownId)).path).toEqual(['Segment', '0x7E7E']);
   });
 
-  it('rejects a block shorter than its header', () => {
+  it('throws when a block is shorter than its header', () => {
     const bad = Buffer.concat([unknownSizeHeader(E.Segment), unknownSizeHeader(E.Cluster), elementHeader(E.SimpleBlock, 2), Buffer.from([0x81, 0])]);
     expect(malformedOf(() => parseEvents(bad)).reason).toMatch(/shorter than its header/);
   });
 
-  it('rethrows the same error on every call after a failure', () => {
+  it('rethrows the same error on every call when an earlier push failed', () => {
     const parser = new EbmlParser(new RecordingVisitor());
     const first = malformedOf(() => parser.push(Buffer.from([0x00])));
     expect(malformedOf(() => parser.push(EBML_HEADER))).toBe(first);
     expect(malformedOf(() => parser.end())).toBe(first);
   });
 
-  it('reads 8-byte sizes above 2^53 without mistaking them for unknown sizes', () => {
+  it('does not mistake a size for unknown when an 8-byte size exceeds 2^53', () => {
     // 0x01 FF FF FF FF FF FF FE is 2^56 - 2: not "unknown" (which needs every bit set), and over the cap.
     const input = Buffer.concat([unknownSizeHeader(E.Segment), encodeId(E.Cluster), Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])]);
     expect(malformedOf(() => parseEvents(input)).reason).toMatch(/exceeds the .* cap/);

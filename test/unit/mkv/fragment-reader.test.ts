@@ -130,7 +130,7 @@ describe('FragmentReader', () => {
     expect(fragments.map((f) => [f.sequence, f.complete, f.byteLength])).toEqual([[0, true, one.length]]);
   });
 
-  it('emits a fragment for an EBML header with no Segment and for a Segment with no EBML header', () => {
+  it('emits a fragment when an EBML header has no Segment or a Segment has no EBML header', () => {
     const header = Buffer.concat(masterElement(E.EBML, [stringElement(E.DocType, 'matroska')]));
     const segmentOnly = Buffer.concat(masterElement(E.Segment, tagBlock(['AWS_KINESISVIDEO_FRAGMENT_NUMBER', '7'])));
     const fragments = parseFragments(Buffer.concat([header, segmentOnly, header]));
@@ -192,7 +192,7 @@ describe('FragmentReader', () => {
     expect(malformedOf(() => parseFragments(bytesOf(BASE), { maxTracks: 1 })).reason).toMatch(/more than 1 tracks/);
   });
 
-  it('reads a SimpleTag whose TagString comes before its TagName', () => {
+  it('reads a SimpleTag when its TagString comes before its TagName', () => {
     const reversed = (name: string, value: string): Buffer[] =>
       masterElement(E.SimpleTag, [stringElement(E.TagString, value), stringElement(E.TagName, name)]);
     const input = Buffer.concat([
@@ -241,7 +241,7 @@ describe('FragmentReader', () => {
     expect(source.destroyed).toBe(true);
   });
 
-  it('yields the fragments read before a malformed byte, the broken one incomplete, then throws', async () => {
+  it('yields what was read, the broken fragment incomplete, then throws when a byte is malformed', async () => {
     const one = bytesOf(BASE);
     const bad = Buffer.concat([one, one, Buffer.from([0x00, 0x00])]);
     const seen: [number, boolean, number][] = [];

@@ -13,7 +13,7 @@ import {
 import { isSameAscii, TextInterner } from '../../../src/mkv/text-interner.js';
 
 describe('kinesis-tags', () => {
-  it('recognises every documented tag name by its bytes and nothing else', () => {
+  it('recognises a name when its bytes are a documented Kinesis tag and nothing else', () => {
     for (const name of Object.values(KinesisTag)) {
       const bytes = Buffer.from(`xx${name}yy`);
       expect(kinesisTagAt(bytes, 2, bytes.length - 2)).toBe(name);
@@ -23,7 +23,7 @@ describe('kinesis-tags', () => {
     }
   });
 
-  it('parses timestamps to exact epoch milliseconds and rejects anything else', () => {
+  it('parses exact epoch milliseconds when given seconds with a fraction and null otherwise', () => {
     expect(parseKinesisTimestamp('1511852109.126')).toBe(1_511_852_109_126);
     expect(parseKinesisTimestamp('0.000')).toBe(0);
     expect(parseKinesisTimestamp('5')).toBe(5000);
@@ -34,7 +34,7 @@ describe('kinesis-tags', () => {
     }
   });
 
-  it('round-trips every valid epoch millisecond through format and parse', () => {
+  it('returns the same milliseconds when a formatted timestamp is parsed back', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 8.64e15 }), (ms) => {
         expect(parseKinesisTimestamp(formatKinesisTimestamp(ms))).toBe(ms);
@@ -44,7 +44,7 @@ describe('kinesis-tags', () => {
     expect(() => formatKinesisTimestamp(-1)).toThrow(RangeError);
   });
 
-  it('parses unsigned and signed integers within the safe range only', () => {
+  it('returns null when an integer is malformed or outside the safe range', () => {
     expect(parseKinesisUnsigned('15858')).toBe(15858);
     expect(parseKinesisUnsigned('-1')).toBeNull();
     expect(parseKinesisUnsigned('9007199254740992')).toBeNull();
@@ -54,7 +54,7 @@ describe('kinesis-tags', () => {
     expect(parseKinesisInteger('')).toBeNull();
   });
 
-  it('compares fragment numbers above 2^53 exactly', () => {
+  it('orders fragment numbers exactly when they exceed 2^53', () => {
     const a = '91343852333181432392682062607743920146159169392';
     const b = '91343852333181432392682062607743920146159169393';
     expect(compareFragmentNumbers(a, b)).toBe(-1);
@@ -68,7 +68,7 @@ describe('kinesis-tags', () => {
 });
 
 describe('TextInterner', () => {
-  it('returns the same string for the same bytes at the same position of the next fragment', () => {
+  it('returns the same string when the next fragment has the same bytes at the same position', () => {
     const interner = new TextInterner();
     const first = Buffer.from('ENCODER');
     const a = interner.text(first, 0, first.length);
@@ -79,7 +79,7 @@ describe('TextInterner', () => {
     expect(interner.text(Buffer.from('OTHER'), 0, 5)).toBe('OTHER');
   });
 
-  it('decodes UTF-8 verbatim, NULs and non-ASCII included', () => {
+  it('decodes verbatim when the bytes hold NULs or non-ASCII UTF-8', () => {
     const interner = new TextInterner();
     const text = 'durée\0\0';
     const bytes = Buffer.from(text);

@@ -159,7 +159,7 @@ describe('writeFragment', () => {
     );
   });
 
-  it('references frame data instead of copying it', () => {
+  it('references frame data instead of copying it when writing blocks', () => {
     const data = Buffer.alloc(1000, 7);
     const parts = writeFragment({ tracks: [{ trackNumber: 1, trackType: 1, codecId: 'V_TEST' }], frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data }] });
     expect(parts.some((part) => part === data)).toBe(true);
@@ -168,7 +168,7 @@ describe('writeFragment', () => {
     expect(payload?.buffer).toBe(data.buffer);
   });
 
-  it('rejects invalid input with a RangeError', () => {
+  it('throws a RangeError when the input is invalid', () => {
     const track: MkvTrack = { trackNumber: 1, trackType: 1, codecId: 'V_TEST' };
     const frame: MkvFrame = { trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(1) };
     const cases: FragmentInput[] = [
@@ -186,7 +186,7 @@ describe('writeFragment', () => {
 });
 
 describe('ebml-encoding', () => {
-  it('encodes sizes in the fewest bytes and never as the reserved all-ones value', () => {
+  it('encodes sizes in the fewest bytes and never as the reserved all-ones value when no length is forced', () => {
     expect([...encodeSize(0)]).toEqual([0x80]);
     expect([...encodeSize(126)]).toEqual([0xfe]);
     expect([...encodeSize(127)]).toEqual([0x40, 0x7f]);
@@ -195,14 +195,14 @@ describe('ebml-encoding', () => {
     expect(() => encodeSize(300, 1)).toThrow(RangeError);
   });
 
-  it('writes ids as their wire bytes and rejects ids whose marker disagrees with their length', () => {
+  it('throws when the length marker of an id disagrees with its byte length', () => {
     expect([...encodeId(0x1a45dfa3)]).toEqual([0x1a, 0x45, 0xdf, 0xa3]);
     expect([...encodeId(0xa3)]).toEqual([0xa3]);
     expect(() => encodeId(0x7f)).toThrow(RangeError);
     expect(() => encodeId(0x0fffffff)).toThrow(RangeError);
   });
 
-  it('round-trips integers through the value decoders', () => {
+  it('reads back the same integers when encoded elements are decoded', () => {
     fc.assert(
       fc.property(fc.maxSafeNat(), fc.maxSafeInteger(), (unsigned, signed) => {
         expect(readUint(uintElement(0x81, unsigned).subarray(2))).toBe(unsigned);

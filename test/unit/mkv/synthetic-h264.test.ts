@@ -50,7 +50,7 @@ function decodeSpsSize(nal: Uint8Array): { width: number; height: number; profil
 }
 
 describe('synthetic H.264', () => {
-  it('makes length-prefixed IDR or non-IDR slices of exactly the requested size without zero filler', () => {
+  it('makes length-prefixed slices of exactly the requested size when asked for keyframes or not', () => {
     const key = makeSyntheticH264Frame(1000, { keyframe: true });
     const delta = makeSyntheticH264Frame(6, { keyframe: false, seed: 3 });
     expect(key).toHaveLength(1000);
@@ -61,7 +61,7 @@ describe('synthetic H.264', () => {
     expect(() => makeSyntheticH264Frame(5, { keyframe: true })).toThrow(RangeError);
   });
 
-  it('declares the requested picture size in the SPS of the codec private data', () => {
+  it('declares the requested picture size in the SPS when building codec private data', () => {
     for (const [width, height] of [[640, 360], [1920, 1080], [1280, 720], [330, 250]] as const) {
       const record = makeAvcCodecPrivate(width, height);
       expect(record[0]).toBe(1);
@@ -79,7 +79,7 @@ describe('synthetic H.264', () => {
     expect(() => makeAvcCodecPrivate(641, 360)).toThrow(RangeError);
   });
 
-  it('makes a run of frames with keyframes at the requested interval and increasing timecodes', () => {
+  it('places keyframes at the requested interval when making a run of frames', () => {
     const frames = makeSyntheticFrames({ count: 7, frameBytes: 64, keyframeInterval: 3, frameDuration: 40, trackNumber: 2 });
     expect(frames.map((f) => f.keyframe)).toEqual([true, false, false, true, false, false, true]);
     expect(frames.map((f) => f.timecode)).toEqual([0, 40, 80, 120, 160, 200, 240]);
@@ -87,7 +87,7 @@ describe('synthetic H.264', () => {
     expect(() => makeSyntheticFrames({ count: 2000, frameBytes: 64, frameDuration: 33 })).toThrow(RangeError);
   });
 
-  it('describes a video track with its size and codec private data', () => {
+  it('describes a video track with its size and codec private data when given a size', () => {
     expect(syntheticH264Track(640, 360)).toMatchObject({ trackNumber: 1, trackType: 1, codecId: 'V_MPEG4/ISO/AVC', pixelWidth: 640, pixelHeight: 360 });
   });
 });
