@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { CliIo } from '../main.js';
 import { fragmentToJson } from './fragment-json.mapper.js';
@@ -45,11 +44,18 @@ export async function runMkvCommand(args: readonly string[], io: CliIo): Promise
 async function inspect(file: string, io: CliIo): Promise<number> {
   const fileStream = file === '-' ? null : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   const source = fileStream ?? io.stdin;
+  // A write error (the reader of our output went away: `| head`) must not be taken for a read error.
+  let outputError: NodeJS.ErrnoException | null = null;
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    outputError = error;
+  };
+  io.stdout.on('error', onOutputError);
   try {
     for await (const fragment of readFragments(binaryChunks(source))) {
-      if (!io.stdout.write(`${JSON.stringify(fragmentToJson(fragment))}\n`)) await once(io.stdout, 'drain');
+      if (!io.stdout.write(`${JSON.stringify(fragmentToJson(fragment))}\n`)) await writable(io.stdout);
+      // Leaving the loop returns the generator, which destroys the source: no more reading.
+      if (outputError !== null) break;
     }
-    return 0;
   } catch (error) {
     if (error instanceof MalformedMediaError) {
       io.stderr.write(`media-graph mkv inspect: malformed media: ${error.message}\n`);
@@ -61,8 +67,32 @@ async function inspect(file: string, io: CliIo): Promise<number> {
     }
     throw error;
   } finally {
+    io.stdout.off('error', onOutputError);
     fileStream?.destroy();
   }
+  return outputResult(outputError, io);
+}
+
+// A closed pipe is a normal way for a consumer to say "enough" (exit 0); any other write error is a failure.
+function outputResult(error: NodeJS.ErrnoException | null, io: CliIo): number {
+  if (error === null || error.code === 'EPIPE') return 0;
+  io.stderr.write(`media-graph mkv inspect: cannot write output: ${error.message}\n`);
+  return 1;
+}
+
+// Resolves once `stream` can take more data, or has failed or closed (the caller checks which).
+function writable(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+    stream.on('close', done);
+  });
 }
 
 async function* binaryChunks(stream: NodeJS.ReadableStream): AsyncGenerator<Uint8Array> {

@@ -161,6 +161,19 @@ describe('media-graph mkv inspect (process)', () => {
     ]);
   });
 
+  it('stops quietly with exit 0 when its output pipe is closed early', async () => {
+    const manyFile = join(dir, 'many.mkv');
+    writeFileSync(manyFile, Buffer.concat(Array.from({ length: 1000 }, () => THREE)));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'mkv', 'inspect', manyFile], { cwd: REPO_ROOT, stdio: 'pipe' });
+    const err: Buffer[] = [];
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(Buffer.concat(err).toString('utf8')).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('exits 2 with the byte offset on stderr when run as a process on malformed stdin', async () => {
     const result = await spawnCli(['mkv', 'inspect', '-'], Buffer.concat([firstTwo, Buffer.from([0x00])]));
     expect(result.code).toBe(2);
