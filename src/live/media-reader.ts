@@ -102,14 +102,23 @@ export class MediaReader {
       let release: (() => void) | undefined;
       let wait = 0;
       try {
-        await this.limits.calls.take(signal);
+        // Connection first, then the call token: a token taken before a long wait for a connection would be
+        // spent long before the call, and several readers released together would then call in a burst
+        // above the service's 5/s (K4, K5).
         release = await this.limits.connections.acquire(signal);
+        const settle = await this.limits.calls.take(signal);
         const session = new AbortController();
         const onStop = (): void => session.abort();
         signal.addEventListener('abort', onStop, { once: true });
         this.sessionDelivered = 0;
         try {
-          const payload = await this.open(this.stream, this.position, AbortSignal.any([signal, session.signal]));
+          let payload: Readable;
+          try {
+            payload = await this.open(this.stream, this.position, AbortSignal.any([signal, session.signal]));
+          } finally {
+            // The call has reached the service by now: its token comes back a window after this (see TokenBucket).
+            settle();
+          }
           this.setStatus('CONNECTED', null);
           const delivered = await this.consume(payload, session);
           const tagError = this.tagError;
@@ -117,10 +126,11 @@ export class MediaReader {
           if (tagError !== undefined) {
             wait = this.onTagError(tagError, attempt);
             attempt += 1;
-          } else if (delivered > 0) {
-            attempt = 0;
           } else {
-            // The service ends a payload ~3 s after the last fragment: the producer is idle. Come back slowly.
+            if (delivered > 0) attempt = 0;
+            // A payload that ends normally means the producer has been idle for the service's idle timeout
+            // (~3 s), whether or not this session delivered something first; reconnecting at once would only
+            // open another idle session. Come back slowly (K3: <= 1 call/s on average).
             wait = this.options.idleReconnectMs;
           }
         } finally {
@@ -149,7 +159,9 @@ export class MediaReader {
   private async consume(payload: Readable, session: AbortController): Promise<number> {
     let delivered = 0;
     let idle = false;
+    let truncated = false;
     const reader = new FragmentReader((fragment) => {
+      if (!fragment.complete) truncated = true;
       if (fragment.errorId !== null) {
         this.tagError = { id: fragment.errorId, code: fragment.errorCode };
         reader.stop();
@@ -166,6 +178,13 @@ export class MediaReader {
       payload.destroy();
     }, this.options.idleTimeoutMs);
     watchdog.unref();
+    // Stopping the reader (or the watchdog) ends the payload at once, here, rather than whenever the SDK's abort
+    // reaches the response stream: the connection permit is then released before the service sees the close.
+    const onAbort = (): void => {
+      payload.destroy();
+    };
+    session.signal.addEventListener('abort', onAbort, { once: true });
+    if (session.signal.aborted) payload.destroy();
     try {
       for await (const chunk of payload as AsyncIterable<Buffer>) {
         watchdog.refresh();
@@ -177,9 +196,13 @@ export class MediaReader {
       throw error;
     } finally {
       clearTimeout(watchdog);
+      session.signal.removeEventListener('abort', onAbort);
       payload.destroy();
     }
     if (idle) throw new DomainError('UPSTREAM_TIMEOUT', 'GetMedia stalled.');
+    // A payload that ended cleanly in the middle of a fragment was cut, not idle: resume (with backoff) from the
+    // last fragment delivered instead of pausing as for an idle producer (K12).
+    if (truncated) throw new MalformedMediaError('the payload ended in the middle of a fragment', reader.offset, []);
     return delivered;
   }
 
