@@ -85,8 +85,10 @@ export class StreamFeed {
 
   /** Stops every reader and ends every subscriber. */
   async close(): Promise<void> {
-    if (this.linger !== undefined) clearTimeout(this.linger);
     for (const subscriber of [...this.subscribers]) void subscriber.return();
+    // After the subscribers: the last one leaving has just armed the linger timer.
+    if (this.linger !== undefined) clearTimeout(this.linger);
+    this.linger = undefined;
     const readers = [...this.catchUps.values(), ...(this.live === undefined ? [] : [this.live])];
     this.catchUps.clear();
     this.live = undefined;
@@ -140,6 +142,13 @@ export class StreamFeed {
 
   private startCatchUp(subscriber: Subscriber, start: MediaStart): void {
     subscriber.mode = 'catchup';
+    // GetMedia starts a timestamp selector with the fragment CONTAINING the time; the API (like the window replay
+    // above) promises the first fragment stamped AT OR AFTER it. Without this, the same start gives one more
+    // fragment when it is older than the window than when it is inside it.
+    const notBefore =
+      start.type === 'SERVER_TIMESTAMP' || start.type === 'PRODUCER_TIMESTAMP'
+        ? { at: start.timestamp.getTime(), stamp: (fragment: Fragment) => (start.type === 'SERVER_TIMESTAMP' ? fragment.serverTimestamp : fragment.producerTimestamp) }
+        : undefined;
     const reader = new MediaReader(
       this.open,
       this.stream,
@@ -147,7 +156,7 @@ export class StreamFeed {
       this.limits,
       {
         onFragment: (fragment) => {
-          subscriber.offerFragment(fragment);
+          if (notBefore === undefined || (notBefore.stamp(fragment) ?? Infinity) >= notBefore.at) subscriber.offerFragment(fragment);
           const first = this.window[0];
           if (first?.fragmentNumber != null && fragment.fragmentNumber !== null && compareFragmentNumbers(fragment.fragmentNumber, first.fragmentNumber) >= 0) {
             // Reached the window: hand over to the shared feed and release the private connection.
