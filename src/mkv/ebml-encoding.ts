@@ -7,8 +7,8 @@
 /** Largest size an 8-byte vint can carry (2^56 - 2; all ones is reserved for "unknown"). */
 export const MAX_VINT_SIZE = 2 ** 56 - 2;
 
-/** The 8-byte "unknown size" marker used for live Segments and Clusters, as Kinesis writes it. */
-export const UNKNOWN_SIZE = Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+// The 8-byte "unknown size" marker used for live Segments and Clusters, as Kinesis writes it.
+const UNKNOWN_SIZE = Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
 /**
  * The wire bytes of an element id (ids carry their own length marker, 1-4 bytes).

@@ -4,7 +4,7 @@
  * EBML header id). Only the elements this project reads or writes are listed; every other id is
  * "unknown" to the parser and skipped.
  */
-export const EbmlId = {
+export const EbmlId = Object.freeze({
   // EBML header (RFC 8794 section 11.2)
   EBML: 0x1a45dfa3,
   EBMLVersion: 0x4286,
@@ -101,7 +101,7 @@ export const EbmlId = {
   TagDefault: 0x4484,
   TagString: 0x4487,
   TagBinary: 0x4485,
-} as const;
+} as const);
 
 /** The numeric type of any value in {@link EbmlId}. */
 export type EbmlIdValue = (typeof EbmlId)[keyof typeof EbmlId];

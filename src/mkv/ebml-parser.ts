@@ -79,11 +79,11 @@ export interface EbmlParserLimits {
 }
 
 /** Defaults of {@link EbmlParserLimits}. */
-export const DEFAULT_EBML_LIMITS: EbmlParserLimits = {
+export const DEFAULT_EBML_LIMITS: EbmlParserLimits = Object.freeze({
   maxElementSize: 256 * 1024 * 1024,
   maxLeafSize: 64 * 1024,
   maxDepth: 32,
-};
+});
 
 /** Options of {@link EbmlParser}. */
 export interface EbmlParserOptions {

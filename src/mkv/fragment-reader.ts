@@ -17,7 +17,7 @@ export interface FragmentReaderOptions {
 }
 
 /** Defaults of the fragment-level bounds of {@link FragmentReaderOptions}. */
-export const DEFAULT_FRAGMENT_LIMITS = { maxTagBytes: 1024 * 1024, maxTracks: 64 } as const;
+export const DEFAULT_FRAGMENT_LIMITS = Object.freeze({ maxTagBytes: 1024 * 1024, maxTracks: 64 } as const);
 
 /**
  * Reads Kinesis GetMedia output (or any Matroska stream) pushed chunk by chunk and emits one

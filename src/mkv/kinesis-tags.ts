@@ -4,7 +4,7 @@
  */
 
 /** Tag names GetMedia writes into every fragment (and the two error tags it writes when it stops). */
-export const KinesisTag = {
+export const KinesisTag = Object.freeze({
   FragmentNumber: 'AWS_KINESISVIDEO_FRAGMENT_NUMBER',
   ServerTimestamp: 'AWS_KINESISVIDEO_SERVER_TIMESTAMP',
   ProducerTimestamp: 'AWS_KINESISVIDEO_PRODUCER_TIMESTAMP',
@@ -12,7 +12,7 @@ export const KinesisTag = {
   ContinuationToken: 'AWS_KINESISVIDEO_CONTINUATION_TOKEN',
   ErrorCode: 'AWS_KINESISVIDEO_ERROR_CODE',
   ErrorId: 'AWS_KINESISVIDEO_ERROR_ID',
-} as const;
+} as const);
 
 /** One of the {@link KinesisTag} names. */
 export type KinesisTagName = (typeof KinesisTag)[keyof typeof KinesisTag];

@@ -13,7 +13,7 @@ import { EbmlId } from './ebml-ids.js';
 import { formatKinesisTimestamp, isFragmentNumber, isKinesisTagName, KinesisTag } from './kinesis-tags.js';
 
 /** Matroska TrackType values used by the writer. */
-export const MatroskaTrackType = { Video: 1, Audio: 2 } as const;
+export const MatroskaTrackType = Object.freeze({ Video: 1, Audio: 2 } as const);
 
 /** A track to declare in the fragment's Tracks element. */
 export interface MkvTrack {
@@ -139,7 +139,8 @@ export function writeFragment(input: FragmentInput): Buffer[] {
  * @throws RangeError / TypeError for invalid input.
  */
 export function writeFragmentHead(input: FragmentHeadInput): Buffer[] {
-  const parts: Buffer[] = [EBML_HEADER, unknownSizeHeader(E.Segment)];
+  // A copy per fragment: callers own the returned Buffers.
+  const parts: Buffer[] = [Buffer.from(EBML_HEADER), unknownSizeHeader(E.Segment)];
   parts.push(
     ...masterElement(E.Info, [
       uintElement(E.TimestampScale, checkPositive('timecodeScale', input.timecodeScale ?? 1_000_000)),
