@@ -14,7 +14,7 @@ export function toVideoStream(info: StreamInfo): VideoStream | undefined {
     creationTime: info.CreationTime,
     deviceName: info.DeviceName,
     version: info.Version,
-    kmsEncrypted: info.KmsKeyId !== undefined && !info.KmsKeyId.startsWith('alias/aws/'),
+    kmsEncrypted: info.KmsKeyId !== undefined && !isAwsManagedKey(info.KmsKeyId),
   };
 }
 
@@ -28,4 +28,12 @@ export function toArchivedFragment(fragment: SdkFragment): ArchivedFragment | un
     serverTimestamp: fragment.ServerTimestamp,
     durationMs: fragment.FragmentLengthInMilliseconds,
   };
+}
+
+/**
+ * Whether a KmsKeyId names the AWS-managed key (`alias/aws/kinesisvideo`). DescribeStream returns it as a full
+ * alias ARN (`arn:aws:kms:REGION:ACCOUNT:alias/aws/kinesisvideo`), not as the bare alias, so both forms count.
+ */
+function isAwsManagedKey(kmsKeyId: string): boolean {
+  return /^(?:arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//.test(kmsKeyId);
 }
