@@ -57,8 +57,9 @@ export function streamRef(value: string): StreamRef {
 }
 
 /** Validates a subscription start input and maps it to the domain start position. */
-export function toMediaStart(input: StreamStartInput | undefined): MediaStart {
-  if (input === undefined) return { type: 'NOW' };
+export function toMediaStart(input: StreamStartInput | null | undefined): MediaStart {
+  // An explicit `start: null` is the same as leaving it out (graphql-js passes null, not undefined).
+  if (input === undefined || input === null) return { type: 'NOW' };
   switch (input.type) {
     case StreamStartTypeEnum.NOW:
       return { type: 'NOW' };
@@ -107,11 +108,13 @@ export class StreamsResolver {
 
   @Query(() => StreamType, { nullable: true, description: 'One stream by name or ARN (give exactly one); null when it does not exist.' })
   stream(
-    @Arg('name', () => String, { nullable: true, description: 'Stream name.' }) name: string | null,
-    @Arg('arn', () => String, { nullable: true, description: 'Stream ARN.' }) arn: string | null,
+    @Arg('name', () => String, { nullable: true, description: 'Stream name.' }) name: string | null | undefined,
+    @Arg('arn', () => String, { nullable: true, description: 'Stream ARN.' }) arn: string | null | undefined,
     @Ctx() { loaders }: RequestContext,
   ): Promise<VideoStream | null> {
-    if ((name === null) === (arn === null)) throw badInput('Give exactly one of `name` and `arn`.');
+    // An omitted nullable argument arrives as undefined (an explicit null as null): both mean "not given".
+    // Checking `=== null` alone refused `stream(name: "x")`, the form the ListFragments operation uses.
+    if ((name == null) === (arn == null)) throw badInput('Give exactly one of `name` and `arn`.');
     const ref = streamRef(name ?? arn ?? '');
     return loaders.stream.load(ref.arn ?? ref.name ?? '');
   }
@@ -128,9 +131,9 @@ export class StreamsResolver {
     @Root() stream: StreamSource,
     @Arg('first', () => Int, { defaultValue: 20, description: 'Number of fragments to return, 0 to 100.' }) first: number,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the edge to continue after.' }) after: string | null,
-    @Arg('from', () => GraphQLISODateTime, { nullable: true, description: 'Only fragments at or after this time.' }) from: Date | null,
+    @Arg('from', () => GraphQLISODateTime, { nullable: true, description: 'Only fragments at or after this time.' }) from: Date | null | undefined,
     @Arg('to', () => GraphQLISODateTime, { nullable: true, description: 'Only fragments before this time (defaults to now when `from` is set).' })
-    to: Date | null,
+    to: Date | null | undefined,
     @Arg('timestampType', () => FragmentTimestampType, {
       defaultValue: FragmentTimestampType.SERVER_TIMESTAMP,
       description: 'Which timestamp `from`/`to` filter on.',
@@ -140,7 +143,8 @@ export class StreamsResolver {
   ): Promise<ConnectionData<ArchivedFragment>> {
     const count = checkFirst(first, services.config.pageSizeMax);
     let range: FragmentRange | undefined;
-    if (from !== null || to !== null) {
+    // Omitted arguments arrive as undefined, explicit nulls as null: neither is a bound.
+    if (from != null || to != null) {
       const start = from ?? new Date(0);
       const end = to ?? new Date();
       if (start.getTime() >= end.getTime()) throw badInput('`from` must be before `to`.');
@@ -148,7 +152,10 @@ export class StreamsResolver {
     }
     const ref = { arn: stream.arn };
     return paginateForward<ArchivedFragment>({
-      listKey: `fragments:${stream.arn}:${range === undefined ? '' : `${range.type}:${range.from.getTime()}:${range.to.getTime()}`}`,
+      // Bound to the range AS REQUESTED: a defaulted `to` is "now" at each request, so binding the resolved value
+      // made every cursor of a listing without `to` invalid on the next request. Later pages send the provider
+      // token, whose own selector the service applies.
+      listKey: `fragments:${stream.arn}:${range === undefined ? '' : `${range.type}:${from?.getTime() ?? ''}:${to?.getTime() ?? ''}`}`,
       first: count,
       after,
       codec: services.cursors,
@@ -166,19 +173,22 @@ export class StreamsResolver {
       'Live fragment metadata of a stream: fragments in order without duplicates, gap events when something cannot be delivered, and status changes of the upstream connection. Resume after a drop with `start: { type: FRAGMENT_NUMBER, fragmentNumber }` or a continuation token.',
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
-      const { stream, start } = args as { stream: string; start: StreamStartInput | undefined };
+      const { stream, start } = args as { stream: string; start: StreamStartInput | null | undefined };
       const ref = streamRef(stream);
       const position = toMediaStart(start);
       // Refuse unknown streams before any GetMedia call (and before a hub feed is created for them).
-      await ctx.services.kinesis.control.describeStream(ref, { signal: ctx.signal });
-      return ctx.services.hub.subscribe(stream, position, { signal: ctx.signal });
+      const described = await ctx.services.kinesis.control.describeStream(ref, { signal: ctx.signal });
+      // The hub keys its feeds by stream, so subscribe by the canonical name: a subscriber by ARN and one by
+      // name then share one upstream reader. Events are relabelled with the stream as subscribed (below).
+      return ctx.services.hub.subscribe(described.name, position, { signal: ctx.signal });
     },
   })
   streamFragments(
     @Root() event: LiveEvent,
-    @Arg('stream', () => String, { description: 'Stream name or ARN.' }) _stream: string,
+    @Arg('stream', () => String, { description: 'Stream name or ARN.' }) stream: string,
     @Arg('start', () => StreamStartInput, { nullable: true, description: 'Where to start; NOW when omitted.' }) _start: StreamStartInput | null,
   ): StreamEventSource {
-    return toStreamEvent(event);
+    // `stream` is documented as the stream "as subscribed"; the hub only knows the canonical name.
+    return { ...toStreamEvent(event), stream };
   }
 }
