@@ -30,7 +30,7 @@ const LEAF_IDS: ReadonlySet<number> = new Set([
 ]);
 
 // The masters whose start/end matter; the others (Tags, Tag, Info, SeekHead...) are walked silently.
-const MASTER_IDS: ReadonlySet<number> = new Set([E.EBML, E.Segment, E.Cluster, E.TrackEntry, E.SimpleTag, E.BlockGroup]);
+const MASTER_IDS: ReadonlySet<number> = new Set([E.EBML, E.Segment, E.Cluster, E.TrackEntry, E.SimpleTag, E.BlockGroup, E.Tags]);
 
 interface MutableTrackStats {
   trackNumber: number;
@@ -117,7 +117,16 @@ export class FragmentAssembler implements EbmlVisitor {
     private readonly onFragment: (fragment: Fragment) => void,
     private readonly maxTagBytes: number,
     private readonly maxTracks: number,
+    /**
+     * Emit a fragment as soon as the Tags element after its Cluster (MILLIS_BEHIND_NOW, CONTINUATION_TOKEN)
+     * closes, instead of when its Segment ends. Live GetMedia Segments have unknown size, so without this a
+     * fragment would only surface when the next one starts: one fragment duration late.
+     */
+    private readonly emitOnTrailingTags = false,
   ) {}
+
+  // The fragment already emitted by `emitOnTrailingTags`; what remains of its document is read but not emitted.
+  private sealed: FragmentState | null = null;
 
   onMasterStart(id: number, offset: number): void {
     switch (id) {
@@ -162,6 +171,20 @@ export class FragmentAssembler implements EbmlVisitor {
 
   onMasterEnd(id: number, endOffset: number): void {
     switch (id) {
+      case E.Tags: {
+        const current = this.current;
+        if (
+          this.emitOnTrailingTags &&
+          current !== null &&
+          ((current.clusterCount > 0 && current.continuationToken !== null) || current.errorId !== null)
+        ) {
+          this.emit(current, endOffset, true);
+          // Still the open document: later elements of it must not start a new fragment.
+          this.current = current;
+          this.sealed = current;
+        }
+        break;
+      }
       case E.Segment: {
         const fragment = this.fragment();
         this.emit(fragment, endOffset, true);
@@ -269,6 +292,13 @@ export class FragmentAssembler implements EbmlVisitor {
   }
 
   private emit(state: FragmentState, endOffset: number, complete: boolean): void {
+    if (this.sealed === state) {
+      // Emitted early at its trailing tags; the document's end only closes it.
+      this.sealed = null;
+      this.current = null;
+      this.lastStats = null;
+      return;
+    }
     this.current = null;
     this.lastStats = null;
     this.emitted++;

@@ -14,6 +14,13 @@ export interface FragmentReaderOptions {
   readonly maxTagBytes?: number;
   /** Most TrackEntry elements, and most distinct block track numbers, per fragment. Default 64. */
   readonly maxTracks?: number;
+  /**
+   * Live mode: emit each fragment when the Tags after its Cluster (with the continuation token) close, or when
+   * an error document's Tags close, rather than when its Segment ends. GetMedia Segments have unknown size and
+   * end only when the next fragment starts, so this saves one fragment duration of latency. Fields are the same;
+   * `byteLength` then ends at those Tags. Default false.
+   */
+  readonly emitOnTrailingTags?: boolean;
 }
 
 /** Defaults of the fragment-level bounds of {@link FragmentReaderOptions}. */
@@ -41,7 +48,7 @@ export class FragmentReader {
     for (const [key, value] of Object.entries({ maxTagBytes, maxTracks })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${key} must be a positive integer`);
     }
-    this.assembler = new FragmentAssembler(onFragment, maxTagBytes, maxTracks);
+    this.assembler = new FragmentAssembler(onFragment, maxTagBytes, maxTracks, options.emitOnTrailingTags ?? false);
     this.parser = new EbmlParser(this.assembler, options.limits === undefined ? {} : { limits: options.limits });
     this.assembler.parser = this.parser;
   }
