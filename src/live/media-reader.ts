@@ -171,7 +171,7 @@ export class MediaReader {
         delivered += 1;
         this.sessionDelivered += 1;
       }
-    });
+    }, { emitOnTrailingTags: true });
     const watchdog = setTimeout(() => {
       idle = true;
       session.abort();
