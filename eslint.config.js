@@ -25,6 +25,7 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', URL: 'readonly' } },
   },
   {
     // Tool configuration files are loaded by their tools through a default export.
