@@ -5,7 +5,7 @@ import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../errors/domain-error.js';
 import { FragmentReader } from '../mkv/fragment-reader.js';
 import type { Fragment } from '../mkv/fragment.type.js';
-import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
+import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
 import { MalformedMediaError } from '../mkv/malformed-media.error.js';
 import type { FeedStatus, GapReason } from './live.types.js';
 import { fullJitterDelay, type Semaphore, type TokenBucket } from './token-bucket.js';
@@ -47,6 +47,8 @@ export interface MediaReaderHandlers {
 /** GetMedia error ids (AWS_KINESISVIDEO_ERROR_ID) that come from KMS and must not be retried in a loop. */
 const KMS_ERROR_IDS = new Set([4500, 4501, 4502, 4503, 4504, 4505, 4506]);
 const RETENTION_ERROR_ID = 4000;
+/** Printable ASCII, as the service's tokens are (they are fragment numbers today). */
+const CONTINUATION_TOKEN_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * Reads one stream's GetMedia output from a start position for as long as it runs, surviving every fault in
@@ -209,10 +211,12 @@ export class MediaReader {
   /** Applies ordering, dedupe and resume bookkeeping to one parsed fragment; true when it was delivered. */
   private accept(fragment: Fragment): boolean {
     // An incomplete fragment was cut off mid-way; it will be read again after resuming from the last token.
-    if (!fragment.complete || fragment.fragmentNumber === null) return false;
+    if (!fragment.complete || fragment.fragmentNumber === null || !isFragmentNumber(fragment.fragmentNumber)) return false;
     if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) return false;
+    // Resume by the continuation token only when it looks like one: with live emission a fragment is delivered
+    // when its trailing tags close, before the bytes after it could reveal corruption inside those tags.
     this.position =
-      fragment.continuationToken !== null
+      fragment.continuationToken !== null && CONTINUATION_TOKEN_PATTERN.test(fragment.continuationToken)
         ? { type: 'CONTINUATION_TOKEN', token: fragment.continuationToken }
         : { type: 'FRAGMENT_NUMBER', fragmentNumber: fragment.fragmentNumber };
     if (this.pendingGap !== undefined) {

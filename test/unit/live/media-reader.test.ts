@@ -160,14 +160,15 @@ describe('MediaReader', () => {
   });
 
   it('resumes after the last fragment it can trust when garbage follows a fragment (K12 corruption)', async () => {
-    // A zero byte cannot start an EBML id: the parser fails inside fragment 2, which is therefore not delivered.
+    // A zero byte cannot start an EBML id: the parser fails after fragment 2, which live emission has already
+    // delivered at its trailing tags, so the reader resumes after fragment 2 and drops the repeat.
     const run = await runReader(
       [{ chunks: [fragment(fn(1)), fragment(fn(2)), Buffer.alloc(64, 0)] }, { chunks: [fragment(fn(2)), fragment(fn(3))] }],
       { type: 'NOW' },
       (r) => r.delivered.length >= 3,
     );
     expect(run.delivered).toEqual(numbers(1, 2, 3));
-    expect(run.starts.slice(0, 2)).toEqual([{ type: 'NOW' }, token(1)]);
+    expect(run.starts.slice(0, 2)).toEqual([{ type: 'NOW' }, token(2)]);
     expect(run.statuses).toContainEqual({ status: 'RECONNECTING', detail: 'malformed media' });
   });
 
@@ -180,8 +181,29 @@ describe('MediaReader', () => {
       (r) => r.delivered.length >= 3,
     );
     expect(run.delivered).toEqual(numbers(1, 2, 3));
-    expect(run.starts[1]).toEqual(token(1));
+    expect(run.starts[1]).toEqual(token(2));
     expect(run.statuses).toContainEqual({ status: 'RECONNECTING', detail: 'malformed media' });
+  });
+
+  it('resumes by fragment number when a delivered fragment carries a corrupted continuation token', async () => {
+    const corrupted = Buffer.concat(
+      writeFragment({
+        tracks: [TRACK],
+        frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(48, 7) }],
+        fragmentNumber: fn(1),
+        serverTimestamp: 1_700_000_000_000,
+        producerTimestamp: 1_700_000_000_000,
+        millisBehindNow: 0,
+        continuationToken: `${fn(1).slice(0, -1)}\u0000`,
+      }),
+    );
+    const run = await runReader(
+      [{ chunks: [corrupted], fail: Object.assign(new Error('aborted'), { code: 'ECONNRESET' }) }, { chunks: [fragment(fn(2))] }],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 2,
+    );
+    expect(run.delivered).toEqual(numbers(1, 2));
+    expect(run.starts[1]).toEqual({ type: 'FRAGMENT_NUMBER', fragmentNumber: fn(1) });
   });
 
   it('drops repeated and decreasing fragment numbers, comparing them as integers (K12 ordering)', async () => {
@@ -208,9 +230,9 @@ describe('MediaReader', () => {
       { type: 'NOW' },
       (r) => r.delivered.length >= 4,
     );
-    // Fragment 2 was complete on the wire but never followed by another document: it is read again, once.
+    // Fragment 2 was complete on the wire (its trailing tags closed), so it was delivered before the drop.
     expect(run.delivered).toEqual(numbers(1, 2, 3, 4));
-    expect(run.starts[1]).toEqual(token(1));
+    expect(run.starts[1]).toEqual(token(2));
     expect(run.statuses).toContainEqual({ status: 'RECONNECTING', detail: 'connection lost' });
   });
 
