@@ -36,6 +36,17 @@ export const GRAPHQL_PATH = '/graphql';
 /** Server-Sent Events endpoint path (graphql-sse). */
 export const SSE_PATH = '/graphql/stream';
 
+/** What the IDE opens with: a query a newcomer can run at once against the demo data. */
+const IDE_DEFAULT_QUERY = `# media-graph: run this, then explore the schema in the docs panel.
+query Demo {
+  objects(path: "/", first: 10) {
+    edges { node { __typename name path type } }
+    pageInfo { hasNextPage endCursor }
+  }
+  streams(first: 5) { edges { node { name status retentionHours } } }
+}
+`;
+
 /** A running gateway. */
 export interface Gateway {
   /** Base URL the server listens on, e.g. `http://127.0.0.1:4000`. */
@@ -177,7 +188,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       { timeoutMs: 2_000, isShuttingDown: () => shuttingDown },
     ),
   );
-  app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph' }));
+  app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultQuery: IDE_DEFAULT_QUERY }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   app.use(createSseRouter(SSE_PATH, schema, services, shared));
   app.use(createObjectsRouter(services));
