@@ -268,6 +268,8 @@ export class MediaReader {
           this.handlers.onFatal(new DomainError('NOT_FOUND', 'The video stream does not exist.', { cause: error }));
           this.stopper.abort();
           return 0;
+        case 'InvalidArgumentException':
+          return this.onRefusedPosition(error, backoff);
         default:
           this.setStatus('RECONNECTING', error.code);
           return backoff;
@@ -280,6 +282,29 @@ export class MediaReader {
     this.setStatus('RECONNECTING', error instanceof DomainError ? error.code : 'connection lost');
     // A stall or a dropped connection: resume at once for the first retry (K1: resume < 1 s), then back off.
     return attempt === 0 ? 0 : backoff;
+  }
+
+  /**
+   * The service refused the start position (`InvalidArgumentException`). Sending it again would be refused again,
+   * so retrying unchanged is a loop. Before any delivery a position other than NOW/EARLIEST is the subscriber's
+   * requested start (e.g. a token the service does not know): that subscription fails with BAD_USER_INPUT. After
+   * a delivery the position is ours: resume after the last fragment number, and if even that is refused, from
+   * the fallback with a gap (nothing is skipped silently).
+   */
+  private onRefusedPosition(error: MediaCallError, backoff: number): number {
+    if (this.last === null && this.position.type !== 'NOW' && this.position.type !== 'EARLIEST') {
+      this.handlers.onFatal(new DomainError('BAD_USER_INPUT', 'Kinesis Video refused the start position.', { cause: error, retryable: false }));
+      this.stopper.abort();
+      return 0;
+    }
+    if (this.last !== null && this.position.type !== 'FRAGMENT_NUMBER') {
+      this.position = { type: 'FRAGMENT_NUMBER', fragmentNumber: this.last };
+    } else if (this.last !== null) {
+      this.pendingGap = { reason: 'UPSTREAM_ERROR', afterFragmentNumber: this.last };
+      this.position = { type: this.options.retentionFallback };
+    }
+    this.setStatus('RECONNECTING', error.code);
+    return backoff;
   }
 
   private setStatus(status: FeedStatus, detail: string | null): void {

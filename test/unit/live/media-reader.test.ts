@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
-import type { DomainError } from '../../../src/errors/domain-error.js';
+import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
+import { DomainError } from '../../../src/errors/domain-error.js';
 import type { FeedStatus, GapReason } from '../../../src/live/live.types.js';
 import { MediaReader, type MediaReaderOptions } from '../../../src/live/media-reader.js';
 import { Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
@@ -47,6 +48,8 @@ function errorDocument(id: number): Buffer {
 interface Session {
   readonly chunks: readonly Buffer[];
   readonly fail?: Error;
+  /** The call itself is refused with this error (no payload). */
+  readonly refuse?: Error;
 }
 
 /**
@@ -70,6 +73,7 @@ function scriptedOpener(script: readonly Session[]): {
         signal.addEventListener('abort', () => quiet.destroy(), { once: true });
         return Promise.resolve(quiet);
       }
+      if (session.refuse !== undefined) return Promise.reject(session.refuse);
       const chunks = [...session.chunks];
       const payload = new Readable({
         read() {
@@ -204,6 +208,42 @@ describe('MediaReader', () => {
     );
     expect(run.delivered).toEqual(numbers(1, 2));
     expect(run.starts[1]).toEqual({ type: 'FRAGMENT_NUMBER', fragmentNumber: fn(1) });
+  });
+
+  it('fails with BAD_USER_INPUT and makes no second call when the service refuses the requested start', async () => {
+    const refused = new MediaCallError('InvalidArgumentException', new DomainError('BAD_USER_INPUT', 'Kinesis Video rejected the request arguments.'));
+    const run = await runReader([{ chunks: [], refuse: refused }], { type: 'CONTINUATION_TOKEN', token: 'not-a-known-token' }, (r) => r.fatal.length > 0);
+    expect(run.fatal.map((e) => e.code)).toEqual(['BAD_USER_INPUT']);
+    expect(run.starts).toHaveLength(1);
+    expect(run.delivered).toEqual([]);
+  });
+
+  it('resumes after the last fragment number, then from the fallback with a gap, when the service refuses its own positions', async () => {
+    const refused = (): MediaCallError => new MediaCallError('InvalidArgumentException', new DomainError('BAD_USER_INPUT', 'Kinesis Video rejected the request arguments.'));
+    const dropped = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    const run = await runReader(
+      [
+        { chunks: [fragment(fn(1))], fail: dropped },
+        { chunks: [], refuse: refused() },
+        { chunks: [fragment(fn(2))], fail: dropped },
+        { chunks: [], refuse: refused() },
+        { chunks: [], refuse: refused() },
+        { chunks: [fragment(fn(7))] },
+      ],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 3,
+    );
+    expect(run.starts).toEqual([
+      { type: 'NOW' },
+      token(1),
+      { type: 'FRAGMENT_NUMBER', fragmentNumber: fn(1) },
+      token(2),
+      { type: 'FRAGMENT_NUMBER', fragmentNumber: fn(2) },
+      { type: 'EARLIEST' },
+    ]);
+    expect(run.delivered).toEqual(numbers(1, 2, 7));
+    expect(run.gaps).toEqual([{ reason: 'UPSTREAM_ERROR', afterFragmentNumber: fn(2), beforeFragmentNumber: fn(7) }]);
+    expect(run.fatal).toEqual([]);
   });
 
   it('drops repeated and decreasing fragment numbers, comparing them as integers (K12 ordering)', async () => {
