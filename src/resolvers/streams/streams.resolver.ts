@@ -66,17 +66,18 @@ export function toMediaStart(input: StreamStartInput | null | undefined): MediaS
     case StreamStartTypeEnum.EARLIEST:
       return { type: 'EARLIEST' };
     case StreamStartTypeEnum.FRAGMENT_NUMBER:
-      if (input.fragmentNumber === undefined || !isFragmentNumber(input.fragmentNumber)) {
+      if (input.fragmentNumber == null || !isFragmentNumber(input.fragmentNumber)) {
         throw badInput('FRAGMENT_NUMBER needs `fragmentNumber`, a decimal fragment number.');
       }
       return { type: 'FRAGMENT_NUMBER', fragmentNumber: input.fragmentNumber };
     case StreamStartTypeEnum.SERVER_TIMESTAMP:
     case StreamStartTypeEnum.PRODUCER_TIMESTAMP:
-      if (input.timestamp === undefined) throw badInput(`${input.type} needs \`timestamp\`.`);
+      if (input.timestamp == null) throw badInput(`${input.type} needs \`timestamp\`.`);
       return { type: input.type === StreamStartTypeEnum.SERVER_TIMESTAMP ? 'SERVER_TIMESTAMP' : 'PRODUCER_TIMESTAMP', timestamp: input.timestamp };
     case StreamStartTypeEnum.CONTINUATION_TOKEN:
-      if (input.continuationToken === undefined || input.continuationToken.length === 0 || input.continuationToken.length > 128) {
-        throw badInput('CONTINUATION_TOKEN needs `continuationToken` (1 to 128 characters).');
+      // GetMedia's documented constraint; anything else would only be refused upstream.
+      if (input.continuationToken == null || !/^[a-zA-Z0-9_.-]{1,128}$/.test(input.continuationToken)) {
+        throw badInput('CONTINUATION_TOKEN needs `continuationToken` (1 to 128 of letters, digits, `_ . -`).');
       }
       return { type: 'CONTINUATION_TOKEN', token: input.continuationToken };
   }
