@@ -333,7 +333,9 @@ describe('Streams API over HTTP, graphql-ws and SSE', () => {
         { type: 'FRAGMENT_NUMBER' },
         { type: 'FRAGMENT_NUMBER', fragmentNumber: '12ab' },
         { type: 'SERVER_TIMESTAMP' },
+        { type: 'FRAGMENT_NUMBER', fragmentNumber: null },
         { type: 'CONTINUATION_TOKEN', continuationToken: '' },
+        { type: 'CONTINUATION_TOKEN', continuationToken: 'not a token!' },
         { type: 'YESTERDAY' },
       ];
       for (const start of starts) {
@@ -350,6 +352,28 @@ describe('Streams API over HTTP, graphql-ws and SSE', () => {
     } finally {
       await client.dispose();
       sse.dispose();
+    }
+  });
+
+  it('ends a subscription with BAD_USER_INPUT after one GetMedia call when Kinesis refuses its continuation token', async () => {
+    const tokenCalls = (): number =>
+      kinesis.requests.filter((request) => {
+        const selector = request.input?.['StartSelector'];
+        return request.operation === 'GetMedia' && typeof selector === 'object' && selector !== null && 'ContinuationToken' in selector;
+      }).length;
+    const before = tokenCalls();
+    const client = wsClient();
+    try {
+      // Well-formed for GetMedia, but not a token the service issued.
+      const r = new SubscriptionReader(
+        client.iterate<StreamFragmentsSubscription>({ query: print(StreamFragmentsDocument), variables: { stream: ARCHIVE, start: { type: 'CONTINUATION_TOKEN', continuationToken: 'unknown-token' } } }),
+      );
+      await r.ended(5_000);
+      expect(r.errors.map((error) => error.extensions?.['code'])).toEqual(['BAD_USER_INPUT']);
+      // Tried once, not retried (the shared live reader the subscription started makes the other call).
+      expect(tokenCalls()).toBe(before + 1);
+    } finally {
+      await client.dispose();
     }
   });
 
