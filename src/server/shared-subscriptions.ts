@@ -253,6 +253,11 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** Ends the member like `return()`. graphql-sse only ends operations whose iterator has `throw()` too. */
+  throw(): Promise<IteratorResult<ExecutionResult>> {
+    return this.return();
+  }
+
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
     return this;
   }
