@@ -414,9 +414,7 @@ describe('Streams API over HTTP, graphql-ws and SSE', () => {
     expect(kinesis.getMediaCalls(SHARED)).toHaveLength(1);
   });
 
-  // Known server bug: graphql-sse only ends operations that look like async generators (next, return AND throw);
-  // the shared-subscription member has no throw(), so a disconnected SSE client never leaves its group and its
-  // hub subscription (and the upstream GetMedia) lives on. Turn this back into `it` once the member is ended.
+  // graphql-sse only ends operations whose iterators have next, return AND throw; this pins that ours do.
   it('releases the upstream after the linger when an SSE client leaves', async () => {
     const hub = t.gateway.services.hub;
     const client = sseClient();
