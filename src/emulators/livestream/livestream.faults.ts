@@ -1,0 +1,148 @@
+/**
+ * Fault injection for the Live Stream emulator, in the style of the MediaStore and Kinesis emulators'.
+ *
+ * Request faults (`latency`, `status`, `stall`) are consulted once per request, right after it is recorded and
+ * before authorization and validation. Every matching `latency` applies (delays add up); then the first matching
+ * terminal fault (`status`, `stall`) decides the answer. Operation faults (`operationFailure`) are consulted when
+ * a long-running operation is started and decide how it ends. Each applied fault uses up one of its `times`; a
+ * fault without `times` stays until `clear()`.
+ */
+
+import type { RpcStatusName } from './livestream.status.js';
+
+/** The transports of the emulator: gRPC (LivestreamService, Operations) and REST (DVR sessions, operations). */
+export type LiveStreamTransport = 'grpc' | 'rest';
+
+/** Operations as the emulator routes them; `Unknown` is a REST route it does not serve. */
+export type LiveStreamOperation =
+  | 'CreateAsset'
+  | 'DeleteAsset'
+  | 'GetAsset'
+  | 'ListAssets'
+  | 'GetChannel'
+  | 'ListChannels'
+  | 'GetOperation'
+  | 'ListOperations'
+  | 'DeleteOperation'
+  | 'CancelOperation'
+  | 'CreateDvrSession'
+  | 'ListDvrSessions'
+  | 'GetDvrSession'
+  | 'UpdateDvrSession'
+  | 'DeleteDvrSession'
+  | 'Unknown';
+
+/** The operations that start a long-running operation. */
+export type LongRunningVerbOperation = 'CreateAsset' | 'DeleteAsset' | 'CreateDvrSession' | 'UpdateDvrSession' | 'DeleteDvrSession';
+
+interface RequestScope {
+  /** Only this operation; omitted = every operation. */
+  readonly operation?: LiveStreamOperation;
+  /** Only this transport; omitted = both. */
+  readonly transport?: LiveStreamTransport;
+  /** Applications before the fault is removed; omitted = until `clearFaults()`. */
+  readonly times?: number;
+}
+
+/** A fault to inject; see PROTOCOL.md for the wire effect of each kind. */
+export type LiveStreamFault =
+  /** Delay the request by `ms` milliseconds (real timer) before it is processed. */
+  | (RequestScope & { readonly kind: 'latency'; readonly ms: number })
+  /** Answer with `status` (gRPC status / Google JSON error with its HTTP status) instead of processing. */
+  | (RequestScope & { readonly kind: 'status'; readonly status: RpcStatusName; readonly message?: string })
+  /** Read the request and never answer, until the client gives up or the emulator closes. */
+  | (RequestScope & { readonly kind: 'stall' })
+  /**
+   * The next long-running operation started by `operation` (omitted = any) ends with `status` (default
+   * INTERNAL) instead of succeeding; the resource ends in its failed state (asset ERROR, DVR session FAILED).
+   */
+  | {
+      readonly kind: 'operationFailure';
+      readonly operation?: LongRunningVerbOperation;
+      readonly status?: RpcStatusName;
+      readonly message?: string;
+      readonly times?: number;
+    };
+
+/** Faults that replace the normal answer of a request. */
+export type TerminalRequestFault = Extract<LiveStreamFault, { kind: 'status' | 'stall' }>;
+
+/** What the request faults decide for one request. */
+export interface RequestFaultDecision {
+  /** Total delay to apply first, in milliseconds (0 = none). */
+  readonly latencyMs: number;
+  /** The fault that replaces the normal answer, if any. */
+  readonly terminal: TerminalRequestFault | undefined;
+}
+
+interface ActiveFault {
+  readonly fault: LiveStreamFault;
+  remaining: number;
+}
+
+function validate(fault: LiveStreamFault): void {
+  if (fault.times !== undefined && (!Number.isSafeInteger(fault.times) || fault.times < 1)) {
+    throw new RangeError(`fault.times must be a positive integer, got ${String(fault.times)}`);
+  }
+  if (fault.kind === 'latency' && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
+    throw new RangeError(`latency fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
+  }
+}
+
+/** The injected faults of one emulator. */
+export class LiveStreamFaultSchedule {
+  private faults: ActiveFault[] = [];
+
+  /**
+   * Adds a fault after those already injected.
+   *
+   * @throws RangeError when `times` or `ms` is out of range.
+   */
+  inject(fault: LiveStreamFault): void {
+    validate(fault);
+    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** Removes every fault. */
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** Decides the request faults for one request and uses them up. */
+  takeRequest(operation: LiveStreamOperation, transport: LiveStreamTransport): RequestFaultDecision {
+    let latencyMs = 0;
+    let terminal: TerminalRequestFault | undefined;
+    for (const active of this.faults) {
+      const { fault } = active;
+      if (fault.kind === 'operationFailure') continue;
+      if (fault.operation !== undefined && fault.operation !== operation) continue;
+      if (fault.transport !== undefined && fault.transport !== transport) continue;
+      if (fault.kind === 'latency') {
+        latencyMs += fault.ms;
+        active.remaining -= 1;
+      } else if (terminal === undefined) {
+        terminal = fault;
+        active.remaining -= 1;
+      }
+    }
+    this.prune();
+    return { latencyMs, terminal };
+  }
+
+  /** The operation failure planned for a new operation of `operation`, used up; `undefined` = it succeeds. */
+  takeOperationFailure(operation: LongRunningVerbOperation): { status: RpcStatusName; message: string } | undefined {
+    for (const active of this.faults) {
+      const { fault } = active;
+      if (fault.kind !== 'operationFailure') continue;
+      if (fault.operation !== undefined && fault.operation !== operation) continue;
+      active.remaining -= 1;
+      this.prune();
+      return { status: fault.status ?? 'INTERNAL', message: fault.message ?? 'The operation failed.' };
+    }
+    return undefined;
+  }
+
+  private prune(): void {
+    this.faults = this.faults.filter((active) => active.remaining > 0);
+  }
+}

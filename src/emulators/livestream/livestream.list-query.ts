@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { invalidArgument } from './livestream.status.js';
+
+/**
+ * List requests of the emulator: the AIP-160 filter subset, AIP-132 `order_by`, and AIP-158 pagination, shared by
+ * ListAssets, ListChannels, ListOperations (gRPC) and dvrSessions.list (REST). See PROTOCOL.md, "Lists".
+ */
+
+/** Default page size when the request gives 0 or none (emulator choice; the API says "server will pick"). */
+export const DEFAULT_PAGE_SIZE = 50;
+/** Largest page returned; larger `page_size` values are lowered to it (AIP-158). */
+export const MAX_PAGE_SIZE = 1000;
+
+/** A value a filter or ordering reads from a resource: strings, epoch-millisecond timestamps, booleans. */
+type FieldValue = string | number | boolean | undefined;
+
+/** How one filterable field is read and compared. */
+export interface FieldSpec<T> {
+  readonly type: 'string' | 'enum' | 'timestamp' | 'bool';
+  readonly get: (item: T) => FieldValue;
+  /** `enum` fields: the accepted names. */
+  readonly values?: readonly string[];
+  /** Whether `order_by` may name the field. */
+  readonly sortable?: boolean;
+}
+
+/** The fields of one resource kind, keyed by snake_case name (camelCase is accepted too). */
+export interface ListSchema<T> {
+  readonly fields: Readonly<Record<string, FieldSpec<T>>>;
+  /** The resource's labels, for `labels.KEY` terms; omitted = the resource has none. */
+  readonly labels?: (item: T) => Readonly<Record<string, string>>;
+  /** The resource name: the final tie-breaker of every ordering. */
+  readonly name: (item: T) => string;
+}
+
+/** The list parameters of a request, transport-neutral. */
+export interface ListRequest {
+  readonly pageSize: number;
+  readonly pageToken: string;
+  readonly filter: string;
+  readonly orderBy: string;
+}
+
+type Operator = '=' | '!=' | '<' | '<=' | '>' | '>=' | ':';
+
+interface Term {
+  readonly negated: boolean;
+  readonly path: readonly string[];
+  readonly operator: Operator;
+  readonly value: string;
+}
+
+interface SortKey {
+  readonly field: string;
+  readonly descending: boolean;
+}
+
+const TOKEN_PATTERN = /\s*(?:"((?:[^"\\]|\\.)*)"|(<=|>=|!=|[=<>:])|([^\s"=<>!:]+))/y;
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** Splits a filter into tokens: quoted strings (unescaped), operators and bare words. */
+function tokenize(filter: string): Array<{ kind: 'string' | 'op' | 'word'; text: string }> {
+  const tokens: Array<{ kind: 'string' | 'op' | 'word'; text: string }> = [];
+  TOKEN_PATTERN.lastIndex = 0;
+  let position = 0;
+  while (position < filter.length) {
+    if (filter.slice(position).trim() === '') break;
+    TOKEN_PATTERN.lastIndex = position;
+    const match = TOKEN_PATTERN.exec(filter);
+    if (match === null) throw invalidArgument(`invalid filter: unexpected input at offset ${position}`);
+    position = TOKEN_PATTERN.lastIndex;
+    if (match[1] !== undefined) tokens.push({ kind: 'string', text: match[1].replace(/\\(.)/g, '$1') });
+    else if (match[2] !== undefined) tokens.push({ kind: 'op', text: match[2] });
+    else tokens.push({ kind: 'word', text: match[3] ?? '' });
+  }
+  return tokens;
+}
+
+/**
+ * Parses `filter` into a conjunction of comparisons.
+ *
+ * @throws LiveStreamRpcError INVALID_ARGUMENT for a syntax error or an unsupported construct (OR, parentheses).
+ */
+function parseFilter(filter: string): Term[] {
+  const tokens = tokenize(filter);
+  const terms: Term[] = [];
+  let index = 0;
+  while (index < tokens.length) {
+    if (terms.length > 0) {
+      const conjunction = tokens[index];
+      if (conjunction?.kind !== 'word' || conjunction.text !== 'AND') {
+        throw invalidArgument(`invalid filter: expected AND, got ${JSON.stringify(conjunction?.text ?? '')} (only AND is supported)`);
+      }
+      index += 1;
+    }
+    let negated = false;
+    let field = tokens[index];
+    if (field?.kind === 'word' && field.text === 'NOT') {
+      negated = true;
+      index += 1;
+      field = tokens[index];
+    } else if (field?.kind === 'word' && field.text.startsWith('-') && field.text.length > 1) {
+      negated = true;
+      field = { kind: 'word', text: field.text.slice(1) };
+    }
+    const operator = tokens[index + 1];
+    const value = tokens[index + 2];
+    if (field?.kind !== 'word' || !/^[A-Za-z_][\w.-]*$/.test(field.text) || operator?.kind !== 'op' || value === undefined || value.kind === 'op') {
+      throw invalidArgument('invalid filter: expected `field OPERATOR value` terms joined by AND');
+    }
+    if (value.kind === 'word' && (value.text === 'AND' || value.text === 'OR' || value.text.includes('('))) {
+      throw invalidArgument('invalid filter: missing value');
+    }
+    terms.push({ negated, path: field.text.split('.'), operator: operator.text as Operator, value: value.text });
+    index += 3;
+  }
+  return terms;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern === value;
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`, 's').test(value);
+}
+
+function compare(left: string | number, right: string | number): number {
+  if (left < right) return -1;
+  return left > right ? 1 : 0;
+}
+
+function applyOperator(operator: Operator, actual: string | number | undefined, expected: string | number): boolean {
+  if (actual === undefined) return operator === '!=';
+  switch (operator) {
+    case '=':
+      return typeof actual === 'string' && typeof expected === 'string' ? globMatch(expected, actual) : actual === expected;
+    case '!=':
+      return typeof actual === 'string' && typeof expected === 'string' ? !globMatch(expected, actual) : actual !== expected;
+    case '<':
+      return compare(actual, expected) < 0;
+    case '<=':
+      return compare(actual, expected) <= 0;
+    case '>':
+      return compare(actual, expected) > 0;
+    case '>=':
+      return compare(actual, expected) >= 0;
+    case ':':
+      return typeof actual === 'string' && typeof expected === 'string' ? actual.includes(expected) || expected === '*' : actual === expected;
+  }
+}
+
+/** Compiles one term into a predicate, validating field, operator and value against the schema. */
+function compileTerm<T>(term: Term, schema: ListSchema<T>): (item: T) => boolean {
+  const [head, ...rest] = term.path;
+  const headName = term.path.map(snakeCase).join('.');
+  let predicate: (item: T) => boolean;
+  if (snakeCase(head ?? '') === 'labels' && schema.labels !== undefined) {
+    const labels = schema.labels;
+    if (rest.length === 0) {
+      // `labels:KEY` is AIP-160's "has" on a map: true when the key is present.
+      if (term.operator !== ':') throw invalidArgument('invalid filter: labels alone only supports `labels:KEY`');
+      predicate = (item) => Object.hasOwn(labels(item), term.value);
+    } else {
+      const key = rest.join('.');
+      if (term.operator === ':' && term.value === '*') predicate = (item) => Object.hasOwn(labels(item), key);
+      else if (term.operator !== '=' && term.operator !== '!=' && term.operator !== ':') {
+        throw invalidArgument(`invalid filter: labels.${key} supports =, != and :`);
+      } else predicate = (item) => applyOperator(term.operator, labels(item)[key], term.value);
+    }
+  } else {
+    // Nested fields (`metadata.verb`) are listed in the schema under their dotted snake_case path.
+    const spec = schema.fields[term.path.map(snakeCase).join('.')];
+    if (spec === undefined) throw invalidArgument(`invalid filter: unknown field ${JSON.stringify(term.path.join('.'))}`);
+    let expected: string | number | boolean;
+    switch (spec.type) {
+      case 'string':
+        expected = term.value;
+        break;
+      case 'enum':
+        if (!(spec.values ?? []).includes(term.value)) throw invalidArgument(`invalid filter: ${headName} has no value ${JSON.stringify(term.value)}`);
+        if (term.operator !== '=' && term.operator !== '!=') throw invalidArgument(`invalid filter: ${headName} supports = and !=`);
+        expected = term.value;
+        break;
+      case 'timestamp': {
+        const parsed = Date.parse(term.value);
+        if (!/^\d{4}-\d{2}-\d{2}T/.test(term.value) || Number.isNaN(parsed)) {
+          throw invalidArgument(`invalid filter: ${headName} needs an RFC 3339 timestamp`);
+        }
+        expected = parsed;
+        break;
+      }
+      case 'bool':
+        if (term.value !== 'true' && term.value !== 'false') throw invalidArgument(`invalid filter: ${headName} needs true or false`);
+        if (term.operator !== '=' && term.operator !== '!=') throw invalidArgument(`invalid filter: ${headName} supports = and !=`);
+        expected = term.value === 'true';
+        break;
+    }
+    const get = spec.get;
+    predicate = (item) => {
+      const actual = get(item);
+      if (typeof expected === 'boolean' || typeof actual === 'boolean') {
+        return term.operator === '=' ? actual === expected : actual !== expected;
+      }
+      return applyOperator(term.operator, actual, expected);
+    };
+  }
+  return term.negated ? (item) => !predicate(item) : predicate;
+}
+
+/**
+ * Parses an `order_by` value (`field [asc|desc], ...`).
+ *
+ * @throws LiveStreamRpcError INVALID_ARGUMENT for an unknown or unsortable field or a bad direction.
+ */
+function parseOrderBy<T>(orderBy: string, schema: ListSchema<T>): SortKey[] {
+  if (orderBy.trim() === '') return [{ field: 'name', descending: false }];
+  return orderBy.split(',').map((clause) => {
+    const parts = clause.trim().split(/\s+/);
+    const field = snakeCase(parts[0] ?? '');
+    const direction = (parts[1] ?? 'asc').toLowerCase();
+    if (parts.length > 2 || (direction !== 'asc' && direction !== 'desc')) throw invalidArgument(`invalid order_by clause ${JSON.stringify(clause.trim())}`);
+    if (field !== 'name' && schema.fields[field]?.sortable !== true) throw invalidArgument(`invalid order_by: cannot order by ${JSON.stringify(parts[0])}`);
+    return { field, descending: direction === 'desc' };
+  });
+}
+
+function sortValue<T>(item: T, field: string, schema: ListSchema<T>): string | number {
+  if (field === 'name') return schema.name(item);
+  const value = schema.fields[field]?.get(item);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value ?? '';
+}
+
+interface PageToken {
+  readonly f: string;
+  readonly k: Array<string | number>;
+}
+
+function encodeToken(token: PageToken): string {
+  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
+}
+
+function decodeToken(text: string, fingerprint: string, keyLength: number): PageToken {
+  let token: unknown;
+  try {
+    token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidArgument('invalid page_token');
+  }
+  const candidate = token as Partial<PageToken> | null;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.f !== 'string' || !Array.isArray(candidate.k)) {
+    throw invalidArgument('invalid page_token');
+  }
+  if (candidate.f !== fingerprint || candidate.k.length !== keyLength) {
+    // AIP-158: other request fields must not change between pages.
+    throw invalidArgument('page_token does not match the request (parent, filter and order_by must stay the same)');
+  }
+  return { f: candidate.f, k: candidate.k };
+}
+
+/**
+ * Filters, orders and pages `items` for one list request. Pages are keyset-based: the token carries the sort key
+ * of the last returned item, so items created or deleted between pages neither repeat nor shift the listing.
+ *
+ * @param scope the list's identity (e.g. its parent) bound into the token with the filter and ordering.
+ * @returns the page and the next token (`''` at the end, as the API sends it).
+ * @throws LiveStreamRpcError INVALID_ARGUMENT for a negative page size, a bad filter/order_by or a foreign token.
+ */
+export function listPage<T>(items: readonly T[], request: ListRequest, schema: ListSchema<T>, scope: string): { items: T[]; nextPageToken: string } {
+  if (!Number.isInteger(request.pageSize) || request.pageSize < 0) throw invalidArgument('page_size must not be negative');
+  const pageSize = Math.min(request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize, MAX_PAGE_SIZE);
+  const predicates = request.filter.trim() === '' ? [] : parseFilter(request.filter).map((term) => compileTerm(term, schema));
+  const keys = [...parseOrderBy(request.orderBy, schema), { field: 'name', descending: false }];
+  const fingerprint = createHash('sha256').update(`${scope}\0${request.filter}\0${request.orderBy}`).digest('hex').slice(0, 16);
+  const keyOf = (item: T): Array<string | number> => keys.map((key) => sortValue(item, key.field, schema));
+  const compareKeys = (left: ReadonlyArray<string | number>, right: ReadonlyArray<string | number>): number => {
+    for (const [index, key] of keys.entries()) {
+      const order = compare(left[index] ?? '', right[index] ?? '');
+      if (order !== 0) return key.descending ? -order : order;
+    }
+    return 0;
+  };
+  const after = request.pageToken === '' ? undefined : decodeToken(request.pageToken, fingerprint, keys.length).k;
+  const selected = items
+    .filter((item) => predicates.every((predicate) => predicate(item)))
+    .map((item) => ({ item, key: keyOf(item) }))
+    .filter((entry) => after === undefined || compareKeys(entry.key, after) > 0)
+    .sort((left, right) => compareKeys(left.key, right.key));
+  const page = selected.slice(0, pageSize);
+  const last = page.at(-1);
+  const nextPageToken = selected.length > pageSize && last !== undefined ? encodeToken({ f: fingerprint, k: last.key }) : '';
+  return { items: page.map((entry) => entry.item), nextPageToken };
+}
