@@ -64,12 +64,21 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 async function readText(body: AsyncIterable<Uint8Array | string>, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
-    size += bytes.length;
-    // Leaving the loop cancels the stream, which releases the connection.
-    if (size > maxBytes) throw new DomainError('UPSTREAM_UNAVAILABLE', 'The media service returned an oversized playlist.');
-    chunks.push(bytes);
+  try {
+    for await (const chunk of body) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+      size += bytes.length;
+      // Leaving the loop cancels the stream, which releases the connection.
+      if (size > maxBytes) throw new DomainError('UPSTREAM_UNAVAILABLE', 'The media service returned an oversized playlist.');
+      chunks.push(bytes);
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    // The connection broke after the headers (reset, truncated body): an upstream failure, not a bug here.
+    throw new DomainError('UPSTREAM_UNAVAILABLE', 'The media service connection failed while sending the playlist.', {
+      // Stream errors name the failure (e.g. `TypeError: terminated`), never the request URL.
+      cause: new Error(error instanceof Error ? `${error.name}: ${error.message}` : 'stream error'),
+    });
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -164,7 +173,8 @@ export class OciMediaStreamsDataSource {
     const response = await callOci('GenerateSessionToken', this.settings, options, () =>
       client.generateSessionToken({ generateSessionTokenDetails: toSessionTokenDetails(request, expiresAt) }),
     );
-    const token = response.sessionToken.token;
+    // Typed as always present, but a malformed body must not surface as a TypeError.
+    const token: unknown = (response.sessionToken as { readonly token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
       throw new DomainError('UPSTREAM_UNAVAILABLE', 'The media service returned no session token.');
     }
