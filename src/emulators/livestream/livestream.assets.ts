@@ -31,7 +31,7 @@ const ASSET_STATES = ['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'DELETING', 'ER
 const STREAMING_STATES = ['STREAMING_STATE_UNSPECIFIED', 'STREAMING', 'AWAITING_INPUT', 'STREAMING_ERROR', 'STREAMING_NO_INPUT', 'STOPPED', 'STARTING', 'STOPPING'] as const;
 
 /** Filterable and sortable fields of assets. */
-export const ASSET_SCHEMA: ListSchema<StoredAsset> = {
+const ASSET_SCHEMA: ListSchema<StoredAsset> = {
   name: (asset) => asset.name,
   labels: (asset) => asset.labels,
   fields: {
@@ -46,7 +46,7 @@ export const ASSET_SCHEMA: ListSchema<StoredAsset> = {
 };
 
 /** Filterable and sortable fields of channels. */
-export const CHANNEL_SCHEMA: ListSchema<StoredChannel> = {
+const CHANNEL_SCHEMA: ListSchema<StoredChannel> = {
   name: (channel) => channel.name,
   labels: (channel) => channel.labels,
   fields: {
@@ -58,7 +58,7 @@ export const CHANNEL_SCHEMA: ListSchema<StoredChannel> = {
 };
 
 /** Filterable and sortable fields of operations (ListOperations). */
-export const OPERATION_SCHEMA: ListSchema<StoredOperation> = {
+const OPERATION_SCHEMA: ListSchema<StoredOperation> = {
   name: (operation) => operation.name,
   fields: {
     name: { type: 'string', get: (operation) => operation.name, sortable: true },

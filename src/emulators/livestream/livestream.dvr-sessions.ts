@@ -24,7 +24,7 @@ export interface DvrSessionBody {
 const DVR_STATES = ['STATE_UNSPECIFIED', 'PENDING', 'UPDATING', 'SCHEDULED', 'LIVE', 'FINISHED', 'FAILED', 'DELETING', 'POST_PROCESSING', 'COOLDOWN', 'STOPPING'] as const;
 
 /** Filterable and sortable fields of DVR sessions; `state` is evaluated at `now`. */
-export function dvrSessionSchema(now: number): ListSchema<StoredDvrSession> {
+function dvrSessionSchema(now: number): ListSchema<StoredDvrSession> {
   return {
     name: (session) => session.name,
     labels: (session) => session.labels,

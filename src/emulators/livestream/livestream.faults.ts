@@ -1,8 +1,8 @@
 /**
  * Fault injection for the Live Stream emulator, in the style of the MediaStore and Kinesis emulators'.
  *
- * Request faults (`latency`, `status`, `stall`) are consulted once per request, right after it is recorded and
- * before authorization and validation. Every matching `latency` applies (delays add up); then the first matching
+ * Request faults (`latency`, `status`, `stall`) are consulted once per request, after it is recorded and passed
+ * the authorization check, before validation. Every matching `latency` applies (delays add up); then the first matching
  * terminal fault (`status`, `stall`) decides the answer. Operation faults (`operationFailure`) are consulted when
  * a long-running operation is started and decide how it ends. Each applied fault uses up one of its `times`; a
  * fault without `times` stays until `clear()`.

@@ -6,7 +6,7 @@ import { invalidArgument } from './livestream.status.js';
  */
 
 /** Documented id rule of assets, channels and DVR sessions: 1-63 chars, `[a-z0-9]` at both ends, dashes inside. */
-export const RESOURCE_ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const RESOURCE_ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const SEGMENT = '([^/]+)';
 const LOCATION = new RegExp(`^projects/${SEGMENT}/locations/${SEGMENT}$`);

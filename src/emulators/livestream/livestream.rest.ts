@@ -92,7 +92,7 @@ function sendJson(res: ServerResponse, status: number, body: JsonObject): void {
 }
 
 /** Writes `error` in Google's JSON error format with the HTTP status its code maps to. */
-export function sendRestError(res: ServerResponse, error: LiveStreamRpcError): void {
+function sendRestError(res: ServerResponse, error: LiveStreamRpcError): void {
   sendJson(res, RPC_STATUS_HTTP[error.status], { error: { code: RPC_STATUS_HTTP[error.status], message: error.message, status: error.status } });
 }
 

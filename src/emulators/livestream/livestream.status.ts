@@ -63,11 +63,6 @@ export const RPC_STATUS_HTTP: Readonly<Record<RpcStatusName, number>> = {
   UNAUTHENTICATED: 401,
 };
 
-/** Whether `value` names a google.rpc.Code other than OK. */
-export function isRpcStatusName(value: string): value is RpcStatusName {
-  return Object.hasOwn(RPC_STATUS_CODE, value);
-}
-
 /** A google.rpc.Status without details, as stored on operations and failed resources. */
 export interface RpcStatus {
   readonly status: RpcStatusName;
@@ -90,11 +85,6 @@ export class LiveStreamRpcError extends Error {
     super(message);
     this.name = 'LiveStreamRpcError';
     this.status = status;
-  }
-
-  /** The error as a stored status (operations, failed resources). */
-  toStatus(): RpcStatus {
-    return { status: this.status, message: this.message };
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LongRunningVerbOperation } from './livestream.faults.js';
-import { parseOperationName } from './livestream.names.js';
+import { locationOf, parseOperationName } from './livestream.names.js';
 import type { RpcStatus } from './livestream.status.js';
 import { LiveStreamRpcError } from './livestream.status.js';
 
@@ -187,7 +187,7 @@ export class LiveStreamStore {
     failure: RpcStatus | undefined,
     effects: OperationEffects,
   ): StoredOperation {
-    const location = /^projects\/[^/]+\/locations\/[^/]+/.exec(target)?.[0];
+    const location = locationOf(target);
     if (location === undefined) throw new Error(`operation target ${target} has no location`);
     const createTime = this.now();
     const operation: StoredOperation = {
