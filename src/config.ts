@@ -37,6 +37,14 @@ const envSchema = z.object({
   MEDIASTORE_REGION: word.default('us-east-1'),
   KINESIS_ENDPOINT: httpUrl.optional(),
   KINESIS_REGION: word.default('us-east-1'),
+  OCI_ENDPOINT: httpUrl.optional(),
+  OCI_REGION: word.default('us-ashburn-1'),
+  OCI_TENANCY_ID: word.optional(),
+  OCI_USER_ID: word.optional(),
+  OCI_FINGERPRINT: word.optional(),
+  OCI_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  OCI_PRIVATE_KEY_PASSPHRASE: z.string().min(1).optional(),
+  OCI_COMPARTMENT_ID: word.optional(),
   EMULATORS: z.enum(['auto', 'off']).default('auto'),
   UPSTREAM_TIMEOUT_MS: integer(100, 300_000, 10_000),
   UPSTREAM_IDLE_TIMEOUT_MS: integer(100, 300_000, 15_000),
@@ -73,6 +81,26 @@ export interface Config {
     /** Kinesis Video control-plane endpoint; `undefined` starts the embedded emulator (when emulators are allowed). */
     readonly endpoint: string | undefined;
     readonly region: string;
+  };
+  /**
+   * OCI Media Services. `credentials` is set when OCI_TENANCY_ID is (real OCI, API-key signing); otherwise the
+   * embedded emulator is used when emulators are allowed, and OCI features are off when they are not.
+   */
+  readonly oci: {
+    readonly endpoint: string | undefined;
+    readonly region: string;
+    readonly credentials:
+      | {
+          readonly tenancyId: string;
+          readonly userId: string;
+          readonly fingerprint: string;
+          /** Path of the PEM private key (the key itself never enters the configuration object). */
+          readonly privateKeyFile: string;
+          readonly passphrase: string | undefined;
+        }
+      | undefined;
+    /** Compartment `mediaAssets` and the other lists use when the query names none. */
+    readonly compartmentId: string | undefined;
   };
   /** Live fragment hub tunables. */
   readonly live: {
@@ -118,6 +146,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** A variable that must be set when another one is. */
+function requireWith(value: string | undefined, name: string, because: string): string {
+  if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required when ${because} is set`);
+  return value;
+}
+
 /** The names of every environment variable {@link loadConfig} reads. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
@@ -149,6 +183,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     signingSecret: e.SIGNING_SECRET,
     mediastore: { endpoint: e.MEDIASTORE_ENDPOINT, region: e.MEDIASTORE_REGION },
     kinesis: { endpoint: e.KINESIS_ENDPOINT, region: e.KINESIS_REGION },
+    oci: {
+      endpoint: e.OCI_ENDPOINT,
+      region: e.OCI_REGION,
+      credentials:
+        e.OCI_TENANCY_ID === undefined
+          ? undefined
+          : {
+              tenancyId: e.OCI_TENANCY_ID,
+              userId: requireWith(e.OCI_USER_ID, 'OCI_USER_ID', 'OCI_TENANCY_ID'),
+              fingerprint: requireWith(e.OCI_FINGERPRINT, 'OCI_FINGERPRINT', 'OCI_TENANCY_ID'),
+              privateKeyFile: requireWith(e.OCI_PRIVATE_KEY_FILE, 'OCI_PRIVATE_KEY_FILE', 'OCI_TENANCY_ID'),
+              passphrase: e.OCI_PRIVATE_KEY_PASSPHRASE,
+            },
+      compartmentId: e.OCI_COMPARTMENT_ID,
+    },
     live: {
       subscriberBuffer: e.LIVE_SUBSCRIBER_BUFFER,
       overflow: e.LIVE_OVERFLOW,

@@ -4,6 +4,8 @@ import { createObjectLoaders, type ObjectLoaders } from '../datasources/object-s
 import type { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
 import type { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
 import { createStreamLoaders, type StreamLoaders } from '../datasources/kinesis/stream.loaders.js';
+import type { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
+import type { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { CursorCodec } from '../pagination/cursor-codec.js';
 import type { Logger } from './logger.js';
@@ -22,6 +24,15 @@ export interface Services {
   };
   /** Live fragment fan-out: one upstream reader per stream for the whole process. */
   readonly hub: FragmentHub;
+  /** OCI Media Services / Media Streams; undefined when OCI is neither configured nor emulated. */
+  readonly oci:
+    | {
+        readonly mediaServices: OciMediaServicesDataSource;
+        readonly mediaStreams: OciMediaStreamsDataSource;
+        /** Compartment lists use when the query names none. */
+        readonly defaultCompartmentId: string | undefined;
+      }
+    | undefined;
 }
 
 /** What every resolver receives as its context. Lifetime: one GraphQL operation (one HTTP request or subscription). */

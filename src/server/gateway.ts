@@ -15,6 +15,15 @@ import { createKinesisClients } from '../datasources/kinesis/kinesis.clients.js'
 import { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
 import { KinesisMediaDataSource } from '../datasources/kinesis/kinesis-media.datasource.js';
 import { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
+import {
+  createOciClients,
+  loadOciPrivateKey,
+  ociEmulatorClientsOptions,
+  type OciClients,
+  type OciClientsOptions,
+} from '../datasources/oci/oci.clients.js';
+import { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
+import { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../live/local-fragment-hub.js';
 import { streamRef } from '../resolvers/streams/streams.resolver.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
@@ -117,6 +126,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       overflow: config.live.overflow,
     },
   );
+  const oci = await createOciServices(config, emulators, logger);
   const keys = deriveSigningKeys(config.signingSecret);
   if (keys.ephemeral) logger.warn('SIGNING_SECRET is not set: cursors and signed URLs are valid only until this process exits');
 
@@ -137,6 +147,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       }),
     },
     hub,
+    oci: oci?.services,
   };
 
   const schema = await buildFederatedSchema();
@@ -228,12 +239,57 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       await closeServer(httpServer);
       mediastoreClient.destroy();
       kinesisClients.destroy();
+      oci?.clients.close();
       await emulators.close();
       logger.info('media-graph stopped');
     })();
     return closing;
   };
   return { url, services, emulators, schema, close };
+}
+
+/** Builds the OCI clients and datasources for the embedded emulator or real OCI; undefined when neither. */
+async function createOciServices(
+  config: Config,
+  emulators: EmbeddedEmulators,
+  logger: Logger,
+): Promise<{ readonly clients: OciClients; readonly services: NonNullable<Services['oci']> } | undefined> {
+  let options: OciClientsOptions;
+  let compartmentId = config.oci.compartmentId;
+  if (emulators.oci !== undefined) {
+    const embedded = emulators.oci;
+    options = ociEmulatorClientsOptions(
+      embedded.emulator,
+      { tenancyId: embedded.tenancyId, userId: embedded.userId, fingerprint: embedded.fingerprint, privateKeyPem: embedded.privateKeyPem },
+      config.upstream.maxAttempts,
+    );
+    compartmentId ??= embedded.compartmentId;
+  } else if (config.oci.credentials !== undefined) {
+    const credentials = config.oci.credentials;
+    options = {
+      credentials: {
+        tenancyId: credentials.tenancyId,
+        userId: credentials.userId,
+        fingerprint: credentials.fingerprint,
+        privateKeyPem: await loadOciPrivateKey({ path: credentials.privateKeyFile }, credentials.passphrase),
+        passphrase: credentials.passphrase,
+      },
+      region: config.oci.region,
+      endpoint: config.oci.endpoint,
+      maxAttempts: config.upstream.maxAttempts,
+    };
+  } else {
+    logger.warn('OCI is not configured (OCI_TENANCY_ID) and emulators are off: the playback API is unavailable');
+    return undefined;
+  }
+  const clients = createOciClients(options);
+  const settings = { timeoutMs: config.upstream.timeoutMs, logger, keyFingerprint: clients.keyFingerprint };
+  const mediaServices = new OciMediaServicesDataSource(clients.mediaServices, settings);
+  const mediaStreams = new OciMediaStreamsDataSource(
+    { channels: mediaServices, endpointFor: (domain) => clients.mediaStreamsEndpoint(domain), clientFor: (endpoint) => clients.mediaStream(endpoint) },
+    settings,
+  );
+  return { clients, services: { mediaServices, mediaStreams, defaultCompartmentId: compartmentId } };
 }
 
 function requestSignal(req: Request, res: Response): AbortSignal {
