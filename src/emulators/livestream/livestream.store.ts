@@ -207,7 +207,10 @@ export class LiveStreamStore {
     };
     this.operations.set(operation.name, operation);
     this.pending.set(operation.name, { operation, effects, failure });
-    if (requestId !== undefined) this.requestIds.set(`${kind}\0${requestId}`, { operation: operation.name, at: createTime });
+    if (requestId !== undefined) {
+      this.forgetExpiredRequestIds();
+      this.requestIds.set(`${kind}\0${requestId}`, { operation: operation.name, at: createTime });
+    }
     this.options.onOperationStarted(operation);
     return operation;
   }
@@ -287,6 +290,13 @@ export class LiveStreamStore {
     const all = [...this.pending.values()].sort((left, right) => left.operation.dueAt - right.operation.dueAt);
     for (const pending of all) this.settle(pending.operation.name);
     return all.length;
+  }
+
+  /** Drops request ids past the window once the index grows, so a long-running emulator stays bounded. */
+  private forgetExpiredRequestIds(): void {
+    if (this.requestIds.size < 10_000) return;
+    const oldest = this.now() - this.options.requestIdWindowMs;
+    for (const [key, entry] of this.requestIds) if (entry.at < oldest) this.requestIds.delete(key);
   }
 
   private finish(operation: StoredOperation, error: RpcStatus | undefined, result: OperationResult | undefined): void {
