@@ -45,6 +45,11 @@ const envSchema = z.object({
   OCI_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   OCI_PRIVATE_KEY_PASSPHRASE: z.string().min(1).optional(),
   OCI_COMPARTMENT_ID: word.optional(),
+  LIVESTREAM_PROJECT: word.optional(),
+  LIVESTREAM_LOCATION: word.default('us-central1'),
+  LIVESTREAM_API_ENDPOINT: word.optional(),
+  LIVESTREAM_REST_ENDPOINT: httpUrl.optional(),
+  LIVESTREAM_KEY_FILE: z.string().min(1).optional(),
   EMULATORS: z.enum(['auto', 'off']).default('auto'),
   UPSTREAM_TIMEOUT_MS: integer(100, 300_000, 10_000),
   UPSTREAM_IDLE_TIMEOUT_MS: integer(100, 300_000, 15_000),
@@ -101,6 +106,18 @@ export interface Config {
       | undefined;
     /** Compartment `mediaAssets` and the other lists use when the query names none. */
     readonly compartmentId: string | undefined;
+  };
+  /**
+   * Google Cloud Live Stream. With `project` set, the real API is used (Application Default Credentials, or
+   * `keyFile`); otherwise the embedded emulator when emulators are allowed, and Live Stream features are off
+   * when they are not.
+   */
+  readonly livestream: {
+    readonly project: string | undefined;
+    readonly location: string;
+    readonly apiEndpoint: string | undefined;
+    readonly restEndpoint: string | undefined;
+    readonly keyFile: string | undefined;
   };
   /** Live fragment hub tunables. */
   readonly live: {
@@ -183,6 +200,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     signingSecret: e.SIGNING_SECRET,
     mediastore: { endpoint: e.MEDIASTORE_ENDPOINT, region: e.MEDIASTORE_REGION },
     kinesis: { endpoint: e.KINESIS_ENDPOINT, region: e.KINESIS_REGION },
+    livestream: {
+      project: e.LIVESTREAM_PROJECT,
+      location: e.LIVESTREAM_LOCATION,
+      apiEndpoint: e.LIVESTREAM_API_ENDPOINT,
+      restEndpoint: e.LIVESTREAM_REST_ENDPOINT,
+      keyFile: e.LIVESTREAM_KEY_FILE,
+    },
     oci: {
       endpoint: e.OCI_ENDPOINT,
       region: e.OCI_REGION,

@@ -10,7 +10,7 @@ import { createLogger } from '../server/logger.js';
 export async function runEmulate(_args: readonly string[], io: CliIo): Promise<number> {
   let config;
   try {
-    config = loadConfig({ ...process.env, MEDIASTORE_ENDPOINT: undefined, KINESIS_ENDPOINT: undefined, OCI_ENDPOINT: undefined, OCI_TENANCY_ID: undefined, EMULATORS: 'auto' });
+    config = loadConfig({ ...process.env, MEDIASTORE_ENDPOINT: undefined, KINESIS_ENDPOINT: undefined, OCI_ENDPOINT: undefined, OCI_TENANCY_ID: undefined, LIVESTREAM_PROJECT: undefined, EMULATORS: 'auto' });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr.write(`media-graph: ${error.message}\n`);
@@ -20,7 +20,7 @@ export async function runEmulate(_args: readonly string[], io: CliIo): Promise<n
   }
   const logger = createLogger(config.logLevel);
   const emulators = await startEmbeddedEmulators(config, { seedDemo: true, logger });
-  io.stdout.write(`${JSON.stringify({ mediastore: emulators.mediastore?.endpoint ?? null, kinesis: emulators.kinesis?.endpoint ?? null, oci: emulators.oci?.emulator.endpoint ?? null })}\n`);
+  io.stdout.write(`${JSON.stringify({ mediastore: emulators.mediastore?.endpoint ?? null, kinesis: emulators.kinesis?.endpoint ?? null, oci: emulators.oci?.emulator.endpoint ?? null, livestreamGrpc: emulators.livestream === undefined ? null : `${emulators.livestream.host}:${emulators.livestream.grpcPort}`, livestreamRest: emulators.livestream?.restEndpoint ?? null })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

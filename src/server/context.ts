@@ -4,6 +4,8 @@ import { createObjectLoaders, type ObjectLoaders } from '../datasources/object-s
 import type { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
 import type { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
 import { createStreamLoaders, type StreamLoaders } from '../datasources/kinesis/stream.loaders.js';
+import type { DvrSessionsDataSource } from '../datasources/livestream/dvr-sessions.datasource.js';
+import type { LiveStreamDataSource } from '../datasources/livestream/livestream.datasource.js';
 import type { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
 import type { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import type { FragmentHub } from '../live/live.types.js';
@@ -24,6 +26,15 @@ export interface Services {
   };
   /** Live fragment fan-out: one upstream reader per stream for the whole process. */
   readonly hub: FragmentHub;
+  /** Google Cloud Live Stream; undefined when it is neither configured nor emulated. */
+  readonly livestream:
+    | {
+        readonly api: LiveStreamDataSource;
+        readonly dvr: DvrSessionsDataSource;
+        /** `projects/{project}/locations/{location}` that lists use when a query names none. */
+        readonly defaultParent: string;
+      }
+    | undefined;
   /** OCI Media Services / Media Streams; undefined when OCI is neither configured nor emulated. */
   readonly oci:
     | {

@@ -3,6 +3,8 @@ import { MediaStoreEmulator } from '../emulators/mediastore/mediastore.emulator.
 import { seedMediaStoreDemo } from '../emulators/mediastore/mediastore.seed.js';
 import { KinesisVideoEmulator } from '../emulators/kinesis/kinesis.emulator.js';
 import { seedKinesisDemo } from '../emulators/kinesis/kinesis.seed.js';
+import { LiveStreamEmulator } from '../emulators/livestream/livestream.emulator.js';
+import { seedLiveStreamDemo } from '../emulators/livestream/livestream.seed.js';
 import { generateOciApiKey } from '../emulators/oci/oci.api-keys.js';
 import { OciMediaEmulator } from '../emulators/oci/oci.emulator.js';
 import { seedOciDemo } from '../emulators/oci/oci.seed.js';
@@ -30,6 +32,7 @@ const EMBEDDED_OCI_USER = 'ocid1.user.oc1..embeddedgateway';
 export interface EmbeddedEmulators {
   readonly mediastore: MediaStoreEmulator | undefined;
   readonly kinesis: KinesisVideoEmulator | undefined;
+  readonly livestream: LiveStreamEmulator | undefined;
   /** The OCI emulator and the API key registered with it (generated at startup, held only in memory). */
   readonly oci: EmbeddedOci | undefined;
   /** Stops every started emulator; idempotent. */
@@ -52,6 +55,12 @@ export async function startEmbeddedEmulators(config: Config, options: { readonly
     kinesis = await KinesisVideoEmulator.start({ host: '127.0.0.1', port: 0 });
     if (options.seedDemo) seedKinesisDemo(kinesis);
     options.logger.info({ provider: 'kinesis', endpoint: kinesis.endpoint }, 'embedded emulator started');
+  }
+  let livestream: LiveStreamEmulator | undefined;
+  if (config.livestream.project === undefined && config.emulators === 'auto') {
+    livestream = await LiveStreamEmulator.start({ host: '127.0.0.1' });
+    if (options.seedDemo) seedLiveStreamDemo(livestream);
+    options.logger.info({ provider: 'livestream', grpcPort: livestream.grpcPort, rest: livestream.restEndpoint }, 'embedded emulator started');
   }
   let oci: EmbeddedOci | undefined;
   if (config.oci.credentials === undefined && config.oci.endpoint === undefined && config.emulators === 'auto') {
@@ -77,9 +86,10 @@ export async function startEmbeddedEmulators(config: Config, options: { readonly
   return {
     mediastore,
     kinesis,
+    livestream,
     oci,
     close: () => {
-      closed ??= Promise.all([mediastore?.close(), kinesis?.close(), oci?.emulator.close()]).then(() => undefined);
+      closed ??= Promise.all([mediastore?.close(), kinesis?.close(), livestream?.close(), oci?.emulator.close()]).then(() => undefined);
       return closed;
     },
   };

@@ -23,6 +23,10 @@ import {
   type OciClientsOptions,
 } from '../datasources/oci/oci.clients.js';
 import { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
+import { DvrSessionsDataSource } from '../datasources/livestream/dvr-sessions.datasource.js';
+import { createLiveStreamClients, type LiveStreamClients } from '../datasources/livestream/livestream.clients.js';
+import { LiveStreamDataSource } from '../datasources/livestream/livestream.datasource.js';
+import { DEMO_PARENT } from '../emulators/livestream/livestream.seed.js';
 import { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../live/local-fragment-hub.js';
 import { streamRef } from '../resolvers/streams/streams.resolver.js';
@@ -127,6 +131,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     },
   );
   const oci = await createOciServices(config, emulators, logger);
+  const livestream = createLiveStreamServices(config, emulators, logger);
   const keys = deriveSigningKeys(config.signingSecret);
   if (keys.ephemeral) logger.warn('SIGNING_SECRET is not set: cursors and signed URLs are valid only until this process exits');
 
@@ -148,6 +153,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     },
     hub,
     oci: oci?.services,
+    livestream: livestream?.services,
   };
 
   const schema = await buildFederatedSchema();
@@ -240,12 +246,47 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       mediastoreClient.destroy();
       kinesisClients.destroy();
       oci?.clients.close();
+      await livestream?.clients.close();
       await emulators.close();
       logger.info('media-graph stopped');
     })();
     return closing;
   };
   return { url, services, emulators, schema, close };
+}
+
+/** Builds the Live Stream clients and datasources for the embedded emulator or Google Cloud; undefined when neither. */
+function createLiveStreamServices(
+  config: Config,
+  emulators: EmbeddedEmulators,
+  logger: Logger,
+): { readonly clients: LiveStreamClients; readonly services: NonNullable<Services['livestream']> } | undefined {
+  let clients: LiveStreamClients;
+  let parent: string;
+  if (emulators.livestream !== undefined) {
+    const emulator = emulators.livestream;
+    clients = createLiveStreamClients({ mode: 'emulator', host: emulator.host, grpcPort: emulator.grpcPort, restEndpoint: emulator.restEndpoint });
+    parent = DEMO_PARENT;
+  } else if (config.livestream.project !== undefined) {
+    clients = createLiveStreamClients({
+      mode: 'google',
+      apiEndpoint: config.livestream.apiEndpoint,
+      restEndpoint: config.livestream.restEndpoint,
+      keyFilename: config.livestream.keyFile,
+      projectId: config.livestream.project,
+    });
+    parent = `projects/${config.livestream.project}/locations/${config.livestream.location}`;
+  } else {
+    logger.warn('Live Stream is not configured (LIVESTREAM_PROJECT) and emulators are off: the Live Stream API is unavailable');
+    return undefined;
+  }
+  const api = new LiveStreamDataSource(clients.grpc, { timeoutMs: config.upstream.timeoutMs });
+  const dvr = new DvrSessionsDataSource(clients.rest, {
+    timeoutMs: config.upstream.timeoutMs,
+    // DVR sessions derive their retention view from the parent channel.
+    channelLookup: (name, options) => api.getChannel(name, options),
+  });
+  return { clients, services: { api, dvr, defaultParent: parent } };
 }
 
 /** Builds the OCI clients and datasources for the embedded emulator or real OCI; undefined when neither. */
