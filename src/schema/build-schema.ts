@@ -5,6 +5,12 @@ import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { NodeResolver, loadNode } from '../resolvers/node/node.resolver.js';
 import { MediaObjectFieldsResolver, ObjectFolderFieldsResolver } from '../resolvers/objects/media-object.resolver.js';
 import { ObjectsResolver } from '../resolvers/objects/objects.resolver.js';
+import { MediaAssetType } from '../resolvers/playback/media-asset.type.js';
+import { MediaAssetsResolver } from '../resolvers/playback/media-assets.resolver.js';
+import { PlaylistType } from '../resolvers/playback/playlist.type.js';
+import { PlaylistsResolver } from '../resolvers/playback/playlists.resolver.js';
+import { StreamDistributionChannelsResolver, StreamPackagingConfigsResolver } from '../resolvers/playback/stream-packaging.resolver.js';
+import { StreamDistributionChannelType, StreamPackagingConfigType } from '../resolvers/playback/stream-packaging.type.js';
 import { MediaObjectType, ObjectFolderType } from '../resolvers/objects/object.type.js';
 import { StreamType } from '../resolvers/streams/stream.type.js';
 import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
@@ -25,7 +31,7 @@ const NO_TOPIC_PUBSUB: PubSub = {
 };
 
 /** Federation entity types (all keyed by their global `id`). */
-const ENTITY_TYPES = ['MediaObject', 'Stream'] as const;
+const ENTITY_TYPES = ['MediaObject', 'Stream', 'MediaAsset', 'StreamPackagingConfig', 'StreamDistributionChannel'] as const;
 
 /** Federation 2 version and the directives this subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
@@ -36,6 +42,10 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
   ObjectFolderFieldsResolver,
   StreamsResolver,
   NodeResolver,
+  MediaAssetsResolver,
+  StreamPackagingConfigsResolver,
+  StreamDistributionChannelsResolver,
+  PlaylistsResolver,
 ];
 
 /**
@@ -47,7 +57,7 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
 export async function buildFederatedSchema(): Promise<GraphQLSchema> {
   const codeFirst = await buildSchema({
     resolvers: RESOLVERS,
-    orphanedTypes: [MediaObjectType, ObjectFolderType, StreamType],
+    orphanedTypes: [MediaObjectType, ObjectFolderType, StreamType, MediaAssetType, StreamPackagingConfigType, StreamDistributionChannelType, PlaylistType],
     validate: false,
     pubSub: NO_TOPIC_PUBSUB,
   });

@@ -8,6 +8,7 @@ import type { DvrSessionsDataSource } from '../datasources/livestream/dvr-sessio
 import type { LiveStreamDataSource } from '../datasources/livestream/livestream.datasource.js';
 import type { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
 import type { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
+import { createOciLoaders, type OciLoaders } from '../datasources/oci/oci.loaders.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { CursorCodec } from '../pagination/cursor-codec.js';
 import type { Logger } from './logger.js';
@@ -49,7 +50,7 @@ export interface Services {
 /** What every resolver receives as its context. Lifetime: one GraphQL operation (one HTTP request or subscription). */
 export interface RequestContext {
   readonly services: Services;
-  readonly loaders: ObjectLoaders & StreamLoaders;
+  readonly loaders: ObjectLoaders & StreamLoaders & OciLoaders;
   /** Aborts when the client goes away or the server shuts down; passed to every upstream call. */
   readonly signal: AbortSignal;
 }
@@ -62,6 +63,7 @@ export function createRequestContext(services: Services, signal: AbortSignal): R
     loaders: {
       ...createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),
       ...createStreamLoaders(services.kinesis.control, signal),
+      ...createOciLoaders(services.oci?.mediaServices, signal),
     },
   };
 }

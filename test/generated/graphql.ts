@@ -72,6 +72,49 @@ export type CreateObjectUploadInput = {
   uploadAvailability?: UploadAvailability;
 };
 
+/** What a DASH representation carries. */
+export type DashContentType =
+  /** Audio. */
+  | 'AUDIO'
+  /** Text tracks (subtitles). */
+  | 'TEXT'
+  /** Video. */
+  | 'VIDEO';
+
+/** A DASH MPD, reduced to its representations. */
+export type DashManifest = {
+  __typename?: 'DashManifest';
+  /** Presentation duration in seconds; null for live manifests. */
+  durationSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Whether the manifest is dynamic (live). */
+  live: Scalars['Boolean']['output'];
+  /** Representations: video first, then audio, then text, each in document order. */
+  representations: Array<DashRepresentation>;
+};
+
+/** A representation (one encoding of one track) of a DASH manifest. */
+export type DashRepresentation = {
+  __typename?: 'DashRepresentation';
+  /** Bitrate in bits per second. */
+  bandwidth?: Maybe<Scalars['SafeInt']['output']>;
+  /** RFC 6381 codec string as written. */
+  codecs?: Maybe<Scalars['String']['output']>;
+  /** What the representation carries. */
+  contentType: DashContentType;
+  /** Frames per second. */
+  frameRate?: Maybe<Scalars['Float']['output']>;
+  /** Whether players pick it by default (DASH role `main`). */
+  isDefault: Scalars['Boolean']['output'];
+  /** Language of audio and text representations (BCP 47). */
+  language?: Maybe<Scalars['String']['output']>;
+  /** `Representation@id` (unique within its manifest only). */
+  representationId: Scalars['String']['output'];
+  /** Video pixel size. */
+  resolution?: Maybe<PlaylistResolution>;
+  /** Number of media segments (for live manifests: those currently listed). */
+  segmentCount: Scalars['Int']['output'];
+};
+
 /** Which object to delete. */
 export type DeleteObjectInput = {
   /** Path of the object to delete. */
@@ -146,6 +189,15 @@ export type FragmentTrackStats = {
   trackNumber: Scalars['Int']['output'];
 };
 
+/** A free-form tag (key and value) of an OCI resource. */
+export type FreeformTag = {
+  __typename?: 'FreeformTag';
+  /** Tag key. */
+  key: Scalars['String']['output'];
+  /** Tag value. */
+  value: Scalars['String']['output'];
+};
+
 /** Fragments between two deliveries are missing; the reason says why. Never silent. */
 export type GapEvent = {
   __typename?: 'GapEvent';
@@ -169,6 +221,103 @@ export type GapReason =
   | 'SLOW_CONSUMER'
   /** Kinesis could not deliver the fragments. */
   | 'UPSTREAM_ERROR';
+
+/** What a new streaming session token is for and how long it lives. */
+export type GenerateSessionTokenInput = {
+  /** Media assets the token is limited to (OCIDs or `MediaAsset.id`s, at most 100); omitted or empty = every asset of the configuration. */
+  assetIds?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** When the token expires (in the future); one hour from now when omitted. */
+  expiresAt?: InputMaybe<Scalars['DateTimeISO']['input']>;
+  /** The packaging configuration the token is for: its OCID or `StreamPackagingConfig.id`. */
+  packagingConfigId: Scalars['String']['input'];
+  /** What the token may be used for; at least one. */
+  scopes: Array<SessionTokenScope>;
+};
+
+/** An I-frame-only variant (`EXT-X-I-FRAME-STREAM-INF`), for trick play and thumbnails. */
+export type HlsIFrameVariant = {
+  __typename?: 'HlsIFrameVariant';
+  /** Average bitrate in bits per second. */
+  averageBandwidth?: Maybe<Scalars['SafeInt']['output']>;
+  /** Peak bitrate in bits per second. */
+  bandwidth: Scalars['SafeInt']['output'];
+  /** RFC 6381 codec list as written. */
+  codecs?: Maybe<Scalars['String']['output']>;
+  /** Video pixel size. */
+  resolution?: Maybe<PlaylistResolution>;
+  /** URI of the I-frame playlist, as written. */
+  uri: Scalars['String']['output'];
+};
+
+/** An HLS master playlist, reduced to what players choose streams by. */
+export type HlsMasterPlaylist = {
+  __typename?: 'HlsMasterPlaylist';
+  /** I-frame-only variants, in playlist order. */
+  iFrameVariants: Array<HlsIFrameVariant>;
+  /** Whether every segment starts with a key frame (`EXT-X-INDEPENDENT-SEGMENTS`). */
+  independentSegments: Scalars['Boolean']['output'];
+  /** Alternative renditions that variants reference, each once, in playlist order. */
+  renditions: Array<HlsRendition>;
+  /** Variant streams, in playlist order. */
+  variants: Array<HlsVariant>;
+  /** Protocol version (`EXT-X-VERSION`). */
+  version?: Maybe<Scalars['Int']['output']>;
+};
+
+/** An alternative rendition (`EXT-X-MEDIA`) of an HLS master playlist. */
+export type HlsRendition = {
+  __typename?: 'HlsRendition';
+  /** Whether players may choose it automatically, e.g. by system language (`AUTOSELECT`). */
+  autoselect: Scalars['Boolean']['output'];
+  /** Audio channel count as written, e.g. `2` or `16/JOC`. */
+  channels?: Maybe<Scalars['String']['output']>;
+  /** `GROUP-ID`; variants reference renditions by it. */
+  groupId: Scalars['String']['output'];
+  /** Whether players choose it when the user expressed no preference (`DEFAULT`). */
+  isDefault: Scalars['Boolean']['output'];
+  /** BCP 47 language tag, e.g. `en`. */
+  language?: Maybe<Scalars['String']['output']>;
+  /** Human-readable name, unique within the group. */
+  name: Scalars['String']['output'];
+  /** Rendition type. */
+  type: HlsRenditionType;
+  /** URI of its media playlist; null when muxed into the variant and for closed captions. */
+  uri?: Maybe<Scalars['String']['output']>;
+};
+
+/** Type of an HLS alternative rendition (`EXT-X-MEDIA` TYPE). */
+export type HlsRenditionType =
+  /** An audio track (e.g. another language). */
+  | 'AUDIO'
+  /** Closed captions carried in the video stream (CEA-608/708). */
+  | 'CLOSED_CAPTIONS'
+  /** A subtitle track (WebVTT). */
+  | 'SUBTITLES'
+  /** An alternative video angle. */
+  | 'VIDEO';
+
+/** A variant stream (`EXT-X-STREAM-INF`) of an HLS master playlist. */
+export type HlsVariant = {
+  __typename?: 'HlsVariant';
+  /** `GROUP-ID` of the audio renditions the variant plays with. */
+  audioGroup?: Maybe<Scalars['String']['output']>;
+  /** Average bitrate in bits per second (`AVERAGE-BANDWIDTH`). */
+  averageBandwidth?: Maybe<Scalars['SafeInt']['output']>;
+  /** Peak bitrate in bits per second (`BANDWIDTH`). */
+  bandwidth: Scalars['SafeInt']['output'];
+  /** `GROUP-ID` of the closed captions of the variant. */
+  closedCaptionsGroup?: Maybe<Scalars['String']['output']>;
+  /** RFC 6381 codec list as written, e.g. `avc1.640028,mp4a.40.2`. */
+  codecs?: Maybe<Scalars['String']['output']>;
+  /** Frames per second (`FRAME-RATE`). */
+  frameRate?: Maybe<Scalars['Float']['output']>;
+  /** Video pixel size (`RESOLUTION`). */
+  resolution?: Maybe<PlaylistResolution>;
+  /** `GROUP-ID` of the subtitle renditions of the variant. */
+  subtitlesGroup?: Maybe<Scalars['String']['output']>;
+  /** URI of the variant's media playlist, as written (absolute on Media Streams). */
+  uri: Scalars['String']['output'];
+};
 
 /** An HTTP header a client must send. */
 export type HttpHeader = {
@@ -212,6 +361,76 @@ export type LiveFragment = {
   tracks: Array<FragmentTrack>;
 };
 
+/** An OCI Media Services media asset (a video, audio file, playlist, image or caption file). Lookups by id in one request are batched and deduplicated. */
+export type MediaAsset = Node & {
+  __typename?: 'MediaAsset';
+  /** Object Storage bucket of the source object. Costs one (batched) GetMediaAsset when the asset came from a list. */
+  bucketName?: Maybe<Scalars['String']['output']>;
+  /** OCID of the compartment the asset belongs to. */
+  compartmentId: Scalars['String']['output'];
+  /** Display name. */
+  displayName?: Maybe<Scalars['String']['output']>;
+  /** Free-form tags of the asset, sorted by key. */
+  freeformTags: Array<FreeformTag>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** Lifecycle state: `CREATING`, `UPDATING`, `ACTIVE`, `DELETING`, `DELETED` or `FAILED` (later API versions may add more). */
+  lifecycleState: Scalars['String']['output'];
+  /** The master (original) asset of this one; null when none (or it no longer exists). */
+  master?: Maybe<MediaAsset>;
+  /** OCID of the master (original) asset of this one, if any. */
+  masterMediaAssetId?: Maybe<Scalars['String']['output']>;
+  /** Object Storage namespace of the source object. Costs one (batched) GetMediaAsset when the asset came from a list. */
+  namespaceName?: Maybe<Scalars['String']['output']>;
+  /** Object Storage object name of the source object. Costs one (batched) GetMediaAsset when the asset came from a list. */
+  objectName?: Maybe<Scalars['String']['output']>;
+  /** The asset's OCID. */
+  ocid: Scalars['String']['output'];
+  /** The asset this one was derived from; null when none (or it no longer exists). */
+  parent?: Maybe<MediaAsset>;
+  /** OCID of the asset this one was derived from, if any. */
+  parentMediaAssetId?: Maybe<Scalars['String']['output']>;
+  /** When the asset was created (UTC). */
+  timeCreated?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the asset was last updated (UTC). */
+  timeUpdated?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Kind of media: `AUDIO`, `VIDEO`, `PLAYLIST`, `IMAGE`, `CAPTION_FILE` or `UNKNOWN`. */
+  type: Scalars['String']['output'];
+};
+
+/** A Relay connection over media asset entries. */
+export type MediaAssetConnection = {
+  __typename?: 'MediaAssetConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<MediaAssetEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a MediaAssetConnection: one media asset and its cursor. */
+export type MediaAssetEdge = {
+  __typename?: 'MediaAssetEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The media asset. */
+  node: MediaAsset;
+};
+
+/** Lifecycle state of an OCI media asset, as a list filter. */
+export type MediaAssetLifecycleState =
+  /** Ready; playlists can be generated for it. */
+  | 'ACTIVE'
+  /** Being created; not playable yet. */
+  | 'CREATING'
+  /** Deleted; kept in lists for a while. */
+  | 'DELETED'
+  /** Being deleted. */
+  | 'DELETING'
+  /** Creation or an update failed. */
+  | 'FAILED'
+  /** Being updated. */
+  | 'UPDATING';
+
 /** A stored media object (manifest, segment, image...). Metadata comes from the object store; `url` downloads the bytes. */
 export type MediaObject = Node & ObjectEntry & {
   __typename?: 'MediaObject';
@@ -243,6 +462,8 @@ export type Mutation = {
   createObjectUpload: ObjectUpload;
   /** Deletes the object at `path`. `NOT_FOUND` when there is none. */
   deleteObject: DeleteObjectPayload;
+  /** Issues a streaming session token for a packaging configuration (GenerateSessionToken on its distribution channel), optionally limited to some assets. The token is a credential: it is never logged. */
+  generateSessionToken: SessionToken;
   /** Writes a small object (at most 1 MiB decoded) inline. Use `createObjectUpload` for anything larger. */
   putObject: PutObjectPayload;
 };
@@ -255,6 +476,11 @@ export type MutationCreateObjectUploadArgs = {
 
 export type MutationDeleteObjectArgs = {
   input: DeleteObjectInput;
+};
+
+
+export type MutationGenerateSessionTokenArgs = {
+  input: GenerateSessionTokenInput;
 };
 
 
@@ -342,6 +568,36 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A playback playlist generated by OCI Media Streams for a media asset under a packaging configuration: the raw text and its parsed form. Generated on every request (never cached); its id identifies the configuration and asset, not the session token. */
+export type Playlist = Node & {
+  __typename?: 'Playlist';
+  /** The playlist text as the service returned it. When a session token was given, its media URIs carry it: treat the text as a secret until the token expires. */
+  content: Scalars['String']['output'];
+  /** Media type of the playlist, e.g. `application/vnd.apple.mpegurl`. */
+  contentType?: Maybe<Scalars['String']['output']>;
+  /** The parsed DASH manifest; null for HLS. */
+  dash?: Maybe<DashManifest>;
+  /** Format of the playlist. */
+  format: StreamPackagingFormat;
+  /** The parsed HLS master playlist; null for DASH. */
+  hls?: Maybe<HlsMasterPlaylist>;
+  /** Globally unique, opaque id; `Query.node` regenerates the playlist (without a session token). */
+  id: Scalars['ID']['output'];
+  /** The media asset the playlist plays; null when it no longer exists. */
+  mediaAsset?: Maybe<MediaAsset>;
+  /** The packaging configuration the playlist was generated with. */
+  packagingConfig: StreamPackagingConfig;
+};
+
+/** Pixel size of a video rendition. */
+export type PlaylistResolution = {
+  __typename?: 'PlaylistResolution';
+  /** Height in pixels. */
+  height: Scalars['Int']['output'];
+  /** Width in pixels. */
+  width: Scalars['Int']['output'];
+};
+
 /** A small object (up to 1 MiB decoded) written inline through GraphQL. */
 export type PutObjectInput = {
   /** The content, encoded as `encoding` says. At most 1 MiB after decoding. */
@@ -369,6 +625,10 @@ export type PutObjectPayload = {
 
 export type Query = {
   __typename?: 'Query';
+  /** One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated. */
+  mediaAsset?: Maybe<MediaAsset>;
+  /** Lists the media assets of a compartment (ListMediaAssets), newest first. Cursors are opaque, signed, bound to this compartment and filter, and resume from any edge. */
+  mediaAssets: MediaAssetConnection;
   /** Fetches any object by its global id; null when it does not exist. */
   node?: Maybe<Node>;
   /** Fetches up to 100 objects by global id, in the order given; null entries for ids that do not exist. */
@@ -377,10 +637,33 @@ export type Query = {
   object?: Maybe<MediaObject>;
   /** Lists one folder level (folders and objects) in store order. Cursors are opaque, signed, bound to this folder and resume from any edge; provider page tokens inside them expire after 15 minutes (`CURSOR_EXPIRED`). */
   objects: ObjectEntryConnection;
+  /** Generates the playlist of a media asset under a packaging configuration (GeneratePlaylist on the configuration's distribution channel) and parses it. `NOT_FOUND` for an unknown configuration or asset, `CONFLICT` when the asset is not ACTIVE. */
+  playlist: Playlist;
   /** One stream by name or ARN (give exactly one); null when it does not exist. */
   stream?: Maybe<Stream>;
+  /** One distribution channel by `StreamDistributionChannel.id` or OCID; null when it does not exist. Batched and deduplicated per request. */
+  streamDistributionChannel?: Maybe<StreamDistributionChannel>;
+  /** Lists the distribution channels of a compartment (ListStreamDistributionChannels). Cursors resume from any edge. */
+  streamDistributionChannels: StreamDistributionChannelConnection;
+  /** One packaging configuration by `StreamPackagingConfig.id` or OCID; null when it does not exist. Batched and deduplicated per request. */
+  streamPackagingConfig?: Maybe<StreamPackagingConfig>;
+  /** Lists the packaging configurations of a distribution channel (ListStreamPackagingConfigs). Cursors resume from any edge. */
+  streamPackagingConfigs: StreamPackagingConfigConnection;
   /** Lists the account's video streams (ListStreams), in service order. */
   streams: StreamConnection;
+};
+
+
+export type QueryMediaAssetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryMediaAssetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  compartmentId?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  lifecycleState?: InputMaybe<MediaAssetLifecycleState>;
 };
 
 
@@ -406,9 +689,40 @@ export type QueryObjectsArgs = {
 };
 
 
+export type QueryPlaylistArgs = {
+  mediaAssetId: Scalars['String']['input'];
+  sessionToken?: InputMaybe<Scalars['String']['input']>;
+  streamPackagingConfigId: Scalars['String']['input'];
+};
+
+
 export type QueryStreamArgs = {
   arn?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryStreamDistributionChannelArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryStreamDistributionChannelsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  compartmentId?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+
+export type QueryStreamPackagingConfigArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryStreamPackagingConfigsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  distributionChannelId: Scalars['String']['input'];
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -416,6 +730,22 @@ export type QueryStreamsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
 };
+
+/** A streaming session token of OCI Media Streams. It is a credential: keep it secret and do not log it. */
+export type SessionToken = {
+  __typename?: 'SessionToken';
+  /** When the service stops accepting the token (UTC). */
+  expiresAt: Scalars['DateTimeISO']['output'];
+  /** The token. */
+  token: Scalars['String']['output'];
+};
+
+/** What an OCI Media Streams session token may be used for. */
+export type SessionTokenScope =
+  /** Fetching media segments from the channel's edge (the token in the media URIs). */
+  | 'EDGE'
+  /** Generating playlists (pass the token as `Query.playlist(sessionToken:)`). */
+  | 'PLAYLIST';
 
 /** The upstream connection feeding this subscription changed state. */
 export type StatusEvent = {
@@ -474,6 +804,54 @@ export type StreamConnection = {
   pageInfo: PageInfo;
 };
 
+/** An OCI Media Streams distribution channel: a Media Streams domain that serves playlists of its packaging configurations. */
+export type StreamDistributionChannel = Node & {
+  __typename?: 'StreamDistributionChannel';
+  /** OCID of the compartment the channel belongs to. */
+  compartmentId: Scalars['String']['output'];
+  /** Display name. */
+  displayName: Scalars['String']['output'];
+  /** The channel's Media Streams domain (host name, no scheme); null until the service assigns one. */
+  domainName?: Maybe<Scalars['String']['output']>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** Lifecycle state, e.g. `ACTIVE`; null when the service omits it. */
+  lifecycleState?: Maybe<Scalars['String']['output']>;
+  /** The channel's OCID. */
+  ocid: Scalars['String']['output'];
+  /** The channel's packaging configurations (ListStreamPackagingConfigs). Cursors resume from any edge. */
+  packagingConfigs: StreamPackagingConfigConnection;
+  /** When the channel was created (UTC). */
+  timeCreated?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the channel was last updated (UTC). */
+  timeUpdated?: Maybe<Scalars['DateTimeISO']['output']>;
+};
+
+
+/** An OCI Media Streams distribution channel: a Media Streams domain that serves playlists of its packaging configurations. */
+export type StreamDistributionChannelPackagingConfigsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** A Relay connection over stream distribution channel entries. */
+export type StreamDistributionChannelConnection = {
+  __typename?: 'StreamDistributionChannelConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<StreamDistributionChannelEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a StreamDistributionChannelConnection: one stream distribution channel and its cursor. */
+export type StreamDistributionChannelEdge = {
+  __typename?: 'StreamDistributionChannelEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The stream distribution channel. */
+  node: StreamDistributionChannel;
+};
+
 /** An edge of a StreamConnection: one video stream and its cursor. */
 export type StreamEdge = {
   __typename?: 'StreamEdge';
@@ -496,6 +874,60 @@ export type StreamFeedStatus =
   | 'RECONNECTING'
   /** Kinesis limits (calls or connections per stream) delay the reader; it backs off and retries. */
   | 'THROTTLED';
+
+/** An OCI Media Streams packaging configuration of a distribution channel: how assets are packaged for playback (HLS or DASH). */
+export type StreamPackagingConfig = Node & {
+  __typename?: 'StreamPackagingConfig';
+  /** OCID of the compartment the configuration belongs to. */
+  compartmentId: Scalars['String']['output'];
+  /** Display name. */
+  displayName: Scalars['String']['output'];
+  /** The distribution channel of the configuration. */
+  distributionChannel?: Maybe<StreamDistributionChannel>;
+  /** OCID of the distribution channel the configuration belongs to. */
+  distributionChannelId: Scalars['String']['output'];
+  /** Segment encryption: `NONE` or `AES128`; null when the service omits it. Costs one (batched) lookup when the configuration came from a list. */
+  encryption?: Maybe<Scalars['String']['output']>;
+  /** Streaming format; null when the service reports one this API does not know. Costs one (batched) lookup when the configuration came from a list. */
+  format?: Maybe<StreamPackagingFormat>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** Lifecycle state: `ACTIVE`, `NEEDS_ATTENTION` or `DELETED`; null when the service omits it. */
+  lifecycleState?: Maybe<Scalars['String']['output']>;
+  /** The configuration's OCID. */
+  ocid: Scalars['String']['output'];
+  /** Media segment duration in seconds. Costs one (batched) lookup when the configuration came from a list. */
+  segmentTimeInSeconds?: Maybe<Scalars['Int']['output']>;
+  /** When the configuration was created (UTC). */
+  timeCreated?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the configuration was last updated (UTC). */
+  timeUpdated?: Maybe<Scalars['DateTimeISO']['output']>;
+};
+
+/** A Relay connection over stream packaging configuration entries. */
+export type StreamPackagingConfigConnection = {
+  __typename?: 'StreamPackagingConfigConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<StreamPackagingConfigEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a StreamPackagingConfigConnection: one stream packaging configuration and its cursor. */
+export type StreamPackagingConfigEdge = {
+  __typename?: 'StreamPackagingConfigEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The stream packaging configuration. */
+  node: StreamPackagingConfig;
+};
+
+/** Streaming format of a packaging configuration and of the playlists it generates. */
+export type StreamPackagingFormat =
+  /** MPEG-DASH: an MPD manifest. */
+  | 'DASH'
+  /** HTTP Live Streaming (RFC 8216): an M3U8 master playlist. */
+  | 'HLS';
 
 /** Start position of a live fragment subscription. */
 export type StreamStartInput = {
@@ -566,7 +998,7 @@ export type GetNodeQueryVariables = Exact<{
 }>;
 
 
-export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | { __typename: 'Stream', id: string } | null };
+export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'MediaAsset', id: string } | { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | { __typename: 'Playlist', id: string } | { __typename: 'Stream', id: string } | { __typename: 'StreamDistributionChannel', id: string } | { __typename: 'StreamPackagingConfig', id: string } | null };
 
 export type PutObjectMutationVariables = Exact<{
   input: PutObjectInput;
@@ -588,6 +1020,50 @@ export type CreateObjectUploadMutationVariables = Exact<{
 
 
 export type CreateObjectUploadMutation = { __typename?: 'Mutation', createObjectUpload: { __typename?: 'ObjectUpload', url: string, method: string, expiresAt: string, maxBytes: number, headers: Array<{ __typename?: 'HttpHeader', name: string, value: string }> } };
+
+export type MediaAssetFieldsFragment = { __typename?: 'MediaAsset', id: string, ocid: string, displayName?: string | null, compartmentId: string, type: string, lifecycleState: string, timeCreated?: string | null, timeUpdated?: string | null, parentMediaAssetId?: string | null, masterMediaAssetId?: string | null };
+
+export type ListMediaAssetsQueryVariables = Exact<{
+  compartmentId?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  lifecycleState?: InputMaybe<MediaAssetLifecycleState>;
+}>;
+
+
+export type ListMediaAssetsQuery = { __typename?: 'Query', mediaAssets: { __typename?: 'MediaAssetConnection', edges: Array<{ __typename?: 'MediaAssetEdge', cursor: string, node: { __typename?: 'MediaAsset', id: string, ocid: string, displayName?: string | null, compartmentId: string, type: string, lifecycleState: string, timeCreated?: string | null, timeUpdated?: string | null, parentMediaAssetId?: string | null, masterMediaAssetId?: string | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type GetMediaAssetQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type GetMediaAssetQuery = { __typename?: 'Query', mediaAsset?: { __typename?: 'MediaAsset', bucketName?: string | null, namespaceName?: string | null, objectName?: string | null, id: string, ocid: string, displayName?: string | null, compartmentId: string, type: string, lifecycleState: string, timeCreated?: string | null, timeUpdated?: string | null, parentMediaAssetId?: string | null, masterMediaAssetId?: string | null, freeformTags: Array<{ __typename?: 'FreeformTag', key: string, value: string }> } | null };
+
+export type GetPlaylistQueryVariables = Exact<{
+  streamPackagingConfigId: Scalars['String']['input'];
+  mediaAssetId: Scalars['String']['input'];
+  sessionToken?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type GetPlaylistQuery = { __typename?: 'Query', playlist: { __typename?: 'Playlist', id: string, format: StreamPackagingFormat, contentType?: string | null, content: string, hls?: { __typename?: 'HlsMasterPlaylist', version?: number | null, independentSegments: boolean, variants: Array<{ __typename?: 'HlsVariant', uri: string, bandwidth: number, averageBandwidth?: number | null, codecs?: string | null, frameRate?: number | null, audioGroup?: string | null, subtitlesGroup?: string | null, closedCaptionsGroup?: string | null, resolution?: { __typename?: 'PlaylistResolution', width: number, height: number } | null }>, renditions: Array<{ __typename?: 'HlsRendition', type: HlsRenditionType, groupId: string, name: string, language?: string | null, isDefault: boolean, autoselect: boolean, uri?: string | null, channels?: string | null }>, iFrameVariants: Array<{ __typename?: 'HlsIFrameVariant', uri: string, bandwidth: number, codecs?: string | null, resolution?: { __typename?: 'PlaylistResolution', width: number, height: number } | null }> } | null, dash?: { __typename?: 'DashManifest', durationSeconds?: number | null, live: boolean, representations: Array<{ __typename?: 'DashRepresentation', representationId: string, contentType: DashContentType, bandwidth?: number | null, codecs?: string | null, frameRate?: number | null, language?: string | null, isDefault: boolean, segmentCount: number, resolution?: { __typename?: 'PlaylistResolution', width: number, height: number } | null }> } | null } };
+
+export type GenerateSessionTokenMutationVariables = Exact<{
+  input: GenerateSessionTokenInput;
+}>;
+
+
+export type GenerateSessionTokenMutation = { __typename?: 'Mutation', generateSessionToken: { __typename?: 'SessionToken', token: string, expiresAt: string } };
+
+export type ListDistributionChannelsQueryVariables = Exact<{
+  compartmentId?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ListDistributionChannelsQuery = { __typename?: 'Query', streamDistributionChannels: { __typename?: 'StreamDistributionChannelConnection', edges: Array<{ __typename?: 'StreamDistributionChannelEdge', cursor: string, node: { __typename?: 'StreamDistributionChannel', id: string, ocid: string, displayName: string, domainName?: string | null, lifecycleState?: string | null, packagingConfigs: { __typename?: 'StreamPackagingConfigConnection', edges: Array<{ __typename?: 'StreamPackagingConfigEdge', node: { __typename?: 'StreamPackagingConfig', id: string, ocid: string, displayName: string, format?: StreamPackagingFormat | null, segmentTimeInSeconds?: number | null, encryption?: string | null } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type StreamFieldsFragment = { __typename?: 'Stream', id: string, name: string, arn: string, status: string, mediaType?: string | null, retentionHours: number, creationTime?: string | null, kmsEncrypted: boolean };
 
@@ -627,6 +1103,7 @@ export type StreamFragmentsSubscriptionVariables = Exact<{
 export type StreamFragmentsSubscription = { __typename?: 'Subscription', streamFragments: { __typename: 'FragmentEvent', stream: string, fragment: { __typename?: 'LiveFragment', fragmentNumber: string, serverTimestamp?: string | null, producerTimestamp?: string | null, millisBehindNow?: number | null, continuationToken?: string | null, frameCount: number, keyframeCount: number, payloadBytes: number, tracks: Array<{ __typename?: 'FragmentTrack', trackNumber: number, codecId?: string | null, pixelWidth?: number | null, pixelHeight?: number | null }> } } | { __typename: 'GapEvent', stream: string, reason: GapReason, afterFragmentNumber?: string | null, beforeFragmentNumber?: string | null, missedFragments?: number | null } | { __typename: 'StatusEvent', stream: string, status: StreamFeedStatus, detail?: string | null } };
 
 export const MediaObjectFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<MediaObjectFieldsFragment, unknown>;
+export const MediaAssetFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaAssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaAsset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"timeCreated"}},{"kind":"Field","name":{"kind":"Name","value":"timeUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"parentMediaAssetId"}},{"kind":"Field","name":{"kind":"Name","value":"masterMediaAssetId"}}]}}]} as unknown as DocumentNode<MediaAssetFieldsFragment, unknown>;
 export const StreamFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<StreamFieldsFragment, unknown>;
 export const ListObjectsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListObjects"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"objects"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ListObjectsQuery, ListObjectsQueryVariables>;
 export const GetObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"object"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}},{"kind":"Field","name":{"kind":"Name","value":"cacheControl"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<GetObjectQuery, GetObjectQueryVariables>;
@@ -634,6 +1111,11 @@ export const GetNodeDocument = {"kind":"Document","definitions":[{"kind":"Operat
 export const PutObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PutObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PutObjectInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"putObject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"contentSha256"}},{"kind":"Field","name":{"kind":"Name","value":"object"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}},{"kind":"Field","name":{"kind":"Name","value":"cacheControl"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<PutObjectMutation, PutObjectMutationVariables>;
 export const DeleteObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteObject"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deletedObjectId"}},{"kind":"Field","name":{"kind":"Name","value":"path"}}]}}]}}]} as unknown as DocumentNode<DeleteObjectMutation, DeleteObjectMutationVariables>;
 export const CreateObjectUploadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateObjectUpload"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateObjectUploadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createObjectUpload"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"method"}},{"kind":"Field","name":{"kind":"Name","value":"headers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"maxBytes"}}]}}]}}]} as unknown as DocumentNode<CreateObjectUploadMutation, CreateObjectUploadMutationVariables>;
+export const ListMediaAssetsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListMediaAssets"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"compartmentId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"lifecycleState"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"MediaAssetLifecycleState"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mediaAssets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"compartmentId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"compartmentId"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"lifecycleState"},"value":{"kind":"Variable","name":{"kind":"Name","value":"lifecycleState"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaAssetFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaAssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaAsset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"timeCreated"}},{"kind":"Field","name":{"kind":"Name","value":"timeUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"parentMediaAssetId"}},{"kind":"Field","name":{"kind":"Name","value":"masterMediaAssetId"}}]}}]} as unknown as DocumentNode<ListMediaAssetsQuery, ListMediaAssetsQueryVariables>;
+export const GetMediaAssetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetMediaAsset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mediaAsset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaAssetFields"}},{"kind":"Field","name":{"kind":"Name","value":"bucketName"}},{"kind":"Field","name":{"kind":"Name","value":"namespaceName"}},{"kind":"Field","name":{"kind":"Name","value":"objectName"}},{"kind":"Field","name":{"kind":"Name","value":"freeformTags"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaAssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaAsset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"timeCreated"}},{"kind":"Field","name":{"kind":"Name","value":"timeUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"parentMediaAssetId"}},{"kind":"Field","name":{"kind":"Name","value":"masterMediaAssetId"}}]}}]} as unknown as DocumentNode<GetMediaAssetQuery, GetMediaAssetQueryVariables>;
+export const GetPlaylistDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetPlaylist"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"streamPackagingConfigId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"mediaAssetId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sessionToken"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"playlist"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"streamPackagingConfigId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"streamPackagingConfigId"}}},{"kind":"Argument","name":{"kind":"Name","value":"mediaAssetId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"mediaAssetId"}}},{"kind":"Argument","name":{"kind":"Name","value":"sessionToken"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sessionToken"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"format"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"content"}},{"kind":"Field","name":{"kind":"Name","value":"hls"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"independentSegments"}},{"kind":"Field","name":{"kind":"Name","value":"variants"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"bandwidth"}},{"kind":"Field","name":{"kind":"Name","value":"averageBandwidth"}},{"kind":"Field","name":{"kind":"Name","value":"resolution"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"width"}},{"kind":"Field","name":{"kind":"Name","value":"height"}}]}},{"kind":"Field","name":{"kind":"Name","value":"codecs"}},{"kind":"Field","name":{"kind":"Name","value":"frameRate"}},{"kind":"Field","name":{"kind":"Name","value":"audioGroup"}},{"kind":"Field","name":{"kind":"Name","value":"subtitlesGroup"}},{"kind":"Field","name":{"kind":"Name","value":"closedCaptionsGroup"}}]}},{"kind":"Field","name":{"kind":"Name","value":"renditions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"groupId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"language"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"autoselect"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"channels"}}]}},{"kind":"Field","name":{"kind":"Name","value":"iFrameVariants"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"bandwidth"}},{"kind":"Field","name":{"kind":"Name","value":"resolution"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"width"}},{"kind":"Field","name":{"kind":"Name","value":"height"}}]}},{"kind":"Field","name":{"kind":"Name","value":"codecs"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"dash"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"durationSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"live"}},{"kind":"Field","name":{"kind":"Name","value":"representations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"representationId"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"bandwidth"}},{"kind":"Field","name":{"kind":"Name","value":"codecs"}},{"kind":"Field","name":{"kind":"Name","value":"resolution"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"width"}},{"kind":"Field","name":{"kind":"Name","value":"height"}}]}},{"kind":"Field","name":{"kind":"Name","value":"frameRate"}},{"kind":"Field","name":{"kind":"Name","value":"language"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"segmentCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<GetPlaylistQuery, GetPlaylistQueryVariables>;
+export const GenerateSessionTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"GenerateSessionToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"GenerateSessionTokenInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"generateSessionToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]} as unknown as DocumentNode<GenerateSessionTokenMutation, GenerateSessionTokenMutationVariables>;
+export const ListDistributionChannelsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListDistributionChannels"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"compartmentId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamDistributionChannels"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"compartmentId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"compartmentId"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"domainName"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"packagingConfigs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"format"}},{"kind":"Field","name":{"kind":"Name","value":"segmentTimeInSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"encryption"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ListDistributionChannelsQuery, ListDistributionChannelsQueryVariables>;
 export const ListStreamsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListStreams"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streams"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<ListStreamsQuery, ListStreamsQueryVariables>;
 export const GetStreamDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetStream"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"arn"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"arn"},"value":{"kind":"Variable","name":{"kind":"Name","value":"arn"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<GetStreamQuery, GetStreamQueryVariables>;
 export const ListFragmentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListFragments"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fragments"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sizeBytes"}},{"kind":"Field","name":{"kind":"Name","value":"producerTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"serverTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ListFragmentsQuery, ListFragmentsQueryVariables>;

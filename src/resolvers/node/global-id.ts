@@ -1,7 +1,14 @@
 /** Types that can be fetched through `node(id)`. */
-export type NodeTypeName = 'MediaObject' | 'Stream';
+export type NodeTypeName = 'MediaObject' | 'Stream' | 'MediaAsset' | 'StreamPackagingConfig' | 'StreamDistributionChannel' | 'Playlist';
 
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>(['MediaObject', 'Stream']);
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
+  'MediaObject',
+  'Stream',
+  'MediaAsset',
+  'StreamPackagingConfig',
+  'StreamDistributionChannel',
+  'Playlist',
+]);
 
 /**
  * Encodes a Relay global id: base64url of `Type:key`. Opaque to clients but not secret and not signed:

@@ -3,12 +3,23 @@ import { badInput, isDomainError } from '../../errors/domain-error.js';
 import { Arg, Ctx, ID, Query, Resolver } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
 import type { MediaObjectSource } from '../objects/object.type.js';
+import type { MediaAssetSource } from '../playback/media-asset.type.js';
+import { isOcid, parsePlaylistKey } from '../playback/playback-ids.js';
+import type { PlaylistSource } from '../playback/playlist.type.js';
+import { generatePlaylist } from '../playback/playlists.resolver.js';
+import type { StreamDistributionChannelSource, StreamPackagingConfigSource } from '../playback/stream-packaging.type.js';
 import type { StreamSource } from '../streams/stream.type.js';
-import { decodeGlobalId } from './global-id.js';
+import { decodeGlobalId, type NodeTypeName } from './global-id.js';
 import { NodeType } from './node.type.js';
 
 /** Anything `node` can return, tagged with its GraphQL type for `Node.resolveType`. */
-export type NodeSource = (MediaObjectSource & { readonly __typename: 'MediaObject' }) | (StreamSource & { readonly __typename: 'Stream' });
+export type NodeSource =
+  | (MediaObjectSource & { readonly __typename: 'MediaObject' })
+  | (StreamSource & { readonly __typename: 'Stream' })
+  | (MediaAssetSource & { readonly __typename: 'MediaAsset' })
+  | (StreamPackagingConfigSource & { readonly __typename: 'StreamPackagingConfig' })
+  | (StreamDistributionChannelSource & { readonly __typename: 'StreamDistributionChannel' })
+  | (PlaylistSource & { readonly __typename: 'Playlist' });
 
 /**
  * Resolves a global id to its node through the same loaders as the typed queries (so batching and, later,
@@ -22,6 +33,8 @@ export async function loadNode(id: string, context: RequestContext): Promise<Nod
     const stream = await context.loaders.stream.load(decoded.key);
     return stream === null ? null : { ...stream, __typename: 'Stream' };
   }
+  const playback = await loadPlaybackNode(decoded.type, decoded.key, context);
+  if (playback !== undefined) return playback;
   let path: string;
   try {
     path = parseObjectPath(decoded.key);
@@ -31,6 +44,39 @@ export async function loadNode(id: string, context: RequestContext): Promise<Nod
   }
   const object = await context.loaders.describe.load(path);
   return object === null ? null : { ...object, __typename: 'MediaObject' };
+}
+
+/**
+ * Loads a node of the playback (OCI) API; `undefined` when `type` is not one of them, null when the key is
+ * malformed or the resource does not exist.
+ */
+async function loadPlaybackNode(type: NodeTypeName, key: string, context: RequestContext): Promise<NodeSource | null | undefined> {
+  switch (type) {
+    case 'MediaAsset': {
+      const asset = isOcid(key) ? await context.loaders.mediaAsset.load(key) : null;
+      return asset === null ? null : { ...asset, __typename: 'MediaAsset' };
+    }
+    case 'StreamPackagingConfig': {
+      const config = isOcid(key) ? await context.loaders.packagingConfig.load(key) : null;
+      return config === null ? null : { ...config, __typename: 'StreamPackagingConfig' };
+    }
+    case 'StreamDistributionChannel': {
+      const channel = isOcid(key) ? await context.loaders.distributionChannel.load(key) : null;
+      return channel === null ? null : { ...channel, __typename: 'StreamDistributionChannel' };
+    }
+    case 'Playlist': {
+      const playlistKey = parsePlaylistKey(key);
+      if (playlistKey === undefined) return null;
+      try {
+        return { ...(await generatePlaylist(context, playlistKey, undefined)), __typename: 'Playlist' };
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Relay global object identification. */
