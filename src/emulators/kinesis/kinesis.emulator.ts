@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { parseCapture } from './kinesis.capture.js';
 import { ChangeSignal, EventLog } from './kinesis.event-log.js';
 import type { KinesisFault, KinesisOperation } from './kinesis.faults.js';
@@ -25,6 +25,7 @@ import { KinesisStreamStore, publicFragment } from './kinesis.store.js';
 import type { GetMediaLimits } from './kinesis.stream-limits.js';
 import { StreamLimits } from './kinesis.stream-limits.js';
 
+import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { RecordedRequest } from './kinesis.request-handler.js';
 export type { GetMediaErrorId, KinesisFault, KinesisOperation } from './kinesis.faults.js';
 export type { GetMediaEndReason, GetMediaSessionRecord } from './kinesis.get-media-session.js';
@@ -72,7 +73,7 @@ export class KinesisVideoEmulator {
   private readonly store: KinesisStreamStore;
   private readonly limits: StreamLimits;
   private readonly faults = new KinesisFaultSchedule();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: Set<Socket>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly producers = new Set<() => void>();
   private readonly requestLog = new EventLog<RecordedRequest>(10_000, 'Kinesis Video emulator is closed');
@@ -129,10 +130,8 @@ export class KinesisVideoEmulator {
       timers: this.timers,
       endpoint: () => this.endpointUrl,
     });
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
+    this.sockets = trackSockets(server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => handler.handle(req, res));
   }
 
@@ -150,16 +149,7 @@ export class KinesisVideoEmulator {
     positive('maxFragmentsPerStream', options.maxFragmentsPerStream);
     const server = createServer();
     const emulator = new KinesisVideoEmulator(server, options);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    emulator.endpointUrl = `http://${host}:${address.port}`;
+    emulator.endpointUrl = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0);
     return emulator;
   }
 
@@ -355,12 +345,7 @@ export class KinesisVideoEmulator {
     this.sessionLog.close();
     this.fragmentLog.close();
     this.changes.close();
-    const closed = new Promise<void>((resolve, reject) => {
-      this.server.close((error?: Error) => (error ? reject(error) : resolve()));
-    });
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+    await closeHttpServer(this.server, this.sockets);
   }
 
   private streamOrThrow(name: string): StreamState {

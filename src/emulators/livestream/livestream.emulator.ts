@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import type { ResourceContext } from './livestream.assets.js';
 import type { LiveStreamFault, LiveStreamOperation, LiveStreamTransport } from './livestream.faults.js';
@@ -16,6 +16,7 @@ import type { RpcStatus } from './livestream.status.js';
 import type { AssetState, ChannelManifest, StoredAsset, StoredDvrSession, StoredDvrWindow } from './livestream.store.js';
 import { LiveStreamStore } from './livestream.store.js';
 
+import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { LiveStreamFault, LiveStreamOperation, LiveStreamTransport, LongRunningVerbOperation } from './livestream.faults.js';
 export type { RecordedRequest } from './livestream.request-log.js';
 export type { RpcStatus, RpcStatusName } from './livestream.status.js';
@@ -100,7 +101,7 @@ export class LiveStreamEmulator {
   private readonly store: LiveStreamStore;
   private readonly faults = new LiveStreamFaultSchedule();
   private readonly log = new RequestLog(10_000);
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: Set<Socket>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly operationTimers = new Map<string, NodeJS.Timeout>();
   private readonly manual: boolean;
@@ -152,10 +153,7 @@ export class LiveStreamEmulator {
     grpcServer.addService(services.liveStream, liveStreamServiceImplementation(grpcContext));
     grpcServer.addService(services.operations, operationsServiceImplementation(grpcContext));
     const restContext = { ...common, requireAuthorization: options.requireRestAuthorization ?? true };
-    httpServer.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.sockets = trackSockets(httpServer);
     httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => handleRestRequest(restContext, req, res));
   }
 
@@ -177,20 +175,12 @@ export class LiveStreamEmulator {
           error ? reject(error) : resolve(port),
         );
       });
-      await new Promise<void>((resolve, reject) => {
-        emulator.httpServer.once('error', reject);
-        emulator.httpServer.listen(options.restPort ?? 0, host, () => {
-          emulator.httpServer.off('error', reject);
-          resolve();
-        });
-      });
+      emulator.restUrl = await listenHttp(emulator.httpServer, host, options.restPort ?? 0);
     } catch (error) {
       emulator.grpcServer.forceShutdown();
       throw error;
     }
-    const address = emulator.httpServer.address() as AddressInfo;
     emulator.boundHost = host;
-    emulator.restUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     return emulator;
   }
 
@@ -373,11 +363,6 @@ export class LiveStreamEmulator {
     this.operationTimers.clear();
     this.log.close();
     this.grpcServer.forceShutdown();
-    const closed = new Promise<void>((resolve, reject) => {
-      this.httpServer.close((error?: Error) => (error ? reject(error) : resolve()));
-    });
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+    await closeHttpServer(this.httpServer, this.sockets);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { MediaStoreWireError, sendWireError } from './mediastore.errors.js';
 import type { MediaStoreFault, MediaStoreOperation, TerminalFault } from './mediastore.faults.js';
 import { FaultSchedule } from './mediastore.faults.js';
@@ -17,6 +17,7 @@ import { parseObjectPathname, validateObjectPath } from './mediastore.paths.js';
 import { MediaStoreObjectStore } from './mediastore.store.js';
 import { discardBodyThen } from './mediastore.streams.js';
 
+import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { MediaStoreFault, MediaStoreOperation } from './mediastore.faults.js';
 
 /** Options of {@link MediaStoreEmulator.start}. */
@@ -97,7 +98,7 @@ export class MediaStoreEmulator {
   private readonly store: MediaStoreObjectStore;
   private readonly tokens: ListTokenCodec;
   private readonly faults = new FaultSchedule();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: Set<Socket>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   private readonly uploadTimeoutMs: number;
@@ -119,11 +120,8 @@ export class MediaStoreEmulator {
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? MEDIASTORE_UPLOAD_TIMEOUT_MS;
     this.requireAuthorization = options.requireAuthorization ?? true;
     this.onInternalError = options.onInternalError ?? ((error: unknown) => console.error('MediaStore emulator internal error', error));
-    // Track sockets from the first connection so close() can destroy idle keep-alive and stalled ones.
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
+    this.sockets = trackSockets(server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
   }
 
@@ -144,16 +142,7 @@ export class MediaStoreEmulator {
     }
     const server = createServer();
     const emulator = new MediaStoreEmulator(server, options);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    emulator.endpointUrl = `http://${host}:${address.port}`;
+    emulator.endpointUrl = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0);
     return emulator;
   }
 
@@ -264,12 +253,7 @@ export class MediaStoreEmulator {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(new Error('MediaStore emulator is closed'));
-    const closed = new Promise<void>((resolve, reject) => {
-      this.server.close((error?: Error) => (error ? reject(error) : resolve()));
-    });
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+    await closeHttpServer(this.server, this.sockets);
   }
 
   private record(request: RecordedRequest): void {

@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ociKeyFingerprint, ociKeyId } from './oci.api-keys.js';
 import { OciWireError, sendOciError } from './oci.errors.js';
 import { FAULT_DEFAULT_CODES, OciFaultSchedule, type OciFault, type OciOperation, type OciTerminalFault } from './oci.faults.js';
@@ -28,6 +28,7 @@ import {
 } from './oci.store.js';
 import { PageTokenCodec, SessionTokenCodec } from './oci.tokens.js';
 
+import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { OciFault, OciOperation } from './oci.faults.js';
 export type { SignatureFailure } from './oci.signature.js';
 
@@ -103,7 +104,7 @@ export class OciMediaEmulator {
   private readonly sessions = new SessionTokenCodec();
   private readonly faults = new OciFaultSchedule();
   private readonly keys = new Map<string, KeyObject>();
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: Set<Socket>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   private readonly maxSkewMs: number;
@@ -121,10 +122,8 @@ export class OciMediaEmulator {
     this.maxSkewMs = options.maxClockSkewMs ?? OCI_MAX_CLOCK_SKEW_MS;
     this.store = new OciResourceStore(this.now, options.region ?? 'us-ashburn-1', options.regionKey ?? 'iad');
     this.onInternalError = options.onInternalError ?? ((error: unknown) => console.error('OCI emulator internal error', error));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
+    this.sockets = trackSockets(server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
   }
 
@@ -140,16 +139,7 @@ export class OciMediaEmulator {
     }
     const server = createServer();
     const emulator = new OciMediaEmulator(server, options);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    emulator.endpointUrl = `http://${host}:${address.port}`;
+    emulator.endpointUrl = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0);
     return emulator;
   }
 
@@ -262,12 +252,7 @@ export class OciMediaEmulator {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(new Error('OCI emulator is closed'));
-    const closed = new Promise<void>((resolve, reject) => {
-      this.server.close((error?: Error) => (error ? reject(error) : resolve()));
-    });
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+    await closeHttpServer(this.server, this.sockets);
   }
 
   private record(request: OciRecordedRequest): void {
