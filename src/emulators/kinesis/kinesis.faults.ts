@@ -1,3 +1,4 @@
+import { FaultList } from '../common/fault-list.js';
 /**
  * Fault injection for the Kinesis Video emulator, in the style of the MediaStore emulator's.
  *
@@ -90,10 +91,6 @@ export interface RequestFaultDecision {
   readonly terminal: RequestTerminalFault | undefined;
 }
 
-interface ActiveFault {
-  readonly fault: KinesisFault;
-  remaining: number;
-}
 
 const MEDIA_OPERATIONS: ReadonlySet<KinesisOperation> = new Set(['GetMedia', 'ListFragments']);
 
@@ -148,7 +145,7 @@ function matchesRequest(fault: KinesisFault, operation: KinesisOperation, stream
 
 /** The injected faults of one emulator. */
 export class KinesisFaultSchedule {
-  private faults: ActiveFault[] = [];
+  private readonly list = new FaultList<KinesisFault>();
 
   /**
    * Adds a fault after those already injected.
@@ -157,47 +154,24 @@ export class KinesisFaultSchedule {
    */
   inject(fault: KinesisFault): void {
     validate(fault);
-    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+    this.list.add(fault);
   }
 
   /** Removes every fault. */
   clear(): void {
-    this.faults = [];
+    this.list.clear();
   }
 
   /** Decides the request faults for one request and uses them up. */
   takeRequest(operation: KinesisOperation, stream: string | undefined): RequestFaultDecision {
-    let latencyMs = 0;
-    let terminal: RequestTerminalFault | undefined;
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (!matchesRequest(fault, operation, stream)) continue;
-      if (fault.kind === 'latency') {
-        latencyMs += fault.ms;
-        active.remaining -= 1;
-      } else if (terminal === undefined && !isSessionFault(fault)) {
-        terminal = fault;
-        active.remaining -= 1;
-      }
-    }
-    this.prune();
-    return { latencyMs, terminal };
+    return this.list.takeRequest(
+      (fault) => matchesRequest(fault, operation, stream),
+      (fault): fault is RequestTerminalFault => !isSessionFault(fault),
+    );
   }
 
   /** The first session fault matching `stream`, used up; `undefined` when none. */
   takeSession(stream: string): SessionFault | undefined {
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (!isSessionFault(fault)) continue;
-      if (fault.stream !== undefined && fault.stream !== stream) continue;
-      active.remaining -= 1;
-      this.prune();
-      return fault;
-    }
-    return undefined;
-  }
-
-  private prune(): void {
-    this.faults = this.faults.filter((active) => active.remaining > 0);
+    return this.list.takeFirst((fault): fault is SessionFault => isSessionFault(fault) && (fault.stream === undefined || fault.stream === stream));
   }
 }

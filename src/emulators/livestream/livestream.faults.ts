@@ -1,3 +1,4 @@
+import { FaultList, validateCountedFault } from '../common/fault-list.js';
 /**
  * Fault injection for the Live Stream emulator, in the style of the MediaStore and Kinesis emulators'.
  *
@@ -67,6 +68,9 @@ export type LiveStreamFault =
 /** Faults that replace the normal answer of a request. */
 export type TerminalRequestFault = Extract<LiveStreamFault, { kind: 'status' | 'stall' }>;
 
+/** A planned failure of the next long-running operation(s). */
+type OperationFailureFault = Extract<LiveStreamFault, { kind: 'operationFailure' }>;
+
 /** What the request faults decide for one request. */
 export interface RequestFaultDecision {
   /** Total delay to apply first, in milliseconds (0 = none). */
@@ -75,23 +79,14 @@ export interface RequestFaultDecision {
   readonly terminal: TerminalRequestFault | undefined;
 }
 
-interface ActiveFault {
-  readonly fault: LiveStreamFault;
-  remaining: number;
-}
 
 function validate(fault: LiveStreamFault): void {
-  if (fault.times !== undefined && (!Number.isSafeInteger(fault.times) || fault.times < 1)) {
-    throw new RangeError(`fault.times must be a positive integer, got ${String(fault.times)}`);
-  }
-  if (fault.kind === 'latency' && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
-    throw new RangeError(`latency fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
-  }
+  validateCountedFault(fault);
 }
 
 /** The injected faults of one emulator. */
 export class LiveStreamFaultSchedule {
-  private faults: ActiveFault[] = [];
+  private readonly list = new FaultList<LiveStreamFault>();
 
   /**
    * Adds a fault after those already injected.
@@ -100,49 +95,31 @@ export class LiveStreamFaultSchedule {
    */
   inject(fault: LiveStreamFault): void {
     validate(fault);
-    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+    this.list.add(fault);
   }
 
   /** Removes every fault. */
   clear(): void {
-    this.faults = [];
+    this.list.clear();
   }
 
   /** Decides the request faults for one request and uses them up. */
   takeRequest(operation: LiveStreamOperation, transport: LiveStreamTransport): RequestFaultDecision {
-    let latencyMs = 0;
-    let terminal: TerminalRequestFault | undefined;
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (fault.kind === 'operationFailure') continue;
-      if (fault.operation !== undefined && fault.operation !== operation) continue;
-      if (fault.transport !== undefined && fault.transport !== transport) continue;
-      if (fault.kind === 'latency') {
-        latencyMs += fault.ms;
-        active.remaining -= 1;
-      } else if (terminal === undefined) {
-        terminal = fault;
-        active.remaining -= 1;
-      }
-    }
-    this.prune();
-    return { latencyMs, terminal };
+    return this.list.takeRequest(
+      (fault) =>
+        fault.kind !== 'operationFailure' &&
+        (fault.operation === undefined || fault.operation === operation) &&
+        (fault.transport === undefined || fault.transport === transport),
+      (fault): fault is TerminalRequestFault => fault.kind !== 'operationFailure' && fault.kind !== 'latency',
+    );
   }
 
   /** The operation failure planned for a new operation of `operation`, used up; `undefined` = it succeeds. */
   takeOperationFailure(operation: LongRunningVerbOperation): { status: RpcStatusName; message: string } | undefined {
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (fault.kind !== 'operationFailure') continue;
-      if (fault.operation !== undefined && fault.operation !== operation) continue;
-      active.remaining -= 1;
-      this.prune();
-      return { status: fault.status ?? 'INTERNAL', message: fault.message ?? 'The operation failed.' };
-    }
-    return undefined;
-  }
-
-  private prune(): void {
-    this.faults = this.faults.filter((active) => active.remaining > 0);
+    const fault = this.list.takeFirst(
+      (candidate): candidate is OperationFailureFault =>
+        candidate.kind === 'operationFailure' && (candidate.operation === undefined || candidate.operation === operation),
+    );
+    return fault === undefined ? undefined : { status: fault.status ?? 'INTERNAL', message: fault.message ?? 'The operation failed.' };
   }
 }

@@ -1,3 +1,5 @@
+import { FaultList, validateCountedFault } from '../common/fault-list.js';
+
 /**
  * Fault injection for the MediaStore emulator.
  *
@@ -36,18 +38,8 @@ export interface FaultDecision {
   readonly terminal: TerminalFault | undefined;
 }
 
-interface ActiveFault {
-  readonly fault: MediaStoreFault;
-  remaining: number;
-}
-
 function validate(fault: MediaStoreFault): void {
-  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
-    throw new RangeError(`fault.times must be a positive integer, got ${String(fault.times)}`);
-  }
-  if (fault.kind === 'latency' && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
-    throw new RangeError(`latency fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
-  }
+  validateCountedFault(fault);
   if (fault.kind === 'stall' && fault.afterBytes !== undefined && (!Number.isInteger(fault.afterBytes) || fault.afterBytes < 0)) {
     throw new RangeError(`stall fault afterBytes must be an integer >= 0, got ${String(fault.afterBytes)}`);
   }
@@ -55,7 +47,7 @@ function validate(fault: MediaStoreFault): void {
 
 /** The list of injected faults of one emulator. */
 export class FaultSchedule {
-  private faults: ActiveFault[] = [];
+  private readonly list = new FaultList<MediaStoreFault>();
 
   /**
    * Adds a fault after those already injected.
@@ -64,30 +56,19 @@ export class FaultSchedule {
    */
   inject(fault: MediaStoreFault): void {
     validate(fault);
-    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+    this.list.add(fault);
   }
 
   /** Removes every fault. */
   clear(): void {
-    this.faults = [];
+    this.list.clear();
   }
 
   /** Decides the faults for one request of `operation` and uses them up. */
   take(operation: MediaStoreOperation): FaultDecision {
-    let latencyMs = 0;
-    let terminal: TerminalFault | undefined;
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (fault.operation !== undefined && fault.operation !== operation) continue;
-      if (fault.kind === 'latency') {
-        latencyMs += fault.ms;
-        active.remaining -= 1;
-      } else if (terminal === undefined) {
-        terminal = fault;
-        active.remaining -= 1;
-      }
-    }
-    this.faults = this.faults.filter((active) => active.remaining > 0);
-    return { latencyMs, terminal };
+    return this.list.takeRequest(
+      (fault) => fault.operation === undefined || fault.operation === operation,
+      (fault): fault is TerminalFault => fault.kind !== 'latency',
+    );
   }
 }

@@ -1,3 +1,5 @@
+import { FaultList, validateCountedFault } from '../common/fault-list.js';
+
 /**
  * Fault injection for the OCI emulator.
  *
@@ -61,18 +63,8 @@ export const FAULT_DEFAULT_CODES: Readonly<Record<OciFaultStatus, string>> = {
   504: 'ServiceUnavailable',
 };
 
-interface ActiveFault {
-  readonly fault: OciFault;
-  remaining: number;
-}
-
 function validate(fault: OciFault): void {
-  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
-    throw new RangeError(`fault.times must be a positive integer, got ${String(fault.times)}`);
-  }
-  if (fault.kind === 'latency' && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
-    throw new RangeError(`latency fault ms must be a finite number >= 0, got ${String(fault.ms)}`);
-  }
+  validateCountedFault(fault);
   if (fault.kind === 'error' && !(fault.status in FAULT_DEFAULT_CODES)) {
     throw new RangeError(`error fault status ${String(fault.status)} is not one the emulator injects`);
   }
@@ -80,7 +72,7 @@ function validate(fault: OciFault): void {
 
 /** The list of injected faults of one emulator. */
 export class OciFaultSchedule {
-  private faults: ActiveFault[] = [];
+  private readonly list = new FaultList<OciFault>();
 
   /**
    * Adds a fault after those already injected.
@@ -89,30 +81,19 @@ export class OciFaultSchedule {
    */
   inject(fault: OciFault): void {
     validate(fault);
-    this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+    this.list.add(fault);
   }
 
   /** Removes every fault. */
   clear(): void {
-    this.faults = [];
+    this.list.clear();
   }
 
   /** Decides the faults for one request of `operation` and uses them up. */
   take(operation: OciOperation): OciFaultDecision {
-    let latencyMs = 0;
-    let terminal: OciTerminalFault | undefined;
-    for (const active of this.faults) {
-      const { fault } = active;
-      if (fault.operation !== undefined && fault.operation !== operation) continue;
-      if (fault.kind === 'latency') {
-        latencyMs += fault.ms;
-        active.remaining -= 1;
-      } else if (terminal === undefined) {
-        terminal = fault;
-        active.remaining -= 1;
-      }
-    }
-    this.faults = this.faults.filter((active) => active.remaining > 0);
-    return { latencyMs, terminal };
+    return this.list.takeRequest(
+      (fault) => fault.operation === undefined || fault.operation === operation,
+      (fault): fault is OciTerminalFault => fault.kind !== 'latency',
+    );
   }
 }
