@@ -2,6 +2,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { AssetType } from '../resolvers/livestream/asset.type.js';
+import { AssetsResolver } from '../resolvers/livestream/assets.resolver.js';
+import { ChannelType } from '../resolvers/livestream/channel.type.js';
+import { ChannelsResolver } from '../resolvers/livestream/channels.resolver.js';
+import { DvrSessionType } from '../resolvers/livestream/dvr-session.type.js';
+import { DvrSessionsResolver } from '../resolvers/livestream/dvr-sessions.resolver.js';
+import { OperationType } from '../resolvers/livestream/operation.type.js';
+import { OperationsResolver } from '../resolvers/livestream/operations.resolver.js';
 import { NodeResolver, loadNode } from '../resolvers/node/node.resolver.js';
 import { MediaObjectFieldsResolver, ObjectFolderFieldsResolver } from '../resolvers/objects/media-object.resolver.js';
 import { ObjectsResolver } from '../resolvers/objects/objects.resolver.js';
@@ -31,7 +39,17 @@ const NO_TOPIC_PUBSUB: PubSub = {
 };
 
 /** Federation entity types (all keyed by their global `id`). */
-const ENTITY_TYPES = ['MediaObject', 'Stream', 'MediaAsset', 'StreamPackagingConfig', 'StreamDistributionChannel'] as const;
+const ENTITY_TYPES = [
+  'MediaObject',
+  'Stream',
+  'MediaAsset',
+  'StreamPackagingConfig',
+  'StreamDistributionChannel',
+  'Asset',
+  'Channel',
+  'DvrSession',
+  'Operation',
+] as const;
 
 /** Federation 2 version and the directives this subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
@@ -46,6 +64,10 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
   StreamPackagingConfigsResolver,
   StreamDistributionChannelsResolver,
   PlaylistsResolver,
+  AssetsResolver,
+  ChannelsResolver,
+  DvrSessionsResolver,
+  OperationsResolver,
 ];
 
 /**
@@ -57,7 +79,19 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
 export async function buildFederatedSchema(): Promise<GraphQLSchema> {
   const codeFirst = await buildSchema({
     resolvers: RESOLVERS,
-    orphanedTypes: [MediaObjectType, ObjectFolderType, StreamType, MediaAssetType, StreamPackagingConfigType, StreamDistributionChannelType, PlaylistType],
+    orphanedTypes: [
+      MediaObjectType,
+      ObjectFolderType,
+      StreamType,
+      MediaAssetType,
+      StreamPackagingConfigType,
+      StreamDistributionChannelType,
+      PlaylistType,
+      AssetType,
+      ChannelType,
+      DvrSessionType,
+      OperationType,
+    ],
     validate: false,
     pubSub: NO_TOPIC_PUBSUB,
   });

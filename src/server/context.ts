@@ -9,6 +9,7 @@ import type { LiveStreamDataSource } from '../datasources/livestream/livestream.
 import type { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
 import type { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import { createOciLoaders, type OciLoaders } from '../datasources/oci/oci.loaders.js';
+import { createLiveStreamLoaders, type LiveStreamLoaders } from '../datasources/livestream/livestream.loaders.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { CursorCodec } from '../pagination/cursor-codec.js';
 import type { Logger } from './logger.js';
@@ -50,7 +51,7 @@ export interface Services {
 /** What every resolver receives as its context. Lifetime: one GraphQL operation (one HTTP request or subscription). */
 export interface RequestContext {
   readonly services: Services;
-  readonly loaders: ObjectLoaders & StreamLoaders & OciLoaders;
+  readonly loaders: ObjectLoaders & StreamLoaders & OciLoaders & LiveStreamLoaders;
   /** Aborts when the client goes away or the server shuts down; passed to every upstream call. */
   readonly signal: AbortSignal;
 }
@@ -64,6 +65,7 @@ export function createRequestContext(services: Services, signal: AbortSignal): R
       ...createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),
       ...createStreamLoaders(services.kinesis.control, signal),
       ...createOciLoaders(services.oci?.mediaServices, signal),
+      ...createLiveStreamLoaders(services.livestream, signal),
     },
   };
 }

@@ -53,12 +53,202 @@ export type ArchivedFragmentEdge = {
   node: ArchivedFragment;
 };
 
+/** A Google Cloud Live Stream asset: a video or image file in Cloud Storage that channels can insert (slates, ads). */
+export type Asset = Node & {
+  __typename?: 'Asset';
+  /** The asset id: the last segment of `name`. */
+  assetId: Scalars['String']['output'];
+  /** Base64 CRC32C checksum of the file; null until the service has computed it. */
+  crc32c?: Maybe<Scalars['String']['output']>;
+  /** When the asset was created (UTC). */
+  createTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Why the asset is in `ERROR`; null in any other state. */
+  error?: Maybe<LiveStreamError>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** User labels, sorted by key. */
+  labels: Array<Label>;
+  /** Full resource name: `projects/{project}/locations/{location}/assets/{assetId}`. */
+  name: Scalars['String']['output'];
+  /** Lifecycle state. */
+  state: AssetState;
+  /** Whether the asset is a video or an image; null when the service reports neither. */
+  type?: Maybe<AssetType>;
+  /** When the asset was last updated (UTC). */
+  updateTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Cloud Storage URI of the source file: `gs://bucket/object`. */
+  uri?: Maybe<Scalars['String']['output']>;
+};
+
+/** A Relay connection over Live Stream asset entries. */
+export type AssetConnection = {
+  __typename?: 'AssetConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<AssetEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a AssetConnection: one Live Stream asset and its cursor. */
+export type AssetEdge = {
+  __typename?: 'AssetEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The Live Stream asset. */
+  node: Asset;
+};
+
+/** Lifecycle state of a Live Stream asset. */
+export type AssetState =
+  /** The asset is ready for use by channels. */
+  | 'ACTIVE'
+  /** The asset is being created (its file is being read and checked). */
+  | 'CREATING'
+  /** The asset is being deleted. */
+  | 'DELETING'
+  /** The asset could not be created; `error` says why. */
+  | 'ERROR'
+  /** The service did not report a state. */
+  | 'STATE_UNSPECIFIED';
+
+/** The kind of file a Live Stream asset holds. */
+export type AssetType =
+  /** An image file (e.g. a PNG or JPEG slate). */
+  | 'IMAGE'
+  /** A video file (e.g. an MP4 used as slate or ad). */
+  | 'VIDEO';
+
 /** How an inline body string is encoded. */
 export type BodyEncoding =
   /** The string is standard base64 (RFC 4648) of the content bytes. */
   | 'BASE64'
   /** The string is the content, stored as UTF-8 bytes. */
   | 'UTF8';
+
+/** A Google Cloud Live Stream channel (read only here): its streaming state, output, retention and DVR sessions. */
+export type Channel = Node & {
+  __typename?: 'Channel';
+  /** The channel id: the last segment of `name`. */
+  channelId: Scalars['String']['output'];
+  /** When the channel was created (UTC). */
+  createTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** The channel's DVR sessions (REST `dvrSessions.list`), each with its derived retention view. */
+  dvrSessions: DvrSessionConnection;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** User labels, sorted by key. */
+  labels: Array<Label>;
+  /** The manifests the channel writes. */
+  manifests: Array<ChannelManifest>;
+  /** Full resource name: `projects/{project}/locations/{location}/channels/{channelId}`. */
+  name: Scalars['String']['output'];
+  /** Cloud Storage URI where the channel writes manifests and segments. */
+  outputUri?: Maybe<Scalars['String']['output']>;
+  /** The channel retention config `retentionWindowDuration`, in seconds: the minimum time output segments stay in the bucket. Null when the channel has no retention config (then DVR sessions cannot be created on it). */
+  retentionWindowSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Current streaming state. */
+  streamingState: ChannelStreamingState;
+  /** When the channel was last updated (UTC). */
+  updateTime?: Maybe<Scalars['DateTimeISO']['output']>;
+};
+
+
+/** A Google Cloud Live Stream channel (read only here): its streaming state, output, retention and DVR sessions. */
+export type ChannelDvrSessionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A Relay connection over Live Stream channel entries. */
+export type ChannelConnection = {
+  __typename?: 'ChannelConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<ChannelEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a ChannelConnection: one Live Stream channel and its cursor. */
+export type ChannelEdge = {
+  __typename?: 'ChannelEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The Live Stream channel. */
+  node: Channel;
+};
+
+/** A manifest a Live Stream channel writes to its output. */
+export type ChannelManifest = {
+  __typename?: 'ChannelManifest';
+  /** File name of the manifest in the output location, e.g. `main.m3u8`. */
+  fileName: Scalars['String']['output'];
+  /** Manifest format. */
+  type: ChannelManifestType;
+};
+
+/** Format of a channel manifest. */
+export type ChannelManifestType =
+  /** MPEG-DASH (`.mpd`). */
+  | 'DASH'
+  /** HTTP Live Streaming (`.m3u8`). */
+  | 'HLS'
+  /** The service did not report a format. */
+  | 'MANIFEST_TYPE_UNSPECIFIED';
+
+/** Streaming state of a Live Stream channel. */
+export type ChannelStreamingState =
+  /** The channel is started and waits for its input stream. */
+  | 'AWAITING_INPUT'
+  /** The channel is starting. */
+  | 'STARTING'
+  /** The channel is stopped. */
+  | 'STOPPED'
+  /** The channel is stopping. */
+  | 'STOPPING'
+  /** The channel is receiving input and writing output. */
+  | 'STREAMING'
+  /** The channel failed while streaming. */
+  | 'STREAMING_ERROR'
+  /** The channel is streaming without input (e.g. a slate is shown). */
+  | 'STREAMING_NO_INPUT'
+  /** The service did not report a state. */
+  | 'STREAMING_STATE_UNSPECIFIED';
+
+/** A Live Stream asset to create from a file in Cloud Storage. */
+export type CreateAssetInput = {
+  /** Id of the new asset: 1-63 lower-case letters, digits or dashes, starting and ending with a letter or digit. */
+  assetId: Scalars['String']['input'];
+  /** Base64 CRC32C the file must match; omitted: the service computes it. */
+  crc32c?: InputMaybe<Scalars['String']['input']>;
+  /** User labels of the asset. */
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** Location to create the asset in, `projects/{project}/locations/{location}`; defaults to the gateway's configured location. */
+  parent?: InputMaybe<Scalars['String']['input']>;
+  /** Idempotency key (a UUID). Retrying with the id of the first attempt returns that attempt's operation instead of acting twice (within 60 minutes). Omitted: the gateway generates one. */
+  requestId?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the file is a video or an image. */
+  type: AssetType;
+  /** Cloud Storage URI of the file: `gs://bucket/object`. */
+  uri: Scalars['String']['input'];
+};
+
+/** A DVR session to create on a channel that has a retention config. */
+export type CreateDvrSessionInput = {
+  /** Full resource name of the channel to record. */
+  channel: Scalars['String']['input'];
+  /** Id of the new session: 1-63 lower-case letters, digits or dashes, starting and ending with a letter or digit. */
+  dvrSessionId: Scalars['String']['input'];
+  /** User labels of the session. */
+  labels?: InputMaybe<Array<LabelInput>>;
+  /** Key of the channel manifest to record, e.g. `manifest_hls` (the key given to the manifest in the channel configuration). */
+  manifestKey: Scalars['String']['input'];
+  /** Idempotency key (a UUID). Retrying with the id of the first attempt returns that attempt's operation instead of acting twice (within 60 minutes). Omitted: the gateway generates one. */
+  requestId?: InputMaybe<Scalars['String']['input']>;
+  /** The intervals to record (at least one). */
+  windows: Array<DvrWindowInput>;
+};
 
 /** Request for a signed URL to upload a large object with a plain HTTP PUT. */
 export type CreateObjectUploadInput = {
@@ -115,6 +305,22 @@ export type DashRepresentation = {
   segmentCount: Scalars['Int']['output'];
 };
 
+/** A Live Stream asset to delete. */
+export type DeleteAssetInput = {
+  /** Full resource name of the asset. */
+  name: Scalars['String']['input'];
+  /** Idempotency key (a UUID). Retrying with the id of the first attempt returns that attempt's operation instead of acting twice (within 60 minutes). Omitted: the gateway generates one. */
+  requestId?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A DVR session to delete. */
+export type DeleteDvrSessionInput = {
+  /** Full resource name of the session. */
+  name: Scalars['String']['input'];
+  /** Idempotency key (a UUID). Retrying with the id of the first attempt returns that attempt's operation instead of acting twice (within 60 minutes). Omitted: the gateway generates one. */
+  requestId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Which object to delete. */
 export type DeleteObjectInput = {
   /** Path of the object to delete. */
@@ -128,6 +334,121 @@ export type DeleteObjectPayload = {
   deletedObjectId: Scalars['ID']['output'];
   /** Path of the deleted object. */
   path: Scalars['String']['output'];
+};
+
+/** A manifest of a DVR recording. */
+export type DvrManifest = {
+  __typename?: 'DvrManifest';
+  /** Key of the channel manifest this recording follows, e.g. `manifest_hls`. */
+  manifestKey: Scalars['String']['output'];
+  /** Where the recording manifest is written: `{channel output uri}/dvr/{dvrSessionId}/{manifest file name}`; null until the service sets it. */
+  outputUri?: Maybe<Scalars['String']['output']>;
+};
+
+/** A DVR session of a Live Stream channel: a recording over one or more time windows. The public REST fields plus a derived view: `startTime`/`endTime` span the windows, and `retentionWindowSeconds`, `completeUntil` and `dvrEndTime` follow from the channel retention config. */
+export type DvrSession = Node & {
+  __typename?: 'DvrSession';
+  /** The channel the session records; null when it no longer exists. */
+  channel?: Maybe<Channel>;
+  /** Full resource name of the channel the session records. */
+  channelName: Scalars['String']['output'];
+  /** Derived: `startTime + retentionWindowSeconds`. Until then every segment of the recording is still stored, so the whole recording plays. Null when `startTime` or `retentionWindowSeconds` is null. */
+  completeUntil?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the session was created (UTC). */
+  createTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Derived: `endTime + retentionWindowSeconds`, the end of the DVR availability. From then on even the last segments of the recording may have been deleted. Null when `endTime` or `retentionWindowSeconds` is null. */
+  dvrEndTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** The recording manifests (REST `dvrManifests`). */
+  dvrManifests: Array<DvrManifest>;
+  /** The session id: the last segment of `name`. */
+  dvrSessionId: Scalars['String']['output'];
+  /** The recorded intervals (REST `dvrWindows[].timeInterval`), in the order the service returns them. */
+  dvrWindows: Array<DvrWindow>;
+  /** Derived: the latest `endTime` of all `dvrWindows`. Null when the session has no windows. */
+  endTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Why the session is `FAILED`; null in any other state. */
+  error?: Maybe<LiveStreamError>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** User labels, sorted by key. */
+  labels: Array<Label>;
+  /** Full resource name: `projects/{project}/locations/{location}/channels/{channelId}/dvrSessions/{dvrSessionId}`. */
+  name: Scalars['String']['output'];
+  /** Derived: the parent channel's `retentionConfig.retentionWindowDuration` in seconds, read with the session. The recording manifest points at the channel's output segments, which the channel keeps at least this long after writing them. Null when the channel has no retention config. */
+  retentionWindowSeconds?: Maybe<Scalars['Float']['output']>;
+  /** Derived: the earliest `startTime` of all `dvrWindows`. Null when the session has no windows. */
+  startTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Current state (REST `state`). */
+  state: DvrSessionState;
+  /** When the session was last updated (UTC). */
+  updateTime?: Maybe<Scalars['DateTimeISO']['output']>;
+};
+
+/** A Relay connection over DVR session entries. */
+export type DvrSessionConnection = {
+  __typename?: 'DvrSessionConnection';
+  /** The edges of this window, in list order. */
+  edges: Array<DvrSessionEdge>;
+  /** Where this window sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** An edge of a DvrSessionConnection: one DVR session and its cursor. */
+export type DvrSessionEdge = {
+  __typename?: 'DvrSessionEdge';
+  /** Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list. */
+  cursor: Scalars['String']['output'];
+  /** The DVR session. */
+  node: DvrSession;
+};
+
+/** State of a DVR session, as the Live Stream REST reference lists it. */
+export type DvrSessionState =
+  /** The session is cooling down after a window ended. */
+  | 'COOLDOWN'
+  /** The session is being deleted. */
+  | 'DELETING'
+  /** The session failed; `error` says why. */
+  | 'FAILED'
+  /** The last window has ended. */
+  | 'FINISHED'
+  /** The session is recording. */
+  | 'LIVE'
+  /** The session is being created. */
+  | 'PENDING'
+  /** The recording is being finalised. */
+  | 'POST_PROCESSING'
+  /** The session waits for its first window to start. */
+  | 'SCHEDULED'
+  /** The service did not report a state. */
+  | 'STATE_UNSPECIFIED'
+  /** The session is stopping. */
+  | 'STOPPING'
+  /** The session windows are being updated. */
+  | 'UPDATING';
+
+/** One recorded time interval of a DVR session. */
+export type DvrWindow = {
+  __typename?: 'DvrWindow';
+  /** End of the interval (UTC, exclusive). */
+  endTime: Scalars['DateTimeISO']['output'];
+  /** Start of the interval (UTC, inclusive). */
+  startTime: Scalars['DateTimeISO']['output'];
+};
+
+/** A time interval to record. */
+export type DvrWindowInput = {
+  /** End of the interval (UTC); must be after `startTime`. */
+  endTime: Scalars['DateTimeISO']['input'];
+  /** Start of the interval (UTC). */
+  startTime: Scalars['DateTimeISO']['input'];
+};
+
+/** The result of a finished operation that returns no resource (deletes). */
+export type EmptyResult = {
+  __typename?: 'EmptyResult';
+  /** Full resource name of the resource the operation acted on (now deleted), when known. */
+  target?: Maybe<Scalars['String']['output']>;
 };
 
 /** A new fragment of the stream. */
@@ -328,6 +649,23 @@ export type HttpHeader = {
   value: Scalars['String']['output'];
 };
 
+/** A key/value label of a Live Stream resource. */
+export type Label = {
+  __typename?: 'Label';
+  /** Label key. */
+  key: Scalars['String']['output'];
+  /** Label value (may be empty). */
+  value: Scalars['String']['output'];
+};
+
+/** A key/value label to set on a Live Stream resource. */
+export type LabelInput = {
+  /** Label key: 1-63 characters; each key may appear once. */
+  key: Scalars['String']['input'];
+  /** Label value: at most 63 characters, may be empty. */
+  value: Scalars['String']['input'];
+};
+
 /** Metadata of one live fragment, parsed from the GetMedia stream. Media bytes are not included. */
 export type LiveFragment = {
   __typename?: 'LiveFragment';
@@ -360,6 +698,20 @@ export type LiveFragment = {
   /** Tracks declared in the fragment. */
   tracks: Array<FragmentTrack>;
 };
+
+/** Why a Live Stream resource or operation failed: the gateway error code (mapped through the same table as request errors) and the provider status name. */
+export type LiveStreamError = {
+  __typename?: 'LiveStreamError';
+  /** Gateway error code, one of those documented for `extensions.code`, e.g. `BAD_USER_INPUT`, `CONFLICT`, `INTERNAL_SERVER_ERROR`. */
+  code: Scalars['String']['output'];
+  /** A client-safe description of the failure (provider messages are not passed on). */
+  message: Scalars['String']['output'];
+  /** The provider status name (google.rpc.Code), e.g. `INVALID_ARGUMENT`, `CANCELLED`, `INTERNAL`. */
+  providerStatus: Scalars['String']['output'];
+};
+
+/** A Live Stream resource that long-running operations act on. */
+export type LiveStreamResource = Asset | DvrSession;
 
 /** An OCI Media Services media asset (a video, audio file, playlist, image or caption file). Lookups by id in one request are batched and deduplicated. */
 export type MediaAsset = Node & {
@@ -458,19 +810,49 @@ export type MediaObject = Node & ObjectEntry & {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Starts creating a Live Stream asset; returns the long-running operation, which ends with the ACTIVE asset (or an error). `CONFLICT` when the asset id is taken. */
+  createAsset: Operation;
+  /** Starts creating a DVR session on a channel with a retention config; returns the long-running operation, which ends with the session. `CONFLICT` when the id is taken. */
+  createDvrSession: Operation;
   /** Issues a short-lived signed URL for uploading a large object with HTTP PUT to the gateway, which streams it to the store. No upstream call is made until the PUT. */
   createObjectUpload: ObjectUpload;
+  /** Starts deleting a Live Stream asset; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist. */
+  deleteAsset: Operation;
+  /** Starts deleting a DVR session; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist. */
+  deleteDvrSession: Operation;
   /** Deletes the object at `path`. `NOT_FOUND` when there is none. */
   deleteObject: DeleteObjectPayload;
   /** Issues a streaming session token for a packaging configuration (GenerateSessionToken on its distribution channel), optionally limited to some assets. The token is a credential: it is never logged. */
   generateSessionToken: SessionToken;
   /** Writes a small object (at most 1 MiB decoded) inline. Use `createObjectUpload` for anything larger. */
   putObject: PutObjectPayload;
+  /** Starts replacing a DVR session's windows (update mask `dvrWindows`); returns the long-running operation, which ends with the updated session. */
+  updateDvrSession: Operation;
+};
+
+
+export type MutationCreateAssetArgs = {
+  input: CreateAssetInput;
+};
+
+
+export type MutationCreateDvrSessionArgs = {
+  input: CreateDvrSessionInput;
 };
 
 
 export type MutationCreateObjectUploadArgs = {
   input: CreateObjectUploadInput;
+};
+
+
+export type MutationDeleteAssetArgs = {
+  input: DeleteAssetInput;
+};
+
+
+export type MutationDeleteDvrSessionArgs = {
+  input: DeleteDvrSessionInput;
 };
 
 
@@ -486,6 +868,11 @@ export type MutationGenerateSessionTokenArgs = {
 
 export type MutationPutObjectArgs = {
   input: PutObjectInput;
+};
+
+
+export type MutationUpdateDvrSessionArgs = {
+  input: UpdateDvrSessionInput;
 };
 
 /** An object with a globally unique, opaque id that `Query.node` can fetch again later. */
@@ -554,6 +941,45 @@ export type ObjectUpload = {
   /** Absolute URL of the gateway byte endpoint, signature included. */
   url: Scalars['String']['output'];
 };
+
+/** A Google Cloud Live Stream long-running operation (asset and DVR session creates, updates and deletes). While `done` is false it runs; once done, exactly one of `error` and `result` is set. */
+export type Operation = Node & {
+  __typename?: 'Operation';
+  /** True once the operation has finished (successfully or not). */
+  done: Scalars['Boolean']['output'];
+  /** Why the operation failed (or that it was cancelled); null while it runs or when it succeeded. */
+  error?: Maybe<LiveStreamError>;
+  /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
+  id: Scalars['ID']['output'];
+  /** What the operation does and when it ran; null when the service sent none. */
+  metadata?: Maybe<OperationMetadata>;
+  /** Full operation name: `projects/{project}/locations/{location}/operations/{operationId}`. */
+  name: Scalars['String']['output'];
+  /** The resource named by `metadata.target`, read now (one extra read): e.g. the asset in CREATING while its create runs. Null when it no longer exists (after a delete) or the target is unknown. */
+  resource?: Maybe<LiveStreamResource>;
+  /** What the operation returned once done without error: the Asset (asset creates), the DvrSession (DVR creates and updates) or an EmptyResult (deletes), as it was when the operation finished. Null while it runs or when it failed. */
+  result?: Maybe<OperationResult>;
+};
+
+/** What a Live Stream long-running operation does and when it ran. */
+export type OperationMetadata = {
+  __typename?: 'OperationMetadata';
+  /** API version that started the operation, e.g. `v1`. */
+  apiVersion?: Maybe<Scalars['String']['output']>;
+  /** When the operation started (UTC). */
+  createTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** When the operation finished (UTC); null while it runs. */
+  endTime?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** True when cancellation of the operation was requested. */
+  requestedCancellation: Scalars['Boolean']['output'];
+  /** Full resource name of the resource the operation acts on. */
+  target?: Maybe<Scalars['String']['output']>;
+  /** What the operation does: `create`, `update` or `delete`. */
+  verb?: Maybe<Scalars['String']['output']>;
+};
+
+/** What a successfully finished Live Stream operation returned: the created or updated resource, or an empty result for deletes. */
+export type OperationResult = Asset | DvrSession | EmptyResult;
 
 /** Relay page information for a connection window. */
 export type PageInfo = {
@@ -625,6 +1051,16 @@ export type PutObjectPayload = {
 
 export type Query = {
   __typename?: 'Query';
+  /** One Live Stream asset by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  asset?: Maybe<Asset>;
+  /** Lists the Live Stream assets of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge. */
+  assets: AssetConnection;
+  /** One Live Stream channel by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  channel?: Maybe<Channel>;
+  /** Lists the Live Stream channels of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge. */
+  channels: ChannelConnection;
+  /** One DVR session by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  dvrSession?: Maybe<DvrSession>;
   /** One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated. */
   mediaAsset?: Maybe<MediaAsset>;
   /** Lists the media assets of a compartment (ListMediaAssets), newest first. Cursors are opaque, signed, bound to this compartment and filter, and resume from any edge. */
@@ -637,6 +1073,8 @@ export type Query = {
   object?: Maybe<MediaObject>;
   /** Lists one folder level (folders and objects) in store order. Cursors are opaque, signed, bound to this folder and resume from any edge; provider page tokens inside them expire after 15 minutes (`CURSOR_EXPIRED`). */
   objects: ObjectEntryConnection;
+  /** A Live Stream long-running operation by name; null when it does not exist. With `wait`, polls until the operation is done or `wait` seconds have passed, and returns the last state (check `done`). */
+  operation?: Maybe<Operation>;
   /** Generates the playlist of a media asset under a packaging configuration (GeneratePlaylist on the configuration's distribution channel) and parses it. `NOT_FOUND` for an unknown configuration or asset, `CONFLICT` when the asset is not ACTIVE. */
   playlist: Playlist;
   /** One stream by name or ARN (give exactly one); null when it does not exist. */
@@ -651,6 +1089,39 @@ export type Query = {
   streamPackagingConfigs: StreamPackagingConfigConnection;
   /** Lists the account's video streams (ListStreams), in service order. */
   streams: StreamConnection;
+};
+
+
+export type QueryAssetArgs = {
+  name: Scalars['String']['input'];
+};
+
+
+export type QueryAssetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+  parent?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryChannelArgs = {
+  name: Scalars['String']['input'];
+};
+
+
+export type QueryChannelsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+  parent?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryDvrSessionArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -686,6 +1157,12 @@ export type QueryObjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
   path?: Scalars['String']['input'];
+};
+
+
+export type QueryOperationArgs = {
+  name: Scalars['String']['input'];
+  wait?: Scalars['Int']['input'];
 };
 
 
@@ -958,8 +1435,15 @@ export type StreamStartType =
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Watches a Live Stream long-running operation: sends its current state, then the operation each time it changes (polled with backoff, at most 5 s apart), and completes after sending it done. `NOT_FOUND` when it does not exist. */
+  operation: Operation;
   /** Live fragment metadata of a stream: fragments in order without duplicates, gap events when something cannot be delivered, and status changes of the upstream connection. Resume after a drop with `start: { type: FRAGMENT_NUMBER, fragmentNumber }` or a continuation token. */
   streamFragments: StreamEvent;
+};
+
+
+export type SubscriptionOperationArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -968,12 +1452,129 @@ export type SubscriptionStreamFragmentsArgs = {
   stream: Scalars['String']['input'];
 };
 
+/** New windows for a DVR session. The windows are the only field Live Stream lets a session update (update mask `dvrWindows`). */
+export type UpdateDvrSessionInput = {
+  /** Full resource name of the session. */
+  name: Scalars['String']['input'];
+  /** Idempotency key (a UUID). Retrying with the id of the first attempt returns that attempt's operation instead of acting twice (within 60 minutes). Omitted: the gateway generates one. */
+  requestId?: InputMaybe<Scalars['String']['input']>;
+  /** The complete new list of intervals (at least one); replaces the current windows. */
+  windows: Array<DvrWindowInput>;
+};
+
 /** When an object being uploaded becomes readable. Limits differ: see each value. */
 export type UploadAvailability =
   /** Readable once the whole upload has completed. Objects up to 25 MiB on MediaStore. */
   | 'STANDARD'
   /** Readable after initial buffering while the upload continues (chunked transfer). Objects up to 10 MiB on MediaStore. */
   | 'STREAMING';
+
+export type LiveStreamErrorFieldsFragment = { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string };
+
+export type AssetFieldsFragment = { __typename?: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> };
+
+export type DvrSessionFieldsFragment = { __typename?: 'DvrSession', id: string, name: string, dvrSessionId: string, channelName: string, state: DvrSessionState, createTime?: string | null, updateTime?: string | null, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }>, dvrManifests: Array<{ __typename?: 'DvrManifest', manifestKey: string, outputUri?: string | null }>, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> };
+
+export type DvrSessionResultFieldsFragment = { __typename?: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> };
+
+export type OperationFieldsFragment = { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null };
+
+export type ListAssetsQueryVariables = Exact<{
+  parent?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ListAssetsQuery = { __typename?: 'Query', assets: { __typename?: 'AssetConnection', edges: Array<{ __typename?: 'AssetEdge', cursor: string, node: { __typename?: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type GetAssetQueryVariables = Exact<{
+  name: Scalars['String']['input'];
+}>;
+
+
+export type GetAssetQuery = { __typename?: 'Query', asset?: { __typename?: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | null };
+
+export type CreateAssetMutationVariables = Exact<{
+  input: CreateAssetInput;
+}>;
+
+
+export type CreateAssetMutation = { __typename?: 'Mutation', createAsset: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
+
+export type DeleteAssetMutationVariables = Exact<{
+  input: DeleteAssetInput;
+}>;
+
+
+export type DeleteAssetMutation = { __typename?: 'Mutation', deleteAsset: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
+
+export type GetOperationQueryVariables = Exact<{
+  name: Scalars['String']['input'];
+  wait?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type GetOperationQuery = { __typename?: 'Query', operation?: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } | null };
+
+export type OperationUpdatesSubscriptionVariables = Exact<{
+  name: Scalars['String']['input'];
+}>;
+
+
+export type OperationUpdatesSubscription = { __typename?: 'Subscription', operation: { __typename?: 'Operation', id: string, name: string, done: boolean, resource?: { __typename: 'Asset', name: string, assetState: AssetState } | { __typename: 'DvrSession', name: string, sessionState: DvrSessionState } | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
+
+export type ListChannelsQueryVariables = Exact<{
+  parent?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ListChannelsQuery = { __typename?: 'Query', channels: { __typename?: 'ChannelConnection', edges: Array<{ __typename?: 'ChannelEdge', cursor: string, node: { __typename?: 'Channel', id: string, name: string, channelId: string, outputUri?: string | null, streamingState: ChannelStreamingState, retentionWindowSeconds?: number | null, createTime?: string | null, updateTime?: string | null, labels: Array<{ __typename?: 'Label', key: string, value: string }>, manifests: Array<{ __typename?: 'ChannelManifest', fileName: string, type: ChannelManifestType }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type ListDvrSessionsQueryVariables = Exact<{
+  channel: Scalars['String']['input'];
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<Scalars['String']['input']>;
+  orderBy?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ListDvrSessionsQuery = { __typename?: 'Query', channel?: { __typename?: 'Channel', id: string, name: string, retentionWindowSeconds?: number | null, dvrSessions: { __typename?: 'DvrSessionConnection', edges: Array<{ __typename?: 'DvrSessionEdge', cursor: string, node: { __typename?: 'DvrSession', id: string, name: string, dvrSessionId: string, channelName: string, state: DvrSessionState, createTime?: string | null, updateTime?: string | null, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }>, dvrManifests: Array<{ __typename?: 'DvrManifest', manifestKey: string, outputUri?: string | null }>, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } } | null };
+
+export type GetDvrSessionQueryVariables = Exact<{
+  name: Scalars['String']['input'];
+}>;
+
+
+export type GetDvrSessionQuery = { __typename?: 'Query', dvrSession?: { __typename?: 'DvrSession', id: string, name: string, dvrSessionId: string, channelName: string, state: DvrSessionState, createTime?: string | null, updateTime?: string | null, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, channel?: { __typename?: 'Channel', name: string } | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }>, dvrManifests: Array<{ __typename?: 'DvrManifest', manifestKey: string, outputUri?: string | null }>, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | null };
+
+export type CreateDvrSessionMutationVariables = Exact<{
+  input: CreateDvrSessionInput;
+}>;
+
+
+export type CreateDvrSessionMutation = { __typename?: 'Mutation', createDvrSession: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
+
+export type UpdateDvrSessionMutationVariables = Exact<{
+  input: UpdateDvrSessionInput;
+}>;
+
+
+export type UpdateDvrSessionMutation = { __typename?: 'Mutation', updateDvrSession: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
+
+export type DeleteDvrSessionMutationVariables = Exact<{
+  input: DeleteDvrSessionInput;
+}>;
+
+
+export type DeleteDvrSessionMutation = { __typename?: 'Mutation', deleteDvrSession: { __typename?: 'Operation', id: string, name: string, done: boolean, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, metadata?: { __typename?: 'OperationMetadata', createTime?: string | null, endTime?: string | null, target?: string | null, verb?: string | null, requestedCancellation: boolean, apiVersion?: string | null } | null, result?: { __typename: 'Asset', id: string, name: string, assetId: string, type?: AssetType | null, uri?: string | null, state: AssetState, createTime?: string | null, updateTime?: string | null, crc32c?: string | null, error?: { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string } | null, labels: Array<{ __typename?: 'Label', key: string, value: string }> } | { __typename: 'DvrSession', id: string, name: string, startTime?: string | null, endTime?: string | null, retentionWindowSeconds?: number | null, completeUntil?: string | null, dvrEndTime?: string | null, sessionState: DvrSessionState, dvrWindows: Array<{ __typename?: 'DvrWindow', startTime: string, endTime: string }> } | { __typename: 'EmptyResult', target?: string | null } | null } };
 
 export type MediaObjectFieldsFragment = { __typename?: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null };
 
@@ -998,7 +1599,7 @@ export type GetNodeQueryVariables = Exact<{
 }>;
 
 
-export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'MediaAsset', id: string } | { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | { __typename: 'Playlist', id: string } | { __typename: 'Stream', id: string } | { __typename: 'StreamDistributionChannel', id: string } | { __typename: 'StreamPackagingConfig', id: string } | null };
+export type GetNodeQuery = { __typename?: 'Query', node?: { __typename: 'Asset', id: string } | { __typename: 'Channel', id: string } | { __typename: 'DvrSession', id: string } | { __typename: 'MediaAsset', id: string } | { __typename: 'MediaObject', id: string, name: string, path: string, type: ObjectEntryKind, eTag?: string | null, contentType?: string | null, contentLength?: number | null, lastModified?: string | null } | { __typename: 'Operation', id: string } | { __typename: 'Playlist', id: string } | { __typename: 'Stream', id: string } | { __typename: 'StreamDistributionChannel', id: string } | { __typename: 'StreamPackagingConfig', id: string } | null };
 
 export type PutObjectMutationVariables = Exact<{
   input: PutObjectInput;
@@ -1102,9 +1703,26 @@ export type StreamFragmentsSubscriptionVariables = Exact<{
 
 export type StreamFragmentsSubscription = { __typename?: 'Subscription', streamFragments: { __typename: 'FragmentEvent', stream: string, fragment: { __typename?: 'LiveFragment', fragmentNumber: string, serverTimestamp?: string | null, producerTimestamp?: string | null, millisBehindNow?: number | null, continuationToken?: string | null, frameCount: number, keyframeCount: number, payloadBytes: number, tracks: Array<{ __typename?: 'FragmentTrack', trackNumber: number, codecId?: string | null, pixelWidth?: number | null, pixelHeight?: number | null }> } } | { __typename: 'GapEvent', stream: string, reason: GapReason, afterFragmentNumber?: string | null, beforeFragmentNumber?: string | null, missedFragments?: number | null } | { __typename: 'StatusEvent', stream: string, status: StreamFeedStatus, detail?: string | null } };
 
+export const LiveStreamErrorFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]} as unknown as DocumentNode<LiveStreamErrorFieldsFragment, unknown>;
+export const DvrSessionFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"dvrSessionId"}},{"kind":"Field","name":{"kind":"Name","value":"channelName"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"dvrManifests"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"manifestKey"}},{"kind":"Field","name":{"kind":"Name","value":"outputUri"}}]}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]} as unknown as DocumentNode<DvrSessionFieldsFragment, unknown>;
+export const AssetFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]} as unknown as DocumentNode<AssetFieldsFragment, unknown>;
+export const DvrSessionResultFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}}]} as unknown as DocumentNode<DvrSessionResultFieldsFragment, unknown>;
+export const OperationFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}}]} as unknown as DocumentNode<OperationFieldsFragment, unknown>;
 export const MediaObjectFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<MediaObjectFieldsFragment, unknown>;
 export const MediaAssetFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaAssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaAsset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"timeCreated"}},{"kind":"Field","name":{"kind":"Name","value":"timeUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"parentMediaAssetId"}},{"kind":"Field","name":{"kind":"Name","value":"masterMediaAssetId"}}]}}]} as unknown as DocumentNode<MediaAssetFieldsFragment, unknown>;
 export const StreamFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<StreamFieldsFragment, unknown>;
+export const ListAssetsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListAssets"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"parent"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"assets"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"parent"},"value":{"kind":"Variable","name":{"kind":"Name","value":"parent"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}}]} as unknown as DocumentNode<ListAssetsQuery, ListAssetsQueryVariables>;
+export const GetAssetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetAsset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"asset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}}]} as unknown as DocumentNode<GetAssetQuery, GetAssetQueryVariables>;
+export const CreateAssetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateAsset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateAssetInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createAsset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<CreateAssetMutation, CreateAssetMutationVariables>;
+export const DeleteAssetDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteAsset"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteAssetInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteAsset"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<DeleteAssetMutation, DeleteAssetMutationVariables>;
+export const GetOperationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetOperation"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"wait"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"operation"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"wait"},"value":{"kind":"Variable","name":{"kind":"Name","value":"wait"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<GetOperationQuery, GetOperationQueryVariables>;
+export const OperationUpdatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OperationUpdates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"operation"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}},{"kind":"Field","name":{"kind":"Name","value":"resource"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"assetState"},"name":{"kind":"Name","value":"state"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<OperationUpdatesSubscription, OperationUpdatesSubscriptionVariables>;
+export const ListChannelsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListChannels"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"parent"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channels"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"parent"},"value":{"kind":"Variable","name":{"kind":"Name","value":"parent"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"channelId"}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"outputUri"}},{"kind":"Field","name":{"kind":"Name","value":"manifests"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fileName"}},{"kind":"Field","name":{"kind":"Name","value":"type"}}]}},{"kind":"Field","name":{"kind":"Name","value":"streamingState"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ListChannelsQuery, ListChannelsQueryVariables>;
+export const ListDvrSessionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListDvrSessions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"channel"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"channel"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"dvrSessions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"dvrSessionId"}},{"kind":"Field","name":{"kind":"Name","value":"channelName"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"dvrManifests"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"manifestKey"}},{"kind":"Field","name":{"kind":"Name","value":"outputUri"}}]}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}}]} as unknown as DocumentNode<ListDvrSessionsQuery, ListDvrSessionsQueryVariables>;
+export const GetDvrSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetDvrSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"dvrSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionFields"}},{"kind":"Field","name":{"kind":"Name","value":"channel"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"dvrSessionId"}},{"kind":"Field","name":{"kind":"Name","value":"channelName"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"dvrManifests"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"manifestKey"}},{"kind":"Field","name":{"kind":"Name","value":"outputUri"}}]}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}}]} as unknown as DocumentNode<GetDvrSessionQuery, GetDvrSessionQueryVariables>;
+export const CreateDvrSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateDvrSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateDvrSessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createDvrSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<CreateDvrSessionMutation, CreateDvrSessionMutationVariables>;
+export const UpdateDvrSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateDvrSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateDvrSessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateDvrSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<UpdateDvrSessionMutation, UpdateDvrSessionMutationVariables>;
+export const DeleteDvrSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteDvrSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteDvrSessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteDvrSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"LiveStreamErrorFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"LiveStreamError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AssetFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"assetId"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"uri"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"labels"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"updateTime"}},{"kind":"Field","name":{"kind":"Name","value":"crc32c"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DvrSessionResultFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","alias":{"kind":"Name","value":"sessionState"},"name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"dvrWindows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"retentionWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"completeUntil"}},{"kind":"Field","name":{"kind":"Name","value":"dvrEndTime"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"done"}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"LiveStreamErrorFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"metadata"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTime"}},{"kind":"Field","name":{"kind":"Name","value":"endTime"}},{"kind":"Field","name":{"kind":"Name","value":"target"}},{"kind":"Field","name":{"kind":"Name","value":"verb"}},{"kind":"Field","name":{"kind":"Name","value":"requestedCancellation"}},{"kind":"Field","name":{"kind":"Name","value":"apiVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Asset"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AssetFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DvrSession"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"DvrSessionResultFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EmptyResult"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"target"}}]}}]}}]}}]} as unknown as DocumentNode<DeleteDvrSessionMutation, DeleteDvrSessionMutationVariables>;
 export const ListObjectsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListObjects"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"objects"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ListObjectsQuery, ListObjectsQueryVariables>;
 export const GetObjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetObject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"path"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"object"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"path"},"value":{"kind":"Variable","name":{"kind":"Name","value":"path"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}},{"kind":"Field","name":{"kind":"Name","value":"cacheControl"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<GetObjectQuery, GetObjectQueryVariables>;
 export const GetNodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetNode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"MediaObjectFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MediaObjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MediaObject"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eTag"}},{"kind":"Field","name":{"kind":"Name","value":"contentType"}},{"kind":"Field","name":{"kind":"Name","value":"contentLength"}},{"kind":"Field","name":{"kind":"Name","value":"lastModified"}}]}}]} as unknown as DocumentNode<GetNodeQuery, GetNodeQueryVariables>;

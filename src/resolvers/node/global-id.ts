@@ -1,5 +1,15 @@
 /** Types that can be fetched through `node(id)`. */
-export type NodeTypeName = 'MediaObject' | 'Stream' | 'MediaAsset' | 'StreamPackagingConfig' | 'StreamDistributionChannel' | 'Playlist';
+export type NodeTypeName =
+  | 'MediaObject'
+  | 'Stream'
+  | 'MediaAsset'
+  | 'StreamPackagingConfig'
+  | 'StreamDistributionChannel'
+  | 'Playlist'
+  | 'Asset'
+  | 'Channel'
+  | 'DvrSession'
+  | 'Operation';
 
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'MediaObject',
@@ -8,6 +18,10 @@ const NODE_TYPES: ReadonlySet<string> = new Set<NodeTypeName>([
   'StreamPackagingConfig',
   'StreamDistributionChannel',
   'Playlist',
+  'Asset',
+  'Channel',
+  'DvrSession',
+  'Operation',
 ]);
 
 /**

@@ -9,6 +9,7 @@ import type { PlaylistSource } from '../playback/playlist.type.js';
 import { generatePlaylist } from '../playback/playlists.resolver.js';
 import type { StreamDistributionChannelSource, StreamPackagingConfigSource } from '../playback/stream-packaging.type.js';
 import type { StreamSource } from '../streams/stream.type.js';
+import { isLiveStreamNodeType, loadLiveStreamNode, type LiveStreamNodeSource } from '../livestream/livestream.node.js';
 import { decodeGlobalId, type NodeTypeName } from './global-id.js';
 import { NodeType } from './node.type.js';
 
@@ -19,7 +20,8 @@ export type NodeSource =
   | (MediaAssetSource & { readonly __typename: 'MediaAsset' })
   | (StreamPackagingConfigSource & { readonly __typename: 'StreamPackagingConfig' })
   | (StreamDistributionChannelSource & { readonly __typename: 'StreamDistributionChannel' })
-  | (PlaylistSource & { readonly __typename: 'Playlist' });
+  | (PlaylistSource & { readonly __typename: 'Playlist' })
+  | LiveStreamNodeSource;
 
 /**
  * Resolves a global id to its node through the same loaders as the typed queries (so batching and, later,
@@ -33,6 +35,7 @@ export async function loadNode(id: string, context: RequestContext): Promise<Nod
     const stream = await context.loaders.stream.load(decoded.key);
     return stream === null ? null : { ...stream, __typename: 'Stream' };
   }
+  if (isLiveStreamNodeType(decoded.type)) return loadLiveStreamNode(decoded.type, decoded.key, context);
   const playback = await loadPlaybackNode(decoded.type, decoded.key, context);
   if (playback !== undefined) return playback;
   let path: string;
