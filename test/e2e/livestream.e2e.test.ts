@@ -523,3 +523,36 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
     expect(emulator.count()).toBe(0);
   });
 });
+
+describe('Live Stream API on a gateway without Live Stream', () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    // No LIVESTREAM_PROJECT and no embedded emulators: Live Stream is neither configured nor emulated.
+    t = await startTestGateway({ EMULATORS: 'off' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('fails every Live Stream field with UPSTREAM_UNAVAILABLE when Live Stream is not configured', async () => {
+    expect(t.gateway.emulators.livestream).toBeUndefined();
+    const operationName = `${DEMO_PARENT}/operations/operation-1-00000000000000`;
+    const responses = [
+      await execute(t.graphqlUrl, ListAssetsDocument, { first: 10, after: null }),
+      await execute(t.graphqlUrl, GetAssetDocument, { name: `${DEMO_PARENT}/assets/station-slate` }),
+      await execute(t.graphqlUrl, ListChannelsDocument, { first: 10, after: null }),
+      await execute(t.graphqlUrl, GetDvrSessionDocument, { name: `${DEMO_DVR_CHANNEL}/dvrSessions/morning-show` }),
+      await execute(t.graphqlUrl, GetOperationDocument, { name: operationName }),
+      await execute(t.graphqlUrl, CreateAssetDocument, { input: { assetId: 'x', uri: 'gs://b/o.mp4', type: 'VIDEO' } }),
+      await execute(t.graphqlUrl, DeleteDvrSessionDocument, { input: { name: `${DEMO_DVR_CHANNEL}/dvrSessions/morning-show` } }),
+      await postGraphql(t.graphqlUrl, {
+        query: 'query ($id: ID!) { node(id: $id) { id } }',
+        variables: { id: encodeGlobalId('Asset', `${DEMO_PARENT}/assets/station-slate`) },
+      }),
+    ];
+    expect(responses.map((response) => errorCodes(response))).toEqual(responses.map(() => ['UPSTREAM_UNAVAILABLE']));
+    expect(responses[0]?.errors?.[0]?.message).toContain('LIVESTREAM_PROJECT');
+  });
+});
