@@ -1,8 +1,7 @@
 import { ASSET_NAME, LOCATION_NAME, requireName } from '../../datasources/livestream/livestream.call.js';
-import { LIVESTREAM_MAX_PAGE_SIZE, type Asset, type LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
+import type { Asset, LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
-import { checkFirst } from '../../pagination/page-args.js';
-import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
+import type { ConnectionData } from '../../pagination/paginate.js';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
 import { encodeGlobalId } from '../node/global-id.js';
@@ -12,7 +11,7 @@ import {
   LabelType,
   LiveStreamErrorType,
   liveStream,
-  optionalText,
+  liveStreamConnection,
   requestIdOf,
   toLabelList,
   toLabelRecord,
@@ -50,22 +49,9 @@ export class AssetsResolver {
     @Arg('orderBy', () => String, { nullable: true, description: LIST_ARGS.orderBy }) orderBy: string | null | undefined,
     @Ctx() { services, signal }: RequestContext,
   ): Promise<ConnectionData<Asset>> {
-    const count = checkFirst(first, services.config.pageSizeMax);
     const { api, defaultParent } = liveStream(services);
     const location = requireName(parent ?? defaultParent, LOCATION_NAME, 'location');
-    const query = { filter: optionalText(filter), orderBy: optionalText(orderBy) };
-    return paginateForward<Asset>({
-      listKey: `livestream-assets:${location}\0${query.filter ?? ''}\0${query.orderBy ?? ''}`,
-      first: count,
-      after,
-      codec: services.cursors,
-      providerMaxPageSize: LIVESTREAM_MAX_PAGE_SIZE,
-      tokenTtlMs: undefined,
-      fetchPage: async (request) => {
-        const page = await api.listAssets(location, { ...query, pageSize: request.pageSize, pageToken: request.token }, { signal });
-        return { items: page.items, nextToken: page.nextPageToken };
-      },
-    });
+    return liveStreamConnection(services, 'assets', location, { first, after, filter, orderBy }, (query) => api.listAssets(location, query, { signal }));
   }
 
   @Query(() => AssetType, {

@@ -1,15 +1,14 @@
 import { CHANNEL_NAME, LOCATION_NAME, requireName } from '../../datasources/livestream/livestream.call.js';
-import { LIVESTREAM_MAX_PAGE_SIZE, type Channel, type DvrSession } from '../../datasources/livestream/livestream.types.js';
+import type { Channel, DvrSession } from '../../datasources/livestream/livestream.types.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
-import { checkFirst } from '../../pagination/page-args.js';
-import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
+import type { ConnectionData } from '../../pagination/paginate.js';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { LIST_ARGS } from './assets.resolver.js';
 import { ChannelType, type ChannelSource } from './channel.type.js';
 import { DvrSessionType } from './dvr-session.type.js';
-import { LabelType, liveStream, optionalText, toLabelList } from './livestream.common.js';
+import { LabelType, liveStream, liveStreamConnection, toLabelList } from './livestream.common.js';
 
 /** `ChannelConnection`. */
 export const ChannelConnection = createConnectionType('Channel', () => ChannelType, 'Live Stream channel');
@@ -35,22 +34,9 @@ export class ChannelsResolver {
     @Arg('orderBy', () => String, { nullable: true, description: LIST_ARGS.orderBy }) orderBy: string | null | undefined,
     @Ctx() { services, signal }: RequestContext,
   ): Promise<ConnectionData<Channel>> {
-    const count = checkFirst(first, services.config.pageSizeMax);
     const { api, defaultParent } = liveStream(services);
     const location = requireName(parent ?? defaultParent, LOCATION_NAME, 'location');
-    const query = { filter: optionalText(filter), orderBy: optionalText(orderBy) };
-    return paginateForward<Channel>({
-      listKey: `livestream-channels:${location}\0${query.filter ?? ''}\0${query.orderBy ?? ''}`,
-      first: count,
-      after,
-      codec: services.cursors,
-      providerMaxPageSize: LIVESTREAM_MAX_PAGE_SIZE,
-      tokenTtlMs: undefined,
-      fetchPage: async (request) => {
-        const page = await api.listChannels(location, { ...query, pageSize: request.pageSize, pageToken: request.token }, { signal });
-        return { items: page.items, nextToken: page.nextPageToken };
-      },
-    });
+    return liveStreamConnection(services, 'channels', location, { first, after, filter, orderBy }, (query) => api.listChannels(location, query, { signal }));
   }
 
   @Query(() => ChannelType, {
@@ -92,20 +78,9 @@ export class ChannelsResolver {
     @Arg('orderBy', () => String, { nullable: true, description: LIST_ARGS.orderBy }) orderBy: string | null | undefined,
     @Ctx() { services, signal }: RequestContext,
   ): Promise<ConnectionData<DvrSession>> {
-    const count = checkFirst(first, services.config.pageSizeMax);
     const { dvr } = liveStream(services);
-    const query = { filter: optionalText(filter), orderBy: optionalText(orderBy) };
-    return paginateForward<DvrSession>({
-      listKey: `livestream-dvr-sessions:${channel.name}\0${query.filter ?? ''}\0${query.orderBy ?? ''}`,
-      first: count,
-      after,
-      codec: services.cursors,
-      providerMaxPageSize: LIVESTREAM_MAX_PAGE_SIZE,
-      tokenTtlMs: undefined,
-      fetchPage: async (request) => {
-        const page = await dvr.listDvrSessions(channel.name, { ...query, pageSize: request.pageSize, pageToken: request.token }, { signal });
-        return { items: page.items, nextToken: page.nextPageToken };
-      },
-    });
+    return liveStreamConnection(services, 'dvr-sessions', channel.name, { first, after, filter, orderBy }, (query) =>
+      dvr.listDvrSessions(channel.name, query, { signal }),
+    );
   }
 }

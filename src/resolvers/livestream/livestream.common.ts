@@ -1,6 +1,8 @@
 import { liveStreamUnavailable } from '../../datasources/livestream/livestream.loaders.js';
 import { translateLiveStreamError } from '../../datasources/livestream/livestream.errors.js';
-import type { ProviderStatus } from '../../datasources/livestream/livestream.types.js';
+import { LIVESTREAM_MAX_PAGE_SIZE, type ListQuery, type LiveStreamPage, type ProviderStatus } from '../../datasources/livestream/livestream.types.js';
+import { checkFirst } from '../../pagination/page-args.js';
+import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
 import { badInput, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
 import { Field, InputType, ObjectType } from '../../schema/type-graphql.js';
 import type { Services } from '../../server/context.js';
@@ -98,4 +100,41 @@ export function requestIdOf(requestId: string | null | undefined): string | unde
 /** An optional list parameter: null and the empty string mean "not given". */
 export function optionalText(value: string | null | undefined): string | undefined {
   return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+/** Arguments every Live Stream list accepts. */
+export interface LiveStreamListArgs {
+  readonly first: number;
+  readonly after: string | null | undefined;
+  readonly filter: string | null | undefined;
+  readonly orderBy: string | null | undefined;
+}
+
+/**
+ * One Relay window over a Live Stream list (page_size / page_token / next_page_token). The cursor is bound to
+ * `kind`, `parent`, filter and order, so a cursor reused with other arguments is CURSOR_INVALID.
+ * @throws DomainError BAD_USER_INPUT for `first` over the cap; CURSOR_INVALID; whatever `list` throws.
+ */
+export function liveStreamConnection<T>(
+  services: Services,
+  kind: string,
+  parent: string,
+  args: LiveStreamListArgs,
+  list: (query: ListQuery) => Promise<LiveStreamPage<T>>,
+): Promise<ConnectionData<T>> {
+  const count = checkFirst(args.first, services.config.pageSizeMax);
+  const filter = optionalText(args.filter);
+  const orderBy = optionalText(args.orderBy);
+  return paginateForward<T>({
+    listKey: `livestream-${kind}:${parent}\0${filter ?? ''}\0${orderBy ?? ''}`,
+    first: count,
+    after: args.after,
+    codec: services.cursors,
+    providerMaxPageSize: LIVESTREAM_MAX_PAGE_SIZE,
+    tokenTtlMs: undefined,
+    fetchPage: async (request) => {
+      const page = await list({ filter, orderBy, pageSize: request.pageSize, pageToken: request.token });
+      return { items: page.items, nextToken: page.nextPageToken };
+    },
+  });
 }
