@@ -207,7 +207,8 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   );
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultQuery: IDE_DEFAULT_QUERY }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
-  app.use(createSseRouter(SSE_PATH, schema, services, shared));
+  const sse = createSseRouter(SSE_PATH, schema, services, shared);
+  app.use(sse.router);
   app.use(createObjectsRouter(services));
   app.use(
     GRAPHQL_PATH,
@@ -237,9 +238,10 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       shuttingDown = true;
       // WebSocket clients first, while their subscriptions are still live: they get only 1001 (going away) and
       // resubscribe elsewhere (RELIABILITY R3). Closing the hub first would send them `complete`, which a
-      // graphql-ws client takes as the end of the subscription. Then the hub ends SSE streams so the HTTP drain
-      // in apollo.stop() does not wait out the grace period for them.
+      // graphql-ws client takes as the end of the subscription. SSE streams are cut for the same reason, which
+      // also keeps the HTTP drain in apollo.stop() from waiting out the grace period for them.
       await wsHandle.dispose();
+      sse.dropStreams();
       await hub.close();
       await apollo.stop();
       await closeServer(httpServer);

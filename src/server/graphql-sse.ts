@@ -9,7 +9,18 @@ import type { SharedSubscriptions } from './shared-subscriptions.js';
  * Serves graphql-sse (distinct connections mode and single connection mode) at `path` with the same schema,
  * context and error formatting as HTTP. The operation's signal aborts when the client disconnects.
  */
-export function createSseRouter(path: string, schema: GraphQLSchema, services: Services, shared: SharedSubscriptions): Router {
+/** The SSE router and a way to drop its open streams at shutdown. */
+export interface SseEndpoint {
+  readonly router: Router;
+  /**
+   * Cuts every open event stream at the TCP level. At shutdown this must come before the subscriptions end:
+   * a stream that ends with `complete` tells the client the subscription is over, while a cut connection makes
+   * it reconnect (to another instance) and resume (RELIABILITY.md R3).
+   */
+  dropStreams(): void;
+}
+
+export function createSseRouter(path: string, schema: GraphQLSchema, services: Services, shared: SharedSubscriptions): SseEndpoint {
   const development = services.config.env === 'development';
   // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
   const contextFor = (raw: Request): Record<string, unknown> => {
@@ -42,6 +53,7 @@ export function createSseRouter(path: string, schema: GraphQLSchema, services: S
         : ({ ...result, errors: errors.map((error) => formatError(error, { development, logger: services.logger })) } as unknown as ExecutionResult);
     },
   });
+  const open = new Set<Response>();
   const router = Router();
   router.all(
     path,
@@ -50,10 +62,18 @@ export function createSseRouter(path: string, schema: GraphQLSchema, services: S
     // (RELIABILITY.md S6). Errors (413, malformed JSON) go to the gateway's body error handler.
     express.json({ limit: services.config.graphqlBodyLimitBytes, type: 'application/json' }),
     (req, res, next) => {
+      open.add(res);
+      res.once('close', () => open.delete(res));
       handler(req, res).catch(next);
     },
   );
-  return router;
+  return {
+    router,
+    dropStreams: () => {
+      for (const res of open) res.destroy();
+      open.clear();
+    },
+  };
 }
 
 /**
