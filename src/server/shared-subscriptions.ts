@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   createSourceEventStream,
   execute,
@@ -142,6 +143,12 @@ class SharedGroup {
         const executed = this.executeEvent(next.value);
         const result = executed instanceof Promise ? await executed : executed;
         for (const member of this.members) member.deliver(result, next.value);
+        // One event per turn of the event loop. With a backlog in the source, `next()` resolves at once, and on
+        // sockets with room the members' sends complete synchronously; without this turn a whole backlog would
+        // be fanned out in one microtask chain, and for as long as that takes (seconds with thousands of
+        // members) nothing else runs: no timers, no new connections, no reads from the upstream. The backlog
+        // then grows during the chain and makes the next chain longer still.
+        await nextTurn();
       }
       for (const member of this.members) member.end();
     } catch (error) {

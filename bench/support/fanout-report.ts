@@ -1,0 +1,398 @@
+import type { FanoutServerKind } from './fanout-commands.js';
+
+/** The heading of the section this benchmark owns in `bench/RESULTS.md`. */
+export const FANOUT_SECTION_HEADING = '## Live fan-out (npm run bench:fanout)';
+
+/** Delivery latency of a window's deliveries, ms (receive time minus the event's timestamp). */
+export interface LatencySummary {
+  readonly min: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** What one tier (subscriber count) on one server measured. */
+export interface TierRun {
+  /** Clients the tier asked for. */
+  readonly subscribers: number;
+  /** Clients whose connection the server acknowledged within the connect deadline; the window measures these. */
+  readonly connectedSubscribers: number;
+  /** Clients whose connection failed, and clients given up at the connect deadline. */
+  readonly connectFailed: number;
+  readonly connectGivenUp: number;
+  readonly connectFirstFailure: string | null;
+  /** The rate the source is meant to produce (10 events/s). */
+  readonly nominalEventsPerSecond: number;
+  readonly server: FanoutServerKind;
+  readonly clientProcesses: number;
+  /** Wall time of the measurement window, ms. */
+  readonly windowMs: number;
+  /** Events the source stamped inside the window. */
+  readonly sourceEvents: number;
+  /** Fragment events clients received inside the window (by receive time). */
+  readonly deliveries: number;
+  /** Null when nothing was delivered. */
+  readonly latency: LatencySummary | null;
+  /** Server CPU (user + system) during the window, ms. */
+  readonly serverCpuMs: number;
+  /** The system (kernel) part of it, ms: socket writes on loopback also run the receiving side's TCP stack. */
+  readonly serverSystemCpuMs: number;
+  /** Wall time between the server's two CPU samples, ms. */
+  readonly serverCpuWallMs: number;
+  /** Highest server RSS sampled during the window, bytes. */
+  readonly serverRssMaxBytes: number;
+  /** Sum of the client processes' CPU during the window, ms, and the busiest process's share of a core. */
+  readonly clientCpuMs: number;
+  readonly busiestClientCorePercent: number;
+  /** The Kinesis emulator's CPU during the window, ms. */
+  readonly emulatorCpuMs: number;
+  /**
+   * Gateway: most open GetMedia connections at any sample of the tier, by the emulator's count or the hub's own,
+   * whichever is larger; baseline: null.
+   */
+  readonly upstreamMax: number | null;
+  /** Gateway: GetMedia calls the emulator received during the tier; baseline: null. */
+  readonly getMediaCalls: number | null;
+  /** Most source subscribers the server reported (gateway: hub subscribers, i.e. executions; baseline: iterators). */
+  readonly sourceSubscribersMax: number;
+  /** Clients that received every event stamped inside the window (counted after the drain). */
+  readonly clientsWithEveryEvent: number;
+  /** Fewest of the window's events any client received. */
+  readonly fewestEventsPerClient: number;
+  readonly gaps: number;
+  readonly errors: number;
+  readonly closed: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  /** JSON length of one delivered result (both servers should send the same shape). */
+  readonly payloadChars: number | null;
+  /** Time to open and acknowledge every connection, ms. */
+  readonly connectMs: number;
+  /** The machine's 1-minute load average when the window started. */
+  readonly loadAverage: number;
+  /**
+   * Server event-loop delay during the window (how long timers, accepts and reads waited), ms; null when the
+   * server did not answer the probe within 5 s (its loop was blocked longer than that).
+   */
+  readonly loopDelayP99Ms: number | null;
+  readonly loopDelayMaxMs: number | null;
+  /** First error text any client saw. */
+  readonly firstError: string | null;
+}
+
+/** Everything one run measured, plus the targets it is judged by. */
+export interface FanoutResults {
+  readonly date: string;
+  readonly machine: string;
+  readonly cores: number;
+  readonly loadAverage: number;
+  readonly command: string;
+  readonly eventIntervalMs: number;
+  readonly producer: string;
+  readonly clientsPerProcess: number;
+  readonly connectConcurrency: number;
+  readonly connectDeadlineMs: number;
+  readonly warmupMs: number;
+  readonly windowMs: number;
+  readonly drainMs: number;
+  readonly runs: readonly TierRun[];
+  readonly targets: { readonly cpuRatio: number; readonly p99Ms: number; readonly p99AtSubscribers: number; readonly upstreamMax: number };
+}
+
+/** Per-subscriber delivery rate in the window (over the connected subscribers), events/s. */
+export function deliveredRate(run: TierRun): number {
+  return run.connectedSubscribers === 0 ? 0 : run.deliveries / run.connectedSubscribers / (run.windowMs / 1000);
+}
+
+/** The source's rate in the window, events/s. */
+export function sourceRate(run: TierRun): number {
+  return run.sourceEvents / (run.windowMs / 1000);
+}
+
+/** Server CPU per delivery, µs; null without deliveries. */
+export function cpuPerDeliveryUs(run: TierRun): number | null {
+  return run.deliveries === 0 ? null : (run.serverCpuMs * 1000) / run.deliveries;
+}
+
+/** Server CPU as a share of one core, %. */
+export function serverCpuPercent(run: TierRun): number {
+  return (run.serverCpuMs / run.serverCpuWallMs) * 100;
+}
+
+/**
+ * Whether the server kept up with the whole tier: every client connected; clients received at least 99% of the
+ * source's rate inside the window, and at least 97% of the nominal rate (timers run a little late on a busy
+ * machine, but a source that fell far behind means a server that did); every client received every event
+ * stamped in the window by the end of the drain; and nothing was lost, repeated, reordered or closed.
+ */
+export function sustained(run: TierRun): boolean {
+  return (
+    run.connectedSubscribers === run.subscribers &&
+    run.sourceEvents > 0 &&
+    deliveredRate(run) >= 0.99 * sourceRate(run) &&
+    deliveredRate(run) >= 0.97 * run.nominalEventsPerSecond &&
+    run.clientsWithEveryEvent === run.subscribers &&
+    run.gaps === 0 &&
+    run.errors === 0 &&
+    run.closed === 0 &&
+    run.duplicates === 0 &&
+    run.outOfOrder === 0
+  );
+}
+
+/** One tier's CPU comparison. */
+export interface TierComparison {
+  readonly subscribers: number;
+  readonly ours: TierRun;
+  readonly baseline: TierRun;
+  /** Ours / baseline CPU per delivery; null when either delivered nothing. */
+  readonly ratio: number | null;
+  /** The ratio target applies only where the baseline sustains the rate. */
+  readonly baselineSustained: boolean;
+}
+
+/** Pairs each tier's gateway and baseline runs. */
+export function compareTiers(runs: readonly TierRun[]): TierComparison[] {
+  const tiers = [...new Set(runs.map((run) => run.subscribers))].sort((a, b) => a - b);
+  const comparisons: TierComparison[] = [];
+  for (const subscribers of tiers) {
+    const ours = runs.find((run) => run.subscribers === subscribers && run.server === 'gateway');
+    const baseline = runs.find((run) => run.subscribers === subscribers && run.server === 'baseline');
+    if (ours === undefined || baseline === undefined) continue;
+    const oursUs = cpuPerDeliveryUs(ours);
+    const baselineUs = cpuPerDeliveryUs(baseline);
+    comparisons.push({
+      subscribers,
+      ours,
+      baseline,
+      ratio: oursUs === null || baselineUs === null || baselineUs === 0 ? null : oursUs / baselineUs,
+      baselineSustained: sustained(baseline),
+    });
+  }
+  return comparisons;
+}
+
+/** Every target the run missed, as sentences; empty when all were met. */
+export function missedTargets(results: FanoutResults): string[] {
+  const missed: string[] = [];
+  const { targets } = results;
+  for (const run of results.runs.filter((candidate) => candidate.server === 'gateway')) {
+    if (run.upstreamMax === null || run.upstreamMax > targets.upstreamMax) {
+      missed.push(`${fmtInt(run.subscribers)} subscribers: ${String(run.upstreamMax)} upstream GetMedia connections at once (target <= ${targets.upstreamMax})`);
+    }
+    if (!sustained(run)) {
+      const connected = run.connectedSubscribers === run.subscribers ? '' : `, ${fmtInt(run.connectedSubscribers)} of them connected within the deadline`;
+      missed.push(
+        `${fmtInt(run.subscribers)} subscribers${connected}: our gateway did not deliver every event to every subscriber (${fmtInt(run.clientsWithEveryEvent)} of ${fmtInt(run.connectedSubscribers)} got every event, ${fmt(deliveredRate(run), 2)} of ${fmt(sourceRate(run), 2)} events/s delivered, ${run.gaps} gaps, ${run.errors} errors, ${run.closed} closed)`,
+      );
+    }
+    if (run.subscribers === targets.p99AtSubscribers && (run.latency === null || run.latency.p99 >= targets.p99Ms)) {
+      missed.push(`${fmtInt(run.subscribers)} subscribers: p99 latency ${run.latency === null ? 'n/a' : ms(run.latency.p99)} (target < ${targets.p99Ms} ms)`);
+    }
+  }
+  if (!results.runs.some((run) => run.server === 'gateway' && run.subscribers === targets.p99AtSubscribers)) {
+    missed.push(`no gateway run at ${fmtInt(targets.p99AtSubscribers)} subscribers`);
+  }
+  for (const comparison of compareTiers(results.runs)) {
+    if (comparison.baselineSustained && (comparison.ratio === null || comparison.ratio > targets.cpuRatio)) {
+      missed.push(
+        `${fmtInt(comparison.subscribers)} subscribers: CPU per delivery ours/baseline ${comparison.ratio === null ? 'n/a' : fmt(comparison.ratio, 2)} (target <= ${targets.cpuRatio})`,
+      );
+    }
+  }
+  return missed;
+}
+
+function fmt(value: number, digits: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function fmtInt(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function mb(bytes: number): string {
+  return fmt(bytes / 2 ** 20, 0);
+}
+
+function subscribersCell(run: TierRun): string {
+  return run.connectedSubscribers === run.subscribers ? fmtInt(run.subscribers) : `${fmtInt(run.subscribers)} (${fmtInt(run.connectedSubscribers)} connected)`;
+}
+
+function serverName(kind: FanoutServerKind): string {
+  return kind === 'gateway' ? 'media-graph gateway' : 'baseline (stock graphql-ws + graphql-js)';
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? 'n/a' : `${fmtInt(value)} ms`;
+}
+
+/** The main table: one row per tier and server. */
+export function formatMainTable(results: FanoutResults): string {
+  const lines = [
+    '| subscribers | server | delivered events/s per subscriber (source) | deliveries/s | p50 | p99 | max | server CPU per delivery | server CPU (% of a core) | server RSS max | upstream GetMedia max | every event to every subscriber |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const run of results.runs) {
+    const perDelivery = cpuPerDeliveryUs(run);
+    const complete =
+      run.clientsWithEveryEvent === run.connectedSubscribers
+        ? run.connectedSubscribers === run.subscribers
+          ? 'yes'
+          : 'yes, of those connected'
+        : `no: ${fmtInt(run.clientsWithEveryEvent)} of ${fmtInt(run.connectedSubscribers)} (fewest ${run.fewestEventsPerClient} of ${run.sourceEvents})`;
+    lines.push(
+      `| ${subscribersCell(run)} | ${serverName(run.server)} | ${fmt(deliveredRate(run), 2)} (${fmt(sourceRate(run), 2)}) | ${fmtInt(run.deliveries / (run.windowMs / 1000))} | ${ms(run.latency?.p50)} | ${ms(run.latency?.p99)} | ${ms(run.latency?.max)} | ${perDelivery === null ? 'n/a' : `${fmt(perDelivery, 1)} µs`} | ${fmt(serverCpuPercent(run), 0)}% | ${mb(run.serverRssMaxBytes)} MB | ${run.upstreamMax === null ? '— (no upstream)' : String(run.upstreamMax)} | ${complete} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function perCore(run: TierRun): string {
+  const value = subscribersPerCore(run);
+  return value === null ? 'n/a' : fmtInt(value);
+}
+
+/** The CPU comparison per tier. */
+export function formatRatioTable(results: FanoutResults): string {
+  const lines = [
+    '| subscribers | ours: CPU per delivery | baseline: CPU per delivery | ours / baseline | subscribers per core at 10 events/s, ours / baseline | baseline sustains 10 events/s | target <= ' +
+      String(results.targets.cpuRatio) +
+      ' |',
+    '|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const comparison of compareTiers(results.runs)) {
+    const oursUs = cpuPerDeliveryUs(comparison.ours);
+    const baselineUs = cpuPerDeliveryUs(comparison.baseline);
+    const verdict = !comparison.baselineSustained
+      ? 'not applicable (baseline saturated)'
+      : comparison.ratio !== null && comparison.ratio <= results.targets.cpuRatio
+        ? 'met'
+        : '**missed**';
+    lines.push(
+      `| ${fmtInt(comparison.subscribers)} | ${oursUs === null ? 'n/a' : `${fmt(oursUs, 1)} µs`} | ${baselineUs === null ? 'n/a' : `${fmt(baselineUs, 1)} µs`} | ${comparison.ratio === null ? 'n/a' : fmt(comparison.ratio, 2)} | ${perCore(comparison.ours)} / ${perCore(comparison.baseline)} | ${comparison.baselineSustained ? 'yes' : 'no'} | ${verdict} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Per-run details: the load side, the emulator, connection set-up and the checks. */
+export function formatDetailTable(results: FanoutResults): string {
+  const lines = [
+    '| subscribers | server | load average | server CPU per delivery, user + system | server event-loop delay p99 / max | client processes | clients CPU (% of a core, all / busiest process) | emulator CPU | connect | min latency | GetMedia calls | source subscribers max | gaps / errors / closed / dup / out of order | result JSON chars |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+  ];
+  for (const run of results.runs) {
+    const wallS = run.serverCpuWallMs / 1000;
+    const split =
+      run.deliveries === 0
+        ? 'n/a'
+        : `${fmt(((run.serverCpuMs - run.serverSystemCpuMs) * 1000) / run.deliveries, 1)} + ${fmt((run.serverSystemCpuMs * 1000) / run.deliveries, 1)} µs`;
+    lines.push(
+      `| ${subscribersCell(run)} | ${run.server} | ${fmt(run.loadAverage, 1)} | ${split} | ${run.loopDelayP99Ms === null || run.loopDelayMaxMs === null ? 'no answer within 5 s' : `${fmtInt(run.loopDelayP99Ms)} / ${fmtInt(run.loopDelayMaxMs)} ms`} | ${run.clientProcesses} | ${fmt(run.clientCpuMs / 10 / wallS, 0)}% / ${fmt(run.busiestClientCorePercent, 0)}% | ${fmt(run.emulatorCpuMs / 10 / wallS, 1)}% | ${fmt(run.connectMs / 1000, 1)} s${run.connectedSubscribers === run.subscribers ? '' : ` (${fmtInt(run.connectFailed)} failed, ${fmtInt(run.connectGivenUp)} given up)`} | ${ms(run.latency?.min)} | ${run.getMediaCalls === null ? '—' : String(run.getMediaCalls)} | ${fmtInt(run.sourceSubscribersMax)} | ${run.gaps} / ${run.errors} / ${run.closed} / ${run.duplicates} / ${run.outOfOrder} | ${run.payloadChars === null ? 'n/a' : String(run.payloadChars)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The tables as printed on stdout. */
+export function formatTables(results: FanoutResults): string {
+  return `${formatMainTable(results)}\n\n${formatRatioTable(results)}\n\n${formatDetailTable(results)}\n`;
+}
+
+/** Subscribers one core could serve at the nominal rate at this CPU per delivery (an upper bound: nothing else runs). */
+export function subscribersPerCore(run: TierRun): number | null {
+  const perDelivery = cpuPerDeliveryUs(run);
+  return perDelivery === null ? null : 1_000_000 / (perDelivery * run.nominalEventsPerSecond);
+}
+
+function describeShortfall(run: TierRun): string {
+  const connected = run.connectedSubscribers === run.subscribers ? '' : `${fmtInt(run.connectedSubscribers)} connected; `;
+  return `${fmtInt(run.subscribers)} (${connected}${fmt(deliveredRate(run), 2)} events/s per subscriber, p99 ${ms(run.latency?.p99)}, ${fmt(serverCpuPercent(run), 0)}% of a core)`;
+}
+
+function systemUsPerDelivery(run: TierRun): number | null {
+  return run.deliveries === 0 ? null : (run.serverSystemCpuMs * 1000) / run.deliveries;
+}
+
+function reading(results: FanoutResults): string {
+  const sentences: string[] = [];
+  const ours = results.runs.filter((run) => run.server === 'gateway');
+  const baseline = results.runs.filter((run) => run.server === 'baseline');
+  const comparisons = compareTiers(results.runs).filter((comparison) => comparison.ratio !== null);
+  if (comparisons.length > 0) {
+    const system = ours.map(systemUsPerDelivery).filter((value): value is number => value !== null);
+    sentences.push(
+      `Server CPU per delivery, ours / baseline: ${comparisons.map((comparison) => `${fmt(comparison.ratio as number, 2)} at ${fmtInt(comparison.subscribers)}`).join(', ')}. The baseline executes the selection once per subscriber per event, ours once per event for all of them; what ours still pays per delivery is graphql-ws's per-subscriber send path: a JSON.stringify of the same result for every subscriber, a few promise hops, and one socket write each${system.length === 0 ? '' : `, whose kernel part is the ${fmt(Math.min(...system), 1)}–${fmt(Math.max(...system), 1)} µs of system time per delivery (on loopback a write also runs the receiving socket's TCP processing)`}.`,
+    );
+  }
+  const baselineShort = baseline.filter((run) => !sustained(run));
+  if (baselineShort.length > 0) {
+    sentences.push(
+      `The baseline did not sustain 10 events/s at ${baselineShort.map(describeShortfall).join(' or ')}; the CPU ratio target does not apply there.`,
+    );
+  } else if (baseline.length > 0) {
+    sentences.push('The baseline sustained 10 events/s at every tier on this machine.');
+  }
+  const oursSustained = ours.filter((run) => sustained(run));
+  const oursShort = ours.filter((run) => !sustained(run));
+  if (oursShort.length > 0) {
+    const reference = oursSustained[oursSustained.length - 1];
+    const capacity = reference === undefined ? null : subscribersPerCore(reference);
+    const perDelivery = reference === undefined ? null : cpuPerDeliveryUs(reference);
+    sentences.push(
+      `Our gateway did not sustain ${oursShort.map(describeShortfall).join(' or ')}.${
+        reference === undefined || capacity === null || perDelivery === null
+          ? ''
+          : ` At the ${fmt(perDelivery, 1)} µs per delivery measured at ${fmtInt(reference.subscribers)}, the one thread that sends can serve about ${fmtInt(capacity)} subscribers at 10 events/s with a core to itself; beyond that it falls behind, events wait in its bounded buffers and latency grows to their depth, and new connections are accepted slowly.`
+      }`,
+    );
+  }
+  const upstream = oursSustained.filter((run) => run.latency !== null);
+  if (upstream.length > 0) {
+    const minLatencies = upstream.map((run) => (run.latency as LatencySummary).min);
+    sentences.push(
+      `Our latency runs from the fragment's server timestamp (stamped by the emulator when its producer appended the fragment), so it includes the GetMedia path; the fastest delivery of each sustained tier (${minLatencies.map((value) => `${value} ms`).join(', ')}) bounds that upstream part.`,
+    );
+    if (minLatencies.some((value) => value >= results.eventIntervalMs * 0.8)) {
+      sentences.push(
+        `A minimum close to the ${results.eventIntervalMs} ms event interval means a fragment reaches subscribers only when the next one starts (the reader cannot close a fragment of a Segment of unknown size before the next EBML header arrives), which adds one interval to every delivery.`,
+      );
+    }
+  }
+  const busiest = Math.max(...results.runs.map((run) => run.busiestClientCorePercent));
+  const loads = results.runs.map((run) => run.loadAverage);
+  sentences.push(
+    `The busiest load-client process used ${fmt(busiest, 0)}% of a core (${busiest < 80 ? 'the clients were not the bottleneck' : 'near a full core: part of the latency at that tier is the clients\' own'}); clients, server and emulator share ${results.cores} cores with whatever else runs (1-minute load ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} at the windows' start), so compare ratios and CPU per delivery rather than absolute latencies across runs.`,
+  );
+  return sentences.join(' ');
+}
+
+/** The whole `bench/RESULTS.md` section, heading included. */
+export function formatSection(results: FanoutResults): string {
+  const missed = missedTargets(results);
+  const targetLine =
+    missed.length === 0
+      ? `Targets: **met** (CPU per delivery ours/baseline <= ${results.targets.cpuRatio} wherever the baseline sustains the rate; p99 < ${results.targets.p99Ms} ms at ${fmtInt(results.targets.p99AtSubscribers)} subscribers with every event delivered; at most ${results.targets.upstreamMax} upstream connection).`
+      : `Targets: **missed**: ${missed.join('; ')}.`;
+  return [
+    FANOUT_SECTION_HEADING,
+    '',
+    `- Date: ${results.date}`,
+    `- Machine: ${results.machine}; 1-minute load ${fmt(results.loadAverage, 2)} at start`,
+    `- Command: \`${results.command}\``,
+    `- Setup: one Kinesis Video stream on the emulator (own process) with a producer appending ${results.producer}; the server in its own process (our gateway reading the stream through one GetMedia, or the baseline with an in-process timer producing the same fragment metadata at the same rate); graphql-ws clients (\`createClient\` over \`ws\`, \`lazy: false\`, \`retryAttempts: 0\`, one socket and one subscription each, up to ${fmtInt(results.clientsPerProcess)} per process) in separate processes on 127.0.0.1. Every client sends the identical \`StreamFragments\` subscription from \`schema/operations/streams.graphql\` with \`start: { type: NOW }\`. Each tier starts fresh server and client processes and opens the sockets ${fmtInt(results.connectConcurrency)} at a time per client process; clients not acknowledged within ${results.connectDeadlineMs / 1000} s are given up and the tier is measured with those connected (and counts as not sustained). Then it waits until every connected client has received a fragment, warms up ${results.warmupMs / 1000} s, measures ${results.windowMs / 1000} s, and waits ${results.drainMs / 1000} s for the window's last events. Both servers run graphql-ws with its defaults (no compression); our gateway runs with its default live settings (\`LIVE_SUBSCRIBER_BUFFER\` 256, \`LIVE_OVERFLOW\` gap).`,
+    '- Latency: client receive time minus the event timestamp, both `Date.now()` on this machine (ours: the fragment\'s `serverTimestamp`, stamped by the emulator when the producer appended it; baseline: the time the event was due at its timer slot, kept when a busy server runs the timer late, so the delay counts). Server CPU: user + system time of the server process over the window, read from `/proc/<pid>/stat` by the benchmark (not asked of the server, whose answers arrive late when it is saturated), divided by the deliveries clients received in the window. RSS: highest `/proc/<pid>/status` VmRSS sample (every 250 ms) in the window. Upstream connections: the emulator\'s open GetMedia count and the hub\'s session count, sampled every 250 ms from server start to the end of the tier.',
+    '',
+    formatMainTable(results),
+    '',
+    formatRatioTable(results),
+    '',
+    formatDetailTable(results),
+    '',
+    targetLine,
+    '',
+    reading(results),
+    '',
+  ].join('\n');
+}
