@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseCapture } from './kinesis.capture.js';
-import { ChangeSignal, EventLog } from './kinesis.event-log.js';
+import { ChangeSignal, EventLog } from '../common/event-log.js';
 import type { KinesisFault, KinesisOperation } from './kinesis.faults.js';
 import { KinesisFaultSchedule } from './kinesis.faults.js';
 import type { GetMediaContext } from './kinesis.get-media.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createStream, describeStream, getDataEndpoint, listStreams } from './kinesis.control-plane.js';
 import { KinesisWireError, sendWireError } from './kinesis.errors.js';
-import type { EventLog } from './kinesis.event-log.js';
+import type { EventLog } from '../common/event-log.js';
 import type { KinesisFaultSchedule, KinesisOperation, RequestTerminalFault } from './kinesis.faults.js';
 import { getMedia } from './kinesis.get-media.js';
 import type { GetMediaContext } from './kinesis.get-media.js';

@@ -17,6 +17,7 @@ import { parseObjectPathname, validateObjectPath } from './mediastore.paths.js';
 import { MediaStoreObjectStore } from './mediastore.store.js';
 import { discardBodyThen } from './mediastore.streams.js';
 
+import { EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { MediaStoreFault, MediaStoreOperation } from './mediastore.faults.js';
 
@@ -83,11 +84,6 @@ function checkAuthorization(header: string | undefined): MediaStoreWireError | u
   return undefined;
 }
 
-interface RequestWaiter {
-  readonly predicate: (request: RecordedRequest) => boolean;
-  readonly resolve: (request: RecordedRequest) => void;
-  readonly reject: (error: Error) => void;
-}
 
 /**
  * A wire-level emulator of the AWS Elemental MediaStore Data plane (one container), for the real
@@ -104,8 +100,7 @@ export class MediaStoreEmulator {
   private readonly uploadTimeoutMs: number;
   private readonly requireAuthorization: boolean;
   private readonly onInternalError: (error: unknown) => void;
-  private log: RecordedRequest[] = [];
-  private waiters: RequestWaiter[] = [];
+  private readonly log = new EventLog<RecordedRequest>(100_000, 'MediaStore emulator is closed');
   private containerAvailable = true;
   private closing: Promise<void> | undefined;
   private endpointUrl = '';
@@ -153,18 +148,19 @@ export class MediaStoreEmulator {
 
   /** Every request received since start or the last `resetRequests()`, in arrival order (a snapshot). */
   get requests(): readonly RecordedRequest[] {
-    return [...this.log];
+    return this.log.entries;
   }
 
   /** Number of recorded requests, of one operation when given. */
   count(operation?: MediaStoreOperation): number {
-    if (operation === undefined) return this.log.length;
-    return this.log.filter((request) => request.operation === operation).length;
+    const entries = this.log.entries;
+    if (operation === undefined) return entries.length;
+    return entries.filter((request) => request.operation === operation).length;
   }
 
   /** Empties the request log (pending `waitForRequest` calls keep waiting for new requests). */
   resetRequests(): void {
-    this.log = [];
+    this.log.reset();
   }
 
   /**
@@ -174,12 +170,7 @@ export class MediaStoreEmulator {
    * @throws (rejects) Error when the emulator closes first.
    */
   waitForRequest(predicate: (request: RecordedRequest) => boolean = () => true): Promise<RecordedRequest> {
-    const found = this.log.find(predicate);
-    if (found) return Promise.resolve(found);
-    if (this.closing) return Promise.reject(new Error('MediaStore emulator is closed'));
-    return new Promise<RecordedRequest>((resolve, reject) => {
-      this.waiters.push({ predicate, resolve, reject });
-    });
+    return this.log.waitFor(predicate);
   }
 
   /**
@@ -250,21 +241,12 @@ export class MediaStoreEmulator {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.store.failOpenUploads();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.reject(new Error('MediaStore emulator is closed'));
+    this.log.close();
     await closeHttpServer(this.server, this.sockets);
   }
 
   private record(request: RecordedRequest): void {
     this.log.push(request);
-    if (this.waiters.length === 0) return;
-    const remaining: RequestWaiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.predicate(request)) waiter.resolve(request);
-      else remaining.push(waiter);
-    }
-    this.waiters = remaining;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

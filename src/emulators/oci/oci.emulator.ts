@@ -28,6 +28,7 @@ import {
 } from './oci.store.js';
 import { PageTokenCodec, SessionTokenCodec } from './oci.tokens.js';
 
+import { EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { OciFault, OciOperation } from './oci.faults.js';
 export type { SignatureFailure } from './oci.signature.js';
@@ -81,11 +82,6 @@ export interface OciApiKeyRegistration {
   readonly publicKeyPem: string;
 }
 
-interface RequestWaiter {
-  readonly predicate: (request: OciRecordedRequest) => boolean;
-  readonly resolve: (request: OciRecordedRequest) => void;
-  readonly reject: (error: Error) => void;
-}
 
 /** A new `opc-request-id`: 32 upper-case hex digits, prefixed by the client's id when it sent one. */
 function newRequestId(clientId: string | string[] | undefined): string {
@@ -109,8 +105,7 @@ export class OciMediaEmulator {
   private readonly now: () => number;
   private readonly maxSkewMs: number;
   private readonly onInternalError: (error: unknown) => void;
-  private log: OciRecordedRequest[] = [];
-  private waiters: RequestWaiter[] = [];
+  private readonly log = new EventLog<OciRecordedRequest>(100_000, 'OCI emulator is closed');
   private closing: Promise<void> | undefined;
   private endpointUrl = '';
 
@@ -193,23 +188,24 @@ export class OciMediaEmulator {
 
   /** Every request received since start or the last `resetRequests()`, in arrival order (a snapshot). */
   get requests(): readonly OciRecordedRequest[] {
-    return [...this.log];
+    return this.log.entries;
   }
 
   /** Number of recorded requests, of one operation when given. */
   count(operation?: OciOperation): number {
-    if (operation === undefined) return this.log.length;
-    return this.log.filter((request) => request.operation === operation).length;
+    const entries = this.log.entries;
+    if (operation === undefined) return entries.length;
+    return entries.filter((request) => request.operation === operation).length;
   }
 
   /** Number of recorded requests whose signature was refused. */
   get rejectedSignatures(): number {
-    return this.log.filter((request) => !request.authenticated).length;
+    return this.log.entries.filter((request) => !request.authenticated).length;
   }
 
   /** Empties the request log (pending `waitForRequest` calls keep waiting). */
   resetRequests(): void {
-    this.log = [];
+    this.log.reset();
   }
 
   /**
@@ -219,12 +215,7 @@ export class OciMediaEmulator {
    * @throws (rejects) Error when the emulator closes first.
    */
   waitForRequest(predicate: (request: OciRecordedRequest) => boolean = () => true): Promise<OciRecordedRequest> {
-    const found = this.log.find(predicate);
-    if (found) return Promise.resolve(found);
-    if (this.closing) return Promise.reject(new Error('OCI emulator is closed'));
-    return new Promise<OciRecordedRequest>((resolve, reject) => {
-      this.waiters.push({ predicate, resolve, reject });
-    });
+    return this.log.waitFor(predicate);
   }
 
   /** Injects a fault (see {@link OciFault}). @throws RangeError for out-of-range `times`, `ms` or `status`. */
@@ -249,21 +240,12 @@ export class OciMediaEmulator {
   private async shutdown(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.reject(new Error('OCI emulator is closed'));
+    this.log.close();
     await closeHttpServer(this.server, this.sockets);
   }
 
   private record(request: OciRecordedRequest): void {
     this.log.push(request);
-    if (this.waiters.length === 0) return;
-    const remaining: RequestWaiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.predicate(request)) waiter.resolve(request);
-      else remaining.push(waiter);
-    }
-    this.waiters = remaining;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
