@@ -24,7 +24,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +45,7 @@ import { FANOUT_SECTION_HEADING, formatSection, formatTables, missedTargets, typ
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { ChildServer, describeError, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
-import { readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
+import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
 
 /** What the benchmark measures and for how long. */
@@ -68,16 +67,20 @@ const PLAN = {
   activeTimeoutMs: 120_000,
   /** Longest any IPC request may take (a saturated server answers late, which must not fail the run). */
   requestTimeoutMs: 120_000,
-  warmupMs: 5_000,
+  warmupMs: 10_000,
   windowMs: 20_000,
   /** After the window, time for events stamped inside it to arrive before counting them. */
   drainMs: 2_000,
   sampleEveryMs: 250,
+  /** Before each tier: how quiet the rest of the machine must be (% of one core), measured over how long, waited for how long. */
+  quietOtherCpuPercent: 25,
+  quietProbeMs: 2_000,
+  quietWaitMs: 120_000,
   /** A server probe (stats, event-loop delay) not answered within this long counts as not answered. */
   sampleDeadlineMs: 5_000,
   targets: { cpuRatio: 0.5, p99Ms: 250, p99AtSubscribers: 5_000, upstreamMax: 1 },
   /** The whole benchmark is abandoned (children killed, exit 1) after this long. */
-  deadlineMs: 25 * 60_000,
+  deadlineMs: 40 * 60_000,
 } as const;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -323,9 +326,38 @@ interface Upstream {
   readonly endpoint: string;
 }
 
+/**
+ * On a shared machine, waits (up to {@link PLAN.quietWaitMs}) until other processes use less than
+ * {@link PLAN.quietOtherCpuPercent} of a core, measured over {@link PLAN.quietProbeMs}: a tier started while
+ * something else compiles or tests would measure that instead. Proceeds anyway after the wait; the window's own
+ * measure of other processes' CPU goes into the report either way.
+ */
+async function waitForQuietMachine(label: string, emulator: Emulator): Promise<void> {
+  const emulatorPid = pidOf(emulator, 'kinesis emulator');
+  const deadline = Date.now() + PLAN.quietWaitMs;
+  for (;;) {
+    const machine0 = readMachineCpu();
+    const emulator0 = readProcessUsage(emulatorPid);
+    const self0 = process.cpuUsage();
+    await sleep(PLAN.quietProbeMs);
+    const self1 = process.cpuUsage(self0);
+    const emulator1 = readProcessUsage(emulatorPid);
+    const machine1 = readMachineCpu();
+    const otherMs = (machine1.busyUs - machine0.busyUs) / 1000 - cpuMs(emulator0, emulator1) - (self1.user + self1.system) / 1000;
+    const otherPercent = (otherMs / (machine1.atMs - machine0.atMs)) * 100;
+    if (otherPercent < PLAN.quietOtherCpuPercent) return;
+    if (Date.now() > deadline) {
+      console.error(`${label}: other processes still use ${otherPercent.toFixed(0)}% of a core after ${PLAN.quietWaitMs / 1000} s; starting anyway`);
+      return;
+    }
+    console.error(`${label}: other processes use ${otherPercent.toFixed(0)}% of a core; waiting for a quieter machine`);
+  }
+}
+
 async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Upstream, subscription: FanoutSubscription, overrides: Overrides): Promise<TierRun> {
   const label = `${kind} @ ${subscribers}`;
   const emulator = upstream.emulator;
+  await waitForQuietMachine(label, emulator);
   const mediaBefore = await emulator.request('getMedia', {});
   const { server, wsUrl, schedule } = await startServer(kind, upstream.endpoint);
   const processes = Math.ceil(subscribers / overrides.clientsPerProcess);
@@ -390,14 +422,20 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
     ];
     if (overrides.cpuProfileDir !== undefined) await server.request('startProfile', {});
     sampler.inWindow = true;
-    const loadAverage = loadavg()[0] ?? 0;
     const fromMs = Date.now();
+    const machine0 = readMachineCpu();
+    const self0 = process.cpuUsage();
     const [server0, emulator0, clients0] = probe();
     // Answered late by a busy server, the reset would cover only part of the window: then there is no figure.
     const resetInTime = (await within(server.request('loopDelay', { reset: true }), PLAN.sampleDeadlineMs)) !== undefined && Date.now() - fromMs < 1_000;
     await sleep(Math.max(0, fromMs + PLAN.windowMs - Date.now()));
     const toMs = Date.now();
     const [server1, emulator1, clients1] = probe();
+    const self1 = process.cpuUsage(self0);
+    const machine1 = readMachineCpu();
+    // Everything the machine did in the window that none of this benchmark's processes did.
+    const ours = cpuMs(server0, server1) + cpuMs(emulator0, emulator1) + clients0.reduce((sum, before, index) => sum + cpuMs(before, clients1[index] as ProcessUsage), 0);
+    const otherCpuPercent = Math.max(0, ((machine1.busyUs - machine0.busyUs) / 1000 - ours - (self1.user + self1.system) / 1000) / (machine1.atMs - machine0.atMs)) * 100;
     const loopDelay = resetInTime ? ((await within(server.request('loopDelay', { reset: false }), PLAN.sampleDeadlineMs)) ?? null) : null;
     sampler.inWindow = false;
     if (overrides.cpuProfileDir !== undefined) await writeProfile(server, overrides.cpuProfileDir, `${kind}-${subscribers}-window`);
@@ -426,7 +464,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
       connectMs,
       connection,
       loopDelay,
-      loadAverage,
+      otherCpuPercent,
     });
   } finally {
     await sampler.stop().catch((error: unknown) => console.error(`${label}: sampling failed: ${describeError(error)}`));
@@ -458,7 +496,7 @@ interface TierData {
   readonly connection: { readonly connected: number; readonly failed: number; readonly pending: number; readonly firstFailure: string | null };
   /** Null when the server did not answer the probes in time (its loop was blocked for seconds). */
   readonly loopDelay: LoopDelay | null;
-  readonly loadAverage: number;
+  readonly otherCpuPercent: number;
 }
 
 function summarise(data: TierData): TierRun {
@@ -506,7 +544,7 @@ function summarise(data: TierData): TierRun {
     outOfOrder: sum((report) => report.outOfOrder),
     payloadChars: data.reports.find((report) => report.payloadChars !== null)?.payloadChars ?? null,
     connectMs: data.connectMs,
-    loadAverage: data.loadAverage,
+    otherCpuPercent: data.otherCpuPercent,
     loopDelayP99Ms: data.loopDelay?.p99Ms ?? null,
     loopDelayMaxMs: data.loopDelay?.maxMs ?? null,
     firstError: data.statuses.find((status) => status.firstError !== null)?.firstError ?? null,

@@ -56,3 +56,24 @@ export function readProcessUsage(pid: number): ProcessUsage {
   const usPerTick = 1_000_000 / clockTicks();
   return { userUs: utime * usPerTick, systemUs: stime * usPerTick, rssBytes: Number(rss[1]) * 1024, atMs };
 }
+
+/** CPU time the whole machine has spent busy (all CPUs, all processes), from `/proc/stat`. */
+export interface MachineCpu {
+  /** user + nice + system + irq + softirq + steal since boot, microseconds (summed over CPUs). */
+  readonly busyUs: number;
+  readonly atMs: number;
+}
+
+/**
+ * Reads the machine's busy CPU time. The difference of two readings minus the CPU of the processes a benchmark
+ * runs is what everything else on the machine used meanwhile: the interference a shared machine adds.
+ * @throws Error when `/proc/stat` has no aggregate `cpu` line.
+ */
+export function readMachineCpu(): MachineCpu {
+  const atMs = Date.now();
+  const line = /^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+  if (line === undefined) throw new Error('/proc/stat has no cpu line');
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  const ticks = [user, nice, system, irq, softirq, steal].reduce<number>((sum, value) => sum + (value ?? 0), 0);
+  return { busyUs: ticks * (1_000_000 / clockTicks()), atMs };
+}
