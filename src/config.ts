@@ -65,6 +65,31 @@ const envSchema = z.object({
   LIVE_WINDOW_FRAGMENTS: integer(0, 100_000, 150),
   LIVE_LINGER_MS: integer(0, 3_600_000, 5_000),
   LIVE_IDLE_TIMEOUT_MS: integer(500, 300_000, 5_000),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_CLOCK_TOLERANCE_SECONDS: integer(0, 600, 30),
+  AUTH_API_KEYS_FILE: z.string().min(1).optional(),
+  TENANTS_FILE: z.string().min(1).optional(),
+  SUBGRAPH_ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ENTITIES_MAX_REPRESENTATIONS: integer(1, 10_000, 100),
+  LIMIT_MAX_DEPTH: integer(1, 100, 12),
+  LIMIT_MAX_ALIASES: integer(0, 10_000, 30),
+  LIMIT_MAX_ROOT_FIELDS: integer(1, 1_000, 10),
+  LIMIT_MAX_DIRECTIVES: integer(0, 10_000, 20),
+  LIMIT_MAX_TOKENS: integer(100, 1_000_000, 5_000),
+  LIMIT_MAX_COST: integer(1, 100_000_000, 5_000),
+  GRAPHQL_BATCH_MAX: integer(0, 100, 0),
+  RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
+  RATE_LIMIT_BURST: integer(1, 1_000_000, 100),
+  RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false'),
+  WS_MAX_PAYLOAD_BYTES: integer(1024, 64 * 1024 * 1024, 64 * 1024),
+  WS_ALLOWED_ORIGINS: z.string().min(1).optional(),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000, 100),
+  WS_KEEPALIVE_MS: integer(1_000, 600_000, 12_000),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -153,6 +178,57 @@ export interface Config {
   readonly signedUrlTtlSeconds: number;
   /** How long shutdown waits for in-flight requests and sockets before forcing them closed, in ms. */
   readonly shutdownGraceMs: number;
+  /**
+   * Authentication. With neither `jwt` nor `apiKeysFile` the server is in development mode: anonymous callers
+   * get full access, which is allowed only on a loopback address outside production.
+   */
+  readonly auth: {
+    readonly jwt:
+      | {
+          readonly jwksFile?: string;
+          readonly jwksUrl?: string;
+          readonly hs256Secret?: string;
+          readonly issuer?: string;
+          readonly audience?: string;
+          readonly clockToleranceSeconds: number;
+        }
+      | undefined;
+    readonly apiKeysFile: string | undefined;
+    /** Tenants file (JSON or YAML); without it every authenticated caller reaches every resource its scopes allow. */
+    readonly tenantsFile: string | undefined;
+    /** When set, `_service` and `_entities` need this value in the `x-router-secret` header. */
+    readonly routerSecret: string | undefined;
+    /**
+     * Per-tenant request rate (requests per second) and burst; with `redisUrl` the counters are shared by every
+     * instance through Redis.
+     */
+    readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number; readonly redisUrl: string | undefined };
+  };
+  /** Operation limits applied alike on HTTP, graphql-ws and SSE. */
+  readonly limits: {
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxRootFields: number;
+    readonly maxDirectives: number;
+    readonly maxTokens: number;
+    readonly maxCost: number;
+    /** Most `_entities` representations per request. */
+    readonly maxEntityRepresentations: number;
+    /** Most operations in one batched HTTP request; 0 turns batching off. */
+    readonly batchMax: number;
+    /** Accept only the operations in `schema/operations/` (and introspection). */
+    readonly persistedOperationsOnly: boolean;
+  };
+  /** graphql-ws transport limits. */
+  readonly websocket: {
+    /** Largest accepted frame, in bytes; bigger frames close the socket with 1009. */
+    readonly maxPayloadBytes: number;
+    /** Origins (scheme://host[:port]) allowed besides the server's own; `undefined` = same origin only. */
+    readonly allowedOrigins: readonly string[];
+    readonly maxSubscriptionsPerSocket: number;
+    /** Ping interval; a socket that misses a pong for this long is terminated, in ms. */
+    readonly keepAliveMs: number;
+  };
 }
 
 /** Thrown by {@link loadConfig} when a variable is invalid; the message names every bad variable. */
@@ -241,5 +317,65 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     inlinePutMaxBytes: e.INLINE_PUT_MAX_BYTES,
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    auth: {
+      jwt: jwtConfig(e),
+      apiKeysFile: e.AUTH_API_KEYS_FILE,
+      tenantsFile: e.TENANTS_FILE,
+      routerSecret: e.SUBGRAPH_ROUTER_SECRET,
+      rateLimit: { requestsPerSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST, redisUrl: e.RATE_LIMIT_REDIS_URL },
+    },
+    limits: {
+      maxDepth: e.LIMIT_MAX_DEPTH,
+      maxAliases: e.LIMIT_MAX_ALIASES,
+      maxRootFields: e.LIMIT_MAX_ROOT_FIELDS,
+      maxDirectives: e.LIMIT_MAX_DIRECTIVES,
+      maxTokens: e.LIMIT_MAX_TOKENS,
+      maxCost: e.LIMIT_MAX_COST,
+      maxEntityRepresentations: e.ENTITIES_MAX_REPRESENTATIONS,
+      batchMax: e.GRAPHQL_BATCH_MAX,
+      persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY === 'true',
+    },
+    websocket: {
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      allowedOrigins: parseOrigins(e.WS_ALLOWED_ORIGINS),
+      maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      keepAliveMs: e.WS_KEEPALIVE_MS,
+    },
   };
+}
+
+/** The JWT settings, or undefined when no key source is set. At most one key source may be. */
+function jwtConfig(e: z.infer<typeof envSchema>): Config['auth']['jwt'] {
+  const sources = (['AUTH_JWKS_FILE', 'AUTH_JWKS_URL', 'AUTH_JWT_SECRET'] as const).filter((name) => e[name] !== undefined);
+  if (sources.length > 1) throw new ConfigError(`invalid configuration: ${sources.join(', ')}: set only one JWT key source`);
+  if (sources.length === 0) {
+    for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+      if (e[name] !== undefined) throw new ConfigError(`invalid configuration: ${name}: needs AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_JWT_SECRET`);
+    }
+    return undefined;
+  }
+  return {
+    ...(e.AUTH_JWKS_FILE === undefined ? {} : { jwksFile: e.AUTH_JWKS_FILE }),
+    ...(e.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: e.AUTH_JWKS_URL }),
+    ...(e.AUTH_JWT_SECRET === undefined ? {} : { hs256Secret: e.AUTH_JWT_SECRET }),
+    ...(e.AUTH_ISSUER === undefined ? {} : { issuer: e.AUTH_ISSUER }),
+    ...(e.AUTH_AUDIENCE === undefined ? {} : { audience: e.AUTH_AUDIENCE }),
+    clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+  };
+}
+
+/** Comma-separated origins, each `scheme://host[:port]` without a path. */
+function parseOrigins(value: string | undefined): readonly string[] {
+  if (value === undefined) return [];
+  return value.split(',').map((raw) => {
+    const origin = raw.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: WS_ALLOWED_ORIGINS: '${origin}' is not an origin (${String(error)})`);
+    }
+    if (parsed.origin !== origin) throw new ConfigError(`invalid configuration: WS_ALLOWED_ORIGINS: '${origin}' must be exactly scheme://host[:port]`);
+    return origin;
+  });
 }

@@ -15,6 +15,8 @@ Commands:
   emulate             start only the embedded emulators and print their endpoints
   print-schema        print the federated SDL (what schema/schema.graphql must equal)
   mkv inspect FILE    print one JSON line per Kinesis fragment in FILE ('-' reads stdin)
+  api-key create      make a partner API key: prints the key once and the entry for AUTH_API_KEYS_FILE
+                      (--id ID --tenant TENANT --scopes a,b [--description TEXT] [--expires-at ISO])
 `;
 
 /**
@@ -39,6 +41,10 @@ export async function runCli(argv: readonly string[], io: CliIo = process): Prom
     case 'mkv': {
       const { runMkvCommand } = await import('./mkv/mkv.command.js');
       return runMkvCommand(rest, io);
+    }
+    case 'api-key': {
+      const { runApiKey } = await import('./cli/api-key.command.js');
+      return runApiKey(rest, io);
     }
     case undefined:
     case 'help':

@@ -1,3 +1,4 @@
+import { TenantConfigError } from '../auth/tenants.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { CliIo } from '../main.js';
 import { startGateway } from '../server/gateway.js';
@@ -17,7 +18,17 @@ export async function runServe(_args: readonly string[], io: CliIo): Promise<num
     }
     throw error;
   }
-  const gateway = await startGateway(config, { seedDemo: true });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { seedDemo: true });
+  } catch (error) {
+    // Security settings are read at startup: a missing auth setup or a bad tenants/keys file is a usage error.
+    if (error instanceof ConfigError || error instanceof TenantConfigError) {
+      io.stderr.write(`media-graph: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   io.stdout.write(`media-graph: GraphQL at ${gateway.url}/graphql, IDE at ${gateway.url}/graphiql\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

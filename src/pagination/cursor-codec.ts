@@ -26,14 +26,24 @@ const MAC_BYTES = 16;
 const CURSOR_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * Encodes and verifies opaque, signed cursors. A cursor is bound to one list (e.g. `objects:/vod/`): the MAC
- * covers the list key, so a cursor replayed against another list fails verification.
+ * Encodes and verifies opaque, signed cursors. A cursor is bound to one list (e.g. `objects:/vod/`) and to the
+ * tenant it was issued to: the MAC covers both, so a cursor replayed against another list, or by another
+ * tenant, fails verification.
  *
- * Format: `base64url(json) "." base64url(hmac-sha256(key, listKey NUL json)[0..16])`. The payload is not secret,
+ * Format: `base64url(json) "." base64url(hmac-sha256(key, tenant NUL listKey NUL json)[0..16])`. The payload is not secret,
  * only tamper-proof; provider tokens inside it are opaque provider data, not credentials.
  */
 export class CursorCodec {
-  constructor(private readonly key: Buffer) {}
+  /** @param tenant the tenant cursors are bound to; '*' for callers that reach every tenant. */
+  constructor(
+    private readonly key: Buffer,
+    private readonly tenant = '*',
+  ) {}
+
+  /** The same codec bound to `tenant`: its cursors verify only for that tenant. */
+  forTenant(tenant: string): CursorCodec {
+    return tenant === this.tenant ? this : new CursorCodec(this.key, tenant);
+  }
 
   /** Returns the cursor string for `position` in the list `listKey`. */
   encode(listKey: string, position: CursorPosition): string {
@@ -84,7 +94,7 @@ export class CursorCodec {
   }
 
   private mac(listKey: string, body: Buffer): Buffer {
-    return createHmac('sha256', this.key).update(listKey).update('\0').update(body).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', this.key).update(this.tenant).update('\0').update(listKey).update('\0').update(body).digest().subarray(0, MAC_BYTES);
   }
 }
 

@@ -102,6 +102,8 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
   // A provider may return empty pages that still carry a next token; stop after a few in a row rather than
   // spinning on upstream calls, and report what was collected with hasNextPage true.
   let emptyPagesInARow = 0;
+  // Where to continue when a window ends on empty pages without a single edge (so no edge cursor exists).
+  let resume: CursorPosition | undefined;
 
   for (;;) {
     const fetchedAt = now();
@@ -126,6 +128,11 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
     if (page.nextToken === undefined) break;
     if (emptyPagesInARow >= MAX_EMPTY_PAGES) {
       hasNextPage = true;
+      // Lists narrowed after the fetch (a tenant's share of a provider list) can have long runs of empty pages;
+      // without an edge the client would have no cursor to go on with. This one starts at the next page.
+      if (edges.length === 0) {
+        resume = { token: token ?? null, pageSize, offset: 0, tokenIssuedAt, next: { token: page.nextToken, issuedAt: fetchedAt } };
+      }
       break;
     }
     token = page.nextToken;
@@ -140,7 +147,7 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
       hasNextPage,
       hasPreviousPage: start !== undefined,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? (resume === undefined ? null : options.codec.encode(options.listKey, resume)),
     },
   };
 }

@@ -24,6 +24,7 @@ import { StreamType } from '../resolvers/streams/stream.type.js';
 import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
 import type { RequestContext } from '../server/context.js';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from './type-graphql.js';
+import { documentRootFieldScopes } from '../auth/field-scopes.js';
 
 /**
  * type-graphql insists on a PubSub once any subscription exists, even though ours all use `subscribe` functions
@@ -95,6 +96,7 @@ export async function buildFederatedSchema(): Promise<GraphQLSchema> {
     validate: false,
     pubSub: NO_TOPIC_PUBSUB,
   });
+  documentRootFieldScopes(codeFirst);
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(codeFirst)}`;
   // type-graphql's map also carries scalar instances; @apollo/subgraph accepts them at runtime but types them narrowly.
   const resolvers = createResolversMap(codeFirst) as unknown as GraphQLResolverMap<RequestContext>;

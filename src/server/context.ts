@@ -1,4 +1,7 @@
+import type { Access } from '../auth/access.js';
+import { servicesFor } from '../auth/tenant-services.js';
 import type { Config } from '../config.js';
+import type { Api } from '../datasources/datasource-api.js';
 import type { ObjectStore } from '../datasources/object-store/object-store.js';
 import { createObjectLoaders, type ObjectLoaders } from '../datasources/object-store/object.loaders.js';
 import type { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
@@ -15,24 +18,29 @@ import type { CursorCodec } from '../pagination/cursor-codec.js';
 import type { Logger } from './logger.js';
 import type { UrlSigner } from './signed-url.js';
 
-/** Long-lived dependencies shared by every request. Built once at startup. */
+export type { Api } from '../datasources/datasource-api.js';
+
+/**
+ * Long-lived dependencies shared by every request. Built once at startup. A request context holds the
+ * caller's view of these (`servicesFor`), never the process-wide ones.
+ */
 export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly objectStore: ObjectStore;
   readonly cursors: CursorCodec;
-  readonly urls: UrlSigner;
+  readonly urls: Api<UrlSigner>;
   readonly kinesis: {
-    readonly control: KinesisVideoDataSource;
-    readonly archived: KinesisArchivedMediaDataSource;
+    readonly control: Api<KinesisVideoDataSource>;
+    readonly archived: Api<KinesisArchivedMediaDataSource>;
   };
   /** Live fragment fan-out: one upstream reader per stream for the whole process. */
   readonly hub: FragmentHub;
   /** Google Cloud Live Stream; undefined when it is neither configured nor emulated. */
   readonly livestream:
     | {
-        readonly api: LiveStreamDataSource;
-        readonly dvr: DvrSessionsDataSource;
+        readonly api: Api<LiveStreamDataSource>;
+        readonly dvr: Api<DvrSessionsDataSource>;
         /** `projects/{project}/locations/{location}` that lists use when a query names none. */
         readonly defaultParent: string;
       }
@@ -40,8 +48,8 @@ export interface Services {
   /** OCI Media Services / Media Streams; undefined when OCI is neither configured nor emulated. */
   readonly oci:
     | {
-        readonly mediaServices: OciMediaServicesDataSource;
-        readonly mediaStreams: OciMediaStreamsDataSource;
+        readonly mediaServices: Api<OciMediaServicesDataSource>;
+        readonly mediaStreams: Api<OciMediaStreamsDataSource>;
         /** Compartment lists use when the query names none. */
         readonly defaultCompartmentId: string | undefined;
       }
@@ -50,16 +58,24 @@ export interface Services {
 
 /** What every resolver receives as its context. Lifetime: one GraphQL operation (one HTTP request or subscription). */
 export interface RequestContext {
+  /** The caller's view of the services: every provider call through it is checked against `access`. */
   readonly services: Services;
+  /** Who is calling and what they may reach. */
+  readonly access: Access;
   readonly loaders: ObjectLoaders & StreamLoaders & OciLoaders & LiveStreamLoaders;
   /** Aborts when the client goes away or the server shuts down; passed to every upstream call. */
   readonly signal: AbortSignal;
 }
 
-/** Builds a fresh per-operation context (new DataLoader caches). */
-export function createRequestContext(services: Services, signal: AbortSignal): RequestContext {
+/**
+ * Builds a fresh per-operation context (new DataLoader caches) for the caller `access` describes. The context's
+ * services and loaders are that caller's guarded view (see `servicesFor`).
+ */
+export function createRequestContext(processServices: Services, signal: AbortSignal, access: Access): RequestContext {
+  const services = servicesFor(processServices, access);
   return {
     services,
+    access,
     signal,
     loaders: {
       ...createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { isDomainError } from '../errors/domain-error.js';
 import type { Logger } from './logger.js';
 
@@ -12,6 +12,15 @@ const PASS_THROUGH_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
 ]);
+
+/**
+ * Codes the gateway's own pre-execution checks put on GraphQLErrors (authentication, root-field scopes, router
+ * secret, rate limits); written here, never by a provider, so their messages and details are safe to show.
+ */
+const GATEWAY_CODES = new Set(['FORBIDDEN', 'RATE_LIMITED', 'UNAUTHENTICATED']);
+
+/** Extension keys never passed through: transport internals and anything that could carry a stack. */
+const HIDDEN_EXTENSIONS = new Set(['stacktrace', 'exception', 'http', 'originalError']);
 
 /** Options for {@link formatError}. */
 export interface FormatErrorOptions {
@@ -40,8 +49,14 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
   }
   const code = typeof error.extensions['code'] === 'string' ? error.extensions['code'] : undefined;
   if (original === undefined || original.name === 'GraphQLError') {
-    if (code !== undefined && PASS_THROUGH_CODES.has(code)) {
-      return { message: error.message, ...base, extensions: { code } };
+    if (code !== undefined && (PASS_THROUGH_CODES.has(code) || GATEWAY_CODES.has(code))) {
+      // Scalar details such as `limit`/`max` of a limit error or the missing `scope` stay; nothing nested does.
+      const extensions: Record<string, string | number | boolean | null> = {};
+      for (const [key, value] of Object.entries(error.extensions)) {
+        if (HIDDEN_EXTENSIONS.has(key)) continue;
+        if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') extensions[key] = value;
+      }
+      return { message: error.message, ...base, extensions: { ...extensions, code } };
     }
     if (code === undefined && error.path === undefined && isVariableError(error)) {
       // graphql-js variable coercion errors ("got invalid value", "was not provided") on the graphql-ws and SSE
@@ -64,6 +79,16 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
       ...(options.development ? { debugMessage: (original ?? error).message } : {}),
     },
   };
+}
+
+/**
+ * A result as clients receive it: errors through {@link formatError}, `errors` omitted when there are none. The
+ * same shape graphql-ws sends, so results written directly to a socket and those sent by graphql-ws agree.
+ */
+export function formatResult(result: ExecutionResult, options: FormatErrorOptions): ExecutionResult | { readonly data?: unknown; readonly errors: readonly GraphQLFormattedError[] } {
+  if (result.errors === undefined) return result;
+  const { errors, ...rest } = result;
+  return { ...rest, errors: errors.map((error) => formatError(error, options)) };
 }
 
 /**

@@ -6,10 +6,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type VerifyClientCallbackAsync } from 'ws';
 import type { Config } from '../config.js';
 import { createMediaStoreClient } from '../datasources/mediastore/mediastore.client.js';
 import { MediaStoreDataSource } from '../datasources/mediastore/mediastore.datasource.js';
+import { principalKey } from '../auth/principal.js';
+import { Security } from '../auth/security.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
 import { createKinesisClients } from '../datasources/kinesis/kinesis.clients.js';
 import { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
@@ -34,10 +36,13 @@ import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
 import { createRequestContext, type RequestContext, type Services } from './context.js';
 import { startEmbeddedEmulators, EMULATOR_CREDENTIALS, type EmbeddedEmulators } from './embedded-emulators.js';
-import { formatError } from './format-error.js';
+import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
+import { accessOf, authenticateRequests, guardOperations } from './http-security.js';
+import { OperationGuard } from './operation-guard.js';
+import { loadPersistedOperations } from './persisted-operations.js';
 import { createIdeRouter } from './ide.js';
 import { createLogger, type Logger } from './logger.js';
 import { createObjectsRouter } from './objects-endpoint.js';
@@ -89,6 +94,8 @@ export interface StartGatewayOptions {
  */
 export async function startGateway(config: Config, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before anything starts: a server that may not run without authentication must not bind a port or emulators.
+  const security = await Security.create(config, logger);
   const emulators = await startEmbeddedEmulators(config, { seedDemo: options.seedDemo ?? false, logger });
   const mediastoreEndpoint = config.mediastore.endpoint ?? emulators.mediastore?.endpoint;
   if (mediastoreEndpoint === undefined) {
@@ -163,21 +170,39 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   const httpServer = createServer(app);
   let shuttingDown = false;
 
-  const ws = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const guard = new OperationGuard(
+    schema,
+    config.limits,
+    config.limits.persistedOperationsOnly ? loadPersistedOperations() : undefined,
+    config.auth.routerSecret,
+    config.pageSizeMax,
+  );
+  const ws = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: config.websocket.maxPayloadBytes,
+    verifyClient: originCheck(config.websocket.allowedOrigins, logger),
+  });
   const shared = new SharedSubscriptions({
     memberBuffer: config.live.subscriberBuffer,
     overflow: config.live.overflow,
-    createContext: (signal) => createRequestContext(services, signal),
-    // Until authentication exists every caller has the same identity; it will be the principal and its scopes.
-    identityOf: () => 'anonymous',
+    createContext: (signal, member) => createRequestContext(services, signal, (member as RequestContext).access),
+    // Members share an execution only when they are authorized identically.
+    identityOf: (member) => principalKey((member as RequestContext).access.principal),
+    serialize: (result) => Buffer.from(JSON.stringify(formatResult(result, { development: config.env === 'development', logger }))),
   });
-  const wsHandle = attachGraphqlWs(ws, schema, services, shared);
+  const wsHandle = attachGraphqlWs(ws, schema, services, shared, {
+    security,
+    guard,
+    maxSubscriptionsPerSocket: config.websocket.maxSubscriptionsPerSocket,
+    keepAliveMs: config.websocket.keepAliveMs,
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
+    allowBatchedHttpRequests: config.limits.batchMax > 0,
     csrfPrevention: true,
     // Signals belong to the process owner (`media-graph serve` calls close()). Apollo's own handler would stop the
     // server and then re-send the signal to the process, which `serve` takes for a second signal and exits with 1.
@@ -207,14 +232,16 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   );
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultQuery: IDE_DEFAULT_QUERY }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
-  const sse = createSseRouter(SSE_PATH, schema, services, shared);
+  const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);
-  app.use(createObjectsRouter(services));
+  app.use(createObjectsRouter(services, security));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: config.graphqlBodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
+    authenticateRequests(security, logger),
+    guardOperations(guard, config.limits.batchMax, config.env === 'development', logger),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => createRequestContext(services, requestSignal(req, res)),
+      context: async ({ req, res }) => createRequestContext(services, requestSignal(req, res), accessOf(req)),
     }),
   );
   app.use(bodyErrorHandler);
@@ -250,6 +277,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       oci?.clients.close();
       await livestream?.clients.close();
       await emulators.close();
+      await security.close();
       logger.info('media-graph stopped');
     })();
     return closing;
@@ -333,6 +361,31 @@ async function createOciServices(
     settings,
   );
   return { clients, services: { mediaServices, mediaStreams, defaultCompartmentId: compartmentId } };
+}
+
+/**
+ * WebSocket upgrades from a browser page of another origin are refused with 403 (RELIABILITY.md W8): a page the
+ * user visits must not ride on their cookies or network position. Requests without `Origin` (non-browser
+ * clients) and from the server's own origin pass, as do the configured `WS_ALLOWED_ORIGINS`.
+ */
+function originCheck(allowed: readonly string[], logger: Logger): VerifyClientCallbackAsync {
+  const extra = new Set(allowed);
+  return (info, callback) => {
+    const origin = info.origin;
+    if (origin === undefined || origin === '' || extra.has(origin)) {
+      callback(true);
+      return;
+    }
+    let sameOrigin = false;
+    try {
+      sameOrigin = new URL(origin).host === info.req.headers.host;
+    } catch {
+      // An Origin that is not a URL is foreign by definition.
+      sameOrigin = false;
+    }
+    if (!sameOrigin) logger.info({ origin }, 'WebSocket upgrade from a foreign origin refused');
+    callback(sameOrigin, sameOrigin ? undefined : 403, sameOrigin ? undefined : 'Forbidden origin');
+  };
 }
 
 function requestSignal(req: Request, res: Response): AbortSignal {

@@ -1,8 +1,12 @@
-import { GraphQLError, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { createRequestContext, type Services } from './context.js';
-import { formatError, toParseFailedError } from './format-error.js';
+import type { Security } from '../auth/security.js';
+import { endAtExpiry } from './expiring-subscription.js';
+import { formatError } from './format-error.js';
+import { accessOf, authenticateRequests, ROUTER_SECRET_HEADER } from './http-security.js';
+import type { OperationGuard } from './operation-guard.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 
 /**
@@ -20,31 +24,44 @@ export interface SseEndpoint {
   dropStreams(): void;
 }
 
-export function createSseRouter(path: string, schema: GraphQLSchema, services: Services, shared: SharedSubscriptions): SseEndpoint {
+export function createSseRouter(
+  path: string,
+  schema: GraphQLSchema,
+  services: Services,
+  shared: SharedSubscriptions,
+  security: { readonly security: Security; readonly guard: OperationGuard },
+): SseEndpoint {
   const development = services.config.env === 'development';
   // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
   const contextFor = (raw: Request): Record<string, unknown> => {
     const controller = new AbortController();
     raw.once('close', () => controller.abort());
-    return createRequestContext(services, controller.signal) as unknown as Record<string, unknown>;
+    return createRequestContext(services, controller.signal, accessOf(raw)) as unknown as Record<string, unknown>;
   };
   const handler = createHandler<Record<string, unknown>>({
     schema,
-    // Identical subscriptions run once and fan out, exactly as over graphql-ws.
-    subscribe: (args) => shared.subscribe(args),
+    // Identical subscriptions run once and fan out, exactly as over graphql-ws; they end when the credential does.
+    subscribe: async (args) => {
+      const result = await shared.subscribe(args);
+      const expiresAt = (args.contextValue as { access?: { principal: { expiresAt: number | undefined } } }).access?.principal.expiresAt;
+      return Symbol.asyncIterator in result ? endAtExpiry(result, expiresAt) : result;
+    },
     context: (req) => contextFor(req.raw),
     onSubscribe: (req, params) => {
-      // graphql-sse answers a syntax error with a bare 400 (no code) instead of a GraphQL result; report it in
-      // the stream, coded GRAPHQL_PARSE_FAILED like over HTTP. graphql-sse only accepts results with `data`.
-      let document: DocumentNode;
-      try {
-        document = parse(params.query);
-      } catch (error) {
-        if (error instanceof GraphQLError) return { data: undefined, errors: [toParseFailedError(error)] };
-        throw error;
+      // The same parse, limits, safelist and federation checks as HTTP and graphql-ws. graphql-sse would answer a
+      // syntax error with a bare 400 (no code); it is reported in the stream instead, coded like over HTTP.
+      // graphql-sse only accepts results with `data`.
+      const secret = req.raw.headers[ROUTER_SECRET_HEADER];
+      const checked = security.guard.check(params, typeof secret === 'string' ? secret : undefined, { validate: false, access: accessOf(req.raw) });
+      if (!checked.ok) return { data: undefined, errors: [...checked.errors] };
+      if (checked.document === undefined) {
+        return {
+          data: undefined,
+          errors: [new GraphQLError('A persisted query must be sent with its text over this transport.', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } })],
+        };
       }
       // Parsed once here; graphql-sse still validates these arguments itself.
-      return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue: contextFor(req.raw) };
+      return { schema, document: checked.document, operationName: params.operationName, variableValues: params.variables, contextValue: contextFor(req.raw) };
     },
     onNext: (_ctx, _req, result) => {
       const errors = (result as ExecutionResult).errors;
@@ -61,6 +78,7 @@ export function createSseRouter(path: string, schema: GraphQLSchema, services: S
     // graphql-sse would otherwise buffer a body of any size in memory; this is the same limit as `/graphql`
     // (RELIABILITY.md S6). Errors (413, malformed JSON) go to the gateway's body error handler.
     express.json({ limit: services.config.graphqlBodyLimitBytes, type: 'application/json' }),
+    authenticateRequests(security.security, services.logger),
     (req, res, next) => {
       open.add(res);
       res.once('close', () => open.delete(res));

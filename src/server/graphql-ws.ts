@@ -1,9 +1,24 @@
-import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { WebSocketServer } from 'ws';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { WebSocket, type WebSocketServer } from 'ws';
+import type { Access } from '../auth/access.js';
+import type { Security } from '../auth/security.js';
+import { isDomainError } from '../errors/domain-error.js';
 import { createRequestContext, type Services } from './context.js';
-import { formatError, toParseFailedError } from './format-error.js';
-import type { SharedSubscriptions } from './shared-subscriptions.js';
+import { endAtExpiry } from './expiring-subscription.js';
+import { formatError } from './format-error.js';
+import { serveGraphqlWs } from './graphql-ws-transport.js';
+import type { OperationGuard } from './operation-guard.js';
+import type { DirectSink, SharedSubscriptions } from './shared-subscriptions.js';
+
+/** What graphql-ws needs besides the schema and services. */
+export interface GraphqlWsSecurity {
+  readonly security: Security;
+  readonly guard: OperationGuard;
+  /** Most operations one socket may have open; more get an error (RELIABILITY.md W9). */
+  readonly maxSubscriptionsPerSocket: number;
+  /** Ping interval; a socket silent for this long after a ping is terminated (W11), in ms. */
+  readonly keepAliveMs: number;
+}
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
@@ -16,15 +31,26 @@ export const CONNECTION_INIT_WAIT_MS = 3_000;
 
 /**
  * Serves the graphql-ws protocol on `ws` for queries, mutations and subscriptions, with the same schema,
- * context and error formatting as HTTP. Each query or mutation gets its own context whose signal aborts when the
- * operation completes or the socket closes; subscriptions run through `shared`, whose groups own their context.
+ * authentication, limits, context and error formatting as HTTP. `connection_init` carries the credentials in its
+ * payload (`authorization`, `apiKey`); a missing or invalid one closes the socket with 4403 before any
+ * operation. Each operation is charged to the tenant's rate limit and checked by the operation guard. Each query
+ * or mutation gets its own context whose signal aborts when the operation completes or the socket closes;
+ * subscriptions run through `shared`, whose groups own their context, and end when the credential expires.
  */
 export function attachGraphqlWs(
   ws: WebSocketServer,
   schema: GraphQLSchema,
   services: Services,
   shared: SharedSubscriptions,
+  security: GraphqlWsSecurity,
 ): GraphqlWsHandle {
+  const accessBySocket = new WeakMap<object, Access>();
+  const accessOf = (extra: object): Access => {
+    const access = accessBySocket.get(extra);
+    // graphql-ws runs no operation before onConnect accepted the socket, which is where this is set.
+    if (access === undefined) throw new Error('graphql-ws operation on a socket that was never authenticated');
+    return access;
+  };
   const development = services.config.env === 'development';
   const controllers = new WeakMap<object, Map<string, AbortController>>();
   const controllerFor = (extra: object, id: string): AbortController => {
@@ -45,14 +71,59 @@ export function attachGraphqlWs(
     byId?.get(id)?.abort();
     byId?.delete(id);
   };
-  const disposable = useServer(
+  // The socket and operation id behind each operation's context, for subscriptions that write to it directly.
+  const operations = new WeakMap<object, { readonly socket: WebSocket; readonly id: string; readonly expiresAt: number | undefined }>();
+  const disposable = serveGraphqlWs(
+    ws,
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(schema, payload),
-      // Identical subscriptions run once and fan out (see SharedSubscriptions).
-      subscribe: shared.subscribe,
-      context: (ctx, id) => createRequestContext(services, controllerFor(ctx.extra, id).signal),
+      onConnect: async (ctx) => {
+        try {
+          accessBySocket.set(ctx.extra, await security.security.fromConnectionParams(ctx.connectionParams));
+          return true;
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          services.logger.info({ code: error.code }, 'graphql-ws connection refused');
+          // graphql-ws closes with 4403 Forbidden.
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const open = Object.keys(ctx.subscriptions).length;
+        if (open > security.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${security.maxSubscriptionsPerSocket} operations may be open on one connection.`, {
+              extensions: { code: 'RATE_LIMITED', max: security.maxSubscriptionsPerSocket },
+            }),
+          ];
+        }
+        try {
+          await security.security.charge(accessOf(ctx.extra));
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          return [new GraphQLError(error.message, { originalError: error })];
+        }
+        const checked = security.guard.check(payload, undefined, { validate: true, access: accessOf(ctx.extra) });
+        if (!checked.ok) return [...checked.errors];
+        if (checked.document === undefined) {
+          return [new GraphQLError('A persisted query must be sent with its text over this transport.', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } })];
+        }
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables } satisfies ExecutionArgs;
+      },
+      // Identical subscriptions run once and fan out (see SharedSubscriptions); their results are serialized once
+      // per event and written straight to each socket instead of through graphql-ws's per-message path.
+      subscribe: async (args) => {
+        const operation = operations.get(args.contextValue as object);
+        const result = await shared.subscribe(args, operation === undefined ? undefined : socketSink(operation.socket, operation.id));
+        return Symbol.asyncIterator in result ? endAtExpiry(result, operation?.expiresAt) : result;
+      },
+      context: (ctx, id) => {
+        const access = accessOf(ctx.extra);
+        const context = createRequestContext(services, controllerFor(ctx.extra, id).signal, access);
+        operations.set(context, { socket: ctx.extra.socket, id, expiresAt: access.principal.expiresAt });
+        return context;
+      },
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>
         result.errors === undefined
           ? undefined
@@ -65,7 +136,8 @@ export function attachGraphqlWs(
         controllers.delete(ctx.extra);
       },
     },
-    ws,
+    security.keepAliveMs,
+    services.logger,
   );
   let disposing: Promise<void> | undefined;
   return {
@@ -80,25 +152,19 @@ export function attachGraphqlWs(
   };
 }
 
+const NEXT_SUFFIX = Buffer.from('}');
+
 /**
- * Parses and validates a subscribe payload. graphql-ws would parse inside its message handler, where a syntax
- * error is an internal error that closes the whole socket with 4500; here it becomes an `error` message for that
- * operation, coded `GRAPHQL_PARSE_FAILED` like over HTTP. Returning execution arguments makes graphql-ws skip its
- * own validation, so validation happens here too (its errors reach `onError` and are formatted there); custom
- * validation rules given to Apollo must be applied here as well.
+ * Writes `next` messages for operation `id` to `socket`, byte-identical to what graphql-ws would send. A failed
+ * write is not reported here: the socket then emits `close`, and graphql-ws ends the operation from that.
  */
-function prepareOperation(
-  schema: GraphQLSchema,
-  payload: { readonly query: string; readonly operationName?: string | null | undefined; readonly variables?: Record<string, unknown> | null | undefined },
-): ExecutionArgs | readonly GraphQLError[] {
-  let document: DocumentNode;
-  try {
-    document = parse(payload.query);
-  } catch (error) {
-    if (error instanceof GraphQLError) return [toParseFailedError(error)];
-    throw error;
-  }
-  const errors = validate(schema, document);
-  if (errors.length > 0) return errors;
-  return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+function socketSink(socket: WebSocket, id: string): DirectSink {
+  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  return {
+    write: (payload, flushed) => {
+      if (socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(Buffer.concat([prefix, payload, NEXT_SUFFIX]), { binary: false }, flushed);
+      return true;
+    },
+  };
 }

@@ -4,6 +4,8 @@ import { Router, type Request, type Response } from 'express';
 import { parseObjectPath } from '../datasources/object-store/object-path.js';
 import type { ObjectMetadata } from '../datasources/object-store/object-store.js';
 import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../errors/domain-error.js';
+import type { Security } from '../auth/security.js';
+import { servicesFor } from '../auth/tenant-services.js';
 import type { Services } from './context.js';
 
 /**
@@ -14,11 +16,11 @@ import type { Services } from './context.js';
  *   and while streaming otherwise.
  * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }`.
  */
-export function createObjectsRouter(services: Services): Router {
+export function createObjectsRouter(services: Services, security: Security): Router {
   const router = Router();
-  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, req, res, false)));
-  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, req, res, true)));
-  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, req, res)));
+  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, req, res, false)));
+  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, req, res, true)));
+  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, security, req, res)));
   router.all(/^\/objects\/(.*)$/, (_req, res) => {
     res.setHeader('Allow', 'GET, HEAD, PUT');
     sendError(res, new DomainError('BAD_USER_INPUT', 'Method not allowed on the object endpoint.'), 405);
@@ -26,9 +28,24 @@ export function createObjectsRouter(services: Services): Router {
   return router;
 }
 
-async function download(services: Services, req: Request, res: Response, headOnly: boolean): Promise<void> {
+/**
+ * The caller's view of the services for a signed URL. The URL alone authorizes `scope` on its path within the
+ * tenant it was issued to (browsers load it without headers), and still passes the tenant boundary, so a URL
+ * whose tenant no longer reaches the path stops working. A request that also carries credentials must come
+ * from that same tenant: one tenant cannot spend another tenant's URLs.
+ */
+async function servicesForUrl(services: Services, security: Security, req: Request, tenant: string, scope: 'objects:read' | 'objects:write'): Promise<Services> {
+  if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {
+    const caller = await security.fromHeaders(req.headers);
+    if (!caller.unrestricted && caller.tenantKey !== tenant) throw new DomainError('FORBIDDEN', 'The signed URL is invalid or has expired.');
+  }
+  return servicesFor(services, security.forSignedUrl(tenant, scope));
+}
+
+async function download(processServices: Services, security: Security, req: Request, res: Response, headOnly: boolean): Promise<void> {
   const { path, query } = parseRequest(req);
-  services.urls.verifyDownload(path, query);
+  const { tenant } = processServices.urls.verifyDownload(path, query);
+  const services = await servicesForUrl(processServices, security, req, tenant, 'objects:read');
   const signal = abortOnClose(req, res);
   if (headOnly) {
     const metadata = await services.objectStore.describe(path, { signal });
@@ -54,9 +71,10 @@ async function download(services: Services, req: Request, res: Response, headOnl
   }
 }
 
-async function upload(services: Services, req: Request, res: Response): Promise<void> {
+async function upload(processServices: Services, security: Security, req: Request, res: Response): Promise<void> {
   const { path, query } = parseRequest(req);
-  const grant = services.urls.verifyUpload(path, query);
+  const grant = processServices.urls.verifyUpload(path, query);
+  const services = await servicesForUrl(processServices, security, req, grant.tenant, 'objects:write');
   const max = services.objectStore.limits.maxObjectBytes[grant.uploadAvailability];
   const declared = req.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);

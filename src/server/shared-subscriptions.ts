@@ -18,13 +18,33 @@ export interface SharedSubscriptionOptions {
   readonly memberBuffer: number;
   readonly overflow: OverflowPolicy;
   /**
-   * Builds the context a shared execution runs with. It must not depend on the member (the group outlives its
-   * first member); `signal` aborts when the last member leaves. `identity` is the authorization identity all
-   * members of the group share.
+   * Builds the context a shared execution runs with, from the context of the member that started the group.
+   * It must not hold anything member-specific beyond what the identity covers (the group outlives its first
+   * member); `signal` aborts when the last member leaves.
    */
-  readonly createContext: (signal: AbortSignal, identity: string) => unknown;
+  readonly createContext: (signal: AbortSignal, member: unknown) => unknown;
   /** Authorization identity of a member's context; members only share with the same identity. */
   readonly identityOf: (contextValue: unknown) => string;
+  /**
+   * Turns a result into the UTF-8 JSON payload of a `next` message, errors formatted for clients. Called at most
+   * once per event per group, and only when some member has a {@link DirectSink}.
+   */
+  readonly serialize: (result: ExecutionResult) => Buffer;
+}
+
+/**
+ * A transport that takes a member's results as bytes. With a sink, a member does not yield its results through
+ * the iterator (which would cost the transport a serialization and a promise chain per member and event): the
+ * group serializes each result once and every member writes the same bytes. The iterator then only carries the
+ * end of the subscription (and a terminal error result), which keeps the transport's own completion logic.
+ */
+export interface DirectSink {
+  /**
+   * Writes one `next` message whose payload is `payload` (a serialized result). `flushed` is called once the
+   * bytes have left the process or the write failed; until then the message counts against the member's buffer.
+   * Returns false, and never calls `flushed`, when the transport is already closed.
+   */
+  write(payload: Buffer, flushed: () => void): boolean;
 }
 
 const printed = new WeakMap<DocumentNode, string>();
@@ -49,19 +69,22 @@ export class SharedSubscriptions {
     return this.groups.size;
   }
 
-  /** Drop-in for graphql's `subscribe` in graphql-ws and graphql-sse. */
-  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+  /**
+   * Drop-in for graphql's `subscribe` in graphql-ws and graphql-sse. With `sink`, results go to the sink and the
+   * returned iterator only ends (see {@link DirectSink}).
+   */
+  readonly subscribe = async (args: ExecutionArgs, sink?: DirectSink): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const identity = this.options.identityOf(args.contextValue);
     const key = groupKey(args, identity);
     let group = this.groups.get(key);
     if (group === undefined) {
-      const created = new SharedGroup(args, identity, this.options, () => {
+      const created = new SharedGroup(args, this.options, () => {
         if (this.groups.get(key) === created) this.groups.delete(key);
       });
       this.groups.set(key, created);
       group = created;
     }
-    return group.join();
+    return group.join(sink);
   };
 }
 
@@ -83,16 +106,15 @@ class SharedGroup {
 
   constructor(
     args: ExecutionArgs,
-    identity: string,
     private readonly options: SharedSubscriptionOptions,
     private readonly onEmpty: () => void,
   ) {
-    this.executionArgs = { ...args, contextValue: options.createContext(this.controller.signal, identity) };
+    this.executionArgs = { ...args, contextValue: options.createContext(this.controller.signal, args.contextValue) };
     this.ready = this.start();
   }
 
-  async join(): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const member = new Member(this, this.options.memberBuffer, this.options.overflow);
+  async join(sink: DirectSink | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const member = new Member(this, this.options.memberBuffer, this.options.overflow, sink);
     this.members.add(member);
     const failure = await this.ready;
     if (failure !== undefined) {
@@ -115,6 +137,10 @@ class SharedGroup {
    */
   executeEvent(event: unknown): ExecutionResult | Promise<ExecutionResult> {
     return execute({ ...this.executionArgs, rootValue: event });
+  }
+
+  serialize(result: ExecutionResult): Buffer {
+    return this.options.serialize(result);
   }
 
   private async start(): Promise<ExecutionResult | undefined> {
@@ -142,7 +168,9 @@ class SharedGroup {
         if (next.done === true) break;
         const executed = this.executeEvent(next.value);
         const result = executed instanceof Promise ? await executed : executed;
-        for (const member of this.members) member.deliver(result, next.value);
+        let bytes: Buffer | undefined;
+        const encode = (): Buffer => (bytes ??= this.options.serialize(result));
+        for (const member of this.members) member.deliver(result, next.value, encode);
         // One event per turn of the event loop. With a backlog in the source, `next()` resolves at once, and on
         // sockets with room the members' sends complete synchronously; without this turn a whole backlog would
         // be fanned out in one microtask chain, and for as long as that takes (seconds with thousands of
@@ -161,28 +189,45 @@ class SharedGroup {
   }
 }
 
-/** A queue slot; `result` is undefined while a member-specific gap result is still being executed. */
+/**
+ * A queue slot; `result` is undefined while a member-specific gap result is still being executed. `encode` is the
+ * group's once-per-event serialization of `result`, when there is one.
+ */
 interface Slot {
   result: ExecutionResult | undefined;
+  readonly encode?: () => Buffer;
 }
 
+/**
+ * One subscriber of a group. Without a sink, results wait in `queue` until the transport pulls them through the
+ * iterator. With a sink, results are written at once and `queue` only holds what arrived behind a gap result
+ * that is still executing (so order is kept); the buffer bound then counts writes the sink has not flushed yet.
+ */
 class Member implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: Slot[] = [];
   private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private done = false;
   private lastFragment: string | null = null;
   private dropped: { after: string | null; count: number; stream: string } | undefined;
+  /** Sink writes not yet flushed. */
+  private inFlight = 0;
+  /** Sink mode: the error result that ends the member, yielded through the iterator. */
+  private terminal: ExecutionResult | undefined;
+  private readonly onFlushed = (): void => {
+    this.inFlight -= 1;
+  };
 
   constructor(
     private readonly group: SharedGroup,
     private readonly capacity: number,
     private readonly overflow: OverflowPolicy,
+    private readonly sink: DirectSink | undefined,
   ) {}
 
-  deliver(result: ExecutionResult, event: unknown): void {
+  deliver(result: ExecutionResult, event: unknown, encode: () => Buffer): void {
     if (this.done) return;
     const fragment = fragmentOf(event);
-    if (fragment !== undefined && this.queue.length >= this.capacity) {
+    if (fragment !== undefined && this.queue.length + this.inFlight >= this.capacity) {
       if (this.overflow === 'close') {
         this.endWith({
           errors: [toGraphQLError(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'))],
@@ -217,7 +262,12 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
       }
     }
     if (fragment !== undefined) this.lastFragment = fragment.number;
-    this.queue.push({ result });
+    if (this.sink !== undefined && this.queue.length === 0) {
+      // The common case, kept free of allocations beyond the sink's own write.
+      this.write(encode());
+      return;
+    }
+    this.queue.push({ result, encode });
     this.flush();
   }
 
@@ -230,17 +280,15 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   endWith(result: ExecutionResult): void {
     if (this.done) return;
     this.queue.length = 0;
-    this.queue.push({ result });
+    if (this.sink === undefined) this.queue.push({ result });
+    else this.terminal = result;
     this.done = true;
     this.flush();
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    const head = this.queue[0]?.result;
-    if (head !== undefined) {
-      this.queue.shift();
-      return Promise.resolve({ value: head, done: false });
-    }
+    const head = this.takeHead();
+    if (head !== undefined) return Promise.resolve({ value: head, done: false });
     if (this.done && this.queue.length === 0) {
       this.group.leave(this);
       return Promise.resolve({ value: undefined, done: true });
@@ -253,6 +301,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   return(): Promise<IteratorResult<ExecutionResult>> {
     this.done = true;
     this.queue.length = 0;
+    this.terminal = undefined;
     this.group.leave(this);
     const waiting = this.waiting;
     this.waiting = undefined;
@@ -269,13 +318,34 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
+  /** The next result the iterator yields: a queued result, or in sink mode only the terminal one. */
+  private takeHead(): ExecutionResult | undefined {
+    if (this.sink !== undefined) {
+      const terminal = this.terminal;
+      this.terminal = undefined;
+      return terminal;
+    }
+    const head = this.queue[0]?.result;
+    if (head !== undefined) this.queue.shift();
+    return head;
+  }
+
+  private write(payload: Buffer): void {
+    if (this.sink?.write(payload, this.onFlushed) === true) this.inFlight += 1;
+  }
+
   private flush(): void {
+    if (this.sink !== undefined) {
+      for (let head = this.queue[0]; head?.result !== undefined; head = this.queue[0]) {
+        this.queue.shift();
+        this.write(head.encode?.() ?? this.group.serialize(head.result));
+      }
+    }
     const waiting = this.waiting;
     if (waiting === undefined) return;
-    const head = this.queue[0]?.result;
+    const head = this.takeHead();
     if (head !== undefined) {
       this.waiting = undefined;
-      this.queue.shift();
       waiting({ value: head, done: false });
     } else if (this.done && this.queue.length === 0) {
       this.waiting = undefined;

@@ -23,32 +23,46 @@ const Q_SIGNATURE = 'X-MG-Signature';
 const Q_CONTENT_TYPE = 'X-MG-Content-Type';
 const Q_CACHE_CONTROL = 'X-MG-Cache-Control';
 const Q_AVAILABILITY = 'X-MG-Upload-Availability';
+const Q_TENANT = 'X-MG-Tenant';
+const ALL_TENANTS = '*';
 
 /**
  * Issues and verifies short-lived signed URLs for the byte endpoints. A download URL is good for GET and HEAD
  * of one path; an upload URL for one PUT of one path with the content type, cache control and availability it
- * was issued for. Signatures are HMAC-SHA256 over method class, path, expiry and grant, keyed by the URL key.
+ * was issued for. Signatures are HMAC-SHA256 over method class, tenant, path, expiry and grant, keyed by the URL
+ * key. A URL names the tenant it was issued to (`X-MG-Tenant`, absent for callers that reach every tenant), so
+ * the byte endpoint can hold the URL to that tenant's policy and refuse it to an authenticated caller of
+ * another tenant.
  */
 export class UrlSigner {
   constructor(
     private readonly key: Buffer,
     private readonly baseUrl: () => string,
     private readonly now: () => number = Date.now,
+    private readonly tenant: string = ALL_TENANTS,
   ) {}
+
+  /** The same signer issuing URLs bound to `tenant`. */
+  forTenant(tenant: string): UrlSigner {
+    return tenant === this.tenant ? this : new UrlSigner(this.key, this.baseUrl, this.now, tenant);
+  }
 
   /** A download URL for `path`, valid for `ttlSeconds`. */
   download(path: string, ttlSeconds: number): SignedUrl {
     const expires = Math.floor(this.now() / 1000) + ttlSeconds;
-    const signature = this.sign(['read', path, String(expires)]);
-    const query = new URLSearchParams({ [Q_EXPIRES]: String(expires), [Q_SIGNATURE]: signature });
+    const signature = this.sign(['read', this.tenant, path, String(expires)]);
+    const query = new URLSearchParams({ [Q_EXPIRES]: String(expires) });
+    if (this.tenant !== ALL_TENANTS) query.set(Q_TENANT, this.tenant);
+    query.set(Q_SIGNATURE, signature);
     return { url: `${this.baseUrl()}${OBJECTS_ROUTE}${encodePath(path)}?${query.toString()}`, expiresAt: new Date(expires * 1000) };
   }
 
   /** An upload URL for `path` carrying `grant`, valid for `ttlSeconds`. */
   upload(path: string, grant: UploadGrant, ttlSeconds: number): SignedUrl {
     const expires = Math.floor(this.now() / 1000) + ttlSeconds;
-    const signature = this.sign(['write', path, String(expires), optional(grant.contentType), optional(grant.cacheControl), grant.uploadAvailability]);
+    const signature = this.sign(['write', this.tenant, path, String(expires), optional(grant.contentType), optional(grant.cacheControl), grant.uploadAvailability]);
     const query = new URLSearchParams({ [Q_EXPIRES]: String(expires) });
+    if (this.tenant !== ALL_TENANTS) query.set(Q_TENANT, this.tenant);
     if (grant.contentType !== undefined) query.set(Q_CONTENT_TYPE, grant.contentType);
     if (grant.cacheControl !== undefined) query.set(Q_CACHE_CONTROL, grant.cacheControl);
     query.set(Q_AVAILABILITY, grant.uploadAvailability);
@@ -57,20 +71,23 @@ export class UrlSigner {
   }
 
   /**
-   * Checks a download signature for `path`.
+   * Checks a download signature for `path` and returns the tenant the URL was issued to ('*' for every tenant).
    * @throws DomainError `UNAUTHENTICATED` when no signature is present, `FORBIDDEN` when it is wrong or expired.
    */
-  verifyDownload(path: string, query: URLSearchParams): void {
+  verifyDownload(path: string, query: URLSearchParams): { readonly tenant: string } {
     const expires = this.checkExpiry(query);
-    this.checkSignature(query, ['read', path, expires]);
+    const tenant = query.get(Q_TENANT) ?? ALL_TENANTS;
+    this.checkSignature(query, ['read', tenant, path, expires]);
+    return { tenant };
   }
 
   /**
-   * Checks an upload signature for `path` and returns the grant it carries.
+   * Checks an upload signature for `path` and returns the grant it carries, with the tenant it was issued to.
    * @throws DomainError `UNAUTHENTICATED` when no signature is present, `FORBIDDEN` when it is wrong or expired.
    */
-  verifyUpload(path: string, query: URLSearchParams): UploadGrant {
+  verifyUpload(path: string, query: URLSearchParams): UploadGrant & { readonly tenant: string } {
     const expires = this.checkExpiry(query);
+    const tenant = query.get(Q_TENANT) ?? ALL_TENANTS;
     const availability = query.get(Q_AVAILABILITY);
     if (availability !== 'STANDARD' && availability !== 'STREAMING') throw forbidden();
     const grant: UploadGrant = {
@@ -78,8 +95,8 @@ export class UrlSigner {
       cacheControl: query.get(Q_CACHE_CONTROL) ?? undefined,
       uploadAvailability: availability,
     };
-    this.checkSignature(query, ['write', path, expires, optional(grant.contentType), optional(grant.cacheControl), availability]);
-    return grant;
+    this.checkSignature(query, ['write', tenant, path, expires, optional(grant.contentType), optional(grant.cacheControl), availability]);
+    return { ...grant, tenant };
   }
 
   private checkExpiry(query: URLSearchParams): string {

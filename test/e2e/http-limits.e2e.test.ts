@@ -1,6 +1,4 @@
 import { request } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -8,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKeys } from '../../src/auth/signing-keys.js';
 import { EMULATOR_CREDENTIALS } from '../../src/server/embedded-emulators.js';
 import { CreateObjectUploadDocument, GetObjectDocument } from '../generated/graphql.js';
+import { bearer as bearerFor, JWT_AUTH_ENV, mintToken, TEST_JWT_SECRET } from '../helpers/auth.js';
+import { fullGc } from '../helpers/probes.js';
 import { errorCodes, execute, postGraphql, startTestGateway, TEST_SIGNING_SECRET, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -22,16 +22,6 @@ const DESCRIBE_QUERY = '{ object(path: "guarded/target.txt") { path } }';
 /** A mutation that deletes the guarded object when it executes. */
 const DELETE_MUTATION = 'mutation { deleteObject(input: { path: "guarded/target.txt" }) { path } }';
 
-/**
- * A full garbage collection, so RSS samples compare live memory rather than garbage awaiting collection. Uses
- * `global.gc` when the process runs with `--expose-gc`; otherwise enables the same V8 flag at runtime and takes
- * the function from a fresh context (V8 installs `gc` on contexts created after the flag is set).
- */
-function fullGc(): () => void {
-  if (globalThis.gc !== undefined) return globalThis.gc;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 /** POSTs `body` on a fresh connection with a declared Content-Length and resolves with the status and body text. */
 function postRaw(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
@@ -206,10 +196,12 @@ describe('GraphQL HTTP limits', () => {
 
 describe('error masking in production', () => {
   let t: TestGateway;
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
-    t = await startTestGateway({ NODE_ENV: 'production' });
+    t = await startTestGateway({ NODE_ENV: 'production', ...JWT_AUTH_ENV });
     t.emulator.putObjectDirect('prod/object.txt', 'x');
+    auth = await bearerFor({ scope: 'admin' });
   });
 
   afterAll(async () => {
@@ -219,7 +211,7 @@ describe('error masking in production', () => {
   it('returns no stack trace, exception or debug message in any error when in production (S11)', async () => {
     const bodies: string[] = [];
     const post = async (body: unknown): Promise<void> => {
-      const response = await fetch(t.graphqlUrl, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) });
+      const response = await fetch(t.graphqlUrl, { method: 'POST', headers: { ...JSON_HEADERS, ...auth }, body: JSON.stringify(body) });
       bodies.push(await response.text());
     };
     // An unexpected (non-domain) error thrown inside the federation entity resolver.
@@ -238,11 +230,17 @@ describe('error masking in production', () => {
     await post([{ query: '{ __typename }' }]);
     const viaSse = await fetch(`${t.gateway.url}/graphql/stream`, {
       method: 'POST',
-      headers: { ...JSON_HEADERS, accept: 'text/event-stream' },
+      headers: { ...JSON_HEADERS, ...auth, accept: 'text/event-stream' },
       body: JSON.stringify(unexpected),
     });
     bodies.push(await viaSse.text());
-    const ws = createWsClient({ url: t.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const ws = createWsClient({
+      url: t.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { authorization: auth['authorization'] },
+    });
     try {
       for await (const result of ws.iterate(unexpected)) bodies.push(JSON.stringify(result));
     } finally {
@@ -262,7 +260,7 @@ describe('gateway logs', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    t = await startTestGateway({ ...JWT_AUTH_ENV });
     t.emulator.putObjectDirect('logs/object.txt', 'log me not');
   });
 
@@ -271,7 +269,8 @@ describe('gateway logs', () => {
   });
 
   it('never contain the signing secret, URL signatures, Authorization values or AWS secret keys when signed URLs were used', async () => {
-    const bearer = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.bG9ncy10ZXN0';
+    const token = await mintToken({ scope: 'objects:read objects:write' });
+    const bearer = `Bearer ${token}`;
     const signatures: string[] = [];
     const track = (url: string): URL => {
       const parsed = new URL(url);
@@ -300,6 +299,13 @@ describe('gateway logs', () => {
     await postGraphql(t.graphqlUrl, { query: '{ _entities(representations: [{ __typename: "Nope", id: "x" }]) { __typename } }' }, { authorization: bearer });
     await postGraphql(t.graphqlUrl, { query: print(GetObjectDocument), variables: { path: `../${download.search}` } }, { authorization: bearer });
 
+    // Refused credentials are logged by code only: an expired token, and one signed with another secret.
+    const expired = await mintToken({ expiresInSeconds: -3600 });
+    const foreign = await mintToken({ secret: 'another-secret-that-is-also-long-enough-9876543210' });
+    for (const token of [expired, foreign]) {
+      expect(errorCodes(await execute(t.graphqlUrl, GetObjectDocument, { path: 'logs/object.txt' }, { authorization: `Bearer ${token}` }))).toEqual(['UNAUTHENTICATED']);
+    }
+
     const logs = t.logs.join('');
     expect(logs).toContain('unexpected error masked');
     expect(logs).toContain('upstream or internal error');
@@ -312,6 +318,10 @@ describe('gateway logs', () => {
       'signature parameter': 'X-MG-Signature=',
       'authorization value': bearer,
       'authorization token': bearer.slice('Bearer '.length),
+      'token signature': token.split('.')[2] ?? 'unset',
+      'expired token': expired,
+      'foreign token': foreign,
+      'JWT secret': TEST_JWT_SECRET,
       'SigV4 authorization': 'AWS4-HMAC-SHA256',
       'AWS secret key': process.env['AWS_SECRET_ACCESS_KEY'] ?? 'unset-aws-secret',
       'embedded emulator secret key': EMULATOR_CREDENTIALS.secretAccessKey,

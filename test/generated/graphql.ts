@@ -810,23 +810,59 @@ export type MediaObject = Node & ObjectEntry & {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Starts creating a Live Stream asset; returns the long-running operation, which ends with the ACTIVE asset (or an error). `CONFLICT` when the asset id is taken. */
+  /**
+   * Starts creating a Live Stream asset; returns the long-running operation, which ends with the ACTIVE asset (or an error). `CONFLICT` when the asset id is taken.
+   *
+   * Requires scope `livestream:write`.
+   */
   createAsset: Operation;
-  /** Starts creating a DVR session on a channel with a retention config; returns the long-running operation, which ends with the session. `CONFLICT` when the id is taken. */
+  /**
+   * Starts creating a DVR session on a channel with a retention config; returns the long-running operation, which ends with the session. `CONFLICT` when the id is taken.
+   *
+   * Requires scope `livestream:write`.
+   */
   createDvrSession: Operation;
-  /** Issues a short-lived signed URL for uploading a large object with HTTP PUT to the gateway, which streams it to the store. No upstream call is made until the PUT. */
+  /**
+   * Issues a short-lived signed URL for uploading a large object with HTTP PUT to the gateway, which streams it to the store. No upstream call is made until the PUT.
+   *
+   * Requires scope `objects:write`.
+   */
   createObjectUpload: ObjectUpload;
-  /** Starts deleting a Live Stream asset; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist. */
+  /**
+   * Starts deleting a Live Stream asset; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist.
+   *
+   * Requires scope `livestream:write`.
+   */
   deleteAsset: Operation;
-  /** Starts deleting a DVR session; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist. */
+  /**
+   * Starts deleting a DVR session; returns the long-running operation, which ends with an `EmptyResult`. `NOT_FOUND` when it does not exist.
+   *
+   * Requires scope `livestream:write`.
+   */
   deleteDvrSession: Operation;
-  /** Deletes the object at `path`. `NOT_FOUND` when there is none. */
+  /**
+   * Deletes the object at `path`. `NOT_FOUND` when there is none.
+   *
+   * Requires scope `objects:write`.
+   */
   deleteObject: DeleteObjectPayload;
-  /** Issues a streaming session token for a packaging configuration (GenerateSessionToken on its distribution channel), optionally limited to some assets. The token is a credential: it is never logged. */
+  /**
+   * Issues a streaming session token for a packaging configuration (GenerateSessionToken on its distribution channel), optionally limited to some assets. The token is a credential: it is never logged.
+   *
+   * Requires scope `playback:issue`.
+   */
   generateSessionToken: SessionToken;
-  /** Writes a small object (at most 1 MiB decoded) inline. Use `createObjectUpload` for anything larger. */
+  /**
+   * Writes a small object (at most 1 MiB decoded) inline. Use `createObjectUpload` for anything larger.
+   *
+   * Requires scope `objects:write`.
+   */
   putObject: PutObjectPayload;
-  /** Starts replacing a DVR session's windows (update mask `dvrWindows`); returns the long-running operation, which ends with the updated session. */
+  /**
+   * Starts replacing a DVR session's windows (update mask `dvrWindows`); returns the long-running operation, which ends with the updated session.
+   *
+   * Requires scope `livestream:write`.
+   */
   updateDvrSession: Operation;
 };
 
@@ -1051,43 +1087,119 @@ export type PutObjectPayload = {
 
 export type Query = {
   __typename?: 'Query';
-  /** One Live Stream asset by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  /**
+   * One Live Stream asset by full resource name; null when it does not exist. Lookups in one request are deduplicated.
+   *
+   * Requires scope `livestream:read`.
+   */
   asset?: Maybe<Asset>;
-  /** Lists the Live Stream assets of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge. */
+  /**
+   * Lists the Live Stream assets of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge.
+   *
+   * Requires scope `livestream:read`.
+   */
   assets: AssetConnection;
-  /** One Live Stream channel by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  /**
+   * One Live Stream channel by full resource name; null when it does not exist. Lookups in one request are deduplicated.
+   *
+   * Requires scope `livestream:read`.
+   */
   channel?: Maybe<Channel>;
-  /** Lists the Live Stream channels of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge. */
+  /**
+   * Lists the Live Stream channels of a location. Cursors are opaque, signed, bound to this list (parent, filter and order) and resume from any edge.
+   *
+   * Requires scope `livestream:read`.
+   */
   channels: ChannelConnection;
-  /** One DVR session by full resource name; null when it does not exist. Lookups in one request are deduplicated. */
+  /**
+   * One DVR session by full resource name; null when it does not exist. Lookups in one request are deduplicated.
+   *
+   * Requires scope `livestream:read`.
+   */
   dvrSession?: Maybe<DvrSession>;
-  /** One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated. */
+  /**
+   * One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated.
+   *
+   * Requires scope `playback:issue`.
+   */
   mediaAsset?: Maybe<MediaAsset>;
-  /** Lists the media assets of a compartment (ListMediaAssets), newest first. Cursors are opaque, signed, bound to this compartment and filter, and resume from any edge. */
+  /**
+   * Lists the media assets of a compartment (ListMediaAssets), newest first. Cursors are opaque, signed, bound to this compartment and filter, and resume from any edge.
+   *
+   * Requires scope `playback:issue`.
+   */
   mediaAssets: MediaAssetConnection;
-  /** Fetches any object by its global id; null when it does not exist. */
+  /**
+   * Fetches any object by its global id; null when it does not exist.
+   *
+   * Requires an authenticated caller; what it returns is checked by type.
+   */
   node?: Maybe<Node>;
-  /** Fetches up to 100 objects by global id, in the order given; null entries for ids that do not exist. */
+  /**
+   * Fetches up to 100 objects by global id, in the order given; null entries for ids that do not exist.
+   *
+   * Requires an authenticated caller; what it returns is checked by type.
+   */
   nodes: Array<Maybe<Node>>;
-  /** Describes the object at `path`; null when no object exists there. Lookups in one request are batched and deduplicated. */
+  /**
+   * Describes the object at `path`; null when no object exists there. Lookups in one request are batched and deduplicated.
+   *
+   * Requires scope `objects:read`.
+   */
   object?: Maybe<MediaObject>;
-  /** Lists one folder level (folders and objects) in store order. Cursors are opaque, signed, bound to this folder and resume from any edge; provider page tokens inside them expire after 15 minutes (`CURSOR_EXPIRED`). */
+  /**
+   * Lists one folder level (folders and objects) in store order. Cursors are opaque, signed, bound to this folder and resume from any edge; provider page tokens inside them expire after 15 minutes (`CURSOR_EXPIRED`).
+   *
+   * Requires scope `objects:read`.
+   */
   objects: ObjectEntryConnection;
-  /** A Live Stream long-running operation by name; null when it does not exist. With `wait`, polls until the operation is done or `wait` seconds have passed, and returns the last state (check `done`). */
+  /**
+   * A Live Stream long-running operation by name; null when it does not exist. With `wait`, polls until the operation is done or `wait` seconds have passed, and returns the last state (check `done`).
+   *
+   * Requires scope `livestream:read`.
+   */
   operation?: Maybe<Operation>;
-  /** Generates the playlist of a media asset under a packaging configuration (GeneratePlaylist on the configuration's distribution channel) and parses it. `NOT_FOUND` for an unknown configuration or asset, `CONFLICT` when the asset is not ACTIVE. */
+  /**
+   * Generates the playlist of a media asset under a packaging configuration (GeneratePlaylist on the configuration's distribution channel) and parses it. `NOT_FOUND` for an unknown configuration or asset, `CONFLICT` when the asset is not ACTIVE.
+   *
+   * Requires scope `playback:issue`.
+   */
   playlist: Playlist;
-  /** One stream by name or ARN (give exactly one); null when it does not exist. */
+  /**
+   * One stream by name or ARN (give exactly one); null when it does not exist.
+   *
+   * Requires scope `streams:read`.
+   */
   stream?: Maybe<Stream>;
-  /** One distribution channel by `StreamDistributionChannel.id` or OCID; null when it does not exist. Batched and deduplicated per request. */
+  /**
+   * One distribution channel by `StreamDistributionChannel.id` or OCID; null when it does not exist. Batched and deduplicated per request.
+   *
+   * Requires scope `playback:issue`.
+   */
   streamDistributionChannel?: Maybe<StreamDistributionChannel>;
-  /** Lists the distribution channels of a compartment (ListStreamDistributionChannels). Cursors resume from any edge. */
+  /**
+   * Lists the distribution channels of a compartment (ListStreamDistributionChannels). Cursors resume from any edge.
+   *
+   * Requires scope `playback:issue`.
+   */
   streamDistributionChannels: StreamDistributionChannelConnection;
-  /** One packaging configuration by `StreamPackagingConfig.id` or OCID; null when it does not exist. Batched and deduplicated per request. */
+  /**
+   * One packaging configuration by `StreamPackagingConfig.id` or OCID; null when it does not exist. Batched and deduplicated per request.
+   *
+   * Requires scope `playback:issue`.
+   */
   streamPackagingConfig?: Maybe<StreamPackagingConfig>;
-  /** Lists the packaging configurations of a distribution channel (ListStreamPackagingConfigs). Cursors resume from any edge. */
+  /**
+   * Lists the packaging configurations of a distribution channel (ListStreamPackagingConfigs). Cursors resume from any edge.
+   *
+   * Requires scope `playback:issue`.
+   */
   streamPackagingConfigs: StreamPackagingConfigConnection;
-  /** Lists the account's video streams (ListStreams), in service order. */
+  /**
+   * Lists the account's video streams (ListStreams), in service order.
+   *
+   * Requires scope `streams:read`.
+   */
   streams: StreamConnection;
 };
 
@@ -1435,9 +1547,17 @@ export type StreamStartType =
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Watches a Live Stream long-running operation: sends its current state, then the operation each time it changes (polled with backoff, at most 5 s apart), and completes after sending it done. `NOT_FOUND` when it does not exist. */
+  /**
+   * Watches a Live Stream long-running operation: sends its current state, then the operation each time it changes (polled with backoff, at most 5 s apart), and completes after sending it done. `NOT_FOUND` when it does not exist.
+   *
+   * Requires scope `livestream:read`.
+   */
   operation: Operation;
-  /** Live fragment metadata of a stream: fragments in order without duplicates, gap events when something cannot be delivered, and status changes of the upstream connection. Resume after a drop with `start: { type: FRAGMENT_NUMBER, fragmentNumber }` or a continuation token. */
+  /**
+   * Live fragment metadata of a stream: fragments in order without duplicates, gap events when something cannot be delivered, and status changes of the upstream connection. Resume after a drop with `start: { type: FRAGMENT_NUMBER, fragmentNumber }` or a continuation token.
+   *
+   * Requires scope `streams:subscribe`.
+   */
   streamFragments: StreamEvent;
 };
 

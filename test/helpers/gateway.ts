@@ -54,7 +54,13 @@ export async function startTestGateway(
     await emulator.close();
     throw error;
   }
-  const gateway = await startGateway(config, { logger: createLogger('info', sink) });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, { logger: createLogger('info', sink) });
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
   return {
     gateway,
     emulator,

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { isDomainError } from '../../errors/domain-error.js';
 import type { VideoStream } from './kinesis.types.js';
 import type { KinesisVideoDataSource } from './kinesis-video.datasource.js';
+import type { Api } from '../datasource-api.js';
 
 /** Per-request stream loaders. */
 export interface StreamLoaders {
@@ -13,7 +14,7 @@ export interface StreamLoaders {
  * Creates the loaders for one request. Kinesis has no batch describe, so a batch becomes one DescribeStream per
  * distinct key; the control-plane client's own retry and rate limiting bound the fan-out.
  */
-export function createStreamLoaders(control: KinesisVideoDataSource, signal: AbortSignal | undefined): StreamLoaders {
+export function createStreamLoaders(control: Api<KinesisVideoDataSource>, signal: AbortSignal | undefined): StreamLoaders {
   return {
     stream: new DataLoader<string, VideoStream | null>((keys) =>
       Promise.all(

@@ -5,11 +5,12 @@ import type { DvrSessionsDataSource } from './dvr-sessions.datasource.js';
 import { DVR_SESSION_NAME } from './livestream.call.js';
 import type { LiveStreamDataSource } from './livestream.datasource.js';
 import type { Asset, Channel, DvrSession, LongRunningOperation } from './livestream.types.js';
+import type { Api } from '../datasource-api.js';
 
 /** The two Live Stream datasources (the shape of `Services['livestream']`). */
 export interface LiveStreamSources {
-  readonly api: LiveStreamDataSource;
-  readonly dvr: DvrSessionsDataSource;
+  readonly api: Api<LiveStreamDataSource>;
+  readonly dvr: Api<DvrSessionsDataSource>;
 }
 
 /** Per-request Live Stream loaders, keyed by full resource name. */

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { DomainError, isDomainError } from '../../errors/domain-error.js';
 import type { OciMediaServicesDataSource } from './oci-media-services.datasource.js';
 import type { MediaAsset, StreamDistributionChannel, StreamPackagingConfig } from './oci.types.js';
+import type { Api } from '../datasource-api.js';
 
 /** Per-request loaders over OCI Media Services. */
 export interface OciLoaders {
@@ -46,7 +47,7 @@ function eachKey<T>(get: (id: string) => Promise<T>): DataLoader.BatchLoadFn<str
  * OCI (`mediaServices` undefined) every load fails with {@link ociUnavailable}, and nothing is called.
  * Lifetime: one GraphQL operation.
  */
-export function createOciLoaders(mediaServices: OciMediaServicesDataSource | undefined, signal: AbortSignal | undefined): OciLoaders {
+export function createOciLoaders(mediaServices: Api<OciMediaServicesDataSource> | undefined, signal: AbortSignal | undefined): OciLoaders {
   const unavailable = <T>(): DataLoader.BatchLoadFn<string, T | null> => (ids) => Promise.resolve(ids.map(() => ociUnavailable()));
   if (mediaServices === undefined) {
     return {

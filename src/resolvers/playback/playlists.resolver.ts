@@ -41,6 +41,8 @@ async function packagingConfigOf(context: RequestContext, id: string): Promise<S
  */
 export async function generatePlaylist(context: RequestContext, key: PlaylistKey, token: string | undefined): Promise<PlaylistSource> {
   const { mediaStreams } = requireOci(context.services);
+  // The asset id alone can be refused; doing that before the configuration lookup spares a foreign request its call.
+  context.access.ociMediaAsset(key.mediaAssetId, 'playback:issue');
   const config = await packagingConfigOf(context, key.packagingConfigId);
   const generated = await mediaStreams.generatePlaylist(
     { distributionChannelId: config.distributionChannelId, packagingConfigId: key.packagingConfigId, mediaAssetId: key.mediaAssetId, token },
@@ -112,6 +114,7 @@ export class PlaylistsResolver {
   ): Promise<SessionToken> {
     const request = checkSessionTokenInput(input, Date.now());
     const { mediaStreams } = requireOci(context.services);
+    for (const id of request.assetIds) context.access.ociMediaAsset(id, 'playback:issue');
     const config = await packagingConfigOf(context, request.packagingConfigId);
     return mediaStreams.generateSessionToken(
       {

@@ -96,6 +96,15 @@ describe('CursorCodec', () => {
     }
   });
 
+  it('throws CURSOR_INVALID when another tenant presents the cursor (S14)', () => {
+    const position = { token: 't', pageSize: 10, offset: 3, tokenIssuedAt: 5 };
+    const cursor = new CursorCodec(KEY).forTenant('tenant-a').encode(LIST, position);
+    expect(new CursorCodec(KEY).forTenant('tenant-a').decode(LIST, cursor)).toEqual(position);
+    for (const codec of [new CursorCodec(KEY).forTenant('tenant-b'), new CursorCodec(KEY)]) {
+      expect(() => codec.decode(LIST, cursor)).toThrowError(expect.objectContaining({ code: 'CURSOR_INVALID' }));
+    }
+  });
+
   it('throws CURSOR_INVALID when a correctly signed body is not a valid position', () => {
     const codec = new CursorCodec(KEY);
     // Bodies signed with the real key, following the documented construction, so only the shape check can refuse them.
@@ -134,5 +143,5 @@ describe('CursorCodec', () => {
 
 /** HMAC-SHA256(key, listKey NUL body) truncated to 16 bytes, as documented on {@link CursorCodec}. */
 function createMac(body: Buffer): string {
-  return createHmac('sha256', KEY).update(LIST).update('\0').update(body).digest().subarray(0, 16).toString('base64url');
+  return createHmac('sha256', KEY).update('*').update('\0').update(LIST).update('\0').update(body).digest().subarray(0, 16).toString('base64url');
 }

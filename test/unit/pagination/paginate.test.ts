@@ -264,4 +264,27 @@ describe('paginateForward with a provider that returns empty pages', () => {
     expect(result.pageInfo.hasNextPage).toBe(true);
     expect(calls).toBe(3);
   });
+
+  it('hands out an end cursor that continues after the empty pages when the window has no edge', async () => {
+    // Pages t0..t2 are empty, t3 holds the first item: the shape of a tenant's share of a shared provider list.
+    const pages: Record<string, { items: string[]; nextToken: string | undefined }> = {
+      start: { items: [], nextToken: 't1' },
+      t1: { items: [], nextToken: 't2' },
+      t2: { items: [], nextToken: 't3' },
+      t3: { items: ['mine'], nextToken: undefined },
+    };
+    const asked: string[] = [];
+    const fetchPage: PageFetcher<string> = ({ token }) => {
+      asked.push(token ?? 'start');
+      return Promise.resolve(pages[token ?? 'start'] ?? { items: [], nextToken: undefined });
+    };
+    const options = { listKey: LIST, codec, fetchPage, providerMaxPageSize: 10, tokenTtlMs: TTL_MS };
+    const empty = await paginateForward({ ...options, first: 1, after: null });
+    expect(empty.edges).toEqual([]);
+    expect(empty.pageInfo.hasNextPage).toBe(true);
+    expect(empty.pageInfo.endCursor).not.toBeNull();
+    const next = await paginateForward({ ...options, first: 1, after: empty.pageInfo.endCursor });
+    expect(next.edges.map((edge) => edge.node)).toEqual(['mine']);
+    expect(asked).toEqual(['start', 't1', 't2', 't3']);
+  });
 });

@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../../src/live/live.types.js';
-import { SharedSubscriptions } from '../../../src/server/shared-subscriptions.js';
+import { SharedSubscriptions, type DirectSink } from '../../../src/server/shared-subscriptions.js';
 import type { Fragment } from '../../../src/mkv/fragment.type.js';
 
 /** A push source the test controls, counting how often it was subscribed and released. */
@@ -18,6 +18,7 @@ class Source {
   returned = 0;
   private readonly waiters: ((result: IteratorResult<LiveEvent>) => void)[] = [];
   private readonly pending: LiveEvent[] = [];
+  private ended = false;
 
   iterator(): AsyncIterableIterator<LiveEvent> {
     this.subscribed += 1;
@@ -25,6 +26,7 @@ class Source {
       next: () => {
         const event = this.pending.shift();
         if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => this.waiters.push(resolve));
       },
       return: () => {
@@ -35,6 +37,12 @@ class Source {
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
+  }
+
+  /** Ends the source the way a finished upstream does: pending and later `next()` calls resolve done. */
+  end(): void {
+    this.ended = true;
+    for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
   }
 
   emit(event: LiveEvent): void {
@@ -78,13 +86,44 @@ function schemaOver(source: Source, executions: { count: number }): GraphQLSchem
 
 const DOCUMENT = parse('subscription ($tag: String) { events(tag: $tag) { kind number missed } }');
 
-function shared(overflow: 'gap' | 'close', memberBuffer = 2): SharedSubscriptions {
+function shared(overflow: 'gap' | 'close', memberBuffer = 2, serialized = { count: 0 }): SharedSubscriptions {
   return new SharedSubscriptions({
     memberBuffer,
     overflow,
     createContext: () => ({}),
     identityOf: () => 'anonymous',
+    serialize: (result) => {
+      serialized.count += 1;
+      return Buffer.from(JSON.stringify(result));
+    },
   });
+}
+
+/** A sink that records what it was given and flushes only when the test says so. */
+class RecordingSink implements DirectSink {
+  readonly written: string[] = [];
+  open = true;
+  private readonly unflushed: (() => void)[] = [];
+
+  write(payload: Buffer, flushed: () => void): boolean {
+    if (!this.open) return false;
+    this.written.push(payload.toString('utf8'));
+    this.unflushed.push(flushed);
+    return true;
+  }
+
+  flushAll(): void {
+    for (const flushed of this.unflushed.splice(0)) flushed();
+  }
+
+  events(): unknown[] {
+    return this.written.map((text) => (JSON.parse(text) as { data: { events: unknown } }).data.events);
+  }
+}
+
+/** Resolves once `sink` holds `count` writes; the group writes from its pump, one event per event-loop turn. */
+async function writesOf(sink: RecordingSink, count: number): Promise<void> {
+  while (sink.written.length < count) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 async function take(iterator: AsyncIterator<ExecutionResult>, count: number): Promise<ExecutionResult[]> {
@@ -184,5 +223,80 @@ describe('SharedSubscriptions', () => {
     await b.return?.();
     expect(source.returned).toBe(1);
     expect(sharing.groupCount).toBe(0);
+  });
+
+  it('writes the same bytes to every sink and serializes once per event when members have sinks', async () => {
+    const source = new Source();
+    const serialized = { count: 0 };
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 10, serialized);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const sinks = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+    for (const sink of sinks) await sharing.subscribe({ ...args, contextValue: {} }, sink);
+    source.emit(fragment(1));
+    source.emit(fragment(2));
+    await Promise.all(sinks.map((sink) => writesOf(sink, 2)));
+    expect(sinks[0]?.events()).toEqual([
+      { kind: 'fragment', number: '1001', missed: null },
+      { kind: 'fragment', number: '1002', missed: null },
+    ]);
+    for (const sink of sinks) expect(sink.written).toEqual(sinks[0]?.written);
+    expect(serialized.count).toBe(2);
+  });
+
+  it('counts unflushed writes against the buffer and writes a gap first when a sink member falls behind', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 2);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const fast = new RecordingSink();
+    const slow = new RecordingSink();
+    await sharing.subscribe(args, fast);
+    await sharing.subscribe({ ...args, contextValue: {} }, slow);
+    for (let n = 1; n <= 5; n += 1) {
+      source.emit(fragment(n));
+      await writesOf(fast, n);
+      fast.flushAll();
+    }
+    // The slow sink never flushed: two writes fill its buffer, three fragments are skipped.
+    expect(slow.written).toHaveLength(2);
+    slow.flushAll();
+    source.emit(fragment(6));
+    await writesOf(slow, 4);
+    expect(slow.events().slice(2)).toEqual([
+      { kind: 'gap', number: null, missed: 3 },
+      { kind: 'fragment', number: '1006', missed: null },
+    ]);
+    expect(fast.events()).toHaveLength(6);
+  });
+
+  it('ends a sink member through its iterator with RATE_LIMITED when the policy is close', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('close', 1);
+    const sink = new RecordingSink();
+    const member = asIterator(await sharing.subscribe({ schema, document: DOCUMENT, variableValues: {}, contextValue: {} }, sink));
+    const ending = take(member, 3);
+    source.emit(fragment(1));
+    source.emit(fragment(2));
+    const results = await ending;
+    expect(sink.written).toHaveLength(1);
+    expect(results).toHaveLength(1);
+    expect(results[0]?.errors?.[0]?.originalError).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(sharing.groupCount).toBe(0);
+  });
+
+  it('completes the iterator of a sink member when the source ends', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 10);
+    const sink = new RecordingSink();
+    const member = asIterator(await sharing.subscribe({ schema, document: DOCUMENT, variableValues: {}, contextValue: {} }, sink));
+    const ending = member.next();
+    source.emit(fragment(1));
+    await writesOf(sink, 1);
+    source.end();
+    expect(await ending).toEqual({ value: undefined, done: true });
+    expect(sink.written).toHaveLength(1);
   });
 });

@@ -43,14 +43,14 @@ describe('UrlSigner', () => {
     const clock = { now: START };
     const signer = signerAt(clock);
     const { path, query } = split(signer.upload('live/seg.ts', GRANT, 60).url);
-    expect(signer.verifyUpload(path, query)).toEqual(GRANT);
+    expect(signer.verifyUpload(path, query)).toEqual({ ...GRANT, tenant: '*' });
   });
 
   it('returns a grant without content type or cache control when the URL was issued without them', () => {
     const signer = signerAt({ now: START });
     const grant: UploadGrant = { contentType: undefined, cacheControl: undefined, uploadAvailability: 'STREAMING' };
     const { path, query } = split(signer.upload('live/seg.ts', grant, 60).url);
-    expect(signer.verifyUpload(path, query)).toEqual(grant);
+    expect(signer.verifyUpload(path, query)).toEqual({ ...grant, tenant: '*' });
   });
 
   it('accepts the URL until the last millisecond and refuses it with FORBIDDEN from the expiry on', () => {
@@ -167,5 +167,19 @@ describe('UrlSigner', () => {
 describe('encodePath', () => {
   it('percent-encodes each segment and keeps the slashes when given a nested path', () => {
     expect(encodePath('vod/a=b:c.ts')).toBe('vod/a%3Db%3Ac.ts');
+  });
+
+  it('binds a URL to the tenant it was issued to when the signer is scoped to a tenant', () => {
+    const clock = { now: 1_000_000 };
+    const signer = signerAt(clock).forTenant('tenant-a');
+    const { path, query } = split(signer.download('a/file.ts', 60).url);
+    expect(query.get('X-MG-Tenant')).toBe('tenant-a');
+    expect(signer.verifyDownload(path, query)).toEqual({ tenant: 'tenant-a' });
+    // Claiming another tenant (or none) breaks the signature.
+    const forged = new URLSearchParams(query);
+    forged.set('X-MG-Tenant', 'tenant-b');
+    expect(() => signer.verifyDownload(path, forged)).toThrowError(expect.objectContaining({ code: 'FORBIDDEN' }));
+    forged.delete('X-MG-Tenant');
+    expect(() => signer.verifyDownload(path, forged)).toThrowError(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 });

@@ -1,0 +1,286 @@
+import type { CallOptions, ObjectStore, PutObjectInput } from '../datasources/object-store/object-store.js';
+import type { StreamRef } from '../datasources/kinesis/kinesis.types.js';
+import type { LiveStreamPage, LongRunningOperation } from '../datasources/livestream/livestream.types.js';
+import type { OciPage } from '../datasources/oci/oci.types.js';
+import { DomainError } from '../errors/domain-error.js';
+import type { FragmentHub } from '../live/live.types.js';
+import type { Api, Services } from '../server/context.js';
+import type { Access } from './access.js';
+import type { Scope } from './principal.js';
+
+/**
+ * The authorization boundary. Returns the view of `services` that one caller's request context holds: every
+ * datasource method first checks the caller's scope and tenant (see {@link Access}) and only then calls the
+ * provider, lists are narrowed to the tenant, and cursors and signed URLs are bound to the tenant. Resolvers,
+ * DataLoaders, `node`, `_entities`, subscriptions and the byte endpoints all reach providers only through a
+ * request context, so they all cross this boundary; none of them checks anything itself.
+ *
+ * Resources addressed by a name that carries the tenant's namespace (object paths, stream names, Live Stream
+ * resource names, media asset OCIDs) are refused before any upstream call. OCI packaging configurations and
+ * distribution channels carry their compartment only in the provider's answer, so those are checked after the
+ * read, and a foreign one is reported exactly like a refused name.
+ *
+ * Lifetime: one request or subscription. Cheap to build (a handful of small objects); an unrestricted caller
+ * (anonymous development mode, admin without tenant) gets `services` itself.
+ */
+export function servicesFor(services: Services, access: Access): Services {
+  if (access.unrestricted) return services;
+  const tenant = access.tenantKey;
+  return {
+    ...services,
+    objectStore: guardObjectStore(services.objectStore, access),
+    cursors: services.cursors.forTenant(tenant),
+    urls: guardUrls(services.urls.forTenant(tenant), access),
+    kinesis: {
+      control: guardKinesisControl(services.kinesis.control, access),
+      archived: {
+        listFragments: (ref, page, options) => {
+          access.stream(ref, 'streams:read');
+          return services.kinesis.archived.listFragments(ref, page, options);
+        },
+      },
+    },
+    hub: guardHub(services.hub, access),
+    livestream: services.livestream === undefined ? undefined : guardLiveStream(services.livestream, access),
+    oci: services.oci === undefined ? undefined : guardOci(services.oci, access),
+  };
+}
+
+/** Signed URLs are capabilities: one is issued only for a path the caller may read (download) or write (upload). */
+function guardUrls(urls: Services['urls'], access: Access): Services['urls'] {
+  return {
+    // A request's signer is bound to its caller's tenant; re-binding it would step around this boundary.
+    forTenant: () => {
+      throw new DomainError('FORBIDDEN', 'A request cannot issue URLs for another tenant.');
+    },
+    download: (path, ttlSeconds) => {
+      access.object(path, 'objects:read');
+      return urls.download(path, ttlSeconds);
+    },
+    upload: (path, grant, ttlSeconds) => {
+      access.object(path, 'objects:write');
+      return urls.upload(path, grant, ttlSeconds);
+    },
+    verifyDownload: (path, query) => urls.verifyDownload(path, query),
+    verifyUpload: (path, query) => urls.verifyUpload(path, query),
+  };
+}
+
+// A caller that may write an object may also read its metadata: `putObject` answers with what it stored.
+const DESCRIBE_OBJECT: readonly Scope[] = ['objects:read', 'objects:write'];
+// Subscribing resolves the stream first; a subscriber may see the metadata of a stream it may watch.
+const DESCRIBE_STREAM: readonly Scope[] = ['streams:read', 'streams:subscribe'];
+
+function guardObjectStore(store: ObjectStore, access: Access): ObjectStore {
+  return {
+    provider: store.provider,
+    limits: store.limits,
+    list: (folder, page, options) => {
+      access.folder(folder);
+      return store.list(folder, page, options);
+    },
+    describe: (path, options) => {
+      access.object(path, DESCRIBE_OBJECT);
+      return store.describe(path, options);
+    },
+    get: (path, range, options) => {
+      access.object(path, 'objects:read');
+      return store.get(path, range, options);
+    },
+    put: (input: PutObjectInput, options?: CallOptions) => {
+      access.object(input.path, 'objects:write');
+      return store.put(input, options);
+    },
+    delete: (path, options) => {
+      access.object(path, 'objects:write');
+      return store.delete(path, options);
+    },
+    checkReachable: (options) => store.checkReachable(options),
+  };
+}
+
+function guardKinesisControl(control: Services['kinesis']['control'], access: Access): Services['kinesis']['control'] {
+  return {
+    describeStream: (ref: StreamRef, options) => {
+      access.stream(ref, DESCRIBE_STREAM);
+      return control.describeStream(ref, options);
+    },
+    // ListStreams has no tenant filter, so the tenant's streams are picked out of each page. A page may come back
+    // short or empty with a next token; pagination asks for the next page then, as it does for any short page.
+    listStreams: async (page, options) => {
+      access.requireScope('streams:read');
+      const listed = await control.listStreams(page, options);
+      return { streams: listed.streams.filter((stream) => access.ownsStream(stream.name)), nextToken: listed.nextToken };
+    },
+    dataEndpoint: (ref, api, options) => {
+      access.stream(ref, DESCRIBE_STREAM);
+      return control.dataEndpoint(ref, api, options);
+    },
+    invalidateEndpoint: (ref, api) => control.invalidateEndpoint(ref, api),
+  };
+}
+
+function guardHub(hub: FragmentHub, access: Access): FragmentHub {
+  return {
+    subscribe: (stream, start, options) => {
+      access.stream({ name: stream }, 'streams:subscribe');
+      return hub.subscribe(stream, start, options);
+    },
+    stats: (stream) => {
+      access.stream({ name: stream }, 'streams:read');
+      return hub.stats(stream);
+    },
+    // The hub belongs to the process; a request can never close it.
+    close: () => Promise.reject(new DomainError('FORBIDDEN', 'The live hub cannot be closed from a request.')),
+  };
+}
+
+type LiveStreamServices = NonNullable<Services['livestream']>;
+
+function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveStreamServices {
+  const { api, dvr } = livestream;
+  const owned = <T extends { readonly name: string }>(page: LiveStreamPage<T>): LiveStreamPage<T> => ({
+    items: page.items.filter((item) => access.ownsLiveStream(item.name)),
+    nextPageToken: page.nextPageToken,
+  });
+  // An operation's name says only its project and location; the resource it acts on decides whose it is.
+  const ownOperation = (operation: LongRunningOperation): LongRunningOperation => {
+    const target = operation.metadata?.target;
+    if (target === undefined || !access.ownsLiveStream(target)) throw new DomainError('FORBIDDEN', 'The Live Stream resource is outside what this caller may access.');
+    return operation;
+  };
+  const guardedApi: Api<LiveStreamServices['api']> = {
+    createAsset: (input, options) => {
+      access.liveStream(`${input.parent}/assets/${input.assetId}`, 'livestream:write');
+      return api.createAsset(input, options);
+    },
+    deleteAsset: (name, options) => {
+      access.liveStream(name, 'livestream:write');
+      return api.deleteAsset(name, options);
+    },
+    getAsset: (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return api.getAsset(name, options);
+    },
+    listAssets: async (parent, query, options) => {
+      access.liveStreamParent(parent, 'livestream:read');
+      return owned(await api.listAssets(parent, query, options));
+    },
+    getChannel: (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return api.getChannel(name, options);
+    },
+    listChannels: async (parent, query, options) => {
+      access.liveStreamParent(parent, 'livestream:read');
+      return owned(await api.listChannels(parent, query, options));
+    },
+    getOperation: async (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return ownOperation(await api.getOperation(name, options));
+    },
+    waitForOperation: async (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return ownOperation(await api.waitForOperation(name, options));
+    },
+  };
+  const guardedDvr: Api<LiveStreamServices['dvr']> = {
+    createDvrSession: (input, options) => {
+      access.liveStream(`${input.channelName}/dvrSessions/${input.dvrSessionId}`, 'livestream:write');
+      return dvr.createDvrSession(input, options);
+    },
+    getDvrSession: (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return dvr.getDvrSession(name, options);
+    },
+    listDvrSessions: async (channelName, query, options) => {
+      access.liveStreamParent(channelName, 'livestream:read');
+      return owned(await dvr.listDvrSessions(channelName, query, options));
+    },
+    updateDvrSessionWindows: (name, windows, options) => {
+      access.liveStream(name, 'livestream:write');
+      return dvr.updateDvrSessionWindows(name, windows, options);
+    },
+    deleteDvrSession: (name, options) => {
+      access.liveStream(name, 'livestream:write');
+      return dvr.deleteDvrSession(name, options);
+    },
+    getOperation: async (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return ownOperation(await dvr.getOperation(name, options));
+    },
+    waitForOperation: async (name, options) => {
+      access.liveStream(name, 'livestream:read');
+      return ownOperation(await dvr.waitForOperation(name, options));
+    },
+  };
+  return { ...livestream, api: guardedApi, dvr: guardedDvr };
+}
+
+type OciServices = NonNullable<Services['oci']>;
+
+function guardOci(oci: OciServices, access: Access): OciServices {
+  const { mediaServices, mediaStreams } = oci;
+  const inCompartment = <T extends { readonly compartmentId: string }>(resource: T): T => {
+    access.ociCompartment(resource.compartmentId, 'playback:issue');
+    return resource;
+  };
+  const page = <T extends { readonly compartmentId: string }>(listed: OciPage<T>, owns: (item: T) => boolean = () => true): OciPage<T> => ({
+    items: listed.items.filter((item) => access.policy.canAccessOciCompartment(item.compartmentId) && owns(item)),
+    nextPage: listed.nextPage,
+  });
+  type Options = Parameters<OciServices['mediaServices']['getDistributionChannel']>[1];
+  const channelOf = async (id: string, options: Options): Promise<void> => {
+    inCompartment(await mediaServices.getDistributionChannel(id, options));
+  };
+  // A media asset OCID says nothing about its compartment, and asset patterns may be as wide as `*`: an asset is
+  // the tenant's only when its id matches and the provider places it in one of the tenant's compartments.
+  const assetOf = async (id: string, options: Options): Promise<void> => {
+    access.ociMediaAsset(id, 'playback:issue');
+    inCompartment(await mediaServices.getMediaAsset(id, options));
+  };
+  const guardedServices: Api<OciServices['mediaServices']> = {
+    listMediaAssets: async (query, options) => {
+      access.ociCompartment(query.compartmentId, 'playback:issue');
+      return page(await mediaServices.listMediaAssets(query, options), (asset) => access.policy.canAccessOciMediaAsset(asset.id));
+    },
+    getMediaAsset: async (id, options) => {
+      access.ociMediaAsset(id, 'playback:issue');
+      return inCompartment(await mediaServices.getMediaAsset(id, options));
+    },
+    listPackagingConfigs: async (query, options) => {
+      access.requireScope('playback:issue');
+      await channelOf(query.distributionChannelId, options);
+      return page(await mediaServices.listPackagingConfigs(query, options));
+    },
+    getPackagingConfig: async (id, options) => {
+      access.requireScope('playback:issue');
+      return inCompartment(await mediaServices.getPackagingConfig(id, options));
+    },
+    listDistributionChannels: (query, options) => {
+      access.ociCompartment(query.compartmentId, 'playback:issue');
+      return mediaServices.listDistributionChannels(query, options);
+    },
+    getDistributionChannel: async (id, options) => {
+      access.requireScope('playback:issue');
+      return inCompartment(await mediaServices.getDistributionChannel(id, options));
+    },
+  };
+  const guardedStreams: Api<OciServices['mediaStreams']> = {
+    generatePlaylist: async (request, options) => {
+      await assetOf(request.mediaAssetId, options);
+      await channelOf(request.distributionChannelId, options);
+      return mediaStreams.generatePlaylist(request, options);
+    },
+    generateSessionToken: async (request, options) => {
+      access.requireScope('playback:issue');
+      const assets = request.mediaAssetIds ?? [];
+      // Names first, so a foreign id is refused before any provider call.
+      for (const id of assets) access.ociMediaAsset(id, 'playback:issue');
+      for (const id of assets) await assetOf(id, options);
+      await channelOf(request.distributionChannelId, options);
+      return mediaStreams.generateSessionToken(request, options);
+    },
+    forgetChannel: (id) => mediaStreams.forgetChannel(id),
+  };
+  return { ...oci, mediaServices: guardedServices, mediaStreams: guardedStreams };
+}

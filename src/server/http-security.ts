@@ -1,0 +1,132 @@
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { GraphQLError } from 'graphql';
+import type { Access } from '../auth/access.js';
+import type { Security } from '../auth/security.js';
+import { DomainError, HTTP_STATUS_BY_CODE, isDomainError } from '../errors/domain-error.js';
+import type { Logger } from './logger.js';
+import { formatError } from './format-error.js';
+import type { GuardedRequest, OperationGuard } from './operation-guard.js';
+
+const accessByRequest = new WeakMap<IncomingMessage, Access>();
+
+/** Header a federation router presents to reach `_service` and `_entities` (see `SUBGRAPH_ROUTER_SECRET`). */
+export const ROUTER_SECRET_HEADER = 'x-router-secret';
+
+/**
+ * The {@link Access} the authentication middleware attached to `req`.
+ * @throws Error when the middleware did not run for this route (a wiring mistake, never a client error).
+ */
+export function accessOf(req: IncomingMessage): Access {
+  const access = accessByRequest.get(req);
+  if (access === undefined) throw new Error('no access for this request: the authentication middleware is not mounted on this route');
+  return access;
+}
+
+/**
+ * Express middleware: authenticates the request's headers, charges the caller's tenant one request, and
+ * attaches the resulting {@link Access} for {@link accessOf}. Refusals answer 401 (with `WWW-Authenticate`),
+ * 429 (with `Retry-After`) or the status of the error's code, in the GraphQL error shape.
+ */
+export function authenticateRequests(security: Security, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    void (async () => {
+      const access = await security.fromHeaders(req.headers);
+      await security.charge(access);
+      accessByRequest.set(req, access);
+    })().then(
+      () => next(),
+      (error: unknown) => sendRefusal(res, error, logger),
+    );
+  };
+}
+
+/**
+ * Express middleware for the GraphQL HTTP endpoint, after the body parser: every operation of the request
+ * (a GET's query string, a POST body, or each entry of a batch) passes the {@link OperationGuard} before Apollo
+ * sees it. Batches are refused with 400 when longer than `batchMax` (Apollo refuses them all when it is 0).
+ */
+export function guardOperations(guard: OperationGuard, batchMax: number, development: boolean, logger: Logger): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const requests = operationsOf(req);
+    if (requests === undefined) {
+      next();
+      return;
+    }
+    if (requests.length > 1 && batchMax > 0 && requests.length > batchMax) {
+      sendErrors(res, 400, [new DomainError('BAD_USER_INPUT', `A batch may hold at most ${batchMax} operations.`, { details: { max: batchMax } })], development, logger);
+      return;
+    }
+    const secret = req.headers[ROUTER_SECRET_HEADER];
+    for (const request of requests) {
+      const result = guard.check(request, typeof secret === 'string' ? secret : undefined, { validate: false, access: accessOf(req) });
+      if (!result.ok) {
+        sendErrors(res, result.status, result.errors, development, logger);
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** The operations of a GraphQL HTTP request, or undefined when it has none Apollo would run (Apollo answers those). */
+function operationsOf(req: Request): GuardedRequest[] | undefined {
+  if (req.method === 'GET') {
+    const query = req.query as Record<string, unknown>;
+    return [
+      {
+        query: typeof query['query'] === 'string' ? query['query'] : undefined,
+        operationName: typeof query['operationName'] === 'string' ? query['operationName'] : undefined,
+        variables: parseJsonObject(query['variables']),
+        extensions: parseJsonObject(query['extensions']),
+      },
+    ];
+  }
+  const body: unknown = req.body;
+  if (Array.isArray(body)) return body.filter(isRecord).map(toGuarded);
+  return isRecord(body) ? [toGuarded(body)] : undefined;
+}
+
+function toGuarded(body: Record<string, unknown>): GuardedRequest {
+  return {
+    query: typeof body['query'] === 'string' ? body['query'] : undefined,
+    operationName: typeof body['operationName'] === 'string' ? body['operationName'] : undefined,
+    variables: isRecord(body['variables']) ? body['variables'] : undefined,
+    extensions: isRecord(body['extensions']) ? body['extensions'] : undefined,
+  };
+}
+
+function parseJsonObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    // Apollo reports the malformed parameter itself; the guard then checks the query without variables.
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sendErrors(res: Response, status: number, errors: readonly (GraphQLError | DomainError)[], development: boolean, logger: Logger): void {
+  const formatted = errors.map((error) =>
+    isDomainError(error) ? { message: error.message, extensions: { code: error.code, ...error.details } } : formatError(error, { development, logger }),
+  );
+  res.status(status).json({ errors: formatted });
+}
+
+/** Answers an authentication or rate-limit refusal; anything else is an internal error, logged. */
+function sendRefusal(res: Response, error: unknown, logger: Logger): void {
+  if (!isDomainError(error)) {
+    logger.error({ cause: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'authentication failed unexpectedly');
+    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    return;
+  }
+  if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer, ApiKey');
+  const retryAfterMs = error.details['retryAfterMs'];
+  if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  res.status(HTTP_STATUS_BY_CODE[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
+}
