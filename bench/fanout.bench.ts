@@ -23,6 +23,7 @@
  * `<server>-<subscribers>-connect.cpuprofile` and `<server>-<subscribers>-window.cpuprofile`).
  */
 import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,7 +44,7 @@ import type {
 import { fanoutSubscription, type FanoutSubscription } from './support/fanout-document.js';
 import { FANOUT_SECTION_HEADING, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
-import { ChildServer, describeError, type CommandMap } from './support/ipc.js';
+import { ChildServer, describeError, runSupervised, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
@@ -167,6 +168,21 @@ type Emulator = ChildServer<KinesisEmulatorCommands>;
 type Server = ChildServer<FanoutServerCommands>;
 type Clients = ChildServer<FanoutClientCommands>;
 
+/** HS256 settings of the gateway under test and the token its clients present. */
+const BENCH_JWT = { secret: randomBytes(32).toString('hex'), issuer: 'https://fanout-bench.invalid/', audience: 'media-graph' } as const;
+
+/** A bearer token for every client: one identity with the scopes a live viewer has, valid for the whole run. */
+async function benchToken(): Promise<string> {
+  return new SignJWT({ scope: 'streams:read streams:subscribe' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('fanout-bench')
+    .setIssuer(BENCH_JWT.issuer)
+    .setAudience(BENCH_JWT.audience)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(BENCH_JWT.secret));
+}
+
 async function startServer(kind: FanoutServerKind, emulatorEndpoint: string): Promise<{ server: Server; wsUrl: string; schedule: EventSchedule | null }> {
   const common = { FANOUT_SERVER: kind, FANOUT_STREAM: PLAN.stream };
   const env =
@@ -175,6 +191,13 @@ async function startServer(kind: FanoutServerKind, emulatorEndpoint: string): Pr
       : {
           ...common,
           NODE_ENV: 'production',
+          // Production refuses to run without authentication: the clients present a bearer token, and the tenant's
+          // rate limit is lifted because all subscribers share one identity here.
+          AUTH_JWT_SECRET: BENCH_JWT.secret,
+          AUTH_ISSUER: BENCH_JWT.issuer,
+          AUTH_AUDIENCE: BENCH_JWT.audience,
+          RATE_LIMIT_PER_SECOND: '1000000',
+          RATE_LIMIT_BURST: '1000000',
           HOST: '127.0.0.1',
           PORT: '0',
           LOG_LEVEL: 'warn',
@@ -375,6 +398,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
         (error: unknown) => console.error(`${label}: progress probe failed: ${describeError(error)}`),
       );
     }, 5_000);
+    const token = await benchToken();
     let connected: ConnectResult[];
     try {
       connected = await Promise.all(
@@ -388,6 +412,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
             query: subscription.query,
             operationName: subscription.operationName,
             variables: subscription.variables,
+            connectionParams: kind === 'baseline' ? {} : { authorization: `Bearer ${token}` },
           }),
         ),
       );
@@ -614,33 +639,4 @@ async function stopChildren(): Promise<void> {
   for (const child of [...children].reverse()) await stopChild(child);
 }
 
-function killChildren(): void {
-  for (const child of children) child.kill();
-}
-
-process.once('exit', killChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping`);
-    killChildren();
-    process.exit(1);
-  });
-}
-setTimeout(() => {
-  console.error(`FAIL: the benchmark did not finish within ${PLAN.deadlineMs / 60_000} minutes`);
-  killChildren();
-  process.exit(1);
-}, PLAN.deadlineMs).unref();
-
-let exitCode = 1;
-try {
-  exitCode = (await run(readOverrides(process.env))) ? 0 : 1;
-} catch (error) {
-  console.error(`FAIL: ${describeError(error)}`);
-} finally {
-  await stopChildren().catch((error: unknown) => {
-    console.error(`stopping the children failed: ${describeError(error)}`);
-    killChildren();
-  });
-}
-process.exit(exitCode);
+await runSupervised(children, PLAN.deadlineMs, () => run(readOverrides(process.env)), stopChildren);

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
-import { ChildServer, describeError, type UsageSample } from './support/ipc.js';
+import { ChildServer, runSupervised, type UsageSample } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { download, listThroughGraphql, listThroughSdk, signedDownloadUrl, type DownloadPass, type ListingPass } from './support/objects-load.js';
 import {
@@ -294,33 +294,4 @@ async function stopChildren(): Promise<void> {
   for (const child of [...children].reverse()) await child.stop();
 }
 
-function killChildren(): void {
-  for (const child of children) child.kill();
-}
-
-process.once('exit', killChildren);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping`);
-    killChildren();
-    process.exit(1);
-  });
-}
-setTimeout(() => {
-  console.error(`FAIL: the benchmark did not finish within ${PLAN.deadlineMs / 60_000} minutes`);
-  killChildren();
-  process.exit(1);
-}, PLAN.deadlineMs).unref();
-
-let exitCode = 1;
-try {
-  exitCode = (await run()) ? 0 : 1;
-} catch (error) {
-  console.error(`FAIL: ${describeError(error)}`);
-} finally {
-  await stopChildren().catch((error: unknown) => {
-    console.error(`stopping the servers failed: ${describeError(error)}`);
-    killChildren();
-  });
-}
-process.exit(exitCode);
+await runSupervised(children, PLAN.deadlineMs, run, stopChildren);

@@ -143,6 +143,7 @@ function openClient(args: ConnectArgs, index: number): Promise<boolean> {
     const client = createClient({
       url: args.url,
       webSocketImpl: WebSocket,
+      connectionParams: args.connectionParams,
       lazy: false,
       retryAttempts: 0,
       onNonLazyError: (error: unknown) => {

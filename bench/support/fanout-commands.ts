@@ -102,6 +102,8 @@ export interface ConnectArgs {
   readonly deadlineMs: number;
   readonly query: string;
   readonly operationName: string;
+  /** `connection_init` payload (the gateway's clients send their bearer token here). */
+  readonly connectionParams: Readonly<Record<string, string>>;
   readonly variables: Record<string, unknown>;
 }
 

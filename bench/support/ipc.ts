@@ -254,3 +254,52 @@ export class ChildServer<M extends CommandMap> {
     if (!this.exited && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
+
+/** What {@link runSupervised} needs of a child process: a way to end it at once. */
+export interface Killable {
+  kill(): void;
+}
+
+/**
+ * Runs a benchmark's main function with its child processes supervised, then exits the process: 0 when `run`
+ * resolved true, 1 when it resolved false or threw. The children (read live from `children`, which may grow
+ * while `run` works) are killed when this process exits, on SIGINT/SIGTERM, and once `deadlineMs` has passed;
+ * after `run` they are stopped gracefully with `stopAll`, and killed if that fails. `cleanUp` runs last.
+ */
+export async function runSupervised(
+  children: Iterable<Killable>,
+  deadlineMs: number,
+  run: () => Promise<boolean>,
+  stopAll: () => Promise<void>,
+  cleanUp: () => void = () => undefined,
+): Promise<never> {
+  const killAll = (): void => {
+    for (const child of children) child.kill();
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: stopping`);
+      killAll();
+      process.exit(1);
+    });
+  }
+  setTimeout(() => {
+    console.error(`FAIL: the benchmark did not finish within ${deadlineMs / 60_000} minutes`);
+    killAll();
+    process.exit(1);
+  }, deadlineMs).unref();
+  let exitCode = 1;
+  try {
+    exitCode = (await run()) ? 0 : 1;
+  } catch (error) {
+    console.error(`FAIL: ${describeError(error)}`);
+  } finally {
+    await stopAll().catch((error: unknown) => {
+      console.error(`stopping the child processes failed: ${describeError(error)}`);
+      killAll();
+    });
+    cleanUp();
+  }
+  process.exit(exitCode);
+}

@@ -1,0 +1,473 @@
+/**
+ * `npm run bench:security`: what the security layer costs per request. The same gateway runs twice in one run,
+ * each in its own process: (A) secured (HS256 JWT authentication, a tenants file, the default operation limits,
+ * a rate limit too high to refuse) and (B) open (no authentication: development mode on 127.0.0.1, where the
+ * anonymous caller has full access, so no tenant guard and no rate limiting; every operation limit at its maximum).
+ * Both are loaded with the same typical authenticated query, a 10-entry `ListObjects` page, on keep-alive
+ * connections at a fixed concurrency, in alternating rounds so the shared machine's drift hits both. Reports
+ * req/s, gateway CPU per request (from `/proc`), p50/p99 latency and the A/B ratios against the target
+ * (< 10% overhead on CPU per request and on req/s).
+ *
+ * The open server still runs the limit checks (there is no switch to skip them), so A − B is authentication +
+ * tenant guard + rate limiting; this process therefore also times `OperationGuard.check`, `Security.fromHeaders`
+ * and `Security.charge` on the same request, in process, and relates them to the secured server's CPU per request.
+ *
+ * Processes: this one is the load client; `bench/support/emulator.child.ts` and two
+ * `bench/support/security-gateway.child.ts` are the servers, on 127.0.0.1 ephemeral ports, all with
+ * `NODE_ENV=production` (the open server's configuration alone reads development); after the rounds,
+ * `bench/support/security-micro.child.ts` times the parts. Prints the tables on stdout and replaces this
+ * benchmark's section of `bench/RESULTS.md`.
+ * Exit status: 0 when every answer verified and the target was met; 1 otherwise (children are always ended).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { SignJWT } from 'jose';
+import { loadConfig, type Config } from '../src/config.js';
+import type { EmulatorCommands, EmulatorReady } from './support/commands.js';
+import { ChildServer, runSupervised } from './support/ipc.js';
+import { describeMachine, formatMachine } from './support/machine.js';
+import { listingName } from './support/payload.js';
+import { readMachineCpu, readProcessUsage } from './support/proc-usage.js';
+import { writeResultsSection } from './support/results-file.js';
+import { startLoad, windowLatencies, type LoadRecord, type LoadRequest } from './support/security-load.js';
+import {
+  CONFIG_NODE_ENV_VARIABLE,
+  type SecurityGatewayCommands,
+  type SecurityGatewayReady,
+  type SecurityMicroCommands,
+} from './support/security-commands.js';
+import type { ComponentCosts } from './support/security-micro.js';
+import {
+  SECURITY_SECTION_HEADING,
+  formatSection,
+  formatTables,
+  summarize,
+  targetMet,
+  type SecurityBenchResults,
+  type SecurityRound,
+  type ServerKind,
+} from './support/security-report.js';
+import { percentile } from './support/stats.js';
+
+/** What the benchmark measures and how often. */
+const PLAN = {
+  /** Requests in flight, one keep-alive connection each. */
+  concurrency: 16,
+  /**
+   * Measured rounds per server, alternating. Many short rounds rather than a few long ones: on a shared machine
+   * the speed drifts within seconds, and the closer the two rounds of a pair, the more of that drift cancels.
+   */
+  rounds: 20,
+  /** Unmeasured load on each server before the first round: JIT, document caches, connection pools upstream. */
+  firstWarmupMs: 5_000,
+  /** Unmeasured load at the start of every round, on its fresh connections, until the server is in a steady state. */
+  roundWarmupMs: 500,
+  windowMs: 2_000,
+  /** Objects in the listed folder; the page shows the first `pageSize`. */
+  folderObjects: 100,
+  pageSize: 10,
+  targetOverhead: 0.1,
+  /** In-process timing of the parts (see `security-micro.ts`). */
+  micro: { warmupMs: 500, batchMs: 10, rounds: 10, batchesPerRound: 3 },
+  /** The whole benchmark is abandoned (children killed, exit 1) after this long. */
+  deadlineMs: 6 * 60_000,
+} as const;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
+const OPERATIONS_PATH = join(ROOT, 'schema', 'operations', 'objects.graphql');
+/** The generated operation frontends send for a folder listing. */
+const OPERATION_NAME = 'ListObjects';
+/** Credentials the SDK's default chain picks up in the gateway; the emulator checks only their shape. */
+const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' } as const;
+const REGION = 'us-east-1';
+
+const TENANT = 'bench';
+/** The tenant's objects prefix; the listed folder lies inside it. */
+const TENANT_PREFIX = '/bench-tenant/';
+const FOLDER = 'bench-tenant/listing';
+/** A folder outside the tenant, to show the tenant guard refuses it. */
+const FOREIGN_FOLDER = '/other-tenant/listing';
+const ISSUER = 'https://issuer.bench.invalid/';
+const AUDIENCE = 'media-graph-bench';
+const SUBJECT = 'bench-client';
+
+/**
+ * The largest value `src/config.ts` accepts for every operation limit: the open server's limits never refuse,
+ * while their checks still run.
+ */
+const LIMIT_MAXIMA: Readonly<Record<string, string>> = {
+  LIMIT_MAX_DEPTH: '100',
+  LIMIT_MAX_ALIASES: '10000',
+  LIMIT_MAX_ROOT_FIELDS: '1000',
+  LIMIT_MAX_DIRECTIVES: '10000',
+  LIMIT_MAX_TOKENS: '1000000',
+  LIMIT_MAX_COST: '100000000',
+  ENTITIES_MAX_REPRESENTATIONS: '10000',
+};
+
+const children: ChildServer<EmulatorCommands | SecurityGatewayCommands | SecurityMicroCommands>[] = [];
+
+/** The children's environment: nothing from ours but what Node needs to run, so no stray setting changes the bind or store. */
+function childEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function requireLoopback(name: string, url: string): string {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
+  return url;
+}
+
+function requirePid(name: string, server: ChildServer<EmulatorCommands> | ChildServer<SecurityGatewayCommands>): number {
+  const pid = server.pid;
+  if (pid === undefined) throw new Error(`${name} has no process id`);
+  return pid;
+}
+
+async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {
+  const { server, info } = await ChildServer.start<EmulatorCommands>({
+    name: 'emulator',
+    entry: join(ROOT, 'bench', 'support', 'emulator.child.ts'),
+    cwd: ROOT,
+    env: childEnv({ NODE_ENV: 'production' }),
+    readyTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+  });
+  children.push(server);
+  return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
+}
+
+/**
+ * One gateway process (`security-gateway.child.ts`) configured by `configEnv`, what `loadConfig` reads. The
+ * process itself always runs with `NODE_ENV=production`, as a deployment does; `configEnv.NODE_ENV` reaches the
+ * configuration only (see `CONFIG_NODE_ENV_VARIABLE`), and the ready message confirms what it read.
+ */
+async function startGatewayProcess(name: string, configEnv: Readonly<Record<string, string>>): Promise<{ server: ChildServer<SecurityGatewayCommands>; url: string }> {
+  const configNodeEnv = configEnv['NODE_ENV'] ?? 'development';
+  const { server, info } = await ChildServer.start<SecurityGatewayCommands>({
+    name,
+    entry: join(ROOT, 'bench', 'support', 'security-gateway.child.ts'),
+    cwd: ROOT,
+    env: childEnv({
+      ...configEnv,
+      NODE_ENV: 'production',
+      [CONFIG_NODE_ENV_VARIABLE]: configNodeEnv,
+      AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
+      // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }),
+    readyTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+  });
+  children.push(server);
+  const ready = info as SecurityGatewayReady;
+  if (ready.configEnv !== configNodeEnv) throw new Error(`${name} configured itself for ${ready.configEnv}, expected ${configNodeEnv}`);
+  return { server, url: requireLoopback(name, ready.url) };
+}
+
+/** Times the parts in their own process, with the servers' `NODE_ENV` (see `security-micro.child.ts`). */
+async function measureInProcess(args: SecurityMicroCommands['measure']['args']): Promise<ComponentCosts> {
+  const { server } = await ChildServer.start<SecurityMicroCommands>({
+    name: 'security-micro',
+    entry: join(ROOT, 'bench', 'support', 'security-micro.child.ts'),
+    cwd: ROOT,
+    env: childEnv({ NODE_ENV: 'production' }),
+    readyTimeoutMs: 60_000,
+    requestTimeoutMs: 180_000,
+  });
+  children.push(server);
+  try {
+    return await server.request('measure', args);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The `ListObjects` operation alone, printed as a client's generated document sends it. */
+function listObjectsQuery(): string {
+  const document = parse(readFileSync(OPERATIONS_PATH, 'utf8'));
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === OPERATION_NAME,
+  );
+  if (operation === undefined) throw new Error(`${OPERATIONS_PATH} has no ${OPERATION_NAME} operation`);
+  return print(operation);
+}
+
+async function mintToken(secret: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  // An hour outlives the run; the same token on every request is what a client does between refreshes.
+  return new SignJWT({ tenant: TENANT, scope: 'objects:read' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(SUBJECT)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(secret));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Checks one answer of the load in full: the first `pageSize` names of the folder, and a next page. */
+function verifyPage(server: ServerKind, body: string | null): void {
+  if (body === null) throw new Error(`${server}: no successful answer in the round`);
+  const parsed: unknown = JSON.parse(body);
+  const page = isRecord(parsed) && isRecord(parsed['data']) ? parsed['data']['objects'] : undefined;
+  if (!isRecord(page) || !Array.isArray(page['edges']) || !isRecord(page['pageInfo'])) throw new Error(`${server}: unexpected answer ${body.slice(0, 300)}`);
+  const names = page['edges'].map((edge: unknown) => (isRecord(edge) && isRecord(edge['node']) ? edge['node']['name'] : undefined));
+  const expected = Array.from({ length: PLAN.pageSize }, (_, index) => listingName(index));
+  if (JSON.stringify(names) !== JSON.stringify(expected)) throw new Error(`${server}: listed ${JSON.stringify(names)}, expected ${JSON.stringify(expected)}`);
+  if (page['pageInfo']['hasNextPage'] !== true) throw new Error(`${server}: hasNextPage is not true`);
+}
+
+/** POSTs one GraphQL request outside the load, for the setup checks. */
+async function postOnce(target: LoadRequest, body: string, withoutHeader?: string): Promise<{ status: number; body: unknown }> {
+  const headers = Object.fromEntries(Object.entries(target.headers).filter(([name]) => name !== withoutHeader));
+  const response = await fetch(target.url, { method: 'POST', headers, body });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+function errorCode(body: unknown): unknown {
+  const first = isRecord(body) && Array.isArray(body['errors']) ? (body['errors'][0] as unknown) : undefined;
+  return isRecord(first) && isRecord(first['extensions']) ? first['extensions']['code'] : undefined;
+}
+
+/**
+ * Proves each server is configured as described before anything is measured: the secured one refuses a request
+ * without the token (401) and a folder outside the tenant (FORBIDDEN), and serves the tenant's folder; the open
+ * one serves it with no credentials at all.
+ */
+async function checkSetup(targets: Readonly<Record<ServerKind, LoadRequest>>, query: string): Promise<void> {
+  const secured = targets.secured;
+  const anonymous = await postOnce(secured, secured.body, 'authorization');
+  if (anonymous.status !== 401) throw new Error(`the secured server answered ${anonymous.status} without a token, expected 401`);
+  const foreign = await postOnce(secured, JSON.stringify({ query, operationName: OPERATION_NAME, variables: { path: FOREIGN_FOLDER, first: PLAN.pageSize } }));
+  if (errorCode(foreign.body) !== 'FORBIDDEN') throw new Error(`the secured server did not refuse ${FOREIGN_FOLDER}: ${JSON.stringify(foreign.body).slice(0, 300)}`);
+  for (const server of ['secured', 'open'] as const) {
+    const answer = await postOnce(targets[server], targets[server].body);
+    if (answer.status !== 200) throw new Error(`${server}: answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+    verifyPage(server, JSON.stringify(answer.body));
+  }
+}
+
+interface Server {
+  readonly kind: ServerKind;
+  readonly pid: number;
+  readonly target: LoadRequest;
+}
+
+function finishLoad(server: Server, record: LoadRecord): void {
+  if (record.failures > 0) throw new Error(`${server.kind}: ${record.failures} answers failed; first: ${String(record.firstFailure)}`);
+  verifyPage(server.kind, record.sampleBody);
+}
+
+/** Loads `server` for `ms` without measuring anything. */
+async function warmUp(server: Server, ms: number): Promise<void> {
+  const load = startLoad(server.target, PLAN.concurrency);
+  await sleep(ms);
+  finishLoad(server, await load.stop());
+}
+
+/**
+ * One round: fresh connections, warm-up, then a window in which the load keeps running at the same pace. The
+ * counters are read at the window's edges while requests are in flight: in a steady state the work in flight at
+ * the start balances the work in flight at the end, so CPU over the window belongs to the answers completed in it.
+ */
+async function measureRound(server: Server, emulatorPid: number): Promise<SecurityRound> {
+  const load = startLoad(server.target, PLAN.concurrency);
+  let record: LoadRecord | undefined;
+  try {
+    await sleep(PLAN.roundWarmupMs);
+    const machine0 = readMachineCpu();
+    const gateway0 = readProcessUsage(server.pid);
+    const emulator0 = readProcessUsage(emulatorPid);
+    const client0 = process.cpuUsage();
+    const started = performance.now();
+    await sleep(PLAN.windowMs);
+    const ended = performance.now();
+    const client = process.cpuUsage(client0);
+    const gateway1 = readProcessUsage(server.pid);
+    const emulator1 = readProcessUsage(emulatorPid);
+    const machine1 = readMachineCpu();
+    record = await load.stop();
+    finishLoad(server, record);
+    const latencies = windowLatencies(record, started, ended);
+    if (latencies.length === 0) throw new Error(`${server.kind}: no answer completed in the window`);
+    const gatewayUserUs = gateway1.userUs - gateway0.userUs;
+    const gatewaySystemUs = gateway1.systemUs - gateway0.systemUs;
+    const emulatorCpuUs = emulator1.userUs + emulator1.systemUs - (emulator0.userUs + emulator0.systemUs);
+    const clientCpuUs = client.user + client.system;
+    const ours = gatewayUserUs + gatewaySystemUs + emulatorCpuUs + clientCpuUs;
+    return {
+      server: server.kind,
+      windowMs: ended - started,
+      requests: latencies.length,
+      gatewayUserUs,
+      gatewaySystemUs,
+      emulatorCpuUs,
+      clientCpuUs,
+      // Tick-granular counters of different sources: a small negative remainder means "nothing else ran".
+      otherCpuUs: Math.max(0, machine1.busyUs - machine0.busyUs - ours),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
+  } finally {
+    if (record === undefined) await load.stop().catch(() => undefined);
+  }
+}
+
+function describeLimits(limits: Config['limits']): string {
+  return (
+    `LIMIT_MAX_DEPTH ${limits.maxDepth}, LIMIT_MAX_ALIASES ${limits.maxAliases}, LIMIT_MAX_ROOT_FIELDS ${limits.maxRootFields}, ` +
+    `LIMIT_MAX_DIRECTIVES ${limits.maxDirectives}, LIMIT_MAX_TOKENS ${limits.maxTokens}, LIMIT_MAX_COST ${limits.maxCost}, ` +
+    `ENTITIES_MAX_REPRESENTATIONS ${limits.maxEntityRepresentations}`
+  );
+}
+
+async function run(workDir: string): Promise<boolean> {
+  const machine = describeMachine();
+  const query = listObjectsQuery();
+  const variables = { path: `/${FOLDER}`, first: PLAN.pageSize };
+  const jwtSecret = randomBytes(32).toString('hex');
+  const tenantsFile = join(workDir, 'tenants.json');
+  writeFileSync(tenantsFile, JSON.stringify({ tenants: { [TENANT]: { objects: { prefixes: [TENANT_PREFIX] } } } }));
+
+  const emulator = await startEmulator();
+  const seeded = await emulator.server.request('seedListing', { folder: FOLDER, count: PLAN.folderObjects });
+  console.error(`emulator ${emulator.endpoint} (pid ${String(emulator.server.pid)}) holds ${seeded.objectCount} objects`);
+
+  const common: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    MEDIASTORE_ENDPOINT: emulator.endpoint,
+    MEDIASTORE_REGION: REGION,
+    EMULATORS: 'off',
+    SHUTDOWN_GRACE_MS: '2000',
+    // The highest values accepted: never refuses at this load. The open server does not charge anonymous callers.
+    RATE_LIMIT_PER_SECOND: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+  };
+  const securedEnv = {
+    ...common,
+    NODE_ENV: 'production',
+    AUTH_JWT_SECRET: jwtSecret,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    TENANTS_FILE: tenantsFile,
+  };
+  // Development for the configuration only (the process runs in production mode): the gateway runs without
+  // authentication nowhere else. It changes nothing else on the path measured: only how errors are formatted.
+  const openEnv = { ...common, NODE_ENV: 'development', ...LIMIT_MAXIMA };
+  // Parsed here too: a typo in either environment fails before any process starts, and the report describes the
+  // limits as the servers read them.
+  const securedConfig = loadConfig(securedEnv);
+  const openConfig = loadConfig(openEnv);
+
+  const [secured, open] = await Promise.all([startGatewayProcess('gateway-secured', securedEnv), startGatewayProcess('gateway-open', openEnv)]);
+  console.error(`gateways: secured ${secured.url} (pid ${String(secured.server.pid)}), open ${open.url} (pid ${String(open.server.pid)})`);
+
+  const token = await mintToken(jwtSecret);
+  const body = JSON.stringify({ query, operationName: OPERATION_NAME, variables });
+  const baseHeaders = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  const targets: Record<ServerKind, LoadRequest> = {
+    secured: { url: `${secured.url}/graphql`, headers: { ...baseHeaders, authorization: `Bearer ${token}` }, body },
+    open: { url: `${open.url}/graphql`, headers: baseHeaders, body },
+  };
+  await checkSetup(targets, query);
+
+  const emulatorPid = requirePid('emulator', emulator.server);
+  const servers: Record<ServerKind, Server> = {
+    secured: { kind: 'secured', pid: requirePid('gateway-secured', secured.server), target: targets.secured },
+    open: { kind: 'open', pid: requirePid('gateway-open', open.server), target: targets.open },
+  };
+  await warmUp(servers.secured, PLAN.firstWarmupMs);
+  await warmUp(servers.open, PLAN.firstWarmupMs);
+
+  const runs: SecurityRound[] = [];
+  for (let index = 0; index < PLAN.rounds; index += 1) {
+    // Alternate which server goes first so a drifting machine load does not favour one side.
+    const order: readonly ServerKind[] = index % 2 === 0 ? ['secured', 'open'] : ['open', 'secured'];
+    const pair: SecurityRound[] = [];
+    for (const kind of order) pair.push(await measureRound(servers[kind], emulatorPid));
+    runs.push(...pair);
+    const line = pair.map(
+      (round) =>
+        `${round.server} ${(round.requests / (round.windowMs / 1000)).toFixed(0)} req/s, ` +
+        `${((round.gatewayUserUs + round.gatewaySystemUs) / round.requests).toFixed(0)} µs/req, others ${((round.otherCpuUs / 10) / round.windowMs).toFixed(0)}% of a core`,
+    );
+    console.error(`round ${index + 1}/${PLAN.rounds}: ${line.join('; ')}`);
+  }
+
+  console.error('timing the parts in process');
+  const components = await measureInProcess({
+    securedEnv,
+    openEnv,
+    query,
+    operationName: OPERATION_NAME,
+    variables,
+    // Node lower-cases header names before the middleware sees them.
+    securedHeaders: Object.fromEntries(Object.entries(targets.secured.headers).map(([name, value]) => [name.toLowerCase(), value])),
+    token,
+    jwtSecret,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    tenant: TENANT,
+    plan: PLAN.micro,
+  });
+
+  const results: SecurityBenchResults = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: formatMachine(machine),
+    loadAverage: machine.loadAverage,
+    command: 'npm run bench:security',
+    concurrency: PLAN.concurrency,
+    firstWarmupMs: PLAN.firstWarmupMs,
+    roundWarmupMs: PLAN.roundWarmupMs,
+    windowMs: PLAN.windowMs,
+    rounds: PLAN.rounds,
+    operation: OPERATION_NAME,
+    variables: JSON.stringify(variables),
+    folderObjects: PLAN.folderObjects,
+    runs,
+    components,
+    securedLimits: `default limits (${describeLimits(securedConfig.limits)})`,
+    openLimits: `limits at their maxima (${describeLimits(openConfig.limits)})`,
+    targetOverhead: PLAN.targetOverhead,
+  };
+  process.stdout.write(`Machine: ${results.machine}\n\n${formatTables(results)}`);
+  writeResultsSection(RESULTS_PATH, SECURITY_SECTION_HEADING, formatSection(results));
+  console.error(`wrote the "${SECURITY_SECTION_HEADING.slice(3)}" section of ${RESULTS_PATH}`);
+  const summary = summarize(results);
+  const met = targetMet(summary);
+  if (!met) {
+    console.error(
+      `FAIL: security overhead at or above ${PLAN.targetOverhead * 100}%: CPU per request ${(summary.cpuOverhead * 100).toFixed(1)}%, ` +
+        `throughput loss ${(summary.throughputLoss * 100).toFixed(1)}%`,
+    );
+  }
+  return met;
+}
+
+async function stopChildren(): Promise<void> {
+  // Gateways first: they must not see their upstream vanish while they are still serving.
+  for (const child of [...children].reverse()) await child.stop();
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'media-graph-bench-security-'));
+await runSupervised(children, PLAN.deadlineMs, () => run(workDir), stopChildren, () => rmSync(workDir, { recursive: true, force: true }));

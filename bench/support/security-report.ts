@@ -1,0 +1,400 @@
+import type { CallCost, ComponentCosts } from './security-micro.js';
+import { median, range } from './stats.js';
+
+/** The heading of the section this benchmark owns in `bench/RESULTS.md`. */
+export const SECURITY_SECTION_HEADING = '## Security layer overhead (npm run bench:security)';
+
+/** Which server a round loaded. */
+export type ServerKind = 'secured' | 'open';
+
+/** One measured window against one server. */
+export interface SecurityRound {
+  readonly server: ServerKind;
+  readonly windowMs: number;
+  /** Answers completed inside the window. */
+  readonly requests: number;
+  /** Gateway CPU over the window from `/proc/<pid>/stat`, µs. */
+  readonly gatewayUserUs: number;
+  readonly gatewaySystemUs: number;
+  /** Emulator (upstream) CPU over the window, µs. */
+  readonly emulatorCpuUs: number;
+  /** This process's CPU over the window (the load generator), µs. */
+  readonly clientCpuUs: number;
+  /** CPU of everything else on the machine over the window, µs (machine busy time minus the three processes). */
+  readonly otherCpuUs: number;
+  /** Latency percentiles of the answers completed inside the window, ms. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** Everything one run measured. */
+export interface SecurityBenchResults {
+  readonly date: string;
+  readonly machine: string;
+  readonly loadAverage: number;
+  readonly command: string;
+  readonly concurrency: number;
+  readonly firstWarmupMs: number;
+  readonly roundWarmupMs: number;
+  readonly windowMs: number;
+  /** Rounds per server. */
+  readonly rounds: number;
+  /** The operation, e.g. `ListObjects` from `schema/operations/objects.graphql`, and its variables as JSON. */
+  readonly operation: string;
+  readonly variables: string;
+  /** Objects in the listed folder (the page shows the first few). */
+  readonly folderObjects: number;
+  /** In run order, both servers interleaved. */
+  readonly runs: readonly SecurityRound[];
+  readonly components: ComponentCosts;
+  /** Limit settings of each server, for the setup line. */
+  readonly securedLimits: string;
+  readonly openLimits: string;
+  /** Largest accepted overhead, e.g. 0.1 for 10%. */
+  readonly targetOverhead: number;
+}
+
+/** Per-request figures of one round. */
+interface RoundFigures {
+  readonly reqPerSec: number;
+  readonly cpuUs: number;
+  readonly userUs: number;
+  readonly systemUs: number;
+  readonly emulatorUs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Share of one core the gateway used. */
+  readonly gatewayCores: number;
+  readonly otherCores: number;
+}
+
+function figures(round: SecurityRound): RoundFigures {
+  const seconds = round.windowMs / 1000;
+  return {
+    reqPerSec: round.requests / seconds,
+    cpuUs: (round.gatewayUserUs + round.gatewaySystemUs) / round.requests,
+    userUs: round.gatewayUserUs / round.requests,
+    systemUs: round.gatewaySystemUs / round.requests,
+    emulatorUs: round.emulatorCpuUs / round.requests,
+    p50Ms: round.p50Ms,
+    p99Ms: round.p99Ms,
+    gatewayCores: (round.gatewayUserUs + round.gatewaySystemUs) / 1000 / round.windowMs,
+    otherCores: round.otherCpuUs / 1000 / round.windowMs,
+  };
+}
+
+/** One metric for both servers: medians over the rounds, and the ratio secured / open. */
+export interface Compared {
+  readonly secured: number;
+  readonly open: number;
+  /** Median of the per-pair ratios (pair i = round i of each server, run back to back). */
+  readonly ratio: number;
+  /** Smallest and largest per-pair ratio. */
+  readonly ratioMin: number;
+  readonly ratioMax: number;
+  /** Distribution-free confidence interval of the median ratio (see {@link medianInterval}). */
+  readonly ratioLow: number;
+  readonly ratioHigh: number;
+  /** The interval's exact coverage, e.g. 0.959 for 20 pairs; 0 when there are too few pairs for one. */
+  readonly coverage: number;
+  /** Every per-pair ratio, in run order. */
+  readonly ratios: readonly number[];
+}
+
+/** What the tables and the verdict are made of. */
+export interface SecuritySummary {
+  readonly reqPerSec: Compared;
+  readonly cpuUs: Compared;
+  readonly userUs: Compared;
+  readonly systemUs: Compared;
+  readonly emulatorUs: Compared;
+  readonly p50Ms: Compared;
+  readonly p99Ms: Compared;
+  readonly gatewayCores: Compared;
+  readonly otherCores: { readonly max: number; readonly median: number };
+  readonly requestsPerWindow: { readonly secured: number; readonly open: number };
+  /** CPU per request overhead (ratio − 1) and throughput loss (1 − ratio), from the medians of the pair ratios. */
+  readonly cpuOverhead: number;
+  readonly throughputLoss: number;
+  readonly cpuTargetMet: boolean;
+  readonly throughputTargetMet: boolean;
+  /** Pairs whose own CPU overhead, or throughput loss, reached the target: how firmly the medians decide. */
+  readonly pairsOverCpuTarget: number;
+  readonly pairsOverThroughputTarget: number;
+}
+
+function serverRounds(results: SecurityBenchResults, server: ServerKind): RoundFigures[] {
+  return results.runs.filter((round) => round.server === server).map(figures);
+}
+
+/** Confidence asked of the interval around each median ratio. */
+const CONFIDENCE = 0.95;
+
+/** P(X ≤ k) for X ~ Binomial(n, 1/2). */
+function binomialHalfCdf(n: number, k: number): number {
+  let term = 0.5 ** n;
+  let sum = 0;
+  for (let i = 0; i <= k; i += 1) {
+    sum += term;
+    term = (term * (n - i)) / (i + 1);
+  }
+  return sum;
+}
+
+/**
+ * The order-statistic confidence interval of a median: with the values sorted, `[x(k), x(n+1-k)]` holds the true
+ * median with probability `1 - 2·P(X ≤ k-1)`, X ~ Binomial(n, 1/2), whatever the distribution; `k` is the largest
+ * index that keeps that at least `confidence`. Distribution-free because the pair ratios of a shared machine are
+ * anything but normal (a burst of other work skews a pair either way). `undefined` when there are too few values.
+ */
+function medianInterval(values: readonly number[], confidence: number): { low: number; high: number; coverage: number } | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  let k = 0;
+  while (k + 1 <= n / 2 && 1 - 2 * binomialHalfCdf(n, k) >= confidence) k += 1;
+  if (k === 0) return undefined;
+  return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage: 1 - 2 * binomialHalfCdf(n, k - 1) };
+}
+
+/**
+ * Medians per server and the median of the pairwise ratios. Pairs rather than a ratio of medians: the two rounds
+ * of a pair ran back to back, so a slow phase of this shared machine hits both and cancels in their ratio.
+ */
+function compare(secured: readonly RoundFigures[], open: readonly RoundFigures[], pick: (round: RoundFigures) => number): Compared {
+  const ratios = secured.map((round, index) => pick(round) / pick(open[index] as RoundFigures));
+  const { min, max } = range(ratios);
+  const interval = medianInterval(ratios, CONFIDENCE);
+  return {
+    secured: median(secured.map(pick)),
+    open: median(open.map(pick)),
+    ratio: median(ratios),
+    ratioMin: min,
+    ratioMax: max,
+    ratioLow: interval?.low ?? min,
+    ratioHigh: interval?.high ?? max,
+    coverage: interval?.coverage ?? 0,
+    ratios,
+  };
+}
+
+/** Summarises a run. @throws RangeError when a server has no rounds or the servers have different counts. */
+export function summarize(results: SecurityBenchResults): SecuritySummary {
+  const secured = serverRounds(results, 'secured');
+  const open = serverRounds(results, 'open');
+  if (secured.length === 0 || secured.length !== open.length) throw new RangeError(`unpaired rounds: ${secured.length} secured, ${open.length} open`);
+  const cpuUs = compare(secured, open, (round) => round.cpuUs);
+  const reqPerSec = compare(secured, open, (round) => round.reqPerSec);
+  const all = [...secured, ...open];
+  const cpuOverhead = cpuUs.ratio - 1;
+  const throughputLoss = 1 - reqPerSec.ratio;
+  return {
+    reqPerSec,
+    cpuUs,
+    userUs: compare(secured, open, (round) => round.userUs),
+    systemUs: compare(secured, open, (round) => round.systemUs),
+    emulatorUs: compare(secured, open, (round) => round.emulatorUs),
+    p50Ms: compare(secured, open, (round) => round.p50Ms),
+    p99Ms: compare(secured, open, (round) => round.p99Ms),
+    gatewayCores: compare(secured, open, (round) => round.gatewayCores),
+    otherCores: { max: Math.max(...all.map((round) => round.otherCores)), median: median(all.map((round) => round.otherCores)) },
+    requestsPerWindow: {
+      secured: median(results.runs.filter((round) => round.server === 'secured').map((round) => round.requests)),
+      open: median(results.runs.filter((round) => round.server === 'open').map((round) => round.requests)),
+    },
+    cpuOverhead,
+    throughputLoss,
+    cpuTargetMet: cpuOverhead < results.targetOverhead,
+    throughputTargetMet: throughputLoss < results.targetOverhead,
+    pairsOverCpuTarget: cpuUs.ratios.filter((value) => value - 1 >= results.targetOverhead).length,
+    pairsOverThroughputTarget: reqPerSec.ratios.filter((value) => 1 - value >= results.targetOverhead).length,
+  };
+}
+
+/** Whether both targets were met. */
+export function targetMet(summary: SecuritySummary): boolean {
+  return summary.cpuTargetMet && summary.throughputTargetMet;
+}
+
+function us(value: number): string {
+  return `${value.toFixed(1)} µs`;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(2)} ms`;
+}
+
+function ratio(value: number): string {
+  return value.toFixed(3);
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function signedPercent(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${(Math.abs(value) * 100).toFixed(1)}%`;
+}
+
+function count(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function row(label: string, metric: Compared, format: (value: number) => string): string {
+  return `| ${label} | ${format(metric.secured)} | ${format(metric.open)} | ${ratio(metric.ratio)} | ${ratio(metric.ratioLow)} – ${ratio(metric.ratioHigh)} |`;
+}
+
+function costCell(cost: CallCost): string {
+  return `${us(cost.medianUs)} (${us(cost.minUs)} – ${us(cost.maxUs)})`;
+}
+
+/** The in-process parts, with their share of the secured server's CPU per request. */
+function componentRows(results: SecurityBenchResults, summary: SecuritySummary): string[] {
+  const c = results.components;
+  const perRequest = summary.cpuUs.secured;
+  const share = (value: number): string => percent(value / perRequest);
+  const cost = (label: string, value: CallCost): string => `| ${label} | ${costCell(value)} | ${us(value.systemUs)} | ${share(value.medianUs)} |`;
+  const authTotal = c.authenticate.medianUs + c.charge.medianUs;
+  const authSystem = c.authenticate.systemUs + c.charge.systemUs;
+  const measured = summary.cpuUs.secured - summary.cpuUs.open;
+  const measuredSystem = summary.systemUs.secured - summary.systemUs.open;
+  return [
+    `| In-process CPU time per call (median of ${c.guardSecured.batches} batches, min – max) | µs per call | of which system (mean of all batches) | share of the secured server's ${us(perRequest)} per request |`,
+    '|---|---:|---:|---:|',
+    cost('`OperationGuard.check`, default limits (the secured server)', c.guardSecured),
+    cost('`OperationGuard.check`, every limit at its maximum (the open server: the checks still run)', c.guardOpen),
+    cost('… of which graphql-js `validate()` with no rules on the same document (the TypeInfo walk that hosts the limit rules)', c.validateWalk),
+    cost('`Security.fromHeaders` (Bearer parsing, HS256 JWT verification, tenant policy)', c.authenticate),
+    cost('`Security.charge` (in-memory rate limiter)', c.charge),
+    `| Secured-only parts in process (fromHeaders + charge) vs measured A − B gateway CPU per request | ${us(authTotal)} vs ${us(measured)} | ${us(authSystem)} vs ${us(measuredSystem)} | ${share(authTotal)} vs ${share(measured)} |`,
+    cost('reference: jose `jwtVerify` with the secret as bytes (jose imports the key on every call)', c.joseBytesKey),
+    cost('reference: jose `jwtVerify` with the secret imported once as a `CryptoKey`', c.joseCryptoKey),
+    cost('reference: the HS256 signature alone, synchronous `node:crypto` `createHmac` + `timingSafeEqual`', c.syncHmac),
+  ];
+}
+
+/** The markdown tables (servers, parts). */
+export function formatTables(results: SecurityBenchResults): string {
+  const s = summarize(results);
+  const n = results.rounds;
+  const servers = [
+    `| ${results.operation}, ${results.concurrency} keep-alive connections (median of ${n} rounds each) | secured (A) | open (B) | A / B (median of pairs) | ${s.cpuUs.coverage > 0 ? `${percent(s.cpuUs.coverage)} confidence interval` : 'range of the pairs (too few for an interval)'} |`,
+    '|---|---:|---:|---:|---:|',
+    row('Requests/s', s.reqPerSec, (value) => value.toFixed(0)),
+    row('Gateway CPU per request (user + system)', s.cpuUs, us),
+    row('… user', s.userUs, us),
+    row('… system', s.systemUs, us),
+    row('Gateway CPU (share of one core)', s.gatewayCores, percent),
+    row('Latency p50', s.p50Ms, ms),
+    row('Latency p99', s.p99Ms, ms),
+    row('Emulator (upstream) CPU per request', s.emulatorUs, us),
+    `| Requests per ${results.windowMs / 1000} s window | ${count(s.requestsPerWindow.secured)} | ${count(s.requestsPerWindow.open)} | — | — |`,
+    `| Target: overhead < ${percent(results.targetOverhead)} (medians of the pairs) | CPU per request ${signedPercent(s.cpuOverhead)}: ${s.cpuTargetMet ? 'met' : '**missed**'} | req/s ${signedPercent(-s.throughputLoss)}: ${s.throughputTargetMet ? 'met' : '**missed**'} | — | — |`,
+  ];
+  return `${servers.join('\n')}\n\n${componentRows(results, s).join('\n')}\n`;
+}
+
+/** How a {@link Compared}'s interval is introduced in the reading. */
+function intervalName(metric: Compared): string {
+  return metric.coverage > 0 ? `with a ${percent(metric.coverage)} confidence interval of` : 'pairs ranging from';
+}
+
+/** Whether the intervals, not only the medians, lie on one side of the target. */
+function verdictFirmness(s: SecuritySummary, target: number): string {
+  const cpuBelow = s.cpuUs.ratioHigh - 1 < target;
+  const throughputBelow = 1 - s.reqPerSec.ratioLow < target;
+  if (cpuBelow && throughputBelow) return ', and both intervals lie below the target';
+  const cpuAbove = s.cpuUs.ratioLow - 1 >= target;
+  const throughputAbove = 1 - s.reqPerSec.ratioHigh >= target;
+  if (cpuAbove || throughputAbove) return `, and the ${cpuAbove ? 'CPU' : 'throughput'} interval lies wholly above the target`;
+  return ', but an interval reaches across the target, so this run alone does not settle it';
+}
+
+/** A few sentences reading the numbers. */
+export function formatReading(results: SecurityBenchResults): string {
+  const s = summarize(results);
+  const c = results.components;
+  const perRequest = s.cpuUs.secured;
+  const pairs = s.cpuUs.ratios.length;
+  const sentences: string[] = [];
+  sentences.push(
+    `Per-server figures are medians of that server's rounds; changes are medians of the pairs' ratios. ` +
+      `With authentication, the tenant guard and rate limiting on, the gateway spent ${us(s.cpuUs.secured)} of CPU per request against ` +
+      `${us(s.cpuUs.open)} without them: ${signedPercent(s.cpuOverhead)}, ${intervalName(s.cpuUs)} ` +
+      `${signedPercent(s.cpuUs.ratioLow - 1)} to ${signedPercent(s.cpuUs.ratioHigh - 1)} (single pairs ${signedPercent(s.cpuUs.ratioMin - 1)} to ` +
+      `${signedPercent(s.cpuUs.ratioMax - 1)}; ${s.pairsOverCpuTarget} of ${pairs} at or above ${percent(results.targetOverhead)}). It served ` +
+      `${s.reqPerSec.secured.toFixed(0)} against ${s.reqPerSec.open.toFixed(0)} requests/s: ${signedPercent(-s.throughputLoss)} ` +
+      `(${intervalName(s.reqPerSec)} ${signedPercent(s.reqPerSec.ratioLow - 1)} to ${signedPercent(s.reqPerSec.ratioHigh - 1)}; ${s.pairsOverThroughputTarget} of ` +
+      `${pairs} pairs lost ${percent(results.targetOverhead)} or more). Target < ${percent(results.targetOverhead)} on both, judged on the ` +
+      `medians: ${targetMet(s) ? 'met' : 'missed'}${verdictFirmness(s, results.targetOverhead)}.`,
+  );
+  sentences.push(
+    `That difference is authentication + tenant guard + rate limiting only (and reading the Authorization header): the open server still ` +
+      `runs every limit check (there is no switch ` +
+      `to skip them; its limits are at their maxima so they never refuse). In this process \`OperationGuard.check\` cost ` +
+      `${us(c.guardSecured.medianUs)} per call with the default limits and ${us(c.guardOpen.medianUs)} with the maxima, ` +
+      `${percent(c.guardSecured.medianUs / perRequest)} of the secured server's CPU per request; ${us(c.validateWalk.medianUs)} of it is ` +
+      `graphql-js \`validate()\` walking the document with its TypeInfo visitor to host the two limit rules, on every request, although one ` +
+      `rule measures the operation with its own walk from the Document node and the other counts directives, which depends on the document ` +
+      `alone and could be kept with the cached document.`,
+  );
+  sentences.push(
+    `The parts only the secured server runs cost ${us(c.authenticate.medianUs + c.charge.medianUs)} in process (\`Security.fromHeaders\` ` +
+      `${us(c.authenticate.medianUs)}, rate limiter ${us(c.charge.medianUs)}), against a measured difference of ${us(s.cpuUs.secured - s.cpuUs.open)} ` +
+      `per request between the servers, whose pairs spread as shown. jose verifies the HS256 token in ${us(c.joseBytesKey.medianUs)} when ` +
+      `handed the secret as bytes, as \`JwtVerifier\` does (it imports the key into WebCrypto on every call), in ${us(c.joseCryptoKey.medianUs)} ` +
+      `with a \`CryptoKey\` imported once, while the signature check itself takes ${us(c.syncHmac.medianUs)} with synchronous \`node:crypto\`. ` +
+      `WebCrypto runs \`verify\` on libuv's thread pool, a hand-off and a wake-up per call: ${us(c.joseCryptoKey.systemUs)} of jose's time ` +
+      `per call is system time (the servers' system time per request: secured ${us(s.systemUs.secured)}, open ${us(s.systemUs.open)}).`,
+  );
+  sentences.push(
+    `The gateway, the emulator and the load generator share ${results.machine.includes(', 2 cores,') ? 'two cores' : 'the machine'}, so req/s is ` +
+      `what the machine sustains with all three on it. CPU per request depends on that less, but it too rises when the machine is crowded ` +
+      `(colder caches, fewer requests per event-loop turn): other processes used up to ${percent(s.otherCores.max)} of a core during the ` +
+      `windows (median ${percent(s.otherCores.median)}; 1-minute load ${results.loadAverage.toFixed(2)} at start), which is what spreads the ` +
+      `pairs. Compare the A/B ratios, not absolute figures, across runs.`,
+  );
+  return sentences.join(' ');
+}
+
+/** The complete section for `bench/RESULTS.md`, starting with {@link SECURITY_SECTION_HEADING}. */
+export function formatSection(results: SecurityBenchResults): string {
+  const order = results.runs.map((round) => (round.server === 'secured' ? 'A' : 'B')).join('');
+  const setup =
+    `- Setup: the gateway (\`bench/support/security-gateway.child.ts\`, \`startGateway\` as \`gateway.child.ts\` runs it) started twice in one run, each in its own process, both kept running; ` +
+    `(A) **secured**: \`AUTH_JWT_SECRET\` + \`AUTH_ISSUER\` + \`AUTH_AUDIENCE\`, a \`TENANTS_FILE\` with one tenant whose objects prefix holds the listed folder, ` +
+    `${results.securedLimits}, \`RATE_LIMIT_PER_SECOND\` = \`RATE_LIMIT_BURST\` = 1000000 (never refuses); every request carries ` +
+    `\`Authorization: Bearer\` with one HS256 JWT (jose \`SignJWT\`, scope \`objects:read\`, that tenant). (B) **open**: no authentication ` +
+    `(development mode on 127.0.0.1: anonymous full access, no tenant guard, no rate limiting), ${results.openLimits}, no Authorization header. ` +
+    `Both processes run with \`NODE_ENV=production\` as a deployment does (graphql-js, for one, adds checks to every type test outside ` +
+    `production); the open server's configuration alone reads \`NODE_ENV=development\`, without which the gateway refuses to run ` +
+    `unauthenticated, and which changes nothing else on the measured path (only how errors are formatted). Both: \`LOG_LEVEL=warn\`, one ` +
+    `MediaStore emulator in its own process (\`bench/support/emulator.child.ts\`) holding ${results.folderObjects} objects in the listed folder.`;
+  const load =
+    `- Load: \`${results.operation}\` from \`schema/operations/objects.graphql\` with \`${results.variables}\`, POSTed as JSON by this process on ` +
+    `${results.concurrency} keep-alive connections, closed loop (a new request as soon as an answer arrives); every answer checked for HTTP 200 ` +
+    `and no \`errors\`, one per round in full. Each server warmed up ${results.firstWarmupMs / 1000} s first, then ${results.rounds} rounds ` +
+    `each in the order ${order} (pairs alternate which server goes first), each round on fresh connections: ` +
+    `${results.roundWarmupMs / 1000} s warm-up, ${results.windowMs / 1000} s measured window. Gateway and emulator CPU: user + system from ` +
+    `\`/proc/<pid>/stat\` over the window, divided by the answers completed in it; latency: request start to last byte, per round, median of rounds.`;
+  const micro =
+    `- In process (\`bench/support/security-micro.child.ts\`, after the rounds, with \`NODE_ENV=production\` like the servers): the same ` +
+    `request through \`OperationGuard.check\` (built as \`startGateway\` builds it, with \`buildFederatedSchema()\` and \`loadConfig()\` of ` +
+    `each server's environment, the caller's \`Access\`, a fresh copy of the query text per call as the server sees it), ` +
+    `\`Security.fromHeaders\` and \`Security.charge\` (the secured configuration), timed as process CPU time (libuv's thread pool ` +
+    `included) in batches interleaved round-robin, one call at a time, as each request's verification reaches the server.`;
+  return [
+    SECURITY_SECTION_HEADING,
+    '',
+    `- Date: ${results.date}`,
+    `- Machine: ${results.machine}; 1-minute load ${results.loadAverage.toFixed(2)} at start`,
+    `- Command: \`${results.command}\``,
+    setup,
+    load,
+    micro,
+    '',
+    formatTables(results).trimEnd(),
+    '',
+    formatReading(results),
+    '',
+  ].join('\n');
+}
