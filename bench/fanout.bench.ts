@@ -23,7 +23,6 @@
  * `<server>-<subscribers>-connect.cpuprofile` and `<server>-<subscribers>-window.cpuprofile`).
  */
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +43,7 @@ import type {
 import { fanoutSubscription, type FanoutSubscription } from './support/fanout-document.js';
 import { FANOUT_SECTION_HEADING, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
+import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
 import { ChildServer, describeError, runSupervised, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
@@ -168,22 +168,7 @@ type Emulator = ChildServer<KinesisEmulatorCommands>;
 type Server = ChildServer<FanoutServerCommands>;
 type Clients = ChildServer<FanoutClientCommands>;
 
-/** HS256 settings of the gateway under test and the token its clients present. */
-const BENCH_JWT = { secret: randomBytes(32).toString('hex'), issuer: 'https://fanout-bench.invalid/', audience: 'media-graph' } as const;
-
-/** A bearer token for every client: one identity with the scopes a live viewer has, valid for the whole run. */
-async function benchToken(): Promise<string> {
-  return new SignJWT({ scope: 'streams:read streams:subscribe' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('fanout-bench')
-    .setIssuer(BENCH_JWT.issuer)
-    .setAudience(BENCH_JWT.audience)
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(BENCH_JWT.secret));
-}
-
-async function startServer(kind: FanoutServerKind, emulatorEndpoint: string): Promise<{ server: Server; wsUrl: string; schedule: EventSchedule | null }> {
+async function startServer(kind: FanoutServerKind, emulatorEndpoint: string, auth: BenchAuth): Promise<{ server: Server; wsUrl: string; schedule: EventSchedule | null }> {
   const common = { FANOUT_SERVER: kind, FANOUT_STREAM: PLAN.stream };
   const env =
     kind === 'baseline'
@@ -191,13 +176,7 @@ async function startServer(kind: FanoutServerKind, emulatorEndpoint: string): Pr
       : {
           ...common,
           NODE_ENV: 'production',
-          // Production refuses to run without authentication: the clients present a bearer token, and the tenant's
-          // rate limit is lifted because all subscribers share one identity here.
-          AUTH_JWT_SECRET: BENCH_JWT.secret,
-          AUTH_ISSUER: BENCH_JWT.issuer,
-          AUTH_AUDIENCE: BENCH_JWT.audience,
-          RATE_LIMIT_PER_SECOND: '1000000',
-          RATE_LIMIT_BURST: '1000000',
+          ...auth.env,
           HOST: '127.0.0.1',
           PORT: '0',
           LOG_LEVEL: 'warn',
@@ -347,6 +326,8 @@ async function writeProfile(server: Server, dir: string, name: string): Promise<
 interface Upstream {
   readonly emulator: Emulator;
   readonly endpoint: string;
+  /** What our gateway is configured with and what its subscribers present (the baseline server has no auth). */
+  readonly auth: BenchAuth;
 }
 
 /**
@@ -382,7 +363,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
   const emulator = upstream.emulator;
   await waitForQuietMachine(label, emulator);
   const mediaBefore = await emulator.request('getMedia', {});
-  const { server, wsUrl, schedule } = await startServer(kind, upstream.endpoint);
+  const { server, wsUrl, schedule } = await startServer(kind, upstream.endpoint, upstream.auth);
   const processes = Math.ceil(subscribers / overrides.clientsPerProcess);
   const clients: Clients[] = [];
   // Sampling starts before any client connects: a burst of subscriptions must not open a second upstream.
@@ -398,7 +379,6 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
         (error: unknown) => console.error(`${label}: progress probe failed: ${describeError(error)}`),
       );
     }, 5_000);
-    const token = await benchToken();
     let connected: ConnectResult[];
     try {
       connected = await Promise.all(
@@ -412,7 +392,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
             query: subscription.query,
             operationName: subscription.operationName,
             variables: subscription.variables,
-            connectionParams: kind === 'baseline' ? {} : { authorization: `Bearer ${token}` },
+            connectionParams: kind === 'baseline' ? {} : { authorization: upstream.auth.authorization },
           }),
         ),
       );
@@ -590,7 +570,12 @@ async function run(overrides: Overrides): Promise<boolean> {
     FANOUT_FPS: String(PLAN.fps),
     FANOUT_FRAME_BYTES: String(PLAN.frameBytes),
   });
-  const upstream: Upstream = { emulator, endpoint: requireLoopback('kinesis emulator', (info as KinesisEmulatorReady).endpoint) };
+  const upstream: Upstream = {
+    emulator,
+    endpoint: requireLoopback('kinesis emulator', (info as KinesisEmulatorReady).endpoint),
+    // One identity with a live viewer's scopes for every subscriber.
+    auth: await createBenchAuth('fanout-bench', ['streams:read', 'streams:subscribe']),
+  };
   console.error(`kinesis emulator ${upstream.endpoint} (pid ${String(emulator.pid)}), stream ${PLAN.stream}, a fragment every ${PLAN.eventIntervalMs} ms`);
 
   const runs: TierRun[] = [];

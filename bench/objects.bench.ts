@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
+import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
 import { ChildServer, runSupervised, type UsageSample } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { download, listThroughGraphql, listThroughSdk, signedDownloadUrl, type DownloadPass, type ListingPass } from './support/objects-load.js';
@@ -94,13 +95,14 @@ async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>;
   return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
 }
 
-async function startGatewayProcess(mediastoreEndpoint: string): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
+async function startGatewayProcess(mediastoreEndpoint: string, auth: BenchAuth): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
   const { server, info } = await ChildServer.start<GatewayCommands>({
     name: 'gateway',
     entry: join(ROOT, 'bench', 'support', 'gateway.child.ts'),
     cwd: ROOT,
     env: childEnv({
       NODE_ENV: 'production',
+      ...auth.env,
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
@@ -133,6 +135,8 @@ interface Servers {
   readonly emulator: ChildServer<EmulatorCommands>;
   readonly gateway: ChildServer<GatewayCommands>;
   readonly graphqlUrl: string;
+  /** The `authorization` header of every GraphQL request (the signed download URL needs none). */
+  readonly authorization: string;
   readonly sdk: MediaStoreDataClient;
 }
 
@@ -147,7 +151,7 @@ async function measureListing(servers: Servers, kind: 'graphql' | 'sdk'): Promis
   const started = performance.now();
   const pass =
     kind === 'graphql'
-      ? await listThroughGraphql(servers.graphqlUrl, LISTING_FOLDER, PLAN.pageSize)
+      ? await listThroughGraphql(servers.graphqlUrl, servers.authorization, LISTING_FOLDER, PLAN.pageSize)
       : await listThroughSdk(servers.sdk, LISTING_FOLDER, PLAN.pageSize);
   const wallMs = performance.now() - started;
   const [gateway1, emulator1, calls1] = await probe();
@@ -226,12 +230,13 @@ async function run(): Promise<boolean> {
   const seeded = await emulator.server.request('seedListing', { folder: LISTING_FOLDER, count: PLAN.objectCount });
   await emulator.server.request('putPayload', { path: DOWNLOAD_PATH, size: PLAN.downloadBytes, seed: PLAN.payloadSeed });
   console.error(`emulator ${emulator.endpoint} (pid ${String(emulator.server.pid)}) holds ${seeded.objectCount + 1} objects`);
-  const gateway = await startGatewayProcess(emulator.endpoint);
+  const auth = await createBenchAuth('objects-bench', ['objects:read']);
+  const gateway = await startGatewayProcess(emulator.endpoint, auth);
   console.error(`gateway ${gateway.url} (pid ${String(gateway.server.pid)})`);
 
   // The same factory and settings the gateway uses, so the two paths differ only by the gateway itself.
   const sdk = createMediaStoreClient({ endpoint: emulator.endpoint, region: REGION, maxAttempts: 3, credentials: BENCH_CREDENTIALS });
-  const servers: Servers = { emulator: emulator.server, gateway: gateway.server, graphqlUrl: `${gateway.url}/graphql`, sdk };
+  const servers: Servers = { emulator: emulator.server, gateway: gateway.server, graphqlUrl: `${gateway.url}/graphql`, authorization: auth.authorization, sdk };
   try {
     for (let index = 0; index < PLAN.warmups; index += 1) {
       await measureListing(servers, 'graphql');
@@ -251,7 +256,7 @@ async function run(): Promise<boolean> {
       console.error(`listing run ${index + 1}/${PLAN.runs}: graphql ${graphqlRuns[index]?.wallMs.toFixed(0)} ms, sdk ${sdkRuns[index]?.wallMs.toFixed(0)} ms`);
     }
 
-    const signed = await signedDownloadUrl(servers.graphqlUrl, DOWNLOAD_PATH);
+    const signed = await signedDownloadUrl(servers.graphqlUrl, servers.authorization, DOWNLOAD_PATH);
     if (signed.contentLength !== PLAN.downloadBytes) throw new Error(`object(${DOWNLOAD_PATH}).contentLength is ${signed.contentLength}`);
     const coldDownload = await measureDownload(servers, signed.url, expectedSha256);
     const downloads: DownloadRun[] = [];

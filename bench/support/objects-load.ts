@@ -48,10 +48,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** POSTs one GraphQL operation and returns `data`; any GraphQL error fails the benchmark. */
-async function postGraphql(graphqlUrl: string, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function postGraphql(graphqlUrl: string, authorization: string, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
   const response = await fetch(graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization },
     body: JSON.stringify({ query, variables }),
   });
   const body: unknown = await response.json();
@@ -71,15 +71,15 @@ function asListPage(data: Record<string, unknown>): ListPage {
   return page as unknown as ListPage;
 }
 
-/** Lists `folder` completely through the gateway's `objects` query, `pageSize` edges per request. */
-export async function listThroughGraphql(graphqlUrl: string, folder: string, pageSize: number): Promise<ListingPass> {
+/** Lists `folder` completely through the gateway's `objects` query, `pageSize` edges per request, sending `authorization`. */
+export async function listThroughGraphql(graphqlUrl: string, authorization: string, folder: string, pageSize: number): Promise<ListingPass> {
   const pageLatenciesMs: number[] = [];
   const names: string[] = [];
   let malformed = 0;
   let after: string | null = null;
   for (;;) {
     const started = performance.now();
-    const page = asListPage(await postGraphql(graphqlUrl, LIST_QUERY, { path: folder, first: pageSize, after }));
+    const page = asListPage(await postGraphql(graphqlUrl, authorization, LIST_QUERY, { path: folder, first: pageSize, after }));
     pageLatenciesMs.push(performance.now() - started);
     for (const edge of page.edges) {
       names.push(edge.node.name);
@@ -116,8 +116,8 @@ export async function listThroughSdk(client: MediaStoreDataClient, folder: strin
  * Asks the gateway for the signed download URL of `path`.
  * @throws Error when the object does not exist or the URL is not on 127.0.0.1.
  */
-export async function signedDownloadUrl(graphqlUrl: string, path: string): Promise<{ url: string; contentLength: number }> {
-  const data = await postGraphql(graphqlUrl, URL_QUERY, { path });
+export async function signedDownloadUrl(graphqlUrl: string, authorization: string, path: string): Promise<{ url: string; contentLength: number }> {
+  const data = await postGraphql(graphqlUrl, authorization, URL_QUERY, { path });
   const object = data['object'];
   if (!isRecord(object) || typeof object['url'] !== 'string' || typeof object['contentLength'] !== 'number') {
     throw new Error(`object(${path}) returned no url/contentLength: ${JSON.stringify(object)}`);
