@@ -6,7 +6,8 @@
  *   bare SDK client (`ListItems`, `MaxResults: 100`) against the same emulator, paired back to back in one
  *   run. Reports wall time and server CPU per page and their GraphQL/SDK ratios.
  * - Download: a 25 MiB object through the signed byte endpoint `GET /objects/{path}`. Reports throughput and
- *   the gateway's peak RSS growth (target < 16 MiB: streamed, not buffered), verifying size and SHA-256.
+ *   the gateway's peak RSS growth (target < 16 MiB: streamed, not buffered), verifying size and SHA-256, for the
+ *   gateway as shipped (relay GC pacing on) and a second gateway process with pacing off, alternating run by run.
  *
  * Processes: this one is the load client; `bench/support/emulator.child.ts` and
  * `bench/support/gateway.child.ts` are the servers, on 127.0.0.1 ephemeral ports, probed over IPC.
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
+import { DEFAULT_RELAY_GC_INTERVAL_BYTES } from '../src/config.js';
 import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
@@ -47,6 +49,8 @@ const PLAN = {
   downloadBytes: 25 * 2 ** 20,
   payloadSeed: 0x5eed_2026,
   rssTargetBytes: 16 * 2 ** 20,
+  /** The shipped default of `RELAY_GC_INTERVAL_BYTES`; the second gateway runs with 0 (pacing off). */
+  relayGcIntervalBytes: DEFAULT_RELAY_GC_INTERVAL_BYTES,
   /** The backpressure probe stops reading after this many bytes... */
   probePauseAfterBytes: 2 ** 20,
   /** ...for this long. */
@@ -95,9 +99,14 @@ async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>;
   return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
 }
 
-async function startGatewayProcess(mediastoreEndpoint: string, auth: BenchAuth): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
+async function startGatewayProcess(
+  name: string,
+  mediastoreEndpoint: string,
+  auth: BenchAuth,
+  relayGcIntervalBytes: number,
+): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
   const { server, info } = await ChildServer.start<GatewayCommands>({
-    name: 'gateway',
+    name,
     entry: join(ROOT, 'bench', 'support', 'gateway.child.ts'),
     cwd: ROOT,
     env: childEnv({
@@ -111,6 +120,7 @@ async function startGatewayProcess(mediastoreEndpoint: string, auth: BenchAuth):
       MEDIASTORE_REGION: REGION,
       EMULATORS: 'off',
       SHUTDOWN_GRACE_MS: '2000',
+      RELAY_GC_INTERVAL_BYTES: String(relayGcIntervalBytes),
       AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
       // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
@@ -133,8 +143,12 @@ function verifyListing(kind: string, pass: ListingPass): void {
 
 interface Servers {
   readonly emulator: ChildServer<EmulatorCommands>;
+  /** The gateway as shipped: relay GC pacing at its default interval. */
   readonly gateway: ChildServer<GatewayCommands>;
+  /** The same gateway with pacing off (`RELAY_GC_INTERVAL_BYTES=0`), for the side-by-side download comparison. */
+  readonly unpaced: ChildServer<GatewayCommands>;
   readonly graphqlUrl: string;
+  readonly unpacedGraphqlUrl: string;
   /** The `authorization` header of every GraphQL request (the signed download URL needs none). */
   readonly authorization: string;
   readonly sdk: MediaStoreDataClient;
@@ -174,15 +188,15 @@ function verifyDownload(pass: DownloadPass, expectedSha256: string): void {
   if (pass.sha256 !== expectedSha256) throw new Error(`download SHA-256 ${pass.sha256} differs from the stored object's ${expectedSha256}`);
 }
 
-async function measureDownload(servers: Servers, url: string, expectedSha256: string): Promise<DownloadRun> {
+async function measureDownload(servers: Servers, gateway: ChildServer<GatewayCommands>, url: string, expectedSha256: string): Promise<DownloadRun> {
   // Baseline after a full collection: garbage left by earlier phases must not hide (or fake) growth.
-  await servers.gateway.request('gc', {});
-  await servers.gateway.request('openRssWindow', {});
-  const [gateway0, emulator0] = await Promise.all([servers.gateway.request('usage', {}), servers.emulator.request('usage', {})]);
+  await gateway.request('gc', {});
+  await gateway.request('openRssWindow', {});
+  const [gateway0, emulator0] = await Promise.all([gateway.request('usage', {}), servers.emulator.request('usage', {})]);
   const pass = await download(url);
   const [closed, gateway1, emulator1] = await Promise.all([
-    servers.gateway.request('closeRssWindow', {}),
-    servers.gateway.request('usage', {}),
+    gateway.request('closeRssWindow', {}),
+    gateway.request('usage', {}),
     servers.emulator.request('usage', {}),
   ]);
   verifyDownload(pass, expectedSha256);
@@ -231,12 +245,22 @@ async function run(): Promise<boolean> {
   await emulator.server.request('putPayload', { path: DOWNLOAD_PATH, size: PLAN.downloadBytes, seed: PLAN.payloadSeed });
   console.error(`emulator ${emulator.endpoint} (pid ${String(emulator.server.pid)}) holds ${seeded.objectCount + 1} objects`);
   const auth = await createBenchAuth('objects-bench', ['objects:read']);
-  const gateway = await startGatewayProcess(emulator.endpoint, auth);
-  console.error(`gateway ${gateway.url} (pid ${String(gateway.server.pid)})`);
+  const gateway = await startGatewayProcess('gateway', emulator.endpoint, auth, PLAN.relayGcIntervalBytes);
+  console.error(`gateway ${gateway.url} (pid ${String(gateway.server.pid)}), relay GC every ${PLAN.relayGcIntervalBytes} bytes`);
+  const unpaced = await startGatewayProcess('gateway-unpaced', emulator.endpoint, auth, 0);
+  console.error(`unpaced gateway ${unpaced.url} (pid ${String(unpaced.server.pid)})`);
 
   // The same factory and settings the gateway uses, so the two paths differ only by the gateway itself.
   const sdk = createMediaStoreClient({ endpoint: emulator.endpoint, region: REGION, maxAttempts: 3, credentials: BENCH_CREDENTIALS });
-  const servers: Servers = { emulator: emulator.server, gateway: gateway.server, graphqlUrl: `${gateway.url}/graphql`, authorization: auth.authorization, sdk };
+  const servers: Servers = {
+    emulator: emulator.server,
+    gateway: gateway.server,
+    unpaced: unpaced.server,
+    graphqlUrl: `${gateway.url}/graphql`,
+    unpacedGraphqlUrl: `${unpaced.url}/graphql`,
+    authorization: auth.authorization,
+    sdk,
+  };
   try {
     for (let index = 0; index < PLAN.warmups; index += 1) {
       await measureListing(servers, 'graphql');
@@ -258,11 +282,23 @@ async function run(): Promise<boolean> {
 
     const signed = await signedDownloadUrl(servers.graphqlUrl, servers.authorization, DOWNLOAD_PATH);
     if (signed.contentLength !== PLAN.downloadBytes) throw new Error(`object(${DOWNLOAD_PATH}).contentLength is ${signed.contentLength}`);
-    const coldDownload = await measureDownload(servers, signed.url, expectedSha256);
+    const unpacedSigned = await signedDownloadUrl(servers.unpacedGraphqlUrl, servers.authorization, DOWNLOAD_PATH);
+    const coldDownload = await measureDownload(servers, servers.gateway, signed.url, expectedSha256);
+    await measureDownload(servers, servers.unpaced, unpacedSigned.url, expectedSha256);
     const downloads: DownloadRun[] = [];
+    const unpacedDownloads: DownloadRun[] = [];
     for (let index = 0; index < PLAN.runs; index += 1) {
-      downloads.push(await measureDownload(servers, signed.url, expectedSha256));
-      console.error(`download run ${index + 1}/${PLAN.runs}: ${downloads[index]?.wallMs.toFixed(0)} ms`);
+      // Alternate which gateway goes first, as the listings do.
+      const paced = (): Promise<DownloadRun> => measureDownload(servers, servers.gateway, signed.url, expectedSha256);
+      const plain = (): Promise<DownloadRun> => measureDownload(servers, servers.unpaced, unpacedSigned.url, expectedSha256);
+      if (index % 2 === 0) {
+        downloads.push(await paced());
+        unpacedDownloads.push(await plain());
+      } else {
+        unpacedDownloads.push(await plain());
+        downloads.push(await paced());
+      }
+      console.error(`download run ${index + 1}/${PLAN.runs}: paced ${downloads[index]?.wallMs.toFixed(0)} ms, unpaced ${unpacedDownloads[index]?.wallMs.toFixed(0)} ms`);
     }
     const backpressure = await probeBackpressure(servers, signed.url, expectedSha256);
 
@@ -278,6 +314,8 @@ async function run(): Promise<boolean> {
       sdk: sdkRuns,
       coldDownload,
       downloads,
+      unpacedDownloads,
+      relayGcIntervalBytes: PLAN.relayGcIntervalBytes,
       backpressure,
       downloadBytes: PLAN.downloadBytes,
       downloadSha256: expectedSha256,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Default of `RELAY_GC_INTERVAL_BYTES`: small enough to hold a download's garbage well under 16 MiB (see bench/RESULTS.md). */
+export const DEFAULT_RELAY_GC_INTERVAL_BYTES = 2 * 1024 * 1024;
+
 /**
  * Every environment variable media-graph reads, with its default. The README's configuration table is
  * generated from the same list by hand: keep them in step (a test compares them).
@@ -60,6 +63,7 @@ const envSchema = z.object({
   INLINE_PUT_MAX_BYTES: integer(1, 1024 * 1024, 1024 * 1024),
   SIGNED_URL_TTL_SECONDS: integer(10, 7 * 24 * 3600, 900),
   SHUTDOWN_GRACE_MS: integer(0, 300_000, 30_000),
+  RELAY_GC_INTERVAL_BYTES: integer(0, 1024 * 1024 * 1024, DEFAULT_RELAY_GC_INTERVAL_BYTES),
   LIVE_SUBSCRIBER_BUFFER: integer(1, 100_000, 256),
   LIVE_OVERFLOW: z.enum(['gap', 'close']).default('gap'),
   LIVE_WINDOW_FRAGMENTS: integer(0, 100_000, 150),
@@ -176,6 +180,8 @@ export interface Config {
   readonly inlinePutMaxBytes: number;
   /** Lifetime of signed byte URLs, in seconds. */
   readonly signedUrlTtlSeconds: number;
+  /** Bytes relayed by the byte endpoints between two paced young-generation collections; 0 leaves collection to V8. */
+  readonly relayGcIntervalBytes: number;
   /** How long shutdown waits for in-flight requests and sockets before forcing them closed, in ms. */
   readonly shutdownGraceMs: number;
   /**
@@ -316,6 +322,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     graphqlBodyLimitBytes: e.GRAPHQL_BODY_LIMIT_BYTES,
     inlinePutMaxBytes: e.INLINE_PUT_MAX_BYTES,
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    relayGcIntervalBytes: e.RELAY_GC_INTERVAL_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     auth: {
       jwt: jwtConfig(e),

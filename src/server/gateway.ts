@@ -46,6 +46,7 @@ import { loadPersistedOperations } from './persisted-operations.js';
 import { createIdeRouter } from './ide.js';
 import { createLogger, type Logger } from './logger.js';
 import { createObjectsRouter } from './objects-endpoint.js';
+import { RelayGcPacer } from './relay-gc.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { UrlSigner } from './signed-url.js';
 
@@ -234,7 +235,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);
-  app.use(createObjectsRouter(services, security));
+  app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes)));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: config.graphqlBodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),

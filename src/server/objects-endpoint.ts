@@ -7,6 +7,7 @@ import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../er
 import type { Security } from '../auth/security.js';
 import { servicesFor } from '../auth/tenant-services.js';
 import type { Services } from './context.js';
+import type { RelayGcPacer } from './relay-gc.js';
 
 /**
  * The byte endpoints outside GraphQL, authorized by signed URLs:
@@ -15,12 +16,13 @@ import type { Services } from './context.js';
  *   STREAMING availability. Size limits are enforced before any upstream call when the length is declared,
  *   and while streaming otherwise.
  * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }`.
+ * Relayed bytes, both ways, are counted by `pacer`, which keeps forwarded chunks from piling up as garbage.
  */
-export function createObjectsRouter(services: Services, security: Security): Router {
+export function createObjectsRouter(services: Services, security: Security, pacer: RelayGcPacer): Router {
   const router = Router();
-  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, req, res, false)));
-  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, req, res, true)));
-  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, security, req, res)));
+  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, pacer, req, res, false)));
+  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, pacer, req, res, true)));
+  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, security, pacer, req, res)));
   router.all(/^\/objects\/(.*)$/, (_req, res) => {
     res.setHeader('Allow', 'GET, HEAD, PUT');
     sendError(res, new DomainError('BAD_USER_INPUT', 'Method not allowed on the object endpoint.'), 405);
@@ -42,7 +44,7 @@ async function servicesForUrl(services: Services, security: Security, req: Reque
   return servicesFor(services, security.forSignedUrl(tenant, scope));
 }
 
-async function download(processServices: Services, security: Security, req: Request, res: Response, headOnly: boolean): Promise<void> {
+async function download(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response, headOnly: boolean): Promise<void> {
   const { path, query } = parseRequest(req);
   const { tenant } = processServices.urls.verifyDownload(path, query);
   const services = await servicesForUrl(processServices, security, req, tenant, 'objects:read');
@@ -63,6 +65,7 @@ async function download(processServices: Services, security: Security, req: Requ
   if (object.bodyLength !== undefined) res.setHeader('Content-Length', String(object.bodyLength));
   if (object.contentRange !== undefined) res.setHeader('Content-Range', object.contentRange);
   res.status(object.contentRange === undefined ? 200 : 206);
+  pacer.observe(object.body);
   try {
     await pipeline(object.body, res);
   } catch (error) {
@@ -71,7 +74,7 @@ async function download(processServices: Services, security: Security, req: Requ
   }
 }
 
-async function upload(processServices: Services, security: Security, req: Request, res: Response): Promise<void> {
+async function upload(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response): Promise<void> {
   const { path, query } = parseRequest(req);
   const grant = processServices.urls.verifyUpload(path, query);
   const services = await servicesForUrl(processServices, security, req, grant.tenant, 'objects:write');
@@ -86,7 +89,7 @@ async function upload(processServices: Services, security: Security, req: Reques
     });
   }
   const signal = abortOnClose(req, res);
-  const limited = byteLimit(max);
+  const limited = byteLimit(max, pacer);
   req.once('error', (error: Error) => limited.destroy(error));
   const result = await services.objectStore.put(
     {
@@ -134,13 +137,17 @@ function abortOnClose(req: Request, res: Response): AbortSignal {
   return controller.signal;
 }
 
-function byteLimit(max: number): Transform {
+function byteLimit(max: number, pacer: RelayGcPacer): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       seen += chunk.length;
-      if (seen > max) callback(tooLarge(max));
-      else callback(null, chunk);
+      if (seen > max) {
+        callback(tooLarge(max));
+        return;
+      }
+      callback(null, chunk);
+      pacer.account(chunk.length);
     },
   });
 }
