@@ -2,6 +2,8 @@ import type { CallOptions, ObjectStore, PutObjectInput } from '../datasources/ob
 import type { StreamRef } from '../datasources/kinesis/kinesis.types.js';
 import type { LiveStreamPage, LongRunningOperation } from '../datasources/livestream/livestream.types.js';
 import type { OciPage } from '../datasources/oci/oci.types.js';
+import { liveStreamNotFoundError } from '../datasources/livestream/livestream.errors.js';
+import { ociNotFoundError } from '../datasources/oci/oci.errors.js';
 import { DomainError } from '../errors/domain-error.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { Api, Services } from '../server/context.js';
@@ -143,10 +145,12 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
     items: page.items.filter((item) => access.ownsLiveStream(item.name)),
     nextPageToken: page.nextPageToken,
   });
-  // An operation's name says only its project and location; the resource it acts on decides whose it is.
+  // An operation's name says only its project and location; the resource it acts on decides whose it is. Only
+  // the provider's answer tells, so another tenant's operation is answered exactly as a missing one: FORBIDDEN
+  // would confirm that it exists.
   const ownOperation = (operation: LongRunningOperation): LongRunningOperation => {
     const target = operation.metadata?.target;
-    if (target === undefined || !access.ownsLiveStream(target)) throw new DomainError('FORBIDDEN', 'The Live Stream resource is outside what this caller may access.');
+    if (target === undefined || !access.ownsLiveStream(target)) throw liveStreamNotFoundError();
     return operation;
   };
   const guardedApi: Api<LiveStreamServices['api']> = {
@@ -220,8 +224,11 @@ type OciServices = NonNullable<Services['oci']>;
 
 function guardOci(oci: OciServices, access: Access): OciServices {
   const { mediaServices, mediaStreams } = oci;
+  // Which compartment a resource is in shows only in the provider's answer, so a resource in another tenant's
+  // compartment is answered exactly as a missing one: FORBIDDEN would confirm that it exists.
   const inCompartment = <T extends { readonly compartmentId: string }>(resource: T): T => {
-    access.ociCompartment(resource.compartmentId, 'playback:issue');
+    access.requireScope('playback:issue');
+    if (!access.policy.canAccessOciCompartment(resource.compartmentId)) throw ociNotFoundError();
     return resource;
   };
   const page = <T extends { readonly compartmentId: string }>(listed: OciPage<T>, owns: (item: T) => boolean = () => true): OciPage<T> => ({

@@ -54,9 +54,11 @@ import { postGraphql, startTestGateway, TEST_SIGNING_SECRET, type TestGateway } 
  * is reset before each attempt). The same entry point on tenant-a's own resource must work, so a boundary that
  * refused everything would fail here too.
  *
- * Every refusal is FORBIDDEN (a nullable lookup answers null for its field plus the FORBIDDEN error; `node`,
- * `nodes` and `_entities` likewise), a foreign cursor CURSOR_INVALID, a byte endpoint 403; no entry point answers
- * a bare null for another tenant's resource.
+ * A refusal the name decides is FORBIDDEN (a nullable lookup answers null for its field plus the FORBIDDEN error;
+ * `node`, `nodes` and `_entities` likewise), a foreign cursor CURSOR_INVALID, a byte endpoint 403. Where only the
+ * provider's answer names the owner (OCI packaging configurations, distribution channels and the compartment of a
+ * media asset; Live Stream operations), the refusal is the exact answer for a resource that does not exist, since
+ * FORBIDDEN would confirm that another tenant's resource is there.
  *
  * Adding an entry point: add a row to PROBES (or NARROWED_LISTS for lists), with the attempt on b's resource,
  * how it is refused, the upstream calls the refusal may make, and the same call on a's own resource. Defects found
@@ -69,6 +71,13 @@ const PARENT = `projects/${PROJECT}/locations/us-central1`;
 /** Every piece of tenant-b's data carries this marker, so a leak shows up in any response text. */
 const SECRET = 'tenant-b-secret';
 const MINUTE = 60_000;
+/** Resources that exist for no tenant, to compare a refusal with the answer for a missing resource. */
+const MISSING = {
+  operation: `${PARENT}/operations/operation-1-00000000000000`,
+  packagingConfig: 'ocid1.streampackagingconfig.oc1.iad.amaaaaaatenantb9999',
+  distributionChannel: 'ocid1.streamdistributionchannel.oc1.iad.amaaaaaatenantb9999',
+  mediaAsset: 'ocid1.mediaasset.oc1.iad.amaaaaaatenantb9999',
+} as const;
 
 /** The resources of one tenant; the letter is the namespace its policy grants. */
 function resourcesOf(letter: 'a' | 'b' | 'c') {
@@ -149,11 +158,17 @@ type Refusal =
   /** The request fails with this GraphQL error code and no data for the field. */
   | { readonly kind: 'error'; readonly code: string }
   /** The byte endpoint answers this HTTP status. */
-  | { readonly kind: 'http'; readonly status: number };
+  | { readonly kind: 'http'; readonly status: number }
+  /**
+   * The answer is exactly the one for a resource that does not exist (same data, same error codes and messages):
+   * for resources whose owner only the provider's answer names, FORBIDDEN would confirm they exist.
+   */
+  | { readonly kind: 'as-missing'; readonly missing: () => Promise<Outcome> };
 
 const FORBIDDEN: Refusal = { kind: 'error', code: 'FORBIDDEN' };
 const CURSOR_INVALID: Refusal = { kind: 'error', code: 'CURSOR_INVALID' };
 const HTTP_403: Refusal = { kind: 'http', status: 403 };
+const asMissing = (missing: () => Promise<Outcome>): Refusal => ({ kind: 'as-missing', missing });
 /** The boundary decides from the name: no upstream call at all. */
 const NONE: readonly string[] = [];
 
@@ -491,16 +506,25 @@ describe('tenant isolation', () => {
   }`;
 
   /** Global ids of one tenant's resources, by type, and the upstream read a refusal of b's costs. */
-  const NODE_KINDS: readonly { readonly type: NodeTypeName; readonly key: (r: typeof A | typeof B) => string; readonly upstream: readonly string[] }[] = [
+  /**
+   * `missing`: a key of this type that does not exist, for the types whose refusal must answer as for a missing
+   * resource (the owner is only in the provider's answer).
+   */
+  const NODE_KINDS: readonly {
+    readonly type: NodeTypeName;
+    readonly key: (r: typeof A | typeof B) => string;
+    readonly upstream: readonly string[];
+    readonly missing?: string;
+  }[] = [
     { type: 'MediaObject', key: (r) => r.object, upstream: NONE },
     { type: 'Stream', key: (r) => kinesis.streamInfo(r.stream)?.arn ?? '', upstream: NONE },
     { type: 'Asset', key: (r) => r.asset, upstream: NONE },
     { type: 'Channel', key: (r) => r.channel, upstream: NONE },
     { type: 'DvrSession', key: (r) => r.dvrSession, upstream: NONE },
-    { type: 'Operation', key: (r) => (r === B ? fromB.operation : ofA.operation), upstream: ['livestream:GetOperation'] },
+    { type: 'Operation', key: (r) => (r === B ? fromB.operation : ofA.operation), upstream: ['livestream:GetOperation'], missing: MISSING.operation },
     { type: 'MediaAsset', key: (r) => r.mediaAsset, upstream: NONE },
-    { type: 'StreamPackagingConfig', key: (r) => r.packagingConfig, upstream: ['oci:GetStreamPackagingConfig'] },
-    { type: 'StreamDistributionChannel', key: (r) => r.distributionChannel, upstream: ['oci:GetStreamDistributionChannel'] },
+    { type: 'StreamPackagingConfig', key: (r) => r.packagingConfig, upstream: ['oci:GetStreamPackagingConfig'], missing: MISSING.packagingConfig },
+    { type: 'StreamDistributionChannel', key: (r) => r.distributionChannel, upstream: ['oci:GetStreamDistributionChannel'], missing: MISSING.distributionChannel },
   ];
 
   const now = (): number => Date.now();
@@ -785,7 +809,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.operation',
       foreign: () => gql(GetOperationDocument, { name: fromB.operation }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => gql(GetOperationDocument, { name: MISSING.operation }, asA)),
       // An operation's name says only its project and location: what it acts on is in the provider's answer.
       upstream: ['livestream:GetOperation'],
       own: async () => {
@@ -795,7 +819,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.operation with wait',
       foreign: () => gql(GetOperationDocument, { name: fromB.operation, wait: 1 }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => gql(GetOperationDocument, { name: MISSING.operation, wait: 1 }, asA)),
       upstream: ['livestream:GetOperation'],
       own: async () => {
         expect(at(await ownData(GetOperationDocument, { name: ofA.operation, wait: 1 }), 'operation.done')).toBe(true);
@@ -804,7 +828,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Subscription.operation over graphql-ws',
       foreign: () => subscribe('ws', print(OperationUpdatesDocument), { name: fromB.operation }, tokenA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => subscribe('ws', print(OperationUpdatesDocument), { name: MISSING.operation }, tokenA)),
       upstream: ['livestream:GetOperation'],
       own: async () => {
         const outcome = await subscribe('ws', print(OperationUpdatesDocument), { name: ofA.operation }, tokenA);
@@ -815,7 +839,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Subscription.operation over SSE',
       foreign: () => subscribe('sse', print(OperationUpdatesDocument), { name: fromB.operation }, tokenA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => subscribe('sse', print(OperationUpdatesDocument), { name: MISSING.operation }, tokenA)),
       upstream: ['livestream:GetOperation'],
       own: async () => {
         const outcome = await subscribe('sse', print(OperationUpdatesDocument), { name: ofA.operation }, tokenA);
@@ -950,7 +974,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamPackagingConfigs (b\'s channel)',
       foreign: () => raw('query ($c: String!) { streamPackagingConfigs(distributionChannelId: $c, first: 10) { edges { node { ocid displayName } } } }', { c: B.distributionChannel }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => raw('query ($c: String!) { streamPackagingConfigs(distributionChannelId: $c, first: 10) { edges { node { ocid displayName } } } }', { c: MISSING.distributionChannel }, asA)),
       // A channel's OCID does not name its compartment: the read decides.
       upstream: ['oci:GetStreamDistributionChannel'],
       own: async () => {
@@ -961,7 +985,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamPackagingConfig',
       foreign: () => raw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid displayName } }', { id: B.packagingConfig }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => raw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid displayName } }', { id: MISSING.packagingConfig }, asA)),
       upstream: ['oci:GetStreamPackagingConfig'],
       own: async () => {
         expect(at(await ownRaw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid } }', { id: A.packagingConfig }), 'streamPackagingConfig.ocid')).toBe(A.packagingConfig);
@@ -970,7 +994,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamDistributionChannel',
       foreign: () => raw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid displayName } }', { id: B.distributionChannel }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => raw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid displayName } }', { id: MISSING.distributionChannel }, asA)),
       upstream: ['oci:GetStreamDistributionChannel'],
       own: async () => {
         expect(at(await ownRaw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid } }', { id: A.distributionChannel }), 'streamDistributionChannel.ocid')).toBe(A.distributionChannel);
@@ -998,7 +1022,7 @@ describe('tenant isolation', () => {
     {
       entry: 'Mutation.generateSessionToken (b\'s configuration)',
       foreign: () => gql(GenerateSessionTokenDocument, { input: { packagingConfigId: B.packagingConfig, scopes: ['PLAYLIST'] } }, asA),
-      refusal: FORBIDDEN,
+      refusal: asMissing(() => gql(GenerateSessionTokenDocument, { input: { packagingConfigId: MISSING.packagingConfig, scopes: ['PLAYLIST'] } }, asA)),
       upstream: ['oci:GetStreamPackagingConfig'],
       own: async () => {
         const data = await ownData(GenerateSessionTokenDocument, { input: { packagingConfigId: A.packagingConfig, scopes: ['PLAYLIST'] } });
@@ -1019,7 +1043,7 @@ describe('tenant isolation', () => {
       (kind): Probe => ({
         entry: `Query.node(${kind.type})`,
         foreign: () => raw(NODE_QUERY, { id: idOfB(kind.type, kind.key(B)) }, asA),
-        refusal: FORBIDDEN,
+        refusal: kind.missing === undefined ? FORBIDDEN : asMissing(() => raw(NODE_QUERY, { id: encodeGlobalId(kind.type, kind.missing ?? '') }, asA)),
         upstream: kind.upstream,
         own: async () => {
           const id = encodeGlobalId(kind.type, kind.key(A));
@@ -1041,7 +1065,7 @@ describe('tenant isolation', () => {
       (kind): Probe => ({
         entry: `Query._entities(${kind.type})`,
         foreign: () => raw(ENTITIES_QUERY, { r: [{ __typename: kind.type, id: idOfB(kind.type, kind.key(B)) }] }, asA),
-        refusal: FORBIDDEN,
+        refusal: kind.missing === undefined ? FORBIDDEN : asMissing(() => raw(ENTITIES_QUERY, { r: [{ __typename: kind.type, id: encodeGlobalId(kind.type, kind.missing ?? '') }] }, asA)),
         upstream: kind.upstream,
         own: async () => {
           const id = encodeGlobalId(kind.type, kind.key(A));
@@ -1070,6 +1094,10 @@ describe('tenant isolation', () => {
     expect(outcome.text).not.toContain(SECRET);
     if (probe.refusal.kind === 'http') {
       expect(outcome.status).toBe(probe.refusal.status);
+    } else if (probe.refusal.kind === 'as-missing') {
+      const missing = await probe.refusal.missing();
+      const answer = (of: Outcome): unknown => ({ status: of.status, data: of.data, errors: of.errors.map((error) => [error.extensions?.['code'], error.message]) });
+      expect(answer(outcome)).toEqual(answer(missing));
     } else {
       expect(outcome.codes.length).toBeGreaterThan(0);
       expect(new Set(outcome.codes)).toEqual(new Set([probe.refusal.code]));
@@ -1195,37 +1223,44 @@ describe('tenant isolation', () => {
     expect(upstreamCalls()).toEqual([]);
   });
 
-  it.fails('answers alike for tenant-b\'s existing and missing packaging configurations, distribution channels and operations [KNOWN GAP: ownership is read from the provider, so a foreign one is FORBIDDEN and a missing one null]', async () => {
+  it('answers alike for tenant-b\'s existing and missing packaging configurations, distribution channels and operations', async () => {
     const lookups = [
-      { query: 'query ($id: ID!) { streamPackagingConfig(id: $id) { ocid } }', existing: B.packagingConfig, missing: 'ocid1.streampackagingconfig.oc1.iad.amaaaaaatenantb9999' },
-      { query: 'query ($id: ID!) { streamDistributionChannel(id: $id) { ocid } }', existing: B.distributionChannel, missing: 'ocid1.streamdistributionchannel.oc1.iad.amaaaaaatenantb9999' },
-      { query: 'query ($id: String!) { operation(name: $id) { name } }', existing: fromB.operation, missing: `${PARENT}/operations/operation-1-00000000000000` },
+      { query: 'query ($id: ID!) { streamPackagingConfig(id: $id) { ocid } }', existing: B.packagingConfig, missing: MISSING.packagingConfig },
+      { query: 'query ($id: ID!) { streamDistributionChannel(id: $id) { ocid } }', existing: B.distributionChannel, missing: MISSING.distributionChannel },
+      { query: 'query ($id: String!) { operation(name: $id) { name } }', existing: fromB.operation, missing: MISSING.operation },
     ];
     for (const lookup of lookups) {
       const [existing, missing] = [await raw(lookup.query, { id: lookup.existing }, asA), await raw(lookup.query, { id: lookup.missing }, asA)];
-      expect(existing.codes).toEqual(missing.codes);
+      expect({ data: existing.data, codes: existing.codes }).toEqual({ data: missing.data, codes: missing.codes });
     }
   });
 
-  it('refuses tenant-b\'s media asset to tenant-c when tenant-c\'s asset pattern is a wildcard and it asks for it directly', async () => {
+  it('answers tenant-b\'s media asset to tenant-c as missing when tenant-c\'s asset pattern is a wildcard and it asks for it directly', async () => {
     // Tenant-c may name any asset OCID (`*`, as in the README example) but reaches only its own compartment.
     resetUpstream();
     const direct = await gql(GetMediaAssetDocument, { id: B.mediaAsset }, asC);
-    expect(direct.codes).toEqual(['FORBIDDEN']);
-    expect(direct.text).not.toContain(SECRET);
     // The compartment is only in the provider's answer.
     expect(upstreamCalls()).toEqual(['oci:GetMediaAsset']);
+    const missing = await gql(GetMediaAssetDocument, { id: MISSING.mediaAsset }, asC);
+    expect(direct.text).not.toContain(SECRET);
+    expect({ data: direct.data, codes: direct.codes }).toEqual({ data: missing.data, codes: missing.codes });
     const own = await gql(GetPlaylistDocument, { streamPackagingConfigId: C.packagingConfig, mediaAssetId: C.mediaAsset }, asC);
     expect(own.errors).toEqual([]);
   });
 
-  it('refuses tenant-b\'s media asset to tenant-c in a playlist or session token of tenant-c\'s channel when tenant-c\'s asset pattern is a wildcard', async () => {
+  it('answers tenant-b\'s media asset to tenant-c as missing in a playlist or session token of tenant-c\'s channel when tenant-c\'s asset pattern is a wildcard', async () => {
+    const attempt = async (asset: string): Promise<Record<string, unknown>> => {
+      const playlist = await gql(GetPlaylistDocument, { streamPackagingConfigId: C.packagingConfig, mediaAssetId: asset }, asC);
+      const token = await gql(GenerateSessionTokenDocument, { input: { packagingConfigId: C.packagingConfig, assetIds: [asset], scopes: ['PLAYLIST'] } }, asC);
+      const node = await raw(NODE_QUERY, { id: encodeGlobalId('Playlist', `${C.packagingConfig}/${asset}`) }, asC);
+      for (const outcome of [playlist, token, node]) expect(outcome.text).not.toContain(SECRET);
+      return { playlist: playlist.codes, token: token.codes, node: node.codes, nodeData: node.data };
+    };
     resetUpstream();
-    const playlist = await gql(GetPlaylistDocument, { streamPackagingConfigId: C.packagingConfig, mediaAssetId: B.mediaAsset }, asC);
-    const token = await gql(GenerateSessionTokenDocument, { input: { packagingConfigId: C.packagingConfig, assetIds: [B.mediaAsset], scopes: ['PLAYLIST'] } }, asC);
-    const node = await raw(NODE_QUERY, { id: encodeGlobalId('Playlist', `${C.packagingConfig}/${B.mediaAsset}`) }, asC);
-    expect({ playlist: playlist.codes, token: token.codes, node: node.codes }).toEqual({ playlist: ['FORBIDDEN'], token: ['FORBIDDEN'], node: ['FORBIDDEN'] });
+    const foreign = await attempt(B.mediaAsset);
     expect(upstreamCalls().filter((call) => call === 'oci:GeneratePlaylist' || call === 'oci:GenerateSessionToken')).toEqual([]);
+    expect(foreign).toEqual(await attempt(MISSING.mediaAsset));
+    expect(foreign['playlist']).toEqual(['NOT_FOUND']);
   });
 
   it('cannot write tenant-b\'s object with an upload URL it had signed for tenant-b\'s path', async () => {

@@ -46,8 +46,10 @@ const NAME_BY_HTTP: Readonly<Record<number, string>> = {
 const CREDENTIALS = 'Live Stream rejected the configured credentials.';
 
 /** Code name -> client code. Names not listed become INTERNAL_SERVER_ERROR. */
+const NOT_FOUND: { readonly code: ErrorCode; readonly message: string } = { code: 'NOT_FOUND', message: 'The Live Stream resource does not exist.' };
+
 const BY_STATUS: Readonly<Record<string, { readonly code: ErrorCode; readonly message: string }>> = {
-  NOT_FOUND: { code: 'NOT_FOUND', message: 'The Live Stream resource does not exist.' },
+  NOT_FOUND,
   ALREADY_EXISTS: { code: 'CONFLICT', message: 'A Live Stream resource with this id already exists.' },
   INVALID_ARGUMENT: { code: 'BAD_USER_INPUT', message: 'Live Stream rejected the request arguments.' },
   FAILED_PRECONDITION: { code: 'BAD_USER_INPUT', message: 'The Live Stream resource is not in a state that allows this request.' },
@@ -59,6 +61,14 @@ const BY_STATUS: Readonly<Record<string, { readonly code: ErrorCode; readonly me
   UNAVAILABLE: { code: 'UPSTREAM_UNAVAILABLE', message: 'Live Stream is unavailable; try again later.' },
   DEADLINE_EXCEEDED: { code: 'UPSTREAM_TIMEOUT', message: 'Live Stream did not answer in time.' },
 };
+
+/**
+ * The error a missing Live Stream resource translates to, for callers that must answer a resource they may not
+ * see exactly as a missing one (the tenant boundary): same code, same message, no cause.
+ */
+export function liveStreamNotFoundError(): DomainError {
+  return new DomainError(NOT_FOUND.code, NOT_FOUND.message);
+}
 
 /** Network failures of the REST transport (no HTTP response at all). */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ECONNABORTED']);

@@ -20,6 +20,15 @@ interface ErrorRow {
 }
 
 const UNAVAILABLE = 'The media service is unavailable; try again later.';
+const NOT_FOUND_MESSAGE = 'The media resource does not exist.';
+
+/**
+ * The error a missing OCI resource translates to, for callers that must answer a resource they may not see
+ * exactly as a missing one (the tenant boundary): same code, same message, no cause.
+ */
+export function ociNotFoundError(): DomainError {
+  return new DomainError('NOT_FOUND', NOT_FOUND_MESSAGE);
+}
 
 /** The table (OCI "API Errors": common errors returned by all services). */
 export const OCI_ERROR_TABLE: readonly ErrorRow[] = [
@@ -29,7 +38,7 @@ export const OCI_ERROR_TABLE: readonly ErrorRow[] = [
   // 403 NotAllowed / NotAuthorized / SignUpRequired: the gateway's identity or tenancy setup, not the client.
   { status: 403, code: 'UPSTREAM_UNAVAILABLE', message: 'The media service refused the request for this account.', credentials: true },
   // OCI answers "not found" and "not authorized" alike (NotAuthorizedOrNotFound), on purpose.
-  { status: 404, code: 'NOT_FOUND', message: 'The media resource does not exist.' },
+  { status: 404, code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE },
   { status: 400, code: 'BAD_USER_INPUT', message: 'The media service refused the request parameters.' },
   { status: 409, code: 'CONFLICT', message: 'The media resource is not in a state that allows this request.' },
   { status: 412, code: 'CONFLICT', message: 'The media resource changed; read it again.' },
