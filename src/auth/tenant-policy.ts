@@ -53,6 +53,12 @@ export interface TenantPolicy {
   /** Whether the Kinesis Video stream `name` (a name, not an ARN: see {@link streamNameFromArn}) matches a pattern. */
   canAccessStream(name: string): boolean;
   /**
+   * A prefix every stream name the tenant may reach starts with: the longest literal start its stream patterns
+   * share, `''` when they share none (or for {@link UNRESTRICTED_POLICY}). ListStreams can then ask the provider
+   * for those names only, so other tenants' streams are neither fetched nor hinted at by `hasNextPage`.
+   */
+  readonly streamNamePrefix: string;
+  /**
    * Whether the full Live Stream resource name is reachable: `projects/{p}/locations/{l}/` followed by
    * `channels/{c}`, `channels/{c}/dvrSessions/{d}`, `assets/{a}` or `operations/{o}`. Project and location must
    * match; channels and DVR sessions check the channel patterns, assets the asset patterns, operations only
@@ -137,6 +143,30 @@ function compileObjectPrefixes(prefixes: readonly string[]): Matcher {
 }
 
 /**
+ * Characters that may start glob syntax in a picomatch pattern. Stopping at any of them is conservative: `+` and
+ * `@` are literal unless a `(` follows, so the prefix may come out shorter than it could be, never too long.
+ */
+const GLOB_START = /[*?[\]{}()!+@\\]/;
+
+/** The longest start that every name matching any of `patterns` shares ('' for no patterns). */
+export function sharedLiteralPrefix(patterns: readonly string[]): string {
+  let shared: string | undefined;
+  for (const pattern of patterns) {
+    const glob = GLOB_START.exec(pattern);
+    const literal = glob === null ? pattern : pattern.slice(0, glob.index);
+    if (shared === undefined) {
+      shared = literal;
+      continue;
+    }
+    let length = 0;
+    while (length < shared.length && length < literal.length && shared[length] === literal[length]) length += 1;
+    shared = shared.slice(0, length);
+    if (shared === '') break;
+  }
+  return shared ?? '';
+}
+
+/**
  * Compiles one tenant's rules. Patterns are assumed valid (`tenants.ts` validates them); an invalid glob makes
  * picomatch throw here, at load time, never during a request.
  * @throws TypeError from picomatch for an empty pattern.
@@ -168,6 +198,7 @@ export function compileTenantPolicy(tenantId: string, rules: TenantAccessRules):
     canAccessObjectPath: (path: string) => objectMatcher(path),
     canListObjectFolder: (folder: string) => objectMatcher(folder),
     canAccessStream: (name: string) => stream(name),
+    streamNamePrefix: sharedLiteralPrefix(rules.streams?.names ?? []),
     canAccessLiveStreamResource: (name: string): boolean => {
       const segments = name.split('/');
       if (segments.length !== 6 && segments.length !== 8) return false;
@@ -209,6 +240,7 @@ export const UNRESTRICTED_POLICY: TenantPolicy = Object.freeze({
   canAccessObjectPath: ALLOW,
   canListObjectFolder: ALLOW,
   canAccessStream: ALLOW,
+  streamNamePrefix: '',
   canAccessLiveStreamResource: ALLOW,
   canListLiveStreamParent: ALLOW,
   canAccessOciCompartment: ALLOW,

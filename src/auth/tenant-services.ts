@@ -101,17 +101,28 @@ function guardObjectStore(store: ObjectStore, access: Access): ObjectStore {
   };
 }
 
+/** The longer of two name prefixes when one extends the other; `undefined` when no name can start with both. */
+function narrowerPrefix(a: string, b: string): string | undefined {
+  if (a.startsWith(b)) return a;
+  if (b.startsWith(a)) return b;
+  return undefined;
+}
+
 function guardKinesisControl(control: Services['kinesis']['control'], access: Access): Services['kinesis']['control'] {
   return {
     describeStream: (ref: StreamRef, options) => {
       access.stream(ref, DESCRIBE_STREAM);
       return control.describeStream(ref, options);
     },
-    // ListStreams has no tenant filter, so the tenant's streams are picked out of each page. A page may come back
-    // short or empty with a next token; pagination asks for the next page then, as it does for any short page.
+    // The provider narrows to the literal prefix the tenant's patterns share (so other tenants' streams are not
+    // even fetched, and hasNextPage cannot hint at them); what the patterns exclude beyond it is picked out of each
+    // page. A page may then come back short or empty with a next token; pagination asks for the next page, as it
+    // does for any short page.
     listStreams: async (page, options) => {
       access.requireScope('streams:read');
-      const listed = await control.listStreams(page, options);
+      const namePrefix = narrowerPrefix(page.namePrefix ?? '', access.policy.streamNamePrefix);
+      if (namePrefix === undefined) return { streams: [], nextToken: undefined };
+      const listed = await control.listStreams({ ...page, namePrefix }, options);
       return { streams: listed.streams.filter((stream) => access.ownsStream(stream.name)), nextToken: listed.nextToken };
     },
     dataEndpoint: (ref, api, options) => {

@@ -47,13 +47,18 @@ export class KinesisVideoDataSource {
     return stream;
   }
 
-  /** One page of streams in service order. */
+  /**
+   * One page of streams in service order; with `namePrefix`, only streams whose names begin with it (the
+   * provider's `StreamNameCondition`, to which a `NextToken` stays bound: pass the same prefix with its tokens).
+   */
   async listStreams(
-    page: { readonly pageSize: number; readonly token: string | undefined },
+    page: { readonly pageSize: number; readonly token: string | undefined; readonly namePrefix?: string | undefined },
     options: CallOptions = {},
   ): Promise<{ readonly streams: readonly VideoStream[]; readonly nextToken: string | undefined }> {
+    const condition =
+      page.namePrefix === undefined || page.namePrefix === '' ? undefined : { ComparisonOperator: 'BEGINS_WITH' as const, ComparisonValue: page.namePrefix };
     const output = await this.call(options, (abortSignal) =>
-      this.client.send(new ListStreamsCommand({ MaxResults: page.pageSize, NextToken: page.token }), { abortSignal }),
+      this.client.send(new ListStreamsCommand({ MaxResults: page.pageSize, NextToken: page.token, StreamNameCondition: condition }), { abortSignal }),
     );
     const streams: VideoStream[] = [];
     for (const info of output.StreamInfoList ?? []) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   UNRESTRICTED_POLICY,
   compileTenantPolicy,
+  sharedLiteralPrefix,
   streamNameFromArn,
   type TenantAccessRules,
 } from '../../../src/auth/tenant-policy.js';
@@ -316,5 +317,41 @@ describe('UNRESTRICTED_POLICY', () => {
   it('cannot be modified when a caller tries to', () => {
     expect(Object.isFrozen(UNRESTRICTED_POLICY)).toBe(true);
     expect(Object.isFrozen(policy)).toBe(true);
+  });
+});
+
+describe('sharedLiteralPrefix', () => {
+  it('returns the literal start of one pattern when it ends in a glob', () => {
+    expect(sharedLiteralPrefix(['tenant-a-*'])).toBe('tenant-a-');
+  });
+
+  it('returns the whole pattern when it has no glob syntax', () => {
+    expect(sharedLiteralPrefix(['exact-stream'])).toBe('exact-stream');
+  });
+
+  it('returns the common start of several patterns when they share one', () => {
+    expect(sharedLiteralPrefix(['cam-north-*', 'cam-south-?', 'cam-east'])).toBe('cam-');
+  });
+
+  it('returns an empty prefix when a pattern starts with glob syntax or negation', () => {
+    for (const pattern of ['*-cam', '?cam', '[ab]-cam', '{a,b}-cam', '!b-*', '@(a|b)-cam', '+(a)-cam']) {
+      expect({ pattern, prefix: sharedLiteralPrefix(['a-cam', pattern]) }).toEqual({ pattern, prefix: '' });
+    }
+  });
+
+  it('stops before an escaped character, so the prefix is never longer than a match', () => {
+    expect(sharedLiteralPrefix(['a\\*b'])).toBe('a');
+  });
+
+  it('returns an empty prefix when there are no patterns', () => {
+    expect(sharedLiteralPrefix([])).toBe('');
+  });
+});
+
+describe('TenantPolicy.streamNamePrefix', () => {
+  it('is the prefix every reachable stream name starts with when compiled from stream patterns', () => {
+    expect(compileTenantPolicy('t', { streams: { names: ['tenant-a-*', 'tenant-a'] } }).streamNamePrefix).toBe('tenant-a');
+    expect(policy.streamNamePrefix).toBe('');
+    expect(UNRESTRICTED_POLICY.streamNamePrefix).toBe('');
   });
 });
