@@ -25,6 +25,7 @@ import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
 import type { RequestContext } from '../server/context.js';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from './type-graphql.js';
 import { documentRootFieldScopes } from '../auth/field-scopes.js';
+import { applyFieldCosts } from '../server/limits/field-costs.js';
 
 /**
  * type-graphql insists on a PubSub once any subscription exists, even though ours all use `subscribe` functions
@@ -112,5 +113,7 @@ export async function buildFederatedSchema(): Promise<GraphQLSchema> {
       },
     } as Record<string, GraphQLFieldResolver<unknown, RequestContext>>;
   }
-  return buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]);
+  const schema = buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers }]);
+  applyFieldCosts(schema);
+  return schema;
 }
