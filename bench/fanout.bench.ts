@@ -33,6 +33,7 @@ import type {
   ConnectResult,
   FanoutClientCommands,
   FanoutServerCommands,
+  FanoutClientKind,
   FanoutServerKind,
   FanoutServerReady,
   KinesisEmulatorCommands,
@@ -41,7 +42,7 @@ import type {
   LoopDelay,
 } from './support/fanout-commands.js';
 import { fanoutSubscription, type FanoutSubscription } from './support/fanout-document.js';
-import { FANOUT_SECTION_HEADING, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
+import { fanoutSectionHeading, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
 import { ChildServer, describeError, runSupervised, type CommandMap } from './support/ipc.js';
@@ -98,6 +99,8 @@ interface Overrides {
   readonly servers: readonly FanoutServerKind[];
   readonly clientsPerProcess: number;
   readonly cpuProfileDir: string | undefined;
+  /** `FANOUT_CLIENT`: the load clients' implementation; each writes its own section of the results file. */
+  readonly client: FanoutClientKind;
   /** True when anything differs from {@link PLAN}: such a run does not write the results file. */
   readonly partial: boolean;
 }
@@ -111,9 +114,11 @@ function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   const clientsPerProcess = env['FANOUT_CLIENTS_PER_PROCESS'] === undefined ? PLAN.clientsPerProcess : Number(env['FANOUT_CLIENTS_PER_PROCESS']);
   if (!Number.isSafeInteger(clientsPerProcess) || clientsPerProcess <= 0) throw new Error(`FANOUT_CLIENTS_PER_PROCESS must be a positive integer, got ${String(env['FANOUT_CLIENTS_PER_PROCESS'])}`);
   const cpuProfileDir = env['FANOUT_CPU_PROF_DIR'] === undefined ? undefined : resolve(env['FANOUT_CPU_PROF_DIR']);
+  const client = env['FANOUT_CLIENT'] ?? 'graphql-ws';
+  if (client !== 'graphql-ws' && client !== 'lean') throw new Error(`FANOUT_CLIENT must be graphql-ws or lean, got ${client}`);
   const partial =
     env['FANOUT_TIERS'] !== undefined || env['FANOUT_SERVERS'] !== undefined || env['FANOUT_CLIENTS_PER_PROCESS'] !== undefined || cpuProfileDir !== undefined;
-  return { tiers, servers: known, clientsPerProcess, cpuProfileDir, partial };
+  return { tiers, servers: known, clientsPerProcess, cpuProfileDir, client, partial };
 }
 
 /** What this process needs of a child to end it; every child started is in {@link children} until it has stopped. */
@@ -393,6 +398,7 @@ async function runTier(kind: FanoutServerKind, subscribers: number, upstream: Up
             operationName: subscription.operationName,
             variables: subscription.variables,
             connectionParams: kind === 'baseline' ? {} : { authorization: upstream.auth.authorization },
+            client: overrides.client,
           }),
         ),
       );
@@ -599,6 +605,7 @@ async function run(overrides: Overrides): Promise<boolean> {
     eventIntervalMs: PLAN.eventIntervalMs,
     producer: `one fragment every ${PLAN.eventIntervalMs} ms (${PLAN.fps} fps x ${PLAN.frameBytes}-byte synthetic H.264 frames)`,
     clientsPerProcess: overrides.clientsPerProcess,
+    client: overrides.client,
     connectConcurrency: PLAN.connectConcurrency,
     connectDeadlineMs: PLAN.connectDeadlineMs,
     warmupMs: PLAN.warmupMs,
@@ -612,8 +619,9 @@ async function run(overrides: Overrides): Promise<boolean> {
   if (overrides.partial) {
     console.error('partial run (FANOUT_* overrides set): bench/RESULTS.md left unchanged');
   } else {
-    writeResultsSection(RESULTS_PATH, FANOUT_SECTION_HEADING, formatSection(results));
-    console.error(`wrote the "${FANOUT_SECTION_HEADING.slice(3)}" section of ${RESULTS_PATH}`);
+    const heading = fanoutSectionHeading(overrides.client);
+    writeResultsSection(RESULTS_PATH, heading, formatSection(results));
+    console.error(`wrote the "${heading.slice(3)}" section of ${RESULTS_PATH}`);
   }
   for (const line of missed) console.error(`FAIL: ${line}`);
   return missed.length === 0;

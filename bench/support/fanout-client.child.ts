@@ -6,7 +6,7 @@
  * the same machine clock, so their difference is the delivery latency. The parent asks for a window's summary
  * afterwards, so nothing but the sockets' own work runs while events arrive.
  */
-import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import { createClient, GRAPHQL_TRANSPORT_WS_PROTOCOL, type FormattedExecutionResult } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { ClientStatus, ClientWindowReport, ConnectArgs, ConnectResult, FanoutClientCommands } from './fanout-commands.js';
 import { serveCommands } from './ipc.js';
@@ -21,7 +21,8 @@ interface StreamFragmentsData {
 
 interface Slot {
   readonly index: number;
-  client: Client | undefined;
+  /** Closes the client (after completing its subscription when it can); set once the client exists. */
+  dispose: (() => Promise<void> | void) | undefined;
   unsubscribe: (() => void) | undefined;
   connected: boolean;
   /** Resolves when the socket has closed (set once the client exists). */
@@ -87,30 +88,156 @@ function onResult(slot: Slot, result: FormattedExecutionResult<StreamFragmentsDa
     noteError('result', 'no data');
     return;
   }
-  if (event.__typename === 'GapEvent') {
+  if (recordEvent(slot, received, event.__typename, event.fragment?.fragmentNumber, event.fragment?.serverTimestamp ?? undefined)) {
+    payloadChars ??= JSON.stringify(result).length;
+  }
+}
+
+/** Counts one `streamFragments` event; a fragment is recorded with its latency sample (and true returned). */
+function recordEvent(slot: Slot, received: number, typename: string, fragmentNumber: string | undefined, serverTimestamp: string | undefined): boolean {
+  if (typename === 'GapEvent') {
     gaps += 1;
-    return;
+    return false;
   }
-  if (event.__typename !== 'FragmentEvent') {
+  if (typename !== 'FragmentEvent') {
     statuses += 1;
-    return;
+    return false;
   }
-  const fragment = event.fragment;
-  if (fragment === undefined || fragment.serverTimestamp === null) {
-    noteError('fragment', 'FragmentEvent without fragment.serverTimestamp');
-    return;
+  if (fragmentNumber === undefined || serverTimestamp === undefined) {
+    noteError('fragment', 'FragmentEvent without fragment.fragmentNumber and fragment.serverTimestamp');
+    return false;
   }
   if (slot.lastFragment !== null) {
-    const order = compareNumbers(fragment.fragmentNumber, slot.lastFragment);
+    const order = compareNumbers(fragmentNumber, slot.lastFragment);
     if (order === 0) duplicates += 1;
     else if (order < 0) outOfOrder += 1;
   }
-  slot.lastFragment = fragment.fragmentNumber;
+  slot.lastFragment = fragmentNumber;
   slot.active = true;
-  payloadChars ??= JSON.stringify(result).length;
   eventClient.push(slot.index);
-  eventStamp.push(Date.parse(fragment.serverTimestamp));
+  eventStamp.push(Date.parse(serverTimestamp));
   eventReceived.push(received);
+  return true;
+}
+
+/**
+ * The string value of the first `"key":"..."` in `text` at or after `from`, or undefined. Only for values without
+ * escapes (type names, fragment numbers, ISO timestamps), which is all the lean client reads this way.
+ */
+function stringField(text: string, key: string, from = 0): string | undefined {
+  const marker = `"${key}":"`;
+  const at = text.indexOf(marker, from);
+  if (at === -1) return undefined;
+  const start = at + marker.length;
+  const end = text.indexOf('"', start);
+  return end === -1 ? undefined : text.slice(start, end);
+}
+
+/** The id the lean client gives its one subscription. */
+const LEAN_SUBSCRIPTION_ID = '1';
+
+/**
+ * One client speaking graphql-transport-ws directly over `ws` (see `FanoutClientKind`): connection_init with the
+ * connection params, subscribe once acknowledged, pong to pings, complete on dispose. A `next` message is read
+ * with a few `indexOf` calls (its type, the event's typename, fragment number and server timestamp); every
+ * other message is JSON-parsed. Protocol violations and errors count like the library client's.
+ */
+function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
+  let socketClosed: () => void = () => undefined;
+  const closedSocket = new Promise<void>((resolve) => {
+    socketClosed = resolve;
+  });
+  const slot: Slot = { index, dispose: undefined, unsubscribe: undefined, connected: false, closedSocket, acknowledged: false, failed: false, abandoned: false, active: false, lastFragment: null };
+  slots.push(slot);
+  const label = `client ${args.firstIndex + index}`;
+  const socket = new WebSocket(args.url, GRAPHQL_TRANSPORT_WS_PROTOCOL, { perMessageDeflate: false, skipUTF8Validation: true });
+  let subscribed = false;
+  const complete = (): void => {
+    if (subscribed && socket.readyState === WebSocket.OPEN) socket.send(`{"id":"${LEAN_SUBSCRIPTION_ID}","type":"complete"}`);
+    subscribed = false;
+  };
+  slot.unsubscribe = complete;
+  slot.dispose = () => {
+    complete();
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    else if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'Normal Closure');
+  };
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (ok: boolean, why?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (!ok) {
+        slot.failed = true;
+        firstConnectFailure ??= `${label}: ${describeDetail(why)}`;
+      }
+      resolve(ok);
+    };
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: args.connectionParams })));
+    socket.on('message', (data: Buffer) => {
+      // First thing: the receive time must not include this handler's own work.
+      const received = Date.now();
+      const text = data.toString('utf8');
+      if (stringField(text, 'type') === 'next') {
+        const typename = stringField(text, '__typename', text.indexOf('"streamFragments"'));
+        if (typename === undefined) {
+          noteError('result', text.includes('"errors"') ? text.slice(0, 300) : 'no streamFragments event');
+          return;
+        }
+        if (recordEvent(slot, received, typename, stringField(text, 'fragmentNumber'), stringField(text, 'serverTimestamp'))) payloadChars ??= text.length;
+        return;
+      }
+      let message: { readonly type?: unknown; readonly payload?: unknown };
+      try {
+        message = JSON.parse(text) as typeof message;
+      } catch (error) {
+        noteError(`${label} message`, error);
+        return;
+      }
+      switch (message.type) {
+        case 'connection_ack':
+          slot.connected = true;
+          slot.acknowledged = true;
+          socket.send(
+            JSON.stringify({ id: LEAN_SUBSCRIPTION_ID, type: 'subscribe', payload: { query: args.query, operationName: args.operationName, variables: args.variables } }),
+          );
+          subscribed = true;
+          settle(true);
+          return;
+        case 'ping':
+          socket.send('{"type":"pong"}');
+          return;
+        case 'pong':
+          return;
+        case 'error':
+          if (counts(slot)) noteError(`${label} subscription`, message.payload);
+          return;
+        case 'complete':
+          subscribed = false;
+          if (counts(slot)) {
+            closed += 1;
+            firstError ??= `${label}: subscription completed by the server`;
+          }
+          return;
+        default:
+          noteError(`${label} message`, `unexpected message type ${String(message.type)}`);
+      }
+    });
+    // Resets show up as close events too; the close event carries what the run reports.
+    socket.on('error', (error: Error) => {
+      if (!slot.acknowledged) settle(false, error);
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      const event = { code, reason: reason.toString('utf8') };
+      if (counts(slot)) {
+        closed += 1;
+        firstError ??= `${label} closed: ${describeDetail(event)}`;
+      }
+      slot.connected = false;
+      socketClosed();
+      settle(false, event);
+    });
+  });
 }
 
 /**
@@ -127,7 +254,7 @@ function openClient(args: ConnectArgs, index: number): Promise<boolean> {
   const closedSocket = new Promise<void>((resolve) => {
     socketClosed = resolve;
   });
-  const slot: Slot = { index, client: undefined, unsubscribe: undefined, connected: false, closedSocket, acknowledged: false, failed: false, abandoned: false, active: false, lastFragment: null };
+  const slot: Slot = { index, dispose: undefined, unsubscribe: undefined, connected: false, closedSocket, acknowledged: false, failed: false, abandoned: false, active: false, lastFragment: null };
   slots.push(slot);
   return new Promise((resolve) => {
     let settled = false;
@@ -167,7 +294,7 @@ function openClient(args: ConnectArgs, index: number): Promise<boolean> {
         },
       },
     });
-    slot.client = client;
+    slot.dispose = () => client.dispose();
     // Sent as soon as the connection is acknowledged.
     slot.unsubscribe = client.subscribe<StreamFragmentsData>(
       { query: args.query, operationName: args.operationName, variables: args.variables },
@@ -199,7 +326,7 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       while (next < args.count && !expired) {
         const index = base + next;
         next += 1;
-        await openClient(args, index);
+        await (args.client === 'lean' ? openLeanClient(args, index) : openClient(args, index));
       }
     }),
   );
@@ -226,9 +353,9 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
 function abandon(slot: Slot): void {
   slot.abandoned = true;
   slot.unsubscribe?.();
-  const client = slot.client;
-  if (client === undefined) return;
-  Promise.resolve(client.dispose()).catch((error: unknown) => noteError(`client ${slot.index} dispose after the connect deadline`, error));
+  const dispose = slot.dispose;
+  if (dispose === undefined) return;
+  Promise.resolve(dispose()).catch((error: unknown) => noteError(`client ${slot.index} dispose after the connect deadline`, error));
 }
 
 function status(): ClientStatus {
@@ -294,9 +421,9 @@ async function disconnect(): Promise<{ closed: number }> {
   let count = 0;
   await Promise.all(
     slots.map(async (slot) => {
-      if (slot.client === undefined) return;
+      if (slot.dispose === undefined) return;
       try {
-        await slot.client.dispose();
+        await slot.dispose();
       } catch (error) {
         // Counted and described: a socket that fails to close cleanly is worth a line in the log.
         noteError(`client ${slot.index} dispose`, error);

@@ -105,7 +105,17 @@ export interface ConnectArgs {
   /** `connection_init` payload (the gateway's clients send their bearer token here). */
   readonly connectionParams: Readonly<Record<string, string>>;
   readonly variables: Record<string, unknown>;
+  /** Which client implementation speaks graphql-transport-ws (see {@link FanoutClientKind}). */
+  readonly client: FanoutClientKind;
 }
+
+/**
+ * The load clients' implementation of the graphql-transport-ws protocol. `graphql-ws`: the package's
+ * `createClient` over `ws` (JSON-parses and validates every message). `lean`: the same protocol spoken directly
+ * over `ws`, reading the few fields it records out of each `next` message without parsing it whole, so that the
+ * clients' CPU (which shares the machine with the server) stays small at high delivery rates.
+ */
+export type FanoutClientKind = 'graphql-ws' | 'lean';
 
 /** Result of `connect`. */
 export interface ConnectResult {

@@ -1,7 +1,24 @@
-import type { FanoutServerKind } from './fanout-commands.js';
+import type { FanoutClientKind, FanoutServerKind } from './fanout-commands.js';
 
 /** The heading of the section this benchmark owns in `bench/RESULTS.md`. */
 export const FANOUT_SECTION_HEADING = '## Live fan-out (npm run bench:fanout)';
+
+/** The heading of the section a run with the lean protocol clients owns (`FANOUT_CLIENT=lean`). */
+export const FANOUT_LEAN_SECTION_HEADING = '## Live fan-out, lean protocol clients (FANOUT_CLIENT=lean npm run bench:fanout)';
+
+/** The `bench/RESULTS.md` section a run with `client` writes. */
+export function fanoutSectionHeading(client: FanoutClientKind): string {
+  return client === 'lean' ? FANOUT_LEAN_SECTION_HEADING : FANOUT_SECTION_HEADING;
+}
+
+/** How the setup line describes each client implementation. */
+const CLIENT_SETUP: Readonly<Record<FanoutClientKind, string>> = {
+  'graphql-ws': 'graphql-ws clients (`createClient` over `ws`, `lazy: false`, `retryAttempts: 0`',
+  lean:
+    'lean graphql-transport-ws clients (the protocol spoken directly over `ws`: `connection_init` with the token, `subscribe`, pong to pings; ' +
+    'each `next` message read with a few `indexOf` calls for its type, typename, fragment number and server timestamp instead of a full JSON parse, ' +
+    'so that the clients, which share the machine with the server, cost less CPU than the package client',
+};
 
 /** Delivery latency of a window's deliveries, ms (receive time minus the event's timestamp). */
 export interface LatencySummary {
@@ -93,6 +110,8 @@ export interface FanoutResults {
   readonly eventIntervalMs: number;
   readonly producer: string;
   readonly clientsPerProcess: number;
+  /** The load clients' implementation. */
+  readonly client: FanoutClientKind;
   readonly connectConcurrency: number;
   readonly connectDeadlineMs: number;
   readonly warmupMs: number;
@@ -282,7 +301,7 @@ export function formatRatioTable(results: FanoutResults): string {
 /** Per-run details: the load side, the emulator, connection set-up and the checks. */
 export function formatDetailTable(results: FanoutResults): string {
   const lines = [
-    '| subscribers | server | CPU of other processes in the window | server CPU per delivery, user + system | server event-loop delay p99 / max | client processes | clients CPU (% of a core, all / busiest process) | emulator CPU | connect | min latency | GetMedia calls | source subscribers max | gaps / errors / closed / dup / out of order | result JSON chars |',
+    '| subscribers | server | CPU of other processes in the window | server CPU per delivery, user + system | server event-loop delay p99 / max | client processes | clients CPU (% of a core, all / busiest process) | emulator CPU | connect | min latency | GetMedia calls | source subscribers max | gaps / errors / closed / dup / out of order | result JSON chars (lean clients: the whole `next` message) |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   ];
   for (const run of results.runs) {
@@ -374,12 +393,12 @@ export function formatSection(results: FanoutResults): string {
       ? `Targets: **met** (CPU per delivery ours/baseline <= ${results.targets.cpuRatio} wherever the baseline sustains the rate; p99 < ${results.targets.p99Ms} ms at ${fmtInt(results.targets.p99AtSubscribers)} subscribers with every event delivered; at most ${results.targets.upstreamMax} upstream connection).`
       : `Targets: **missed**: ${missed.join('; ')}.`;
   return [
-    FANOUT_SECTION_HEADING,
+    fanoutSectionHeading(results.client),
     '',
     `- Date: ${results.date}`,
     `- Machine: ${results.machine}; 1-minute load ${fmt(results.loadAverage, 2)} at start`,
     `- Command: \`${results.command}\``,
-    `- Setup: one Kinesis Video stream on the emulator (own process) with a producer appending ${results.producer}; the server in its own process (our gateway reading the stream through one GetMedia, or the baseline with an in-process timer producing the same fragment metadata at the same rate); graphql-ws clients (\`createClient\` over \`ws\`, \`lazy: false\`, \`retryAttempts: 0\`, one socket and one subscription each, up to ${fmtInt(results.clientsPerProcess)} per process) in separate processes on 127.0.0.1. Every client sends the identical \`StreamFragments\` subscription from \`schema/operations/streams.graphql\` with \`start: { type: NOW }\`. Each tier starts fresh server and client processes and opens the sockets ${fmtInt(results.connectConcurrency)} at a time per client process; clients not acknowledged within ${results.connectDeadlineMs / 1000} s are given up and the tier is measured with those connected (and counts as not sustained). Then it waits until every connected client has received a fragment, warms up ${results.warmupMs / 1000} s, measures ${results.windowMs / 1000} s, and waits ${results.drainMs / 1000} s for the window's last events. Both servers run graphql-ws with its defaults (no compression); our gateway runs with its default live settings (\`LIVE_SUBSCRIBER_BUFFER\` 256, \`LIVE_OVERFLOW\` gap) and with authentication on: every client presents the same HS256 bearer token (scopes \`streams:read streams:subscribe\`) in \`connection_init\`, so all subscribers share one identity and one execution; the tenant rate limit is lifted for the run.`,
+    `- Setup: one Kinesis Video stream on the emulator (own process) with a producer appending ${results.producer}; the server in its own process (our gateway reading the stream through one GetMedia, or the baseline with an in-process timer producing the same fragment metadata at the same rate); ${CLIENT_SETUP[results.client]}, one socket and one subscription each, up to ${fmtInt(results.clientsPerProcess)} per process) in separate processes on 127.0.0.1. Every client sends the identical \`StreamFragments\` subscription from \`schema/operations/streams.graphql\` with \`start: { type: NOW }\`. Each tier starts fresh server and client processes and opens the sockets ${fmtInt(results.connectConcurrency)} at a time per client process; clients not acknowledged within ${results.connectDeadlineMs / 1000} s are given up and the tier is measured with those connected (and counts as not sustained). Then it waits until every connected client has received a fragment, warms up ${results.warmupMs / 1000} s, measures ${results.windowMs / 1000} s, and waits ${results.drainMs / 1000} s for the window's last events. Both servers run graphql-ws with its defaults (no compression); our gateway runs with its default live settings (\`LIVE_SUBSCRIBER_BUFFER\` 256, \`LIVE_OVERFLOW\` gap) and with authentication on: every client presents the same HS256 bearer token (scopes \`streams:read streams:subscribe\`) in \`connection_init\`, so all subscribers share one identity and one execution; the tenant rate limit is lifted for the run.`,
     '- Latency: client receive time minus the event timestamp, both `Date.now()` on this machine (ours: the fragment\'s `serverTimestamp`, stamped by the emulator when the producer appended it; baseline: the time the event was due at its timer slot, kept when a busy server runs the timer late, so the delay counts). Server CPU: user + system time of the server process over the window, read from `/proc/<pid>/stat` by the benchmark (not asked of the server, whose answers arrive late when it is saturated), divided by the deliveries clients received in the window. RSS: highest `/proc/<pid>/status` VmRSS sample (every 250 ms) in the window. Upstream connections: the emulator\'s open GetMedia count and the hub\'s session count, sampled every 250 ms from server start to the end of the tier.',
     '',
     formatMainTable(results),
