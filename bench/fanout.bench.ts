@@ -21,6 +21,9 @@
  * comma-separated), `FANOUT_CLIENTS_PER_PROCESS` (default 2500), `FANOUT_CPU_PROF_DIR` (the server process
  * records V8 CPU profiles of the connection phase and of the measurement window and writes them there as
  * `<server>-<subscribers>-connect.cpuprofile` and `<server>-<subscribers>-window.cpuprofile`).
+ *
+ * `FANOUT_CLIENT=lean` runs the load clients as lean graphql-transport-ws clients instead of the graphql-ws
+ * package's `createClient` (see `FanoutClientKind`); such a full run writes its own section of the results file.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -345,7 +345,7 @@ function reading(results: FanoutResults): string {
   if (comparisons.length > 0) {
     const system = ours.map(systemUsPerDelivery).filter((value): value is number => value !== null);
     sentences.push(
-      `Server CPU per delivery, ours / baseline: ${comparisons.map((comparison) => `${fmt(comparison.ratio as number, 2)} at ${fmtInt(comparison.subscribers)}`).join(', ')}. The baseline executes the selection once per subscriber per event, ours once per event for all of them; what ours still pays per delivery is graphql-ws's per-subscriber send path: a JSON.stringify of the same result for every subscriber, a few promise hops, and one socket write each${system.length === 0 ? '' : `, whose kernel part is the ${fmt(Math.min(...system), 1)}–${fmt(Math.max(...system), 1)} µs of system time per delivery (on loopback a write also runs the receiving socket's TCP processing)`}.`,
+      `Server CPU per delivery, ours / baseline: ${comparisons.map((comparison) => `${fmt(comparison.ratio as number, 2)} at ${fmtInt(comparison.subscribers)}`).join(', ')}. The baseline executes the selection once per subscriber per event, ours once per event for all of them; what ours still pays per delivery is one WebSocket frame and one socket write per subscriber (each event's result is serialized once for the whole group and every subscriber's socket gets the same bytes)${system.length === 0 ? '' : `, whose kernel part is the ${fmt(Math.min(...system), 1)}–${fmt(Math.max(...system), 1)} µs of system time per delivery (on loopback a write also runs the receiving socket's TCP processing)`}.`,
     );
   }
   const baselineShort = baseline.filter((run) => !sustained(run));
