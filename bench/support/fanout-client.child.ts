@@ -179,9 +179,14 @@ function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
       const received = Date.now();
       const text = data.toString('utf8');
       if (stringField(text, 'type') === 'next') {
+        // As the package client's handler does: a result with errors counts as an error, data or not.
+        if (text.includes('"errors":')) {
+          noteError('result', text.slice(0, 300));
+          return;
+        }
         const typename = stringField(text, '__typename', text.indexOf('"streamFragments"'));
         if (typename === undefined) {
-          noteError('result', text.includes('"errors"') ? text.slice(0, 300) : 'no streamFragments event');
+          noteError('result', 'no streamFragments event');
           return;
         }
         if (recordEvent(slot, received, typename, stringField(text, 'fragmentNumber'), stringField(text, 'serverTimestamp'))) payloadChars ??= text.length;

@@ -58,6 +58,8 @@ export interface TenantPolicy {
    * for those names only, so other tenants' streams are neither fetched nor hinted at by `hasNextPage`.
    */
   readonly streamNamePrefix: string;
+  /** Whether the rules name any stream pattern at all (true for {@link UNRESTRICTED_POLICY}). */
+  readonly hasStreamPatterns: boolean;
   /**
    * Whether the full Live Stream resource name is reachable: `projects/{p}/locations/{l}/` followed by
    * `channels/{c}`, `channels/{c}/dvrSessions/{d}`, `assets/{a}` or `operations/{o}`. Project and location must
@@ -148,12 +150,25 @@ function compileObjectPrefixes(prefixes: readonly string[]): Matcher {
  */
 const GLOB_START = /[*?[\]{}()!+@\\]/;
 
-/** The longest start that every name matching any of `patterns` shares ('' for no patterns). */
+/** Characters a Kinesis Video stream name may hold (and a ListStreams `ComparisonValue`). */
+const STREAM_NAME_CHARACTER = /[a-zA-Z0-9_.-]/;
+
+/** Longest ListStreams `ComparisonValue`. */
+const MAX_COMPARISON_VALUE = 256;
+
+/**
+ * The longest start that every name matching any of `patterns` shares ('' for no patterns), cut to characters a
+ * stream name may hold so that it is always a valid ListStreams `ComparisonValue`. A pattern with a `/` gives ''
+ * (picomatch drops a leading `./` and lets `x/**` match `x`; the tenants file refuses `/` anyway).
+ */
 export function sharedLiteralPrefix(patterns: readonly string[]): string {
   let shared: string | undefined;
   for (const pattern of patterns) {
     const glob = GLOB_START.exec(pattern);
-    const literal = glob === null ? pattern : pattern.slice(0, glob.index);
+    let literal = pattern.includes('/') ? '' : glob === null ? pattern : pattern.slice(0, glob.index);
+    let valid = 0;
+    while (valid < literal.length && valid < MAX_COMPARISON_VALUE && STREAM_NAME_CHARACTER.test(literal[valid] ?? '')) valid += 1;
+    literal = literal.slice(0, valid);
     if (shared === undefined) {
       shared = literal;
       continue;
@@ -199,6 +214,7 @@ export function compileTenantPolicy(tenantId: string, rules: TenantAccessRules):
     canListObjectFolder: (folder: string) => objectMatcher(folder),
     canAccessStream: (name: string) => stream(name),
     streamNamePrefix: sharedLiteralPrefix(rules.streams?.names ?? []),
+    hasStreamPatterns: (rules.streams?.names ?? []).length > 0,
     canAccessLiveStreamResource: (name: string): boolean => {
       const segments = name.split('/');
       if (segments.length !== 6 && segments.length !== 8) return false;
@@ -241,6 +257,7 @@ export const UNRESTRICTED_POLICY: TenantPolicy = Object.freeze({
   canListObjectFolder: ALLOW,
   canAccessStream: ALLOW,
   streamNamePrefix: '',
+  hasStreamPatterns: true,
   canAccessLiveStreamResource: ALLOW,
   canListLiveStreamParent: ALLOW,
   canAccessOciCompartment: ALLOW,

@@ -114,12 +114,14 @@ function guardKinesisControl(control: Services['kinesis']['control'], access: Ac
       access.stream(ref, DESCRIBE_STREAM);
       return control.describeStream(ref, options);
     },
-    // The provider narrows to the literal prefix the tenant's patterns share (so other tenants' streams are not
-    // even fetched, and hasNextPage cannot hint at them); what the patterns exclude beyond it is picked out of each
-    // page. A page may then come back short or empty with a next token; pagination asks for the next page, as it
+    // The provider narrows to the literal prefix the tenant's patterns share; when every tenant's patterns start
+    // with its own prefix, other tenants' streams are not even fetched and hasNextPage cannot hint at them. What the
+    // patterns exclude beyond the prefix is picked out of each page. A page may then come back short or empty with a next token; pagination asks for the next page, as it
     // does for any short page.
     listStreams: async (page, options) => {
       access.requireScope('streams:read');
+      // A tenant without stream patterns reaches no stream: listing the account would only spend calls on others'.
+      if (!access.policy.unrestricted && !access.policy.hasStreamPatterns) return { streams: [], nextToken: undefined };
       const namePrefix = narrowerPrefix(page.namePrefix ?? '', access.policy.streamNamePrefix);
       if (namePrefix === undefined) return { streams: [], nextToken: undefined };
       const listed = await control.listStreams({ ...page, namePrefix }, options);
@@ -195,6 +197,9 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
     },
     waitForOperation: async (name, options) => {
       access.liveStream(name, 'livestream:read');
+      // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
+      // than for a missing one.
+      ownOperation(await api.getOperation(name, options));
       return ownOperation(await api.waitForOperation(name, options));
     },
   };
@@ -225,6 +230,9 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
     },
     waitForOperation: async (name, options) => {
       access.liveStream(name, 'livestream:read');
+      // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
+      // than for a missing one.
+      ownOperation(await dvr.getOperation(name, options));
       return ownOperation(await dvr.waitForOperation(name, options));
     },
   };

@@ -123,6 +123,9 @@ const TENANTS_YAML = [
   tenantYaml(A, 'ocid1.mediaasset.oc1.iad.amaaaaaatenanta*'),
   tenantYaml(B, 'ocid1.mediaasset.oc1.iad.amaaaaaatenantb*'),
   tenantYaml(C, '*'),
+  // A tenant of objects only: no stream patterns at all.
+  '  tenant-d:',
+  '    objects: { prefixes: ["/tenant-d/"] }',
   '',
 ].join('\n');
 
@@ -1326,6 +1329,16 @@ describe('tenant isolation', () => {
     expect(probe.errors).toEqual([]);
     expect(namesOf(at(probe.data, 'assets'))).toEqual([]);
     expect(at(probe.data, 'assets.pageInfo')).toEqual(at(control.data, 'assets.pageInfo'));
+  });
+
+  it('lists no stream and calls no ListStreams when the tenant has no stream patterns', async () => {
+    const asD = { authorization: `Bearer ${await mintToken({ sub: 'dora', tenant: 'tenant-d', scope: ALL_BUT_ADMIN })}` };
+    resetUpstream();
+    const outcome = await gql(ListStreamsDocument, { first: 100 }, asD);
+    expect(outcome.errors).toEqual([]);
+    expect(namesOf(at(outcome.data, 'streams'))).toEqual([]);
+    expect(at(outcome.data, 'streams.pageInfo.hasNextPage')).toBe(false);
+    expect(upstreamCalls()).toEqual([]);
   });
 
   it('does not reveal through hasNextPage that other tenants have streams when the tenant\'s patterns share a prefix', async () => {

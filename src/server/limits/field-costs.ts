@@ -20,6 +20,10 @@ export const UPSTREAM_FIELDS: readonly string[] = [
   'Operation.resource',
   'MediaAsset.parent',
   'MediaAsset.master',
+  // A listed asset lacks its storage location; these read the full asset.
+  'MediaAsset.bucketName',
+  'MediaAsset.namespaceName',
+  'MediaAsset.objectName',
   'StreamPackagingConfig.distributionChannel',
   'StreamDistributionChannel.packagingConfigs',
   'Playlist.packagingConfig',

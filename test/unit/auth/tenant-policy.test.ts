@@ -346,6 +346,17 @@ describe('sharedLiteralPrefix', () => {
   it('returns an empty prefix when there are no patterns', () => {
     expect(sharedLiteralPrefix([])).toBe('');
   });
+
+  it('returns an empty prefix when a pattern holds a slash, since picomatch drops ./ and lets x/** match x', () => {
+    expect(sharedLiteralPrefix(['./cam-*'])).toBe('');
+    expect(sharedLiteralPrefix(['cam-a/**'])).toBe('');
+  });
+
+  it('stops at the first character a stream name cannot hold, so the prefix is a valid ComparisonValue', () => {
+    expect(sharedLiteralPrefix(['acme:cam-*'])).toBe('acme');
+    expect(sharedLiteralPrefix(['a.b_c-d*'])).toBe('a.b_c-d');
+    expect(sharedLiteralPrefix([`${'x'.repeat(300)}*`])).toHaveLength(256);
+  });
 });
 
 describe('TenantPolicy.streamNamePrefix', () => {
@@ -353,5 +364,11 @@ describe('TenantPolicy.streamNamePrefix', () => {
     expect(compileTenantPolicy('t', { streams: { names: ['tenant-a-*', 'tenant-a'] } }).streamNamePrefix).toBe('tenant-a');
     expect(policy.streamNamePrefix).toBe('');
     expect(UNRESTRICTED_POLICY.streamNamePrefix).toBe('');
+  });
+
+  it('says whether any stream pattern exists when compiled', () => {
+    expect(policy.hasStreamPatterns).toBe(true);
+    expect(nothing.hasStreamPatterns).toBe(false);
+    expect(UNRESTRICTED_POLICY.hasStreamPatterns).toBe(true);
   });
 });
