@@ -58,7 +58,8 @@ export interface ForwardPaginationOptions<T> {
  * forward through `endCursor` costs exactly one provider call per window, like paging the provider directly.
  * Pages are requested with `first` items (capped by the provider); `hasNextPage` is true while the provider
  * returns a next token. When the provider returns fewer items than `first`, further pages are fetched until
- * `first` edges are collected or the list ends. Resuming from a middle edge re-reads that edge's page once.
+ * `first` edges are collected or the list ends, in the provider's largest pages once a page came back short.
+ * Resuming from a middle edge re-reads that edge's page once.
  * @throws DomainError `CURSOR_INVALID` for a foreign or tampered cursor and `CURSOR_EXPIRED` when the provider
  *   token inside the cursor is older than `tokenTtlMs` — both before any provider call.
  */
@@ -83,7 +84,7 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
     return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: start !== undefined, startCursor: null, endCursor: null } };
   }
 
-  const wanted = Math.min(options.providerMaxPageSize, first);
+  let wanted = Math.min(options.providerMaxPageSize, first);
   let token: string | undefined;
   let tokenIssuedAt = 0;
   let pageSize = wanted;
@@ -126,6 +127,10 @@ export async function paginateForward<T>(options: ForwardPaginationOptions<T>): 
       break;
     }
     if (page.nextToken === undefined) break;
+    // A short page with more to come means entries are being filtered out (a tenant's share of a provider list):
+    // read the rest in the provider's largest pages, so reaching `first` edges, or the end of the list, takes few
+    // calls, and hasNextPage is far less likely to be answered by the empty-page bound below.
+    if (page.items.length < pageSize) wanted = options.providerMaxPageSize;
     if (emptyPagesInARow >= MAX_EMPTY_PAGES) {
       hasNextPage = true;
       // Lists narrowed after the fetch (a tenant's share of a provider list) can have long runs of empty pages;

@@ -93,6 +93,30 @@ describe('paginateForward', () => {
     expect(calls.map((call) => call.token)).toEqual([undefined, 't3', 't6', 't9']);
   });
 
+  it('reads on in the provider\'s largest pages when a page comes back short because entries are filtered out', async () => {
+    // A tenant's share of a provider list: every tenth entry is visible.
+    const items = numbered(100);
+    const calls: FetchCall[] = [];
+    const fetchPage: PageFetcher<string> = (request) => {
+      calls.push({ token: request.token, pageSize: request.pageSize });
+      const start = request.token === undefined ? 0 : Number(request.token.slice(1));
+      const end = Math.min(items.length, start + request.pageSize);
+      const visible = items.slice(start, end).filter((_, index) => (start + index) % 10 === 0);
+      return Promise.resolve({ items: visible, nextToken: end < items.length ? `t${end}` : undefined });
+    };
+    const result = await paginateForward({ listKey: LIST, first: 5, after: null, codec, fetchPage, providerMaxPageSize: 50, tokenTtlMs: TTL_MS });
+    expect(nodes(result)).toEqual(['item-0', 'item-10', 'item-20', 'item-30', 'item-40']);
+    expect(result.pageInfo.hasNextPage).toBe(true);
+    expect(calls).toEqual([
+      { token: undefined, pageSize: 5 },
+      { token: 't5', pageSize: 50 },
+    ]);
+    // Resuming from the last edge re-reads its page with the size recorded in the cursor and goes on from there.
+    const rest = await paginateForward({ listKey: LIST, first: 10, after: result.pageInfo.endCursor, codec, fetchPage, providerMaxPageSize: 50, tokenTtlMs: TTL_MS });
+    expect(nodes(rest)).toEqual(['item-50', 'item-60', 'item-70', 'item-80', 'item-90']);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+  });
+
   it('caps the requested page size at the provider maximum when first + 1 exceeds it', async () => {
     const items = numbered(30);
     const { fetchPage, calls } = fakeProvider(items);
