@@ -48,7 +48,7 @@ import { fanoutSubscription, type FanoutSubscription } from './support/fanout-do
 import { fanoutSectionHeading, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { ChildServer, describeError, runSupervised, type CommandMap } from './support/ipc.js';
+import { childEnv, ChildServer, describeError, requireLoopback, runSupervised, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
@@ -132,16 +132,6 @@ interface Stoppable {
 
 const children = new Set<Stoppable>();
 
-/** The children's environment: nothing from ours but what Node needs to run, so no stray setting changes a bind or a limit. */
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
 async function startChild<M extends CommandMap>(name: string, entry: string, env: Record<string, string>): Promise<{ child: ChildServer<M>; info: unknown }> {
   const { server, info } = await ChildServer.start<M>({ name, entry: join(SUPPORT, entry), cwd: ROOT, env: childEnv(env), readyTimeoutMs: 60_000, requestTimeoutMs: PLAN.requestTimeoutMs });
   children.add(server);
@@ -151,11 +141,6 @@ async function startChild<M extends CommandMap>(name: string, entry: string, env
 async function stopChild(child: Stoppable): Promise<void> {
   await child.stop();
   children.delete(child);
-}
-
-function requireLoopback(name: string, url: string): string {
-  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
-  return url;
 }
 
 /**

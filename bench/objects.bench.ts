@@ -23,7 +23,7 @@ import { DEFAULT_RELAY_GC_INTERVAL_BYTES } from '../src/config.js';
 import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { ChildServer, runSupervised, type UsageSample } from './support/ipc.js';
+import { childEnv, ChildServer, requireLoopback, runSupervised, type UsageSample } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { download, listThroughGraphql, listThroughSdk, signedDownloadUrl, type DownloadPass, type ListingPass } from './support/objects-load.js';
 import {
@@ -67,23 +67,8 @@ const REGION = 'us-east-1';
 
 const children: ChildServer<EmulatorCommands | GatewayCommands>[] = [];
 
-/** The children's environment: nothing from ours but what Node needs to run, so no stray setting changes the bind or store. */
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
 function cpuMs(before: UsageSample, after: UsageSample): number {
   return (after.userUs + after.systemUs - (before.userUs + before.systemUs)) / 1000;
-}
-
-function requireLoopback(name: string, url: string): string {
-  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
-  return url;
 }
 
 async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {

@@ -30,7 +30,7 @@ import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { SignJWT } from 'jose';
 import { loadConfig, type Config } from '../src/config.js';
 import type { EmulatorCommands, EmulatorReady } from './support/commands.js';
-import { ChildServer, runSupervised } from './support/ipc.js';
+import { childEnv, ChildServer, requireLoopback, runSupervised } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { listingName } from './support/payload.js';
 import { readMachineCpu, readProcessUsage } from './support/proc-usage.js';
@@ -113,21 +113,6 @@ const LIMIT_MAXIMA: Readonly<Record<string, string>> = {
 };
 
 const children: ChildServer<EmulatorCommands | SecurityGatewayCommands | SecurityMicroCommands>[] = [];
-
-/** The children's environment: nothing from ours but what Node needs to run, so no stray setting changes the bind or store. */
-function childEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-function requireLoopback(name: string, url: string): string {
-  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
-  return url;
-}
 
 function requirePid(name: string, server: ChildServer<EmulatorCommands> | ChildServer<SecurityGatewayCommands>): number {
   const pid = server.pid;

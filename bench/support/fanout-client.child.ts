@@ -143,12 +143,7 @@ const LEAN_SUBSCRIPTION_ID = '1';
  * other message is JSON-parsed. Protocol violations and errors count like the library client's.
  */
 function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
-  let socketClosed: () => void = () => undefined;
-  const closedSocket = new Promise<void>((resolve) => {
-    socketClosed = resolve;
-  });
-  const slot: Slot = { index, dispose: undefined, unsubscribe: undefined, connected: false, closedSocket, acknowledged: false, failed: false, abandoned: false, active: false, lastFragment: null };
-  slots.push(slot);
+  const { slot, socketClosed } = newSlot(index);
   const label = `client ${args.firstIndex + index}`;
   const socket = new WebSocket(args.url, GRAPHQL_TRANSPORT_WS_PROTOCOL, { perMessageDeflate: false, skipUTF8Validation: true });
   let subscribed = false;
@@ -254,13 +249,19 @@ function counts(slot: Slot): boolean {
   return wanted && slot.acknowledged && !slot.abandoned;
 }
 
-function openClient(args: ConnectArgs, index: number): Promise<boolean> {
+/** A new slot in {@link slots}, and the function that marks its socket closed. */
+function newSlot(index: number): { readonly slot: Slot; readonly socketClosed: () => void } {
   let socketClosed: () => void = () => undefined;
   const closedSocket = new Promise<void>((resolve) => {
     socketClosed = resolve;
   });
   const slot: Slot = { index, dispose: undefined, unsubscribe: undefined, connected: false, closedSocket, acknowledged: false, failed: false, abandoned: false, active: false, lastFragment: null };
   slots.push(slot);
+  return { slot, socketClosed };
+}
+
+function openClient(args: ConnectArgs, index: number): Promise<boolean> {
+  const { slot, socketClosed } = newSlot(index);
   return new Promise((resolve) => {
     let settled = false;
     const settle = (ok: boolean, why?: unknown): void => {

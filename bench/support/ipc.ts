@@ -303,3 +303,25 @@ export async function runSupervised(
   }
   process.exit(exitCode);
 }
+
+/**
+ * The environment of a benchmark's child process: `PATH`, `HOME` and `TMPDIR` from this process and `extra`,
+ * nothing else, so no stray setting of the caller's shell changes a child's bind address, store or limits.
+ */
+export function childEnv(extra: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * `url` unchanged when its host is 127.0.0.1: benchmark traffic must stay on loopback.
+ * @throws Error naming the server `name` otherwise.
+ */
+export function requireLoopback(name: string, url: string): string {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
+  return url;
+}

@@ -23,6 +23,7 @@ import {
   type OperationUpdatesSubscription,
 } from '../generated/graphql.js';
 import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 /*
  * The Live Stream API end to end: a test gateway with its embedded (unseeded, real-timer) Live Stream emulator,
@@ -35,19 +36,6 @@ import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlRespons
 const PAGED_PARENT = 'projects/e2e-paging/locations/europe-west1';
 const PAGED_COUNT = 250;
 const MINUTE = 60_000;
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The data of a response that must not carry errors. */
 function dataOf<T>(response: GraphqlResponse<T>): T {

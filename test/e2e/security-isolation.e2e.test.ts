@@ -44,6 +44,7 @@ import {
 } from '../generated/graphql.js';
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { postGraphql, startTestGateway, TEST_SIGNING_SECRET, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 /*
  * Tenant isolation end to end. Two tenants with disjoint resources in every provider (MediaStore folders,
@@ -198,19 +199,6 @@ interface Probe {
    * and an expected failure asserts `upstream`, so a fix shows up.
    */
   readonly knownGap?: { readonly upstream: readonly string[]; readonly why: string };
-}
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function outcomeOf(status: number, body: { readonly data?: unknown; readonly errors?: readonly GraphQLFormattedError[] }): Outcome {

@@ -12,6 +12,7 @@ import { encodeGlobalId, type NodeTypeName } from '../../src/resolvers/node/glob
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { postGraphql, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 /*
  * The scope matrix: every operation in schema/operations/*.graphql (found by parsing the files, so a new
@@ -178,19 +179,6 @@ interface Outcome {
 }
 
 const codesOf = (outcome: Outcome): unknown[] => outcome.errors.map((error) => error.extensions?.['code']);
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('scope matrix', () => {
   let t: TestGateway;

@@ -11,6 +11,7 @@ import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { fullGc, RootResolverProbe } from '../helpers/probes.js';
 import { floodSockets } from '../helpers/ws-flood.js';
 import { errorCodes, postGraphql, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 /*
  * RELIABILITY.md W1-W12 with raw `ws` clients that drive the graphql-transport-ws protocol by hand, plus the end
@@ -49,19 +50,6 @@ function positiveIntegerFromEnv(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
   return value;
-}
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A protocol message as received. */

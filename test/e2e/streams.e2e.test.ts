@@ -15,6 +15,7 @@ import {
   type StreamFragmentsSubscription,
 } from '../generated/graphql.js';
 import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 /*
  * The Streams API end to end: a gateway configured with KINESIS_ENDPOINT pointing at a Kinesis Video emulator
@@ -37,19 +38,6 @@ type StreamEvent = StreamFragmentsSubscription['streamFragments'];
 interface Outcome<T> {
   readonly data?: T | null;
   readonly errors?: readonly GraphQLFormattedError[];
-}
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

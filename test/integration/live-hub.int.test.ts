@@ -10,6 +10,7 @@ import { DomainError } from '../../src/errors/domain-error.js';
 import type { FeedStatus, LiveEvent } from '../../src/live/live.types.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub, type LocalHubOptions } from '../../src/live/local-fragment-hub.js';
 import { compareFragmentNumbers } from '../../src/mkv/index.js';
+import { within } from '../helpers/within.js';
 
 /*
  * The fragment hub over the real Kinesis datasources and SDK clients, against the Kinesis Video emulator with
@@ -32,19 +33,6 @@ const FAST_HUB: LocalHubOptions = {
   fatalCooldownMs: 60_000,
 };
 const NOW: MediaStart = { type: 'NOW' };
-
-/** Rejects with a message naming `what` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Watches for an emulator wait that should NOT resolve (a limit exceeded, a call that must not happen). Pending
