@@ -428,12 +428,13 @@ describe('MediaStoreDataSource put', () => {
     await expect(dataSource().describe('vod/new/seg.ts')).resolves.toMatchObject({ contentType: 'video/mp2t', cacheControl: 'no-cache' });
   });
 
-  it('stores a Readable body when STANDARD availability comes with its length', async () => {
+  it('stores a Readable body with a Content-Length when STANDARD availability comes with its length', async () => {
     const parts = [patternBytes(1000), patternBytes(3000), patternBytes(17)];
     const expected = Buffer.concat(parts);
     const result = await dataSource().put(putInput({ path: 'vod/stream.ts', body: Readable.from(parts), contentLength: expected.length }));
     expect(result.contentSha256).toBe(hex('sha256', expected));
     expect(emulator.readObjectDirect('vod/stream.ts')?.equals(expected)).toBe(true);
+    expect(emulator.requests.filter((request) => request.operation === 'PutObject').map((request) => request.bodyFraming)).toEqual(['content-length']);
   });
 
   it('stores a chunked Readable body without length when availability is STREAMING', async () => {
@@ -444,6 +445,7 @@ describe('MediaStoreDataSource put', () => {
     upload.end(Buffer.from('second'));
     await expect(put).resolves.toMatchObject({ contentSha256: hex('sha256', Buffer.from('first-second')) });
     expect(emulator.readObjectDirect('live/seg.ts')?.toString()).toBe('first-second');
+    expect(emulator.requests.filter((request) => request.operation === 'PutObject').map((request) => request.bodyFraming)).toEqual(['chunked']);
   });
 
   it('throws PAYLOAD_TOO_LARGE with 0 upstream calls when a body is over the limit of its availability (M1)', async () => {

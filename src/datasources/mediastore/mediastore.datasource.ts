@@ -165,16 +165,15 @@ export class MediaStoreDataSource implements ObjectStore {
       deadline = setTimeout(expire, this.options.timeoutMs);
     }
     try {
-      const output = await this.client.send(
-        new PutObjectCommand({
-          Path: input.path,
-          Body: body,
-          ContentType: input.contentType,
-          CacheControl: input.cacheControl,
-          UploadAvailability: input.uploadAvailability,
-        }),
-        { abortSignal: controller.signal },
-      );
+      const command = new PutObjectCommand({
+        Path: input.path,
+        Body: body,
+        ContentType: input.contentType,
+        CacheControl: input.cacheControl,
+        UploadAvailability: input.uploadAvailability,
+      });
+      if (body instanceof Readable && input.contentLength !== undefined) declareContentLength(command, input.contentLength);
+      const output = await this.client.send(command, { abortSignal: controller.signal });
       return { eTag: output.ETag, contentSha256: output.ContentSHA256 };
     } catch (error) {
       if (parent?.aborted) throw abortError(parent);
@@ -210,4 +209,24 @@ export class MediaStoreDataSource implements ObjectStore {
       throw translateMediaStoreError(error, { operation });
     }
   }
+}
+
+/**
+ * Sends `Content-Length: length` with a streamed body. The SDK can measure only buffers and file streams, so a
+ * relayed stream would otherwise go out chunked even when its length is known: the store then cannot refuse an
+ * oversized STANDARD upload before the bytes arrive. Added in the build step, before signing, so the header is
+ * signed like the others.
+ */
+function declareContentLength(command: PutObjectCommand, length: number): void {
+  const value = String(length);
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request: unknown = args.request;
+      if (typeof request === 'object' && request !== null && 'headers' in request && typeof request.headers === 'object' && request.headers !== null) {
+        Reflect.set(request.headers, 'content-length', value);
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'mediaGraphDeclaredContentLength' },
+  );
 }

@@ -54,6 +54,8 @@ export interface RecordedRequest {
   readonly query: string;
   /** Emulator clock (`options.now`) at arrival, epoch milliseconds. */
   readonly at: number;
+  /** How the request framed its body: a `Content-Length`, `Transfer-Encoding: chunked`, or neither (no body). */
+  readonly bodyFraming: 'content-length' | 'chunked' | 'none';
 }
 
 function routeOperation(method: string, pathname: string): MediaStoreOperation {
@@ -257,7 +259,8 @@ export class MediaStoreEmulator {
     const pathname = mark < 0 ? target : target.slice(0, mark);
     const query = mark < 0 ? '' : target.slice(mark + 1);
     const operation = routeOperation(method, pathname);
-    this.record({ operation, method, path: pathname, query, at: this.now() });
+    const bodyFraming = req.headers['content-length'] !== undefined ? 'content-length' : /chunked/i.test(req.headers['transfer-encoding'] ?? '') ? 'chunked' : 'none';
+    this.record({ operation, method, path: pathname, query, at: this.now(), bodyFraming });
     res.setHeader('x-amzn-RequestId', requestId);
 
     const fail = (error: MediaStoreWireError, closeConnection = false): void => {
