@@ -716,7 +716,7 @@ describe('MediaStoreEmulator faults', () => {
 });
 
 describe('MediaStoreEmulator request log', () => {
-  it('records every request in order with operation, method, wire path, query and clock time', async () => {
+  it('records every request in order with operation, method, wire path, query, clock time and body framing', async () => {
     const client = clientFor(emulator);
     await client.send(new PutObjectCommand({ Path: 'log/a=b.ts', Body: 'x' }));
     clock += 5;
@@ -725,11 +725,11 @@ describe('MediaStoreEmulator request log', () => {
     await client.send(new GetObjectCommand({ Path: 'log/a=b.ts' })).then((out) => bodyBytes(out.Body));
     await client.send(new DeleteObjectCommand({ Path: 'log/a=b.ts' }));
     expect(emulator.requests).toEqual([
-      { operation: 'PutObject', method: 'PUT', path: '/log/a%3Db.ts', query: '', at: START_CLOCK },
-      { operation: 'ListItems', method: 'GET', path: '/', query: 'MaxResults=5&Path=log', at: START_CLOCK + 5 },
-      { operation: 'DescribeObject', method: 'HEAD', path: '/log/none.ts', query: '', at: START_CLOCK + 5 },
-      { operation: 'GetObject', method: 'GET', path: '/log/a%3Db.ts', query: '', at: START_CLOCK + 5 },
-      { operation: 'DeleteObject', method: 'DELETE', path: '/log/a%3Db.ts', query: '', at: START_CLOCK + 5 },
+      { operation: 'PutObject', method: 'PUT', path: '/log/a%3Db.ts', query: '', at: START_CLOCK, bodyFraming: 'content-length' },
+      { operation: 'ListItems', method: 'GET', path: '/', query: 'MaxResults=5&Path=log', at: START_CLOCK + 5, bodyFraming: 'none' },
+      { operation: 'DescribeObject', method: 'HEAD', path: '/log/none.ts', query: '', at: START_CLOCK + 5, bodyFraming: 'none' },
+      { operation: 'GetObject', method: 'GET', path: '/log/a%3Db.ts', query: '', at: START_CLOCK + 5, bodyFraming: 'none' },
+      { operation: 'DeleteObject', method: 'DELETE', path: '/log/a%3Db.ts', query: '', at: START_CLOCK + 5, bodyFraming: 'none' },
     ]);
     expect(emulator.count()).toBe(5);
     expect(emulator.count('GetObject')).toBe(1);
