@@ -158,16 +158,7 @@ function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
     else if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'Normal Closure');
   };
   return new Promise((resolve) => {
-    let settled = false;
-    const settle = (ok: boolean, why?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (!ok) {
-        slot.failed = true;
-        firstConnectFailure ??= `${label}: ${describeDetail(why)}`;
-      }
-      resolve(ok);
-    };
+    const settle = connectSettler(slot, label, resolve);
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: args.connectionParams })));
     socket.on('message', (data: Buffer) => {
       // First thing: the receive time must not include this handler's own work.
@@ -260,19 +251,27 @@ function newSlot(index: number): { readonly slot: Slot; readonly socketClosed: (
   return { slot, socketClosed };
 }
 
+/**
+ * Settles a client's connect promise once: true when acknowledged; false when it failed first, marking the slot
+ * failed and keeping the first failure's reason for the `connect` report.
+ */
+function connectSettler(slot: Slot, label: string, resolve: (ok: boolean) => void): (ok: boolean, why?: unknown) => void {
+  let settled = false;
+  return (ok, why) => {
+    if (settled) return;
+    settled = true;
+    if (!ok) {
+      slot.failed = true;
+      firstConnectFailure ??= `${label}: ${describeDetail(why)}`;
+    }
+    resolve(ok);
+  };
+}
+
 function openClient(args: ConnectArgs, index: number): Promise<boolean> {
   const { slot, socketClosed } = newSlot(index);
   return new Promise((resolve) => {
-    let settled = false;
-    const settle = (ok: boolean, why?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (!ok) {
-        slot.failed = true;
-        firstConnectFailure ??= `client ${args.firstIndex + index}: ${describeDetail(why)}`;
-      }
-      resolve(ok);
-    };
+    const settle = connectSettler(slot, `client ${args.firstIndex + index}`, resolve);
     const client = createClient({
       url: args.url,
       webSocketImpl: WebSocket,

@@ -44,6 +44,7 @@ import {
 } from '../generated/graphql.js';
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { postGraphql, startTestGateway, TEST_SIGNING_SECRET, type TestGateway } from '../helpers/gateway.js';
+import { resetUpstreamLog, upstreamOperations } from '../helpers/probes.js';
 import { within } from '../helpers/within.js';
 
 /*
@@ -314,21 +315,8 @@ describe('tenant isolation', () => {
   /** True for a `streamFragments` result that carries a fragment. */
   const isFragment = (data: unknown): boolean => at(data, 'streamFragments.__typename') === 'FragmentEvent';
 
-  function resetUpstream(): void {
-    t.emulator.resetRequests();
-    kinesis.resetRequests();
-    livestream.resetRequests();
-    oci.resetRequests();
-  }
-
-  function upstreamCalls(): string[] {
-    return [
-      ...t.emulator.requests.map((request) => `mediastore:${request.operation}`),
-      ...kinesis.requests.map((request) => `kinesis:${request.operation}`),
-      ...livestream.requests.map((request) => `livestream:${request.operation}`),
-      ...oci.requests.map((request) => `oci:${request.operation}`),
-    ];
-  }
+  const resetUpstream = (): void => resetUpstreamLog(t);
+  const upstreamCalls = (): string[] => upstreamOperations(t);
 
   /**
    * Tenant-a's live subscription to its own stream (name or ARN) from NOW: one shared GetMedia, active by the time

@@ -12,6 +12,7 @@ import { encodeGlobalId, type NodeTypeName } from '../../src/resolvers/node/glob
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { postGraphql, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { resetUpstreamLog, upstreamOperations } from '../helpers/probes.js';
 import { within } from '../helpers/within.js';
 
 /*
@@ -229,21 +230,8 @@ describe('scope matrix', () => {
     await t?.close();
   });
 
-  function resetUpstream(): void {
-    t.emulator.resetRequests();
-    kinesis.resetRequests();
-    livestream.resetRequests();
-    oci.resetRequests();
-  }
-
-  function upstreamCalls(): string[] {
-    return [
-      ...t.emulator.requests.map((request) => `mediastore:${request.operation}`),
-      ...kinesis.requests.map((request) => `kinesis:${request.operation}`),
-      ...livestream.requests.map((request) => `livestream:${request.operation}`),
-      ...oci.requests.map((request) => `oci:${request.operation}`),
-    ];
-  }
+  const resetUpstream = (): void => resetUpstreamLog(t);
+  const upstreamCalls = (): string[] => upstreamOperations(t);
 
   /** Runs `operation` with a token holding `scopes`: over HTTP, or over graphql-ws for a subscription. */
   async function run(operation: Operation, scopes: readonly Scope[]): Promise<Outcome> {

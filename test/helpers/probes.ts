@@ -20,6 +20,29 @@ export function upstreamCalls(t: TestGateway): number {
   return t.emulator.count() + (embedded.kinesis?.count() ?? 0) + (embedded.livestream?.count() ?? 0) + (embedded.oci?.emulator.count() ?? 0);
 }
 
+/**
+ * Every request the emulators behind the test gateway have received since the last {@link resetUpstreamLog}, as
+ * `provider:Operation` (`mediastore:GetObject`, `kinesis:ListStreams`, `livestream:GetOperation`, `oci:...`), in
+ * order per provider. Embedded emulators the gateway did not start contribute nothing.
+ */
+export function upstreamOperations(t: TestGateway): string[] {
+  const embedded = t.gateway.emulators;
+  return [
+    ...t.emulator.requests.map((request) => `mediastore:${request.operation}`),
+    ...(embedded.kinesis?.requests ?? []).map((request) => `kinesis:${request.operation}`),
+    ...(embedded.livestream?.requests ?? []).map((request) => `livestream:${request.operation}`),
+    ...(embedded.oci?.emulator.requests ?? []).map((request) => `oci:${request.operation}`),
+  ];
+}
+
+/** Clears the request log of every emulator behind the test gateway. */
+export function resetUpstreamLog(t: TestGateway): void {
+  t.emulator.resetRequests();
+  t.gateway.emulators.kinesis?.resetRequests();
+  t.gateway.emulators.livestream?.resetRequests();
+  t.gateway.emulators.oci?.emulator.resetRequests();
+}
+
 /** Counts calls of every root field resolver (and subscription source) of `schema` until restored. */
 export class RootResolverProbe {
   calls = 0;
