@@ -77,6 +77,8 @@ const envSchema = z.object({
   AUTH_CLOCK_TOLERANCE_SECONDS: integer(0, 600, 30),
   AUTH_API_KEYS_FILE: z.string().min(1).optional(),
   TENANTS_FILE: z.string().min(1).optional(),
+  TENANT_OWNER_MEMO_ENTRIES: integer(0, 10_000_000, 50_000),
+  TENANT_OWNER_MEMO_TTL_SECONDS: integer(1, 86_400, 300),
   SUBGRAPH_ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ENTITIES_MAX_REPRESENTATIONS: integer(1, 10_000, 100),
   LIMIT_MAX_DEPTH: integer(1, 100, 12),
@@ -202,6 +204,11 @@ export interface Config {
     readonly apiKeysFile: string | undefined;
     /** Tenants file (JSON or YAML); without it every authenticated caller reaches every resource its scopes allow. */
     readonly tenantsFile: string | undefined;
+    /**
+     * The memo of owners the provider named (OCI compartments, Live Stream operation targets) that lets the tenant
+     * boundary refuse a repeated probe without an upstream call; `maxEntries` 0 turns it off, `ttlMs` in ms.
+     */
+    readonly ownerMemo: { readonly maxEntries: number; readonly ttlMs: number };
     /** When set, `_service` and `_entities` need this value in the `x-router-secret` header. */
     readonly routerSecret: string | undefined;
     /**
@@ -328,6 +335,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       jwt: jwtConfig(e),
       apiKeysFile: e.AUTH_API_KEYS_FILE,
       tenantsFile: e.TENANTS_FILE,
+      ownerMemo: { maxEntries: e.TENANT_OWNER_MEMO_ENTRIES, ttlMs: e.TENANT_OWNER_MEMO_TTL_SECONDS * 1000 },
       routerSecret: e.SUBGRAPH_ROUTER_SECRET,
       rateLimit: { requestsPerSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST, redisUrl: e.RATE_LIMIT_REDIS_URL },
     },

@@ -92,6 +92,18 @@ export class Access {
     this.requireScope(scope);
     if (!this.policy.canAccessOciMediaAsset(assetId)) throw outsideTenant('media asset');
   }
+
+  /** An OCI stream distribution channel by OCID. */
+  ociDistributionChannel(channelId: string, scope: Scope | readonly Scope[]): void {
+    this.requireScope(scope);
+    if (!this.policy.canAccessOciDistributionChannel(channelId)) throw outsideTenant('distribution channel');
+  }
+
+  /** An OCI stream packaging configuration by OCID. */
+  ociPackagingConfig(configId: string, scope: Scope | readonly Scope[]): void {
+    this.requireScope(scope);
+    if (!this.policy.canAccessOciPackagingConfig(configId)) throw outsideTenant('packaging configuration');
+  }
 }
 
 function outsideTenant(what: string): DomainError {

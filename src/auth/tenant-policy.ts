@@ -20,11 +20,18 @@ export interface TenantAccessRules {
         readonly assets?: readonly string[] | undefined;
       }
     | undefined;
-  /** OCI Media Services: OCIDs, exact or glob. */
+  /**
+   * OCI Media Services: OCIDs, exact or glob. A resource is the tenant's when its OCID matches its list and the
+   * provider places it in one of the compartments. OCIDs do not carry their compartment, so the id lists are what
+   * lets the boundary refuse another tenant's resource without asking the provider; `*` leaves it to the
+   * compartment the provider reports.
+   */
   readonly oci?:
     | {
         readonly compartments?: readonly string[] | undefined;
         readonly mediaAssets?: readonly string[] | undefined;
+        readonly distributionChannels?: readonly string[] | undefined;
+        readonly packagingConfigs?: readonly string[] | undefined;
       }
     | undefined;
 }
@@ -73,6 +80,10 @@ export interface TenantPolicy {
   canAccessOciCompartment(id: string): boolean;
   /** Whether the OCI media asset OCID matches a media-asset pattern. */
   canAccessOciMediaAsset(id: string): boolean;
+  /** Whether the OCI stream distribution channel OCID matches a distribution-channel pattern. */
+  canAccessOciDistributionChannel(id: string): boolean;
+  /** Whether the OCI stream packaging configuration OCID matches a packaging-config pattern. */
+  canAccessOciPackagingConfig(id: string): boolean;
 }
 
 /**
@@ -196,6 +207,8 @@ export function compileTenantPolicy(tenantId: string, rules: TenantAccessRules):
   const asset = compileMatcher(rules.livestream?.assets);
   const compartment = compileMatcher(rules.oci?.compartments);
   const mediaAsset = compileMatcher(rules.oci?.mediaAssets);
+  const distributionChannel = compileMatcher(rules.oci?.distributionChannels);
+  const packagingConfig = compileMatcher(rules.oci?.packagingConfigs);
 
   /** Checks `projects/{p}/locations/{l}` at the start of `segments`, and that every segment is a plain id. */
   const locationAllowed = (segments: readonly string[]): boolean => {
@@ -240,6 +253,8 @@ export function compileTenantPolicy(tenantId: string, rules: TenantAccessRules):
     },
     canAccessOciCompartment: (id: string) => compartment(id),
     canAccessOciMediaAsset: (id: string) => mediaAsset(id),
+    canAccessOciDistributionChannel: (id: string) => distributionChannel(id),
+    canAccessOciPackagingConfig: (id: string) => packagingConfig(id),
   });
 }
 
@@ -262,6 +277,8 @@ export const UNRESTRICTED_POLICY: TenantPolicy = Object.freeze({
   canListLiveStreamParent: ALLOW,
   canAccessOciCompartment: ALLOW,
   canAccessOciMediaAsset: ALLOW,
+  canAccessOciDistributionChannel: ALLOW,
+  canAccessOciPackagingConfig: ALLOW,
 });
 
 /**

@@ -8,6 +8,7 @@ import { DomainError } from '../errors/domain-error.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { Api, Services } from '../server/context.js';
 import type { Access } from './access.js';
+import type { OwnershipMemo } from './ownership-memo.js';
 import type { Scope } from './principal.js';
 
 /**
@@ -17,10 +18,11 @@ import type { Scope } from './principal.js';
  * DataLoaders, `node`, `_entities`, subscriptions and the byte endpoints all reach providers only through a
  * request context, so they all cross this boundary; none of them checks anything itself.
  *
- * Resources addressed by a name that carries the tenant's namespace (object paths, stream names, Live Stream
- * resource names, media asset OCIDs) are refused before any upstream call. OCI packaging configurations and
- * distribution channels carry their compartment only in the provider's answer, so those are checked after the
- * read, and a foreign one is reported exactly like a refused name.
+ * Resources addressed by a name the tenant's rules cover (object paths, stream names, Live Stream resource names,
+ * OCI OCIDs) are refused before any upstream call. Two owners show only in the provider's answer: the compartment
+ * of an OCI resource whose id the tenant's patterns admit, and the target of a Live Stream operation. Those are
+ * checked after the read, a foreign one is answered exactly like a missing one, and the owner goes into the
+ * process's {@link OwnershipMemo}, so the same probe again is refused before any call.
  *
  * Lifetime: one request or subscription. Cheap to build (a handful of small objects); an unrestricted caller
  * (anonymous development mode, admin without tenant) gets `services` itself.
@@ -43,8 +45,8 @@ export function servicesFor(services: Services, access: Access): Services {
       },
     },
     hub: guardHub(services.hub, access),
-    livestream: services.livestream === undefined ? undefined : guardLiveStream(services.livestream, access),
-    oci: services.oci === undefined ? undefined : guardOci(services.oci, access),
+    livestream: services.livestream === undefined ? undefined : guardLiveStream(services.livestream, access, services.owners),
+    oci: services.oci === undefined ? undefined : guardOci(services.oci, access, services.owners),
   };
 }
 
@@ -152,28 +154,38 @@ function guardHub(hub: FragmentHub, access: Access): FragmentHub {
 
 type LiveStreamServices = NonNullable<Services['livestream']>;
 
-function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveStreamServices {
+function guardLiveStream(livestream: LiveStreamServices, access: Access, owners: OwnershipMemo): LiveStreamServices {
   const { api, dvr } = livestream;
   const owned = <T extends { readonly name: string }>(page: LiveStreamPage<T>): LiveStreamPage<T> => ({
     items: page.items.filter((item) => access.ownsLiveStream(item.name)),
     nextPageToken: page.nextPageToken,
   });
-  // An operation's name says only its project and location; the resource it acts on decides whose it is. Only
-  // the provider's answer tells, so another tenant's operation is answered exactly as a missing one: FORBIDDEN
-  // would confirm that it exists.
-  const ownOperation = (operation: LongRunningOperation): LongRunningOperation => {
+  // An operation's name says only its project and location; the resource it acts on decides whose it is. Only the
+  // provider's answer tells, so another tenant's operation is answered exactly as a missing one (FORBIDDEN would
+  // confirm that it exists), and its target is remembered so that asking again costs no upstream call.
+  const learn = (operation: LongRunningOperation): LongRunningOperation => {
     const target = operation.metadata?.target;
+    if (target !== undefined) owners.remember('livestream-operation', operation.name, target);
+    return operation;
+  };
+  const ownOperation = (operation: LongRunningOperation): LongRunningOperation => {
+    const target = learn(operation).metadata?.target;
     if (target === undefined || !access.ownsLiveStream(target)) throw liveStreamNotFoundError();
     return operation;
   };
+  const checkOperationName = (name: string): void => {
+    access.liveStream(name, 'livestream:read');
+    const target = owners.ownerOf('livestream-operation', name);
+    if (target !== undefined && !access.ownsLiveStream(target)) throw liveStreamNotFoundError();
+  };
   const guardedApi: Api<LiveStreamServices['api']> = {
-    createAsset: (input, options) => {
+    createAsset: async (input, options) => {
       access.liveStream(`${input.parent}/assets/${input.assetId}`, 'livestream:write');
-      return api.createAsset(input, options);
+      return learn(await api.createAsset(input, options));
     },
-    deleteAsset: (name, options) => {
+    deleteAsset: async (name, options) => {
       access.liveStream(name, 'livestream:write');
-      return api.deleteAsset(name, options);
+      return learn(await api.deleteAsset(name, options));
     },
     getAsset: (name, options) => {
       access.liveStream(name, 'livestream:read');
@@ -192,21 +204,21 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
       return owned(await api.listChannels(parent, query, options));
     },
     getOperation: async (name, options) => {
-      access.liveStream(name, 'livestream:read');
+      checkOperationName(name);
       return ownOperation(await api.getOperation(name, options));
     },
     waitForOperation: async (name, options) => {
-      access.liveStream(name, 'livestream:read');
+      checkOperationName(name);
       // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
       // than for a missing one.
-      ownOperation(await api.getOperation(name, options));
+      if (owners.ownerOf('livestream-operation', name) === undefined) ownOperation(await api.getOperation(name, options));
       return ownOperation(await api.waitForOperation(name, options));
     },
   };
   const guardedDvr: Api<LiveStreamServices['dvr']> = {
-    createDvrSession: (input, options) => {
+    createDvrSession: async (input, options) => {
       access.liveStream(`${input.channelName}/dvrSessions/${input.dvrSessionId}`, 'livestream:write');
-      return dvr.createDvrSession(input, options);
+      return learn(await dvr.createDvrSession(input, options));
     },
     getDvrSession: (name, options) => {
       access.liveStream(name, 'livestream:read');
@@ -216,23 +228,21 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
       access.liveStreamParent(channelName, 'livestream:read');
       return owned(await dvr.listDvrSessions(channelName, query, options));
     },
-    updateDvrSessionWindows: (name, windows, options) => {
+    updateDvrSessionWindows: async (name, windows, options) => {
       access.liveStream(name, 'livestream:write');
-      return dvr.updateDvrSessionWindows(name, windows, options);
+      return learn(await dvr.updateDvrSessionWindows(name, windows, options));
     },
-    deleteDvrSession: (name, options) => {
+    deleteDvrSession: async (name, options) => {
       access.liveStream(name, 'livestream:write');
-      return dvr.deleteDvrSession(name, options);
+      return learn(await dvr.deleteDvrSession(name, options));
     },
     getOperation: async (name, options) => {
-      access.liveStream(name, 'livestream:read');
+      checkOperationName(name);
       return ownOperation(await dvr.getOperation(name, options));
     },
     waitForOperation: async (name, options) => {
-      access.liveStream(name, 'livestream:read');
-      // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
-      // than for a missing one.
-      ownOperation(await dvr.getOperation(name, options));
+      checkOperationName(name);
+      if (owners.ownerOf('livestream-operation', name) === undefined) ownOperation(await dvr.getOperation(name, options));
       return ownOperation(await dvr.waitForOperation(name, options));
     },
   };
@@ -241,27 +251,48 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access): LiveSt
 
 type OciServices = NonNullable<Services['oci']>;
 
-function guardOci(oci: OciServices, access: Access): OciServices {
+function guardOci(oci: OciServices, access: Access, owners: OwnershipMemo): OciServices {
   const { mediaServices, mediaStreams } = oci;
-  // Which compartment a resource is in shows only in the provider's answer, so a resource in another tenant's
-  // compartment is answered exactly as a missing one: FORBIDDEN would confirm that it exists.
-  const inCompartment = <T extends { readonly compartmentId: string }>(resource: T): T => {
-    access.requireScope('playback:issue');
-    if (!access.policy.canAccessOciCompartment(resource.compartmentId)) throw ociNotFoundError();
+  // An OCID does not carry its compartment: the tenant's id patterns refuse most foreign ids by name (FORBIDDEN,
+  // no call); an id the patterns admit (`*`) is the tenant's only when the provider places it in one of the
+  // tenant's compartments. A resource in another tenant's compartment is answered exactly as a missing one
+  // (FORBIDDEN would confirm that it exists), and its compartment is remembered so that asking again costs no call.
+  const ownedCompartment = (compartmentId: string): boolean => access.policy.canAccessOciCompartment(compartmentId);
+  const checkRemembered = (id: string): void => {
+    const compartmentId = owners.ownerOf('oci', id);
+    if (compartmentId !== undefined && !ownedCompartment(compartmentId)) throw ociNotFoundError();
+  };
+  const inCompartment = <T extends { readonly id: string; readonly compartmentId: string }>(resource: T): T => {
+    owners.remember('oci', resource.id, resource.compartmentId);
+    if (!ownedCompartment(resource.compartmentId)) throw ociNotFoundError();
     return resource;
   };
-  const page = <T extends { readonly compartmentId: string }>(listed: OciPage<T>, owns: (item: T) => boolean = () => true): OciPage<T> => ({
-    items: listed.items.filter((item) => access.policy.canAccessOciCompartment(item.compartmentId) && owns(item)),
-    nextPage: listed.nextPage,
-  });
+  const page = <T extends { readonly id: string; readonly compartmentId: string }>(
+    listed: OciPage<T>,
+    owns: (item: T) => boolean,
+  ): OciPage<T> => {
+    for (const item of listed.items) owners.remember('oci', item.id, item.compartmentId);
+    return { items: listed.items.filter((item) => ownedCompartment(item.compartmentId) && owns(item)), nextPage: listed.nextPage };
+  };
   type Options = Parameters<OciServices['mediaServices']['getDistributionChannel']>[1];
+  // Every id a request names is checked by name before any provider call, then against remembered compartments,
+  // and only then read: a request naming one foreign resource among its own costs nothing upstream.
+  const checkChannel = (id: string): void => {
+    access.ociDistributionChannel(id, 'playback:issue');
+    checkRemembered(id);
+  };
+  const checkPackagingConfig = (id: string): void => {
+    access.ociPackagingConfig(id, 'playback:issue');
+    checkRemembered(id);
+  };
+  const checkAsset = (id: string): void => {
+    access.ociMediaAsset(id, 'playback:issue');
+    checkRemembered(id);
+  };
   const channelOf = async (id: string, options: Options): Promise<void> => {
     inCompartment(await mediaServices.getDistributionChannel(id, options));
   };
-  // A media asset OCID says nothing about its compartment, and asset patterns may be as wide as `*`: an asset is
-  // the tenant's only when its id matches and the provider places it in one of the tenant's compartments.
   const assetOf = async (id: string, options: Options): Promise<void> => {
-    access.ociMediaAsset(id, 'playback:issue');
     inCompartment(await mediaServices.getMediaAsset(id, options));
   };
   const guardedServices: Api<OciServices['mediaServices']> = {
@@ -270,38 +301,48 @@ function guardOci(oci: OciServices, access: Access): OciServices {
       return page(await mediaServices.listMediaAssets(query, options), (asset) => access.policy.canAccessOciMediaAsset(asset.id));
     },
     getMediaAsset: async (id, options) => {
-      access.ociMediaAsset(id, 'playback:issue');
+      checkAsset(id);
       return inCompartment(await mediaServices.getMediaAsset(id, options));
     },
     listPackagingConfigs: async (query, options) => {
-      access.requireScope('playback:issue');
+      checkChannel(query.distributionChannelId);
       await channelOf(query.distributionChannelId, options);
-      return page(await mediaServices.listPackagingConfigs(query, options));
+      return page(await mediaServices.listPackagingConfigs(query, options), (config) =>
+        access.policy.canAccessOciPackagingConfig(config.id),
+      );
     },
     getPackagingConfig: async (id, options) => {
-      access.requireScope('playback:issue');
+      checkPackagingConfig(id);
       return inCompartment(await mediaServices.getPackagingConfig(id, options));
     },
-    listDistributionChannels: (query, options) => {
+    listDistributionChannels: async (query, options) => {
       access.ociCompartment(query.compartmentId, 'playback:issue');
-      return mediaServices.listDistributionChannels(query, options);
+      return page(await mediaServices.listDistributionChannels(query, options), (channel) =>
+        access.policy.canAccessOciDistributionChannel(channel.id),
+      );
     },
     getDistributionChannel: async (id, options) => {
-      access.requireScope('playback:issue');
+      checkChannel(id);
       return inCompartment(await mediaServices.getDistributionChannel(id, options));
     },
   };
   const guardedStreams: Api<OciServices['mediaStreams']> = {
     generatePlaylist: async (request, options) => {
+      checkAsset(request.mediaAssetId);
+      checkChannel(request.distributionChannelId);
+      checkPackagingConfig(request.packagingConfigId);
       await assetOf(request.mediaAssetId, options);
+      // A packaging configuration lives in its channel (Media Streams answers 404 for another channel's), so the
+      // channel's compartment decides for both and the configuration needs no read of its own.
       await channelOf(request.distributionChannelId, options);
       return mediaStreams.generatePlaylist(request, options);
     },
     generateSessionToken: async (request, options) => {
       access.requireScope('playback:issue');
       const assets = request.mediaAssetIds ?? [];
-      // Names first, so a foreign id is refused before any provider call.
-      for (const id of assets) access.ociMediaAsset(id, 'playback:issue');
+      for (const id of assets) checkAsset(id);
+      checkChannel(request.distributionChannelId);
+      checkPackagingConfig(request.packagingConfigId);
       for (const id of assets) await assetOf(id, options);
       await channelOf(request.distributionChannelId, options);
       return mediaStreams.generateSessionToken(request, options);

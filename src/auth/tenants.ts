@@ -123,7 +123,12 @@ const tenantSchema = z
         channels: patternList.optional(),
         assets: patternList.optional(),
       }),
-      oci: section({ compartments: patternList.optional(), mediaAssets: patternList.optional() }),
+      oci: section({
+        compartments: patternList.optional(),
+        mediaAssets: patternList.optional(),
+        distributionChannels: patternList.optional(),
+        packagingConfigs: patternList.optional(),
+      }),
       rateLimit: rateLimitSchema.optional(),
     },
     { invalid_type_error: 'must be a mapping of sections (objects, streams, livestream, oci, rateLimit)' },

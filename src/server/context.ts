@@ -1,4 +1,5 @@
 import type { Access } from '../auth/access.js';
+import type { OwnershipMemo } from '../auth/ownership-memo.js';
 import { servicesFor } from '../auth/tenant-services.js';
 import type { Config } from '../config.js';
 import type { Api } from '../datasources/datasource-api.js';
@@ -29,6 +30,8 @@ export interface Services {
   readonly logger: Logger;
   readonly objectStore: ObjectStore;
   readonly cursors: CursorCodec;
+  /** Owners the providers named for resources whose names do not say; the tenant boundary reads and feeds it. */
+  readonly owners: OwnershipMemo;
   readonly urls: Api<UrlSigner>;
   readonly kinesis: {
     readonly control: Api<KinesisVideoDataSource>;

@@ -10,6 +10,7 @@ import { WebSocketServer, type VerifyClientCallbackAsync } from 'ws';
 import type { Config } from '../config.js';
 import { createMediaStoreClient } from '../datasources/mediastore/mediastore.client.js';
 import { MediaStoreDataSource } from '../datasources/mediastore/mediastore.datasource.js';
+import { OwnershipMemo } from '../auth/ownership-memo.js';
 import { principalKey } from '../auth/principal.js';
 import { Security } from '../auth/security.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
@@ -152,6 +153,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       idleTimeoutMs: config.upstream.idleTimeoutMs,
     }),
     cursors: new CursorCodec(keys.cursor),
+    owners: new OwnershipMemo(config.auth.ownerMemo),
     urls: new UrlSigner(keys.url, () => baseUrl),
     kinesis: {
       control: kinesisControl,

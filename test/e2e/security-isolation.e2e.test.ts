@@ -58,9 +58,11 @@ import { within } from '../helpers/within.js';
  *
  * A refusal the name decides is FORBIDDEN (a nullable lookup answers null for its field plus the FORBIDDEN error;
  * `node`, `nodes` and `_entities` likewise), a foreign cursor CURSOR_INVALID, a byte endpoint 403. Where only the
- * provider's answer names the owner (OCI packaging configurations, distribution channels and the compartment of a
- * media asset; Live Stream operations), the refusal is the exact answer for a resource that does not exist, since
- * FORBIDDEN would confirm that another tenant's resource is there.
+ * provider's answer names the owner (a Live Stream operation's target; the compartment of an OCI resource whose
+ * OCID a wildcard pattern admits, as for tenant-c), the refusal is the exact answer for a resource that does not
+ * exist, since FORBIDDEN would confirm that another tenant's resource is there. Such an owner costs one read the
+ * first time the gateway meets the resource and none after (the gateway remembers owners): tenant-b's operations
+ * are created through the gateway, so tenant-a's probes of them cost nothing.
  *
  * Adding an entry point: add a row to PROBES (or NARROWED_LISTS for lists), with the attempt on b's resource,
  * how it is refused, the upstream calls the refusal may make, and the same call on a's own resource. Defects found
@@ -110,21 +112,27 @@ const B = resourcesOf('b');
 /** A third tenant whose media-asset pattern is `*` (as in the README example): only its compartment limits it. */
 const C = resourcesOf('c');
 
-function tenantYaml(r: ReturnType<typeof resourcesOf>, mediaAssets: string): string {
+/** A tenant's OCI id patterns: its own OCIDs, or `*` for each (a wildcard tenant, limited by compartment only). */
+function ociIdPatterns(r: ReturnType<typeof resourcesOf> | '*'): string {
+  const of = (type: string): string => (r === '*' ? '"*"' : `"ocid1.${type}.oc1.iad.amaaaaaatenant${r.letter}*"`);
+  return `mediaAssets: [${of('mediaasset')}], distributionChannels: [${of('streamdistributionchannel')}], packagingConfigs: [${of('streampackagingconfig')}]`;
+}
+
+function tenantYaml(r: ReturnType<typeof resourcesOf>, ids: string): string {
   return [
     `  ${r.tenant}:`,
     `    objects: { prefixes: ["/${r.tenant}/"] }`,
     `    streams: { names: ["${r.letter}-*"] }`,
     `    livestream: { projects: ["${PROJECT}"], locations: ["us-central1"], channels: ["${r.letter}-*"], assets: ["${r.letter}-*"] }`,
-    `    oci: { compartments: ["${r.compartment}"], mediaAssets: ["${mediaAssets}"] }`,
+    `    oci: { compartments: ["${r.compartment}"], ${ids} }`,
   ].join('\n');
 }
 
 const TENANTS_YAML = [
   'tenants:',
-  tenantYaml(A, 'ocid1.mediaasset.oc1.iad.amaaaaaatenanta*'),
-  tenantYaml(B, 'ocid1.mediaasset.oc1.iad.amaaaaaatenantb*'),
-  tenantYaml(C, '*'),
+  tenantYaml(A, ociIdPatterns(A)),
+  tenantYaml(B, ociIdPatterns(B)),
+  tenantYaml(C, ociIdPatterns('*')),
   // A tenant of objects only: no stream patterns at all.
   '  tenant-d:',
   '    objects: { prefixes: ["/tenant-d/"] }',
@@ -500,10 +508,10 @@ describe('tenant isolation', () => {
     { type: 'Asset', key: (r) => r.asset, upstream: NONE },
     { type: 'Channel', key: (r) => r.channel, upstream: NONE },
     { type: 'DvrSession', key: (r) => r.dvrSession, upstream: NONE },
-    { type: 'Operation', key: (r) => (r === B ? fromB.operation : ofA.operation), upstream: ['livestream:GetOperation'], missing: MISSING.operation },
+    { type: 'Operation', key: (r) => (r === B ? fromB.operation : ofA.operation), upstream: NONE, missing: MISSING.operation },
     { type: 'MediaAsset', key: (r) => r.mediaAsset, upstream: NONE },
-    { type: 'StreamPackagingConfig', key: (r) => r.packagingConfig, upstream: ['oci:GetStreamPackagingConfig'], missing: MISSING.packagingConfig },
-    { type: 'StreamDistributionChannel', key: (r) => r.distributionChannel, upstream: ['oci:GetStreamDistributionChannel'], missing: MISSING.distributionChannel },
+    { type: 'StreamPackagingConfig', key: (r) => r.packagingConfig, upstream: NONE },
+    { type: 'StreamDistributionChannel', key: (r) => r.distributionChannel, upstream: NONE },
   ];
 
   const now = (): number => Date.now();
@@ -789,8 +797,8 @@ describe('tenant isolation', () => {
       entry: 'Query.operation',
       foreign: () => gql(GetOperationDocument, { name: fromB.operation }, asA),
       refusal: asMissing(() => gql(GetOperationDocument, { name: MISSING.operation }, asA)),
-      // An operation's name says only its project and location: what it acts on is in the provider's answer.
-      upstream: ['livestream:GetOperation'],
+      // An operation's name says only its project and location; the gateway remembers the target of tenant-b's.
+      upstream: NONE,
       own: async () => {
         expect(at(await ownData(GetOperationDocument, { name: ofA.operation }), 'operation.name')).toBe(ofA.operation);
       },
@@ -799,7 +807,7 @@ describe('tenant isolation', () => {
       entry: 'Query.operation with wait',
       foreign: () => gql(GetOperationDocument, { name: fromB.operation, wait: 1 }, asA),
       refusal: asMissing(() => gql(GetOperationDocument, { name: MISSING.operation, wait: 1 }, asA)),
-      upstream: ['livestream:GetOperation'],
+      upstream: NONE,
       own: async () => {
         expect(at(await ownData(GetOperationDocument, { name: ofA.operation, wait: 1 }), 'operation.done')).toBe(true);
       },
@@ -808,7 +816,7 @@ describe('tenant isolation', () => {
       entry: 'Subscription.operation over graphql-ws',
       foreign: () => subscribe('ws', print(OperationUpdatesDocument), { name: fromB.operation }, tokenA),
       refusal: asMissing(() => subscribe('ws', print(OperationUpdatesDocument), { name: MISSING.operation }, tokenA)),
-      upstream: ['livestream:GetOperation'],
+      upstream: NONE,
       own: async () => {
         const outcome = await subscribe('ws', print(OperationUpdatesDocument), { name: ofA.operation }, tokenA);
         expect(outcome.errors).toEqual([]);
@@ -819,7 +827,7 @@ describe('tenant isolation', () => {
       entry: 'Subscription.operation over SSE',
       foreign: () => subscribe('sse', print(OperationUpdatesDocument), { name: fromB.operation }, tokenA),
       refusal: asMissing(() => subscribe('sse', print(OperationUpdatesDocument), { name: MISSING.operation }, tokenA)),
-      upstream: ['livestream:GetOperation'],
+      upstream: NONE,
       own: async () => {
         const outcome = await subscribe('sse', print(OperationUpdatesDocument), { name: ofA.operation }, tokenA);
         expect(outcome.errors).toEqual([]);
@@ -953,9 +961,8 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamPackagingConfigs (b\'s channel)',
       foreign: () => raw('query ($c: String!) { streamPackagingConfigs(distributionChannelId: $c, first: 10) { edges { node { ocid displayName } } } }', { c: B.distributionChannel }, asA),
-      refusal: asMissing(() => raw('query ($c: String!) { streamPackagingConfigs(distributionChannelId: $c, first: 10) { edges { node { ocid displayName } } } }', { c: MISSING.distributionChannel }, asA)),
-      // A channel's OCID does not name its compartment: the read decides.
-      upstream: ['oci:GetStreamDistributionChannel'],
+      refusal: FORBIDDEN,
+      upstream: NONE,
       own: async () => {
         const data = await ownRaw('query ($c: String!) { streamPackagingConfigs(distributionChannelId: $c, first: 10) { edges { node { ocid } } } }', { c: A.distributionChannel });
         expect(namesOf(at(data, 'streamPackagingConfigs'), 'ocid')).toEqual([A.packagingConfig]);
@@ -964,8 +971,8 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamPackagingConfig',
       foreign: () => raw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid displayName } }', { id: B.packagingConfig }, asA),
-      refusal: asMissing(() => raw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid displayName } }', { id: MISSING.packagingConfig }, asA)),
-      upstream: ['oci:GetStreamPackagingConfig'],
+      refusal: FORBIDDEN,
+      upstream: NONE,
       own: async () => {
         expect(at(await ownRaw('query ($id: ID!) { streamPackagingConfig(id: $id) { ocid } }', { id: A.packagingConfig }), 'streamPackagingConfig.ocid')).toBe(A.packagingConfig);
       },
@@ -973,8 +980,8 @@ describe('tenant isolation', () => {
     {
       entry: 'Query.streamDistributionChannel',
       foreign: () => raw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid displayName } }', { id: B.distributionChannel }, asA),
-      refusal: asMissing(() => raw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid displayName } }', { id: MISSING.distributionChannel }, asA)),
-      upstream: ['oci:GetStreamDistributionChannel'],
+      refusal: FORBIDDEN,
+      upstream: NONE,
       own: async () => {
         expect(at(await ownRaw('query ($id: ID!) { streamDistributionChannel(id: $id) { ocid } }', { id: A.distributionChannel }), 'streamDistributionChannel.ocid')).toBe(A.distributionChannel);
       },
@@ -1001,8 +1008,8 @@ describe('tenant isolation', () => {
     {
       entry: 'Mutation.generateSessionToken (b\'s configuration)',
       foreign: () => gql(GenerateSessionTokenDocument, { input: { packagingConfigId: B.packagingConfig, scopes: ['PLAYLIST'] } }, asA),
-      refusal: asMissing(() => gql(GenerateSessionTokenDocument, { input: { packagingConfigId: MISSING.packagingConfig, scopes: ['PLAYLIST'] } }, asA)),
-      upstream: ['oci:GetStreamPackagingConfig'],
+      refusal: FORBIDDEN,
+      upstream: NONE,
       own: async () => {
         const data = await ownData(GenerateSessionTokenDocument, { input: { packagingConfigId: A.packagingConfig, scopes: ['PLAYLIST'] } });
         expect(at(data, 'generateSessionToken.token')).toEqual(expect.any(String));
@@ -1214,17 +1221,47 @@ describe('tenant isolation', () => {
     }
   });
 
-  it('answers tenant-b\'s media asset to tenant-c as missing when tenant-c\'s asset pattern is a wildcard and it asks for it directly', async () => {
-    // Tenant-c may name any asset OCID (`*`, as in the README example) but reaches only its own compartment.
-    resetUpstream();
-    const direct = await gql(GetMediaAssetDocument, { id: B.mediaAsset }, asC);
-    // The compartment is only in the provider's answer.
-    expect(upstreamCalls()).toEqual(['oci:GetMediaAsset']);
-    const missing = await gql(GetMediaAssetDocument, { id: MISSING.mediaAsset }, asC);
-    expect(direct.text).not.toContain(SECRET);
-    expect({ data: direct.data, codes: direct.codes }).toEqual({ data: missing.data, codes: missing.codes });
+  it('answers tenant-b\'s OCI resources to wildcard tenant-c as missing, with one read the first time and none after', async () => {
+    // Tenant-c may name any OCID (`*`) but reaches only its own compartment, which only the provider's answer names.
+    // Fresh resources of tenant-b, never seen by the gateway, show what the first probe costs.
+    const fresh = {
+      channel: 'ocid1.streamdistributionchannel.oc1.iad.amaaaaaatenantbfresh',
+      config: 'ocid1.streampackagingconfig.oc1.iad.amaaaaaatenantbfresh',
+      asset: 'ocid1.mediaasset.oc1.iad.amaaaaaatenantbfresh',
+    };
+    oci.addDistributionChannel({ id: fresh.channel, compartmentId: B.compartment, displayName: `${SECRET} fresh channel`, domainName: 'fresh.dc.mediaservices.us-ashburn-1.oci.emulator.invalid' });
+    oci.addPackagingConfig({ id: fresh.config, distributionChannelId: fresh.channel, displayName: `${SECRET} fresh hls`, streamPackagingFormat: 'HLS' });
+    oci.addMediaAsset({ id: fresh.asset, compartmentId: B.compartment, displayName: `${SECRET} fresh asset` });
+    const lookups = [
+      { query: 'query ($id: ID!) { mediaAsset(id: $id) { ocid displayName } }', existing: fresh.asset, missing: MISSING.mediaAsset, read: 'oci:GetMediaAsset' },
+      { query: 'query ($id: ID!) { streamPackagingConfig(id: $id) { ocid displayName } }', existing: fresh.config, missing: MISSING.packagingConfig, read: 'oci:GetStreamPackagingConfig' },
+      { query: 'query ($id: ID!) { streamDistributionChannel(id: $id) { ocid displayName } }', existing: fresh.channel, missing: MISSING.distributionChannel, read: 'oci:GetStreamDistributionChannel' },
+    ];
+    for (const lookup of lookups) {
+      resetUpstream();
+      const first = await raw(lookup.query, { id: lookup.existing }, asC);
+      expect({ id: lookup.existing, calls: upstreamCalls() }).toEqual({ id: lookup.existing, calls: [lookup.read] });
+      resetUpstream();
+      const again = await raw(lookup.query, { id: lookup.existing }, asC);
+      expect({ id: lookup.existing, calls: upstreamCalls() }).toEqual({ id: lookup.existing, calls: [] });
+      const missing = await raw(lookup.query, { id: lookup.missing }, asC);
+      for (const outcome of [first, again]) {
+        expect(outcome.text).not.toContain(SECRET);
+        expect({ data: outcome.data, codes: outcome.codes }).toEqual({ data: missing.data, codes: missing.codes });
+      }
+    }
     const own = await gql(GetPlaylistDocument, { streamPackagingConfigId: C.packagingConfig, mediaAssetId: C.mediaAsset }, asC);
     expect(own.errors).toEqual([]);
+  });
+
+  it('refuses tenant-b\'s operation to tenant-c without an upstream call once the gateway has seen whose it is', async () => {
+    // Tenant-c shares tenant-b's project and location, so the name alone admits the operation.
+    resetUpstream();
+    const foreign = await gql(GetOperationDocument, { name: fromB.operation }, asC);
+    expect(upstreamCalls()).toEqual([]);
+    const missing = await gql(GetOperationDocument, { name: MISSING.operation }, asC);
+    expect({ data: foreign.data, codes: foreign.codes }).toEqual({ data: missing.data, codes: missing.codes });
+    expect(foreign.text).not.toContain(SECRET);
   });
 
   it('answers tenant-b\'s media asset to tenant-c as missing in a playlist or session token of tenant-c\'s channel when tenant-c\'s asset pattern is a wildcard', async () => {

@@ -14,6 +14,8 @@ const rules: TenantAccessRules = {
   oci: {
     compartments: ['ocid1.compartment.oc1..aaaa'],
     mediaAssets: ['ocid1.mediaasset.oc1.iad.a*'],
+    distributionChannels: ['ocid1.streamdistributionchannel.oc1.iad.achannel'],
+    packagingConfigs: ['ocid1.streampackagingconfig.oc1.iad.a*'],
   },
 };
 
@@ -299,6 +301,23 @@ describe('TenantPolicy OCI checks', () => {
   it('keeps compartments and media assets apart when only one list grants', () => {
     expect(policy.canAccessOciMediaAsset('ocid1.compartment.oc1..aaaa')).toBe(false);
   });
+
+  it('allows distribution channels and packaging configurations only when their own lists match', () => {
+    expect(policy.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.achannel')).toBe(true);
+    expect(policy.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.bchannel')).toBe(false);
+    expect(policy.canAccessOciPackagingConfig('ocid1.streampackagingconfig.oc1.iad.ahls')).toBe(true);
+    expect(policy.canAccessOciPackagingConfig('ocid1.streampackagingconfig.oc1.iad.bhls')).toBe(false);
+    // A media-asset pattern wide enough to match another type's OCID grants nothing for that type.
+    expect(policy.canAccessOciPackagingConfig('ocid1.mediaasset.oc1.iad.a1')).toBe(false);
+    expect(policy.canAccessOciDistributionChannel('')).toBe(false);
+  });
+
+  it('denies distribution channels and packaging configurations when their lists are missing', () => {
+    const assetsOnly = compileTenantPolicy('t', { oci: { compartments: ['*'], mediaAssets: ['*'] } });
+    expect(assetsOnly.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.x')).toBe(false);
+    expect(assetsOnly.canAccessOciPackagingConfig('ocid1.streampackagingconfig.oc1.iad.x')).toBe(false);
+    expect(nothing.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.x')).toBe(false);
+  });
 });
 
 describe('UNRESTRICTED_POLICY', () => {
@@ -312,6 +331,8 @@ describe('UNRESTRICTED_POLICY', () => {
     expect(UNRESTRICTED_POLICY.canListLiveStreamParent('projects/p/locations/l')).toBe(true);
     expect(UNRESTRICTED_POLICY.canAccessOciCompartment('ocid1.compartment.oc1..x')).toBe(true);
     expect(UNRESTRICTED_POLICY.canAccessOciMediaAsset('ocid1.mediaasset.oc1..x')).toBe(true);
+    expect(UNRESTRICTED_POLICY.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1..x')).toBe(true);
+    expect(UNRESTRICTED_POLICY.canAccessOciPackagingConfig('ocid1.streampackagingconfig.oc1..x')).toBe(true);
   });
 
   it('cannot be modified when a caller tries to', () => {

@@ -17,6 +17,8 @@ tenants:
     oci:
       compartments: ["ocid1.compartment.oc1..aaaa"]
       mediaAssets: ["*"]
+      distributionChannels: ["ocid1.streamdistributionchannel.oc1.iad.a*"]
+      packagingConfigs: ["*"]
     rateLimit: { requestsPerSecond: 50, burst: 100 }
   tenant_b:
     objects:
@@ -58,6 +60,9 @@ describe('parseTenants', () => {
     expect(a?.canAccessLiveStreamResource('projects/proj-a/locations/us-central1/channels/a-1')).toBe(true);
     expect(a?.canAccessOciCompartment('ocid1.compartment.oc1..aaaa')).toBe(true);
     expect(a?.canAccessOciMediaAsset('ocid1.mediaasset.oc1.iad.x')).toBe(true);
+    expect(a?.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.a1')).toBe(true);
+    expect(a?.canAccessOciDistributionChannel('ocid1.streamdistributionchannel.oc1.iad.b1')).toBe(false);
+    expect(a?.canAccessOciPackagingConfig('ocid1.streampackagingconfig.oc1.iad.x')).toBe(true);
     expect(directory.rateLimitOverrides.get('tenant-a')).toEqual({ requestsPerSecond: 50, burst: 100 });
     expect(directory.rateLimitOverrides.has('tenant_b')).toBe(false);
   });
@@ -256,7 +261,7 @@ describe('parseTenants validation', () => {
     expect(
       tenantProblems({
         livestream: { projects: ['a/b'], locations: [''], channels: ['!c'], assets: 'x' },
-        oci: { compartments: ['ocid1 x'], mediaAssets: [null] },
+        oci: { compartments: ['ocid1 x'], mediaAssets: [null], distributionChannels: ['a/b'], packagingConfigs: [''] },
       }),
     ).toEqual([
       "tenant 't': livestream.projects[0]: must not contain '/' (a pattern matches one name or path segment)",
@@ -265,6 +270,8 @@ describe('parseTenants validation', () => {
       "tenant 't': livestream.assets: must be a list of patterns",
       "tenant 't': oci.compartments[0]: must not contain whitespace",
       "tenant 't': oci.mediaAssets[0]: must be a string (quote numbers, e.g. \"123456789\")",
+      "tenant 't': oci.distributionChannels[0]: must not contain '/' (a pattern matches one name or path segment)",
+      "tenant 't': oci.packagingConfigs[0]: must not be empty",
     ]);
   });
 
