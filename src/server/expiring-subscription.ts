@@ -39,10 +39,7 @@ export function endAtExpiry(
       if (next === 'expired') {
         expired = true;
         await iterator.return?.();
-        return {
-          value: { errors: [new GraphQLError('The credential of this subscription expired.', { extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' } })] },
-          done: false,
-        };
+        return { value: { errors: [credentialExpiredError('The credential of this subscription expired.')] }, done: false };
       }
       if (next.done === true) stop();
       return next;
@@ -61,4 +58,17 @@ export function endAtExpiry(
     [Symbol.asyncIterator]: () => wrapper,
   };
   return wrapper;
+}
+
+/**
+ * The error for an operation whose credential has expired: `UNAUTHENTICATED` with `extensions.reason:
+ * 'TOKEN_EXPIRED'`, so a client knows to fetch a fresh credential rather than retry as is.
+ */
+export function credentialExpiredError(message = 'The credential of this connection expired.'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' } });
+}
+
+/** Whether a credential valid until `expiresAt` (epoch ms; `undefined` = no expiry) has expired at `now`. */
+export function credentialExpired(expiresAt: number | undefined, now: number = Date.now()): boolean {
+  return expiresAt !== undefined && expiresAt <= now;
 }

@@ -41,7 +41,7 @@ import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
-import { accessOf, authenticateRequests, guardOperations } from './http-security.js';
+import { accessOf, authenticateRequests, guardOperations, persistedQueryGuard } from './http-security.js';
 import { OperationGuard } from './operation-guard.js';
 import { loadPersistedOperations } from './persisted-operations.js';
 import { createIdeRouter } from './ide.js';
@@ -219,6 +219,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      persistedQueryGuard(guard),
       { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
     ],
   });

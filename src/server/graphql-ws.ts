@@ -4,7 +4,7 @@ import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
 import { isDomainError } from '../errors/domain-error.js';
 import { createRequestContext, type Services } from './context.js';
-import { endAtExpiry } from './expiring-subscription.js';
+import { credentialExpired, credentialExpiredError, endAtExpiry } from './expiring-subscription.js';
 import { formatError } from './format-error.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
 import type { OperationGuard } from './operation-guard.js';
@@ -98,6 +98,9 @@ export function attachGraphqlWs(
             }),
           ];
         }
+        // The socket authenticated once, at connection_init; an operation sent after that credential expired is
+        // refused exactly as HTTP refuses the same token, so a long-lived socket cannot outlive its credential.
+        if (credentialExpired(accessOf(ctx.extra).principal.expiresAt)) return [credentialExpiredError()];
         try {
           await security.security.charge(accessOf(ctx.extra));
         } catch (error) {

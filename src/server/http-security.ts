@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
 import { DomainError, HTTP_STATUS_BY_CODE, isDomainError } from '../errors/domain-error.js';
+import type { RequestContext } from './context.js';
 import type { Logger } from './logger.js';
 import { formatError } from './format-error.js';
 import type { GuardedRequest, OperationGuard } from './operation-guard.js';
@@ -129,4 +131,41 @@ function sendRefusal(res: Response, error: unknown, logger: Logger): void {
   const retryAfterMs = error.details['retryAfterMs'];
   if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   res.status(HTTP_STATUS_BY_CODE[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
+}
+
+/**
+ * Apollo plugin that guards automatic persisted queries sent by hash alone. {@link guardOperations} sees no text
+ * in such a request; Apollo resolves the hash to a text some earlier request registered, and what that text may
+ * do depends on who asks now (scopes, router secret, `_entities` count and cost with these variables). So once
+ * Apollo has resolved the operation, the same document checks run on it before anything executes; a refusal
+ * answers with the guard's error and status, exactly as for the text sent in full.
+ */
+export function persistedQueryGuard(guard: OperationGuard): ApolloServerPlugin<RequestContext> {
+  return {
+    requestDidStart: ({ request }) => {
+      // Only a request that arrived without text skipped the middleware's checks.
+      if (typeof request.query === 'string' && request.query !== '') return Promise.resolve(undefined);
+      return Promise.resolve({
+        didResolveOperation: ({ document, request: resolved, contextValue }) => {
+          const secret = resolved.http?.headers.get(ROUTER_SECRET_HEADER) ?? undefined;
+          const result = guard.checkDocument(
+            document,
+            { query: resolved.query, variables: resolved.variables, operationName: resolved.operationName, extensions: resolved.extensions },
+            secret,
+            { validate: false, access: contextValue.access },
+          );
+          if (result.ok) return Promise.resolve();
+          const [first] = result.errors;
+          const error = first ?? new DomainError('FORBIDDEN', 'The operation was refused.');
+          return Promise.reject(
+            new GraphQLError(error.message, {
+              nodes: error instanceof GraphQLError ? error.nodes : undefined,
+              originalError: error instanceof GraphQLError ? error.originalError ?? undefined : error,
+              extensions: { ...(error instanceof GraphQLError ? error.extensions : {}), http: { status: result.status } },
+            }),
+          );
+        },
+      });
+    },
+  };
 }

@@ -57,7 +57,8 @@ export class OperationGuard {
    * Checks `request`. `routerSecret` is the `x-router-secret` the caller sent (HTTP only). With `validate`, the
    * standard graphql-js rules run too (once per document): transports that execute the document themselves
    * need that; Apollo validates on its own. A request carrying only a persisted-query hash has no text to check
-   * here: Apollo resolves it from texts that were checked when they were registered.
+   * here (`document` is then undefined): the transport must run {@link checkDocument} on the text the hash
+   * resolves to before executing it, because what a hash may run depends on the caller.
    */
   check(request: GuardedRequest, routerSecret: string | undefined, options: { readonly validate: boolean; readonly access: Access }): GuardResult {
     const query = request.query;
@@ -77,6 +78,21 @@ export class OperationGuard {
       if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.delete(this.documents.keys().next().value as string);
       this.documents.set(query, document);
     }
+    return this.checkDocument(document, request, routerSecret, options);
+  }
+
+  /**
+   * The checks that follow parsing: depth/alias/root-field/directive/cost limits with the request's variables, the
+   * standard rules when `validate` is set, the safelist, the router secret and `_entities` cap, and the caller's
+   * scopes. For a document already parsed elsewhere, e.g. the text an automatic persisted query's hash resolved to
+   * (its text passed the parse limits when it was registered, but the rest depends on the caller and variables).
+   */
+  checkDocument(
+    document: DocumentNode,
+    request: GuardedRequest,
+    routerSecret: string | undefined,
+    options: { readonly validate: boolean; readonly access: Access },
+  ): GuardResult {
     const variables = (request.variables ?? null) as Record<string, unknown> | null;
     const limitErrors = validate(this.schema, document, limitValidationRules(this.limits, { variables, operationName: request.operationName }), {
       maxErrors: MAX_VALIDATION_ERRORS,

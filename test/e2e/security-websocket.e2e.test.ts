@@ -851,4 +851,27 @@ describe('subscriptions whose token expires', () => {
     }
     await vi.waitFor(() => expect(t.gateway.services.hub.stats(EXPIRY_STREAM)).toMatchObject({ subscribers: 0, liveReaderRunning: false }), { timeout: 3_000, interval: 20 });
   });
+
+  it('refuses a new operation on a socket whose token has expired, and writes nothing, when the socket outlives its token', async () => {
+    t.emulator.putObjectDirect('expiry/keep.txt', 'still here');
+    const token = await mintToken({ sub: 'short-lived-socket', scope: 'admin', expiresInSeconds: 2 });
+    // Not lazy: one socket for every operation below, as a long-lived client keeps it (a lazy client would reconnect
+    // with the expired token and be refused at connection_init instead).
+    const ws = createWsClient({ url: t.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization: `Bearer ${token}` } });
+    const run = (query: string): Promise<Ending> => untilEnd((sink) => ws.subscribe({ query }, sink));
+    try {
+      const before = await run('{ object(path: "expiry/keep.txt") { path } }');
+      expect(before.errors).toEqual([]);
+      // The socket's own live subscription ends when the token does: the expiry itself is the event to wait on.
+      const live = await within(untilEnd((sink) => ws.subscribe({ query: print(StreamFragmentsDocument), variables: { stream: EXPIRY_STREAM } }, sink)), 8_000, 'the subscription to end at expiry');
+      expect(live.errors.map((error) => error.extensions?.['reason'])).toEqual(['TOKEN_EXPIRED']);
+      const callsBefore = t.emulator.count();
+      const after = await run('mutation { deleteObject(path: "expiry/keep.txt") { path } }');
+      expect(after.errors.map((error) => error.extensions)).toEqual([expect.objectContaining({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' })]);
+      expect(t.emulator.count() - callsBefore).toBe(0);
+      expect(t.emulator.readObjectDirect('expiry/keep.txt')?.toString()).toBe('still here');
+    } finally {
+      await ws.dispose();
+    }
+  });
 });
