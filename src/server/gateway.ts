@@ -315,11 +315,9 @@ function createLiveStreamServices(
     return undefined;
   }
   const api = new LiveStreamDataSource(clients.grpc, { timeoutMs: config.upstream.timeoutMs });
-  const dvr = new DvrSessionsDataSource(clients.rest, {
-    timeoutMs: config.upstream.timeoutMs,
-    // DVR sessions derive their retention view from the parent channel.
-    channelLookup: (name, options) => api.getChannel(name, options),
-  });
+  // DVR sessions come without their channel: the derived retention fields read it through the request's channel
+  // loader, so a request reads each channel once and a failed channel read costs only those fields.
+  const dvr = new DvrSessionsDataSource(clients.rest, { timeoutMs: config.upstream.timeoutMs });
   return { clients, services: { api, dvr, defaultParent: parent } };
 }
 

@@ -2,6 +2,7 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_READ_RETRY } from '../../src/datasources/livestream/livestream.retry.js';
 import type { LiveStreamEmulator } from '../../src/emulators/livestream/livestream.emulator.js';
 import { DEMO_DVR_CHANNEL, DEMO_PARENT, DEMO_PLAIN_CHANNEL, seedLiveStreamDemo } from '../../src/emulators/livestream/livestream.seed.js';
 import { encodeGlobalId } from '../../src/resolvers/node/global-id.js';
@@ -27,9 +28,10 @@ import { within } from '../helpers/within.js';
 
 /*
  * The Live Stream API end to end: a test gateway with its embedded (unseeded, real-timer) Live Stream emulator,
- * seeded here, queried over HTTP and subscribed to over graphql-ws. Long-running operations are finished on
- * demand with `completePendingOperations()` once the test has seen them running, so nothing waits for the
- * emulator's operation duration.
+ * seeded here, queried over HTTP and subscribed to over graphql-ws. The emulator's operation timers are paused
+ * for the whole suite: a long-running operation stays running until a test finishes it with
+ * `completePendingOperations()`, so what a test sees of a running operation never depends on how fast the machine
+ * is, and nothing waits for the emulator's operation duration.
  */
 
 /** A location of its own for the pagination test, so other tests' assets do not change its count. */
@@ -70,6 +72,7 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
     const embedded = t.gateway.emulators.livestream;
     if (embedded === undefined) throw new Error('the test gateway has no embedded Live Stream emulator');
     emulator = embedded;
+    emulator.pauseOperations();
     seedLiveStreamDemo(emulator);
     const createdAt = emulator.now() - 60 * MINUTE;
     for (let i = 0; i < PAGED_COUNT; i += 1) {
@@ -158,8 +161,28 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
     expect(errorCodes(foreign)).toEqual(['CURSOR_INVALID']);
     expect(emulator.count()).toBe(0);
 
-    const invalid = await execute(t.graphqlUrl, ListAssetsDocument, { parent: PAGED_PARENT, first: 5, after: null, filter: 'labels.parity=odd OR x=1' });
+    const invalid = await execute(t.graphqlUrl, ListAssetsDocument, { parent: PAGED_PARENT, first: 5, after: null, filter: 'labels.parity=odd OR' });
     expect(errorCodes(invalid)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('evaluates AIP-160 OR, parentheses and negation in asset filters, with OR binding tighter than AND', async () => {
+    const ids = async (filter: string): Promise<string[]> => {
+      const response = await execute(t.graphqlUrl, ListAssetsDocument, { parent: PAGED_PARENT, first: 100, after: null, filter, orderBy: 'name' });
+      return dataOf(response).assets.edges.map((edge) => edge.node.assetId);
+    };
+    const odd = (from: number, to: number): string[] =>
+      Array.from({ length: to - from + 1 }, (_, i) => from + i)
+        .filter((i) => i % 2 === 1)
+        .map((i) => `clip-${String(i).padStart(3, '0')}`);
+    const grouped = await ids('labels.parity=odd AND (name="*/clip-00*" OR name="*/clip-24*")');
+    expect(grouped).toEqual([...odd(0, 9), ...odd(240, 249)]);
+    // Without parentheses AIP-160 reads `a AND b OR c` as `a AND (b OR c)`: the same ten assets. Read the common
+    // way, `(a AND b) OR c`, it would also return the even clips 240-248.
+    expect(await ids('labels.parity=odd AND name="*/clip-00*" OR name="*/clip-24*"')).toEqual(grouped);
+    expect(await ids('(labels.parity=odd AND name="*/clip-00*") OR name="*/clip-24*"')).toEqual([...odd(0, 9), ...Array.from({ length: 10 }, (_, i) => `clip-${240 + i}`)]);
+    // NOT and `-` negate a restriction or a group.
+    expect(await ids('name="*/clip-00*" AND NOT labels.parity=odd')).toEqual(['clip-000', 'clip-002', 'clip-004', 'clip-006', 'clip-008']);
+    expect(await ids('name="*/clip-00*" AND -(labels.parity=odd OR image.uri:*)')).toEqual(['clip-002', 'clip-004', 'clip-006', 'clip-008']);
   });
 
   it('lists the demo assets of the default location when no parent is given', async () => {
@@ -266,6 +289,9 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
 
   it('pushes CREATING then ACTIVE over the operation subscription and completes when done', async () => {
     const operation = await createAsset('e2e-watched');
+    // Operation timers are paused: the asset stays CREATING until the test completes it below, however long the
+    // subscription takes to start.
+    expect(emulator.pendingOperations).toBeGreaterThan(0);
     const client = wsClient();
     try {
       const iterator = client.iterate<OperationUpdatesSubscription>({ query: print(OperationUpdatesDocument), variables: { name: operation.name } });
@@ -293,6 +319,21 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('returns a still-running operation with done false within the bound when read with wait: 1', async () => {
+    const operation = await createAsset('e2e-waited');
+    emulator.resetRequests();
+    const started = performance.now();
+    const response = await execute(t.graphqlUrl, GetOperationDocument, { name: operation.name, wait: 1 });
+    const elapsed = performance.now() - started;
+    expect(dataOf(response).operation).toMatchObject({ name: operation.name, done: false, error: null, result: null });
+    // It waited: polled again after the first read, until the 1 s deadline (the poller stops only once it passed).
+    expect(emulator.count('GetOperation')).toBeGreaterThan(1);
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    // And no longer than the bound plus slack for the last poll and the HTTP round trip.
+    expect(elapsed).toBeLessThan(3_000);
+    await finish(operation.name);
   });
 
   it('fails a subscription to an unknown operation with NOT_FOUND', async () => {
@@ -359,7 +400,10 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
   });
 
   it('lists DVR sessions with the derived times and retention of the channel', async () => {
+    emulator.resetRequests();
     const response = await execute(t.graphqlUrl, ListDvrSessionsDocument, { channel: DEMO_DVR_CHANNEL, first: 10, after: null, orderBy: 'name' });
+    // The channel read for `channel(name)` serves every listed session's retention fields.
+    expect(emulator.count('GetChannel')).toBe(1);
     const channel = dataOf(response).channel;
     const sessions = channel?.dvrSessions.edges.map((edge) => edge.node) ?? [];
     expect(sessions.map((session) => [session.dvrSessionId, session.state])).toEqual([
@@ -381,6 +425,77 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
 
     const filtered = await execute(t.graphqlUrl, ListDvrSessionsDocument, { channel: DEMO_DVR_CHANNEL, first: 10, after: null, filter: 'state=LIVE' });
     expect(dataOf(filtered).channel?.dvrSessions.edges.map((edge) => edge.node.dvrSessionId)).toEqual(['midday-update']);
+  });
+
+  it('reads the channel once when one DVR session asks for its retention fields and its channel', async () => {
+    const name = `${DEMO_DVR_CHANNEL}/dvrSessions/morning-show`;
+    emulator.resetRequests();
+    const response = await postGraphql<{ dvrSession: Record<string, unknown> | null }>(t.graphqlUrl, {
+      query: 'query ($n: String!) { dvrSession(name: $n) { name retentionWindowSeconds completeUntil dvrEndTime channel { name retentionWindowSeconds } } }',
+      variables: { n: name },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.dvrSession).toMatchObject({ name, retentionWindowSeconds: 86_400, channel: { name: DEMO_DVR_CHANNEL, retentionWindowSeconds: 86_400 } });
+    expect(response.data?.dvrSession?.['dvrEndTime']).toEqual(expect.any(String));
+    expect(emulator.count('GetDvrSession')).toBe(1);
+    expect(emulator.count('GetChannel')).toBe(1);
+  });
+
+  it('reads the channel once for several of its DVR sessions fetched through nodes', async () => {
+    const ids = ['morning-show', 'midday-update', 'evening-news'].map((id) => encodeGlobalId('DvrSession', `${DEMO_DVR_CHANNEL}/dvrSessions/${id}`));
+    emulator.resetRequests();
+    const response = await postGraphql<{ nodes: Array<Record<string, unknown> | null> }>(t.graphqlUrl, {
+      query: 'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on DvrSession { dvrSessionId retentionWindowSeconds completeUntil dvrEndTime channel { name } } } }',
+      variables: { ids },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.nodes.map((node) => [node?.['dvrSessionId'], node?.['retentionWindowSeconds'], node?.['channel']])).toEqual(
+      ['morning-show', 'midday-update', 'evening-news'].map((id) => [id, 86_400, { name: DEMO_DVR_CHANNEL }]),
+    );
+    expect(emulator.count('GetDvrSession')).toBe(3);
+    expect(emulator.count('GetChannel')).toBe(1);
+  });
+
+  it('reads no channel for the retention of sessions listed under a listed channel', async () => {
+    emulator.resetRequests();
+    const response = await postGraphql<{ channels: { edges: Array<{ node: { dvrSessions: { edges: Array<{ node: { retentionWindowSeconds: number | null } }> } } }> } }>(
+      t.graphqlUrl,
+      { query: '{ channels(first: 10) { edges { node { dvrSessions(first: 10) { edges { node { retentionWindowSeconds } } } } } } }' },
+    );
+    expect(response.errors).toBeUndefined();
+    const retention = response.data?.channels.edges.flatMap((edge) => edge.node.dvrSessions.edges.map((session) => session.node.retentionWindowSeconds));
+    expect(retention).toEqual([86_400, 86_400, 86_400]);
+    expect(emulator.count('ListChannels')).toBe(1);
+    expect(emulator.count('GetChannel')).toBe(0);
+  });
+
+  it('nulls only the derived retention fields, each with a coded error, when the channel cannot be read', async () => {
+    const name = `${DEMO_DVR_CHANNEL}/dvrSessions/morning-show`;
+    emulator.resetRequests();
+    emulator.injectFault({ kind: 'status', status: 'UNAVAILABLE', operation: 'GetChannel' });
+    let response: GraphqlResponse<{ dvrSession: Record<string, unknown> | null }>;
+    try {
+      response = await postGraphql(t.graphqlUrl, {
+        query: 'query ($n: String!) { dvrSession(name: $n) { name state startTime endTime retentionWindowSeconds completeUntil dvrEndTime } }',
+        variables: { n: name },
+      });
+    } finally {
+      emulator.clearFaults();
+    }
+    // The session itself is read and returned: only what depends on the channel is missing.
+    expect(response.data?.dvrSession).toMatchObject({ name, state: 'FINISHED', retentionWindowSeconds: null, completeUntil: null, dvrEndTime: null });
+    expect(response.data?.dvrSession?.['startTime']).toEqual(expect.any(String));
+    expect(response.data?.dvrSession?.['endTime']).toEqual(expect.any(String));
+    const fieldErrors = (response.errors ?? []).map((error) => [error.path?.join('.'), error.extensions?.['code']]);
+    expect(fieldErrors.sort()).toEqual([
+      ['dvrSession.completeUntil', 'UPSTREAM_UNAVAILABLE'],
+      ['dvrSession.dvrEndTime', 'UPSTREAM_UNAVAILABLE'],
+      ['dvrSession.retentionWindowSeconds', 'UPSTREAM_UNAVAILABLE'],
+    ]);
+    // One failed channel read (its own retries included) is shared by the three fields, not repeated per field.
+    expect(emulator.count('GetChannel')).toBeGreaterThanOrEqual(1);
+    expect(emulator.count('GetChannel')).toBeLessThanOrEqual(DEFAULT_READ_RETRY.maxAttempts);
+    expect(emulator.count('GetDvrSession')).toBe(1);
   });
 
   it('creates, reads, updates and deletes a DVR session through operations', async () => {

@@ -3,6 +3,7 @@ import { DvrSessionsDataSource } from '../../src/datasources/livestream/dvr-sess
 import type { LiveStreamClients } from '../../src/datasources/livestream/livestream.clients.js';
 import { createLiveStreamClients } from '../../src/datasources/livestream/livestream.clients.js';
 import { LiveStreamDataSource } from '../../src/datasources/livestream/livestream.datasource.js';
+import { dvrRetention } from '../../src/datasources/livestream/livestream.mapper.js';
 import type { RetryPolicy } from '../../src/datasources/livestream/livestream.retry.js';
 import type { Asset, LongRunningOperation } from '../../src/datasources/livestream/livestream.types.js';
 import { LiveStreamEmulator } from '../../src/emulators/livestream/livestream.emulator.js';
@@ -36,7 +37,7 @@ function sources(options: { timeoutMs?: number; retry?: RetryPolicy } = {}): { l
   clients.push(connection);
   const common = { timeoutMs: options.timeoutMs ?? 5000, retry: options.retry ?? FAST_RETRY, poll: FAST_POLL };
   const live = new LiveStreamDataSource(connection.grpc, common);
-  const dvr = new DvrSessionsDataSource(connection.rest, { ...common, channelLookup: (name, callOptions) => live.getChannel(name, callOptions) });
+  const dvr = new DvrSessionsDataSource(connection.rest, common);
   return { live, dvr };
 }
 
@@ -113,11 +114,16 @@ describe('LiveStreamDataSource', () => {
     expect(await ids('labels.env="prod"', 'create_time')).toEqual(['a-old-prod', 'c-mid-prod', 'b-new-prod']);
     expect(await ids('state=ERROR')).toEqual(['c-mid-prod']);
     expect(await ids('', 'name desc')).toEqual(['d-dev', 'c-mid-prod', 'b-new-prod', 'a-old-prod']);
+    // AIP-160: OR binds tighter than AND, parentheses group, NOT and `-` negate.
+    expect(await ids('labels.env=prod AND state=ERROR OR labels.env=dev')).toEqual(['c-mid-prod']);
+    expect(await ids('(labels.env=prod AND state=ERROR) OR labels.env=dev')).toEqual(['c-mid-prod', 'd-dev']);
+    expect(await ids('NOT labels.env=prod OR state=ERROR')).toEqual(['c-mid-prod', 'd-dev']);
+    expect(await ids('-(labels.env=prod OR state=ERROR)')).toEqual(['d-dev']);
   });
 
   it('rejects a bad filter, order_by or page token with BAD_USER_INPUT when the service answers INVALID_ARGUMENT', async () => {
     const { live } = sources();
-    await expectCode(live.listAssets(DEMO_PARENT, { pageSize: 10, filter: 'state=ACTIVE OR state=ERROR' }), 'BAD_USER_INPUT');
+    await expectCode(live.listAssets(DEMO_PARENT, { pageSize: 10, filter: '(state=ACTIVE OR state=ERROR' }), 'BAD_USER_INPUT');
     await expectCode(live.listAssets(DEMO_PARENT, { pageSize: 10, filter: 'state=SLEEPING' }), 'BAD_USER_INPUT');
     await expectCode(live.listAssets(DEMO_PARENT, { pageSize: 10, orderBy: 'crc32c desc' }), 'BAD_USER_INPUT');
     const first = await live.listAssets(DEMO_PARENT, { pageSize: 1 });
@@ -289,8 +295,8 @@ describe('DvrSessionsDataSource', () => {
   const windows = [{ startTime: new Date(START + HOUR), endTime: new Date(START + 2 * HOUR) }];
   const newSession = { channelName: DEMO_DVR_CHANNEL, dvrSessionId: 'late-show', manifestKey: 'manifest_hls', windows, labels: { show: 'late' } };
 
-  it('lists a channel\'s sessions with states, derived start and end, and retention from the channel', async () => {
-    const { dvr } = sources();
+  it('lists a channel\'s sessions with states, derived start and end, and no channel read', async () => {
+    const { dvr, live } = sources();
     const page = await dvr.listDvrSessions(DEMO_DVR_CHANNEL, { pageSize: 10, orderBy: 'create_time' });
     expect(page.items.map((session) => [session.id, session.state])).toEqual([
       ['morning-show', 'FINISHED'],
@@ -300,7 +306,9 @@ describe('DvrSessionsDataSource', () => {
     const morning = page.items[0];
     expect(morning?.startTime).toEqual(new Date(START - 6 * HOUR));
     expect(morning?.endTime).toEqual(new Date(START - 4 * HOUR));
-    expect(morning?.retention).toEqual({
+    // The retention view is derived by the caller from the channel, which the DVR datasource does not read.
+    expect(emulator.count('GetChannel')).toBe(0);
+    expect(morning === undefined ? undefined : dvrRetention(morning, await live.getChannel(DEMO_DVR_CHANNEL))).toEqual({
       windowSeconds: 86_400,
       completeUntil: new Date(START - 6 * HOUR + 86_400_000),
       expiresAt: new Date(START - 4 * HOUR + 86_400_000),
@@ -342,7 +350,6 @@ describe('DvrSessionsDataSource', () => {
       state: 'SCHEDULED',
       labels: { show: 'late' },
       windows,
-      retention: { windowSeconds: 86_400 },
       manifests: [{ manifestKey: 'manifest_hls', outputUri: 'gs://media-graph-demo/outputs/news-live/dvr/late-show/main.m3u8' }],
     });
     emulator.advance(HOUR);

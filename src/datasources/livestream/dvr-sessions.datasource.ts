@@ -16,7 +16,7 @@ import type { LiveStreamRestClient } from './livestream.clients.js';
 import { toDvrSession, toDvrSessionBody, toDvrWindowsBody, toOperationFromJson } from './livestream.mapper.js';
 import type { BackoffPolicy, RetryPolicy } from './livestream.retry.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_READ_RETRY, pollUntil, retryRead } from './livestream.retry.js';
-import type { Channel, CreateDvrSessionInput, DvrSession, DvrWindow, ListQuery, LiveStreamPage, LongRunningOperation } from './livestream.types.js';
+import type { CreateDvrSessionInput, DvrSession, DvrWindow, ListQuery, LiveStreamPage, LongRunningOperation } from './livestream.types.js';
 import type { MutationOptions, WaitOptions } from './livestream.datasource.js';
 
 /** Options of {@link DvrSessionsDataSource}. */
@@ -29,21 +29,12 @@ export interface DvrSessionsDataSourceOptions {
   readonly poll?: BackoffPolicy;
   /** Request id generator for mutations; default `crypto.randomUUID`. */
   readonly newRequestId?: () => string;
-  /**
-   * Looks up a channel (e.g. `LiveStreamDataSource.getChannel`, or a loader in front of it) to derive the
-   * sessions' retention; omitted = sessions carry no retention.
-   */
-  readonly channelLookup?: (name: string, options: CallOptions) => Promise<Channel>;
 }
 
 type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 const JSON_OBJECT = (value: unknown): Readonly<Record<string, unknown>> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-
-function channelOf(sessionName: string): string {
-  return sessionName.slice(0, sessionName.indexOf('/dvrSessions/'));
-}
 
 function requireWindows(windows: readonly DvrWindow[]): readonly DvrWindow[] {
   if (windows.length === 0) throw badInput('A DVR session needs at least one window.');
@@ -62,6 +53,10 @@ function requireWindows(windows: readonly DvrWindow[]): readonly DvrWindow[] {
  * Same contract as {@link LiveStreamDataSource}: one deadline per call, reads (GET) retried on
  * UNAVAILABLE/RESOURCE_EXHAUSTED with backoff, mutations sent once with a `requestId`, errors translated by the
  * shared table. Stateless apart from the client.
+ *
+ * Sessions come back as the REST API describes them: the retention view derived from the parent channel is not
+ * read here (no GetChannel per call), so that a request reads each channel once through its loader and a channel
+ * read that fails costs only the derived fields (see `DvrSessionsResolver`).
  */
 export class DvrSessionsDataSource {
   private readonly retry: RetryPolicy;
@@ -95,8 +90,7 @@ export class DvrSessionsDataSource {
   /** @throws DomainError BAD_USER_INPUT (bad name), NOT_FOUND, UPSTREAM_*. */
   async getDvrSession(name: string, options: CallOptions = {}): Promise<DvrSession> {
     requireName(name, DVR_SESSION_NAME, 'DVR session');
-    const [json, channel] = await Promise.all([this.read(options, name, {}), this.channel(channelOf(name), options)]);
-    return toDvrSession(json, channel);
+    return toDvrSession(await this.read(options, name, {}));
   }
 
   /**
@@ -108,11 +102,10 @@ export class DvrSessionsDataSource {
     requireName(channelName, CHANNEL_NAME, 'channel');
     requirePageQuery(query);
     const params = { pageSize: String(query.pageSize), pageToken: query.pageToken, filter: query.filter, orderBy: query.orderBy };
-    const [json, channel] = await Promise.all([this.read(options, `${channelName}/dvrSessions`, params), this.channel(channelName, options)]);
-    const page = JSON_OBJECT(json);
+    const page = JSON_OBJECT(await this.read(options, `${channelName}/dvrSessions`, params));
     const sessions = Array.isArray(page['dvrSessions']) ? (page['dvrSessions'] as unknown[]) : [];
     const token = typeof page['nextPageToken'] === 'string' ? page['nextPageToken'] : undefined;
-    return { items: sessions.map((session) => toDvrSession(session, channel)), nextPageToken: pageToken(token) };
+    return { items: sessions.map((session) => toDvrSession(session)), nextPageToken: pageToken(token) };
   }
 
   /**
@@ -141,18 +134,14 @@ export class DvrSessionsDataSource {
   }
 
   /**
-   * The operation's current state over REST (`projects.locations.operations.get`); a finished DVR session result
-   * carries its channel's retention when a lookup is configured.
+   * The operation's current state over REST (`projects.locations.operations.get`), which decodes DVR session
+   * results.
    *
    * @throws DomainError BAD_USER_INPUT (bad name), NOT_FOUND, UPSTREAM_*.
    */
   async getOperation(name: string, options: CallOptions = {}): Promise<LongRunningOperation> {
     requireName(name, OPERATION_NAME, 'operation');
-    const json = await this.read(options, name, {});
-    const response = JSON_OBJECT(JSON_OBJECT(json)['response']);
-    const sessionName = typeof response['name'] === 'string' && DVR_SESSION_NAME.test(response['name']) ? response['name'] : undefined;
-    const channel = sessionName === undefined ? undefined : await this.channel(channelOf(sessionName), options);
-    return toOperationFromJson(json, channel);
+    return toOperationFromJson(await this.read(options, name, {}));
   }
 
   /**
@@ -170,10 +159,6 @@ export class DvrSessionsDataSource {
       () => this.getOperation(name, { signal: options.signal }),
       (operation) => operation.done,
     );
-  }
-
-  private async channel(name: string, options: CallOptions): Promise<Channel | undefined> {
-    return this.options.channelLookup === undefined ? undefined : this.options.channelLookup(name, options);
   }
 
   private read(options: CallOptions, path: string, params: Readonly<Record<string, string | undefined>>): Promise<unknown> {

@@ -17,9 +17,13 @@ export interface LiveStreamSources {
 export interface LiveStreamLoaders {
   /** GetAsset; `null` for an unknown asset. Deduplicated per request. */
   readonly liveStreamAsset: DataLoader<string, Asset | null>;
-  /** GetChannel; `null` for an unknown channel. Deduplicated per request. */
+  /**
+   * GetChannel; `null` for an unknown channel. Deduplicated per request. The one way a request reads a channel:
+   * `channel`, `DvrSession.channel` and the DVR sessions' derived retention fields all share it, so a request
+   * reads each channel at most once (a failed read is kept for the request too, not retried per field).
+   */
   readonly liveStreamChannel: DataLoader<string, Channel | null>;
-  /** GetDvrSession (REST, with the channel's retention); `null` for an unknown session. Deduplicated per request. */
+  /** GetDvrSession (REST, without the channel's retention view); `null` for an unknown session. Deduplicated per request. */
   readonly dvrSession: DataLoader<string, DvrSession | null>;
   /** The operation's current state through {@link readLiveStreamOperation}; `null` for an unknown operation. */
   readonly liveStreamOperation: DataLoader<string, LongRunningOperation | null>;

@@ -8,6 +8,7 @@ import type {
   ChannelStreamingState,
   CreateDvrSessionInput,
   DvrManifest,
+  DvrRetention,
   DvrSession,
   DvrSessionState,
   DvrWindow,
@@ -228,10 +229,10 @@ export function toAssetFromJson(json: unknown): Asset {
 }
 
 /**
- * A DvrSession in REST JSON as the domain session. `channel` (the parent, when known) supplies the retention;
- * `startTime`/`endTime` span all windows. See {@link DvrSession} for the derivations.
+ * A DvrSession in REST JSON as the domain session; `startTime`/`endTime` span all windows. The retention view
+ * needs the parent channel and is derived separately ({@link dvrRetention}). See {@link DvrSession}.
  */
-export function toDvrSession(json: unknown, channel: Channel | undefined): DvrSession {
+export function toDvrSession(json: unknown): DvrSession {
   const session = record(json);
   const name = typeof session['name'] === 'string' ? session['name'] : '';
   const windows: DvrWindow[] = [];
@@ -250,7 +251,6 @@ export function toDvrSession(json: unknown, channel: Channel | undefined): DvrSe
   });
   const startTime = windows.length === 0 ? undefined : new Date(Math.min(...windows.map((window) => window.startTime.getTime())));
   const endTime = windows.length === 0 ? undefined : new Date(Math.max(...windows.map((window) => window.endTime.getTime())));
-  const windowSeconds = channel?.retentionWindowSeconds;
   const channelName = name.includes('/dvrSessions/') ? name.slice(0, name.indexOf('/dvrSessions/')) : '';
   return {
     name,
@@ -263,24 +263,31 @@ export function toDvrSession(json: unknown, channel: Channel | undefined): DvrSe
     windows,
     startTime,
     endTime,
-    retention:
-      windowSeconds === undefined || channel?.name !== channelName
-        ? undefined
-        : {
-            windowSeconds,
-            completeUntil: startTime === undefined ? undefined : new Date(startTime.getTime() + windowSeconds * 1000),
-            expiresAt: endTime === undefined ? undefined : new Date(endTime.getTime() + windowSeconds * 1000),
-          },
     createTime: rfc3339(session['createTime']),
     updateTime: rfc3339(session['updateTime']),
   };
 }
 
 /**
- * A google.longrunning.Operation in REST JSON (`Any` as objects with `@type`; `done` absent while false).
- * `channel` is passed on to a DvrSession result.
+ * The retention view of a DVR session from its parent channel's retention config (see {@link DvrRetention}).
+ *
+ * @returns `undefined` when `channel` is absent, is not the session's parent, or has no retention config.
  */
-export function toOperationFromJson(json: unknown, channel?: Channel): LongRunningOperation {
+export function dvrRetention(
+  session: Pick<DvrSession, 'channelName' | 'startTime' | 'endTime'>,
+  channel: Channel | null | undefined,
+): DvrRetention | undefined {
+  const windowSeconds = channel?.retentionWindowSeconds;
+  if (windowSeconds === undefined || channel?.name !== session.channelName) return undefined;
+  return {
+    windowSeconds,
+    completeUntil: session.startTime === undefined ? undefined : new Date(session.startTime.getTime() + windowSeconds * 1000),
+    expiresAt: session.endTime === undefined ? undefined : new Date(session.endTime.getTime() + windowSeconds * 1000),
+  };
+}
+
+/** A google.longrunning.Operation in REST JSON (`Any` as objects with `@type`; `done` absent while false). */
+export function toOperationFromJson(json: unknown): LongRunningOperation {
   const operation = record(json);
   const metadataJson = record(operation['metadata']);
   const metadata = metadataJson['@type'] === `${TYPE_URL_PREFIX}google.cloud.video.livestream.v1.OperationMetadata` ? metadataFrom(metadataJson, rfc3339) : undefined;
@@ -290,7 +297,7 @@ export function toOperationFromJson(json: unknown, channel?: Channel): LongRunni
   const response = record(operation['response']);
   const type = typeof response['@type'] === 'string' ? response['@type'] : undefined;
   if (done && error === undefined && type !== undefined) {
-    if (type === `${TYPE_URL_PREFIX}google.cloud.video.livestream.v1.DvrSession`) result = { type: 'DvrSession', dvrSession: toDvrSession(response, channel) };
+    if (type === `${TYPE_URL_PREFIX}google.cloud.video.livestream.v1.DvrSession`) result = { type: 'DvrSession', dvrSession: toDvrSession(response) };
     else if (type === `${TYPE_URL_PREFIX}google.cloud.video.livestream.v1.Asset`) result = { type: 'Asset', asset: toAssetFromJson(response) };
     else if (type === `${TYPE_URL_PREFIX}google.protobuf.Empty`) result = { type: 'Empty' };
     else result = { type: 'Unknown', typeUrl: type };

@@ -119,12 +119,9 @@ export interface DvrWindow {
  * A DVR session (`projects/{p}/locations/{l}/channels/{c}/dvrSessions/{id}`): a recording of a channel over
  * one or more windows.
  *
- * Derived fields (not sent by the API):
- * - `startTime` / `endTime`: the earliest window start and the latest window end (`undefined` without windows).
- * - `retention`: from the parent channel's retention config. The recording's manifest points at the channel's
- *   output segments, which the channel keeps at least `windowSeconds` after writing them; so the recording is
- *   complete until `startTime + window` (`completeUntil`) and its last segments may be deleted from
- *   `endTime + window` (`expiresAt`). `undefined` when the channel is unknown or has no retention config.
+ * Derived fields (not sent by the API): `startTime` / `endTime`, the earliest window start and the latest window
+ * end (`undefined` without windows). The retention view needs the parent channel as well, so it is not part of
+ * the session: see {@link DvrRetention}.
  */
 export interface DvrSession {
   readonly name: string;
@@ -139,12 +136,17 @@ export interface DvrSession {
   readonly windows: readonly DvrWindow[];
   readonly startTime: Date | undefined;
   readonly endTime: Date | undefined;
-  readonly retention: DvrRetention | undefined;
   readonly createTime: Date | undefined;
   readonly updateTime: Date | undefined;
 }
 
-/** How long a DVR recording's segments stay available, derived from the channel (see {@link DvrSession}). */
+/**
+ * How long a DVR recording's segments stay available, derived from the session and its parent channel's
+ * retention config (`dvrRetention` in the mapper). The recording's manifest points at the channel's output
+ * segments, which the channel keeps at least `windowSeconds` after writing them; so the recording is complete
+ * until `startTime + window` (`completeUntil`) and its last segments may be deleted from `endTime + window`
+ * (`expiresAt`). There is none when the channel has no retention config.
+ */
 export interface DvrRetention {
   readonly windowSeconds: number;
   /** `startTime + windowSeconds`: until then every segment of the recording is still stored. */

@@ -13,7 +13,7 @@ import type { RecordedRequest } from './livestream.request-log.js';
 import { RequestLog } from './livestream.request-log.js';
 import { handleRestRequest } from './livestream.rest.js';
 import type { RpcStatus } from './livestream.status.js';
-import type { AssetState, ChannelManifest, StoredAsset, StoredDvrSession, StoredDvrWindow } from './livestream.store.js';
+import type { AssetState, ChannelManifest, StoredAsset, StoredDvrSession, StoredDvrWindow, StoredOperation } from './livestream.store.js';
 import { LiveStreamStore } from './livestream.store.js';
 
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
@@ -105,6 +105,8 @@ export class LiveStreamEmulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly operationTimers = new Map<string, NodeJS.Timeout>();
   private readonly manual: boolean;
+  /** Real timers only: operations are not completed by timers while true (see pauseOperations). */
+  private operationsPaused = false;
   private readonly clock: () => number;
   private manualNow: number;
   private closing: Promise<void> | undefined;
@@ -126,12 +128,7 @@ export class LiveStreamEmulator {
       operationDurationMs: options.operationDurationMs ?? 2000,
       requestIdWindowMs: options.requestIdWindowMs ?? 60 * 60 * 1000,
       onOperationStarted: (operation) => {
-        if (this.manual) return;
-        const timer = setTimeout(() => {
-          this.operationTimers.delete(operation.name);
-          this.store.settle(operation.name);
-        }, Math.max(0, operation.dueAt - this.now()));
-        this.operationTimers.set(operation.name, timer);
+        if (!this.manual && !this.operationsPaused) this.armOperationTimer(operation);
       },
       onOperationDone: (operation) => {
         const timer = this.operationTimers.get(operation.name);
@@ -216,6 +213,30 @@ export class LiveStreamEmulator {
     if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`advance ms must be >= 0, got ${String(ms)}`);
     this.manualNow += ms;
     return this.store.settleDue();
+  }
+
+  /**
+   * `real` timers: stops completing operations by timer until {@link resumeOperations}. Running and newly started
+   * operations stay running (their resources CREATING, PENDING, ...) however long past their due time, and end
+   * only with {@link completePendingOperations}, so a test sees a running operation for as long as it needs
+   * without racing `operationDurationMs`. The clock keeps running. In `manual` mode nothing completes by itself
+   * anyway and this changes nothing. Idempotent.
+   */
+  pauseOperations(): void {
+    this.operationsPaused = true;
+    for (const timer of this.operationTimers.values()) clearTimeout(timer);
+    this.operationTimers.clear();
+  }
+
+  /**
+   * Ends {@link pauseOperations}: every operation still running completes at its due time again (at once when
+   * that has passed). Does nothing when not paused or once the emulator is closing.
+   */
+  resumeOperations(): void {
+    if (!this.operationsPaused) return;
+    this.operationsPaused = false;
+    if (this.manual || this.closing !== undefined) return;
+    for (const operation of this.store.runningOperations()) this.armOperationTimer(operation);
   }
 
   /** Completes every running operation now (either timer mode), each as planned (success or injected failure). */
@@ -355,6 +376,15 @@ export class LiveStreamEmulator {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** Completes `operation` on a real timer at its due time. */
+  private armOperationTimer(operation: StoredOperation): void {
+    const timer = setTimeout(() => {
+      this.operationTimers.delete(operation.name);
+      this.store.settle(operation.name);
+    }, Math.max(0, operation.dueAt - this.now()));
+    this.operationTimers.set(operation.name, timer);
   }
 
   private async shutdown(): Promise<void> {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { parseFilter, type FilterNode, type FilterOperator } from './livestream.filter.js';
 import { invalidArgument } from './livestream.status.js';
 
 /**
- * List requests of the emulator: the AIP-160 filter subset, AIP-132 `order_by`, and AIP-158 pagination, shared by
+ * List requests of the emulator: AIP-160 filters (syntax in `livestream.filter.ts`, evaluated here against each
+ * resource kind's fields), AIP-132 `order_by`, and AIP-158 pagination, shared by
  * ListAssets, ListChannels, ListOperations (gRPC) and dvrSessions.list (REST). See PROTOCOL.md, "Lists".
  */
 
@@ -41,83 +43,13 @@ export interface ListRequest {
   readonly orderBy: string;
 }
 
-type Operator = '=' | '!=' | '<' | '<=' | '>' | '>=' | ':';
-
-interface Term {
-  readonly negated: boolean;
-  readonly path: readonly string[];
-  readonly operator: Operator;
-  readonly value: string;
-}
-
 interface SortKey {
   readonly field: string;
   readonly descending: boolean;
 }
 
-const TOKEN_PATTERN = /\s*(?:"((?:[^"\\]|\\.)*)"|(<=|>=|!=|[=<>:])|([^\s"=<>!:]+))/y;
-
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-/** Splits a filter into tokens: quoted strings (unescaped), operators and bare words. */
-function tokenize(filter: string): Array<{ kind: 'string' | 'op' | 'word'; text: string }> {
-  const tokens: Array<{ kind: 'string' | 'op' | 'word'; text: string }> = [];
-  TOKEN_PATTERN.lastIndex = 0;
-  let position = 0;
-  while (position < filter.length) {
-    if (filter.slice(position).trim() === '') break;
-    TOKEN_PATTERN.lastIndex = position;
-    const match = TOKEN_PATTERN.exec(filter);
-    if (match === null) throw invalidArgument(`invalid filter: unexpected input at offset ${position}`);
-    position = TOKEN_PATTERN.lastIndex;
-    if (match[1] !== undefined) tokens.push({ kind: 'string', text: match[1].replace(/\\(.)/g, '$1') });
-    else if (match[2] !== undefined) tokens.push({ kind: 'op', text: match[2] });
-    else tokens.push({ kind: 'word', text: match[3] ?? '' });
-  }
-  return tokens;
-}
-
-/**
- * Parses `filter` into a conjunction of comparisons.
- *
- * @throws LiveStreamRpcError INVALID_ARGUMENT for a syntax error or an unsupported construct (OR, parentheses).
- */
-function parseFilter(filter: string): Term[] {
-  const tokens = tokenize(filter);
-  const terms: Term[] = [];
-  let index = 0;
-  while (index < tokens.length) {
-    if (terms.length > 0) {
-      const conjunction = tokens[index];
-      if (conjunction?.kind !== 'word' || conjunction.text !== 'AND') {
-        throw invalidArgument(`invalid filter: expected AND, got ${JSON.stringify(conjunction?.text ?? '')} (only AND is supported)`);
-      }
-      index += 1;
-    }
-    let negated = false;
-    let field = tokens[index];
-    if (field?.kind === 'word' && field.text === 'NOT') {
-      negated = true;
-      index += 1;
-      field = tokens[index];
-    } else if (field?.kind === 'word' && field.text.startsWith('-') && field.text.length > 1) {
-      negated = true;
-      field = { kind: 'word', text: field.text.slice(1) };
-    }
-    const operator = tokens[index + 1];
-    const value = tokens[index + 2];
-    if (field?.kind !== 'word' || !/^[A-Za-z_][\w.-]*$/.test(field.text) || operator?.kind !== 'op' || value === undefined || value.kind === 'op') {
-      throw invalidArgument('invalid filter: expected `field OPERATOR value` terms joined by AND');
-    }
-    if (value.kind === 'word' && (value.text === 'AND' || value.text === 'OR' || value.text.includes('('))) {
-      throw invalidArgument('invalid filter: missing value');
-    }
-    terms.push({ negated, path: field.text.split('.'), operator: operator.text as Operator, value: value.text });
-    index += 3;
-  }
-  return terms;
 }
 
 function globMatch(pattern: string, value: string): boolean {
@@ -131,7 +63,7 @@ function compare(left: string | number, right: string | number): number {
   return left > right ? 1 : 0;
 }
 
-function applyOperator(operator: Operator, actual: string | number | undefined, expected: string | number): boolean {
+function applyOperator(operator: FilterOperator, actual: string | number | undefined, expected: string | number): boolean {
   if (actual === undefined) return operator === '!=';
   switch (operator) {
     case '=':
@@ -151,8 +83,10 @@ function applyOperator(operator: Operator, actual: string | number | undefined, 
   }
 }
 
-/** Compiles one term into a predicate, validating field, operator and value against the schema. */
-function compileTerm<T>(term: Term, schema: ListSchema<T>): (item: T) => boolean {
+type Restriction = Extract<FilterNode, { readonly kind: 'restriction' }>;
+
+/** Compiles one restriction into a predicate, validating field, operator and value against the schema. */
+function compileRestriction<T>(term: Restriction, schema: ListSchema<T>): (item: T) => boolean {
   const [head, ...rest] = term.path;
   const headName = term.path.map(snakeCase).join('.');
   let predicate: (item: T) => boolean;
@@ -206,7 +140,30 @@ function compileTerm<T>(term: Term, schema: ListSchema<T>): (item: T) => boolean
       return applyOperator(term.operator, actual, expected);
     };
   }
-  return term.negated ? (item) => !predicate(item) : predicate;
+  return predicate;
+}
+
+/**
+ * Compiles a parsed filter into one predicate. Every restriction is validated, also those that evaluation would
+ * short-circuit, so a bad field is INVALID_ARGUMENT whatever the data.
+ */
+function compileFilter<T>(node: FilterNode, schema: ListSchema<T>): (item: T) => boolean {
+  switch (node.kind) {
+    case 'restriction':
+      return compileRestriction(node, schema);
+    case 'not': {
+      const operand = compileFilter(node.operand, schema);
+      return (item) => !operand(item);
+    }
+    case 'and': {
+      const operands = node.operands.map((operand) => compileFilter(operand, schema));
+      return (item) => operands.every((operand) => operand(item));
+    }
+    case 'or': {
+      const operands = node.operands.map((operand) => compileFilter(operand, schema));
+      return (item) => operands.some((operand) => operand(item));
+    }
+  }
 }
 
 /**
@@ -271,7 +228,8 @@ function decodeToken(text: string, fingerprint: string, keyLength: number): Page
 export function listPage<T>(items: readonly T[], request: ListRequest, schema: ListSchema<T>, scope: string): { items: T[]; nextPageToken: string } {
   if (!Number.isInteger(request.pageSize) || request.pageSize < 0) throw invalidArgument('page_size must not be negative');
   const pageSize = Math.min(request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize, MAX_PAGE_SIZE);
-  const predicates = request.filter.trim() === '' ? [] : parseFilter(request.filter).map((term) => compileTerm(term, schema));
+  const parsed = parseFilter(request.filter);
+  const matches = parsed === undefined ? () => true : compileFilter(parsed, schema);
   const keys = [...parseOrderBy(request.orderBy, schema), { field: 'name', descending: false }];
   const fingerprint = createHash('sha256').update(`${scope}\0${request.filter}\0${request.orderBy}`).digest('hex').slice(0, 16);
   const keyOf = (item: T): Array<string | number> => keys.map((key) => sortValue(item, key.field, schema));
@@ -284,7 +242,7 @@ export function listPage<T>(items: readonly T[], request: ListRequest, schema: L
   };
   const after = request.pageToken === '' ? undefined : decodeToken(request.pageToken, fingerprint, keys.length).k;
   const selected = items
-    .filter((item) => predicates.every((predicate) => predicate(item)))
+    .filter((item) => matches(item))
     .map((item) => ({ item, key: keyOf(item) }))
     .filter((entry) => after === undefined || compareKeys(entry.key, after) > 0)
     .sort((left, right) => compareKeys(left.key, right.key));

@@ -262,6 +262,11 @@ export class LiveStreamStore {
     return this.pending.size;
   }
 
+  /** The operations still running, in start order (a snapshot). */
+  runningOperations(): StoredOperation[] {
+    return [...this.pending.values()].map((pending) => pending.operation);
+  }
+
   /** Completes (or fails) one running operation now, whatever its due time; `false` if it is not running. */
   settle(name: string): boolean {
     const pending = this.pending.get(name);

@@ -76,9 +76,12 @@ export class ChannelsResolver {
     @Arg('filter', () => String, { nullable: true, description: 'AIP-160 filter passed to Live Stream as is, e.g. `labels.show=news AND state=LIVE`.' })
     filter: string | null | undefined,
     @Arg('orderBy', () => String, { nullable: true, description: LIST_ARGS.orderBy }) orderBy: string | null | undefined,
-    @Ctx() { services, signal }: RequestContext,
+    @Ctx() { services, loaders, signal }: RequestContext,
   ): Promise<ConnectionData<DvrSession>> {
     const { dvr } = liveStream(services);
+    // The sessions' derived retention fields read their channel through the loader: this is it, already read
+    // (prime keeps an entry the loader has), so listing a channel's sessions costs no GetChannel.
+    loaders.liveStreamChannel.prime(channel.name, channel);
     return liveStreamConnection(services, 'dvr-sessions', channel.name, { first, after, filter, orderBy }, (query) =>
       dvr.listDvrSessions(channel.name, query, { signal }),
     );

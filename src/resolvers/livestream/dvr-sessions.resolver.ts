@@ -1,5 +1,6 @@
 import { DVR_SESSION_NAME, requireName } from '../../datasources/livestream/livestream.call.js';
-import type { Channel, DvrSession, DvrWindow, LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
+import { dvrRetention } from '../../datasources/livestream/livestream.mapper.js';
+import type { Channel, DvrRetention, DvrSession, DvrWindow, LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
 import { Arg, Ctx, FieldResolver, Float, GraphQLISODateTime, ID, Mutation, Query, Resolver, Root } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
 import { encodeGlobalId } from '../node/global-id.js';
@@ -11,6 +12,17 @@ import { OperationType } from './operation.type.js';
 
 function toWindows(windows: readonly DvrWindowInput[]): DvrWindow[] {
   return windows.map((window) => ({ startTime: window.startTime, endTime: window.endTime }));
+}
+
+/**
+ * The session's retention view, from its channel as the request's channel loader has it: every derived field of
+ * every session of one channel shares one GetChannel per request (and `DvrSession.channel` the same one). An
+ * unknown channel gives no retention (the fields are null). A channel read that fails rejects, so only the
+ * derived fields asked for are null, each with the coded error (e.g. `UPSTREAM_UNAVAILABLE`, or `FORBIDDEN` for a
+ * caller who may not read the channel); the session's own fields are unaffected.
+ */
+async function retentionOf(session: DvrSessionSource, loaders: RequestContext['loaders']): Promise<DvrRetention | undefined> {
+  return dvrRetention(session, await loaders.liveStreamChannel.load(session.channelName));
 }
 
 /** DVR sessions of Live Stream channels: get, create, update, delete, and the derived retention view. */
@@ -121,8 +133,8 @@ export class DvrSessionsResolver {
     description:
       'Derived: the parent channel\'s `retentionConfig.retentionWindowDuration` in seconds, read with the session. The recording manifest points at the channel\'s output segments, which the channel keeps at least this long after writing them. Null when the channel has no retention config.',
   })
-  retentionWindowSeconds(@Root() session: DvrSessionSource): number | null {
-    return session.retention?.windowSeconds ?? null;
+  async retentionWindowSeconds(@Root() session: DvrSessionSource, @Ctx() { loaders }: RequestContext): Promise<number | null> {
+    return (await retentionOf(session, loaders))?.windowSeconds ?? null;
   }
 
   @FieldResolver(() => GraphQLISODateTime, {
@@ -130,8 +142,8 @@ export class DvrSessionsResolver {
     description:
       'Derived: `startTime + retentionWindowSeconds`. Until then every segment of the recording is still stored, so the whole recording plays. Null when `startTime` or `retentionWindowSeconds` is null.',
   })
-  completeUntil(@Root() session: DvrSessionSource): Date | null {
-    return session.retention?.completeUntil ?? null;
+  async completeUntil(@Root() session: DvrSessionSource, @Ctx() { loaders }: RequestContext): Promise<Date | null> {
+    return (await retentionOf(session, loaders))?.completeUntil ?? null;
   }
 
   @FieldResolver(() => GraphQLISODateTime, {
@@ -139,7 +151,7 @@ export class DvrSessionsResolver {
     description:
       'Derived: `endTime + retentionWindowSeconds`, the end of the DVR availability. From then on even the last segments of the recording may have been deleted. Null when `endTime` or `retentionWindowSeconds` is null.',
   })
-  dvrEndTime(@Root() session: DvrSessionSource): Date | null {
-    return session.retention?.expiresAt ?? null;
+  async dvrEndTime(@Root() session: DvrSessionSource, @Ctx() { loaders }: RequestContext): Promise<Date | null> {
+    return (await retentionOf(session, loaders))?.expiresAt ?? null;
   }
 }

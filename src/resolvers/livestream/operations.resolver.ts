@@ -82,6 +82,9 @@ export class OperationsResolver {
     if (target !== undefined) {
       loaders.liveStreamAsset.clear(target);
       loaders.dvrSession.clear(target);
+      // The session's retention fields read its channel: re-read it per event too, so a channel read that failed
+      // for one event is not carried into the next.
+      if (DVR_SESSION_NAME.test(target)) loaders.liveStreamChannel.clear(target.slice(0, target.indexOf('/dvrSessions/')));
     }
     return operation;
   }

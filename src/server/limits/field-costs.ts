@@ -17,6 +17,10 @@ export const UPSTREAM_FIELDS: readonly string[] = [
   'Stream.fragments',
   'Channel.dvrSessions',
   'DvrSession.channel',
+  // Derived from the channel's retention: one (batched) channel read per channel.
+  'DvrSession.retentionWindowSeconds',
+  'DvrSession.completeUntil',
+  'DvrSession.dvrEndTime',
   'Operation.resource',
   'MediaAsset.parent',
   'MediaAsset.master',

@@ -109,6 +109,38 @@ describe('LiveStreamEmulator', () => {
     expect(done.done).toBe(true);
   });
 
+  it('keeps real-timer operations running past their due time while paused and completes them when resumed', async () => {
+    const { emulator, grpc } = await start({ timers: 'real', operationDurationMs: 20 });
+    const live = new LiveStreamDataSource(grpc, { timeoutMs: 2000, poll: { initialDelayMs: 5, maxDelayMs: 20, multiplier: 2 } });
+    const before = await live.createAsset({ parent: DEMO_PARENT, assetId: 'before-pause', kind: 'image', uri: 'gs://b/i.png' });
+    emulator.pauseOperations();
+    emulator.pauseOperations();
+    const during = await live.createAsset({ parent: DEMO_PARENT, assetId: 'during-pause', kind: 'image', uri: 'gs://b/i.png' });
+    // Ten times the operation duration of polling: both would long be done on their timers.
+    const polled = await live.waitForOperation(during.name, { timeoutMs: 200 });
+    expect(polled.done).toBe(false);
+    expect((await live.getOperation(before.name)).done).toBe(false);
+    expect((await live.getAsset(`${DEMO_PARENT}/assets/during-pause`)).state).toBe('CREATING');
+    expect(emulator.pendingOperations).toBe(2);
+
+    emulator.resumeOperations();
+    expect((await live.waitForOperation(before.name, { timeoutMs: 2000 })).done).toBe(true);
+    expect((await live.waitForOperation(during.name, { timeoutMs: 2000 })).done).toBe(true);
+    expect(emulator.pendingOperations).toBe(0);
+    // Resumed: a new operation completes on its timer again.
+    const after = await live.createAsset({ parent: DEMO_PARENT, assetId: 'after-pause', kind: 'image', uri: 'gs://b/i.png' });
+    expect((await live.waitForOperation(after.name, { timeoutMs: 2000 })).done).toBe(true);
+  });
+
+  it('completes paused operations only on request', async () => {
+    const { emulator, grpc } = await start({ timers: 'real', operationDurationMs: 20 });
+    emulator.pauseOperations();
+    const live = new LiveStreamDataSource(grpc, { timeoutMs: 2000 });
+    const operation = await live.createAsset({ parent: DEMO_PARENT, assetId: 'on-request', kind: 'image', uri: 'gs://b/i.png' });
+    expect(emulator.completePendingOperations()).toBe(1);
+    expect(await live.getOperation(operation.name)).toMatchObject({ done: true, result: { type: 'Asset', asset: { state: 'ACTIVE' } } });
+  });
+
   it('requires gRPC authorization metadata only when asked to', async () => {
     const { grpc } = await start({ timers: 'manual', requireGrpcAuthorization: true });
     expect(await grpcCode(grpc.getChannel({ name: DEMO_DVR_CHANNEL }))).toBe(16);

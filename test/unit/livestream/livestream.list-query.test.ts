@@ -57,8 +57,27 @@ describe('listPage', () => {
     expect(names({ filter: 'name="p/items/*"' })).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('rejects unsupported or malformed filters with INVALID_ARGUMENT', () => {
-    for (const filter of ['state=ACTIVE OR state=ERROR', '(state=ACTIVE)', 'state=', 'state=SLEEPING', 'color=red', 'create_time>yesterday', 'done=maybe', 'state<ACTIVE', 'labels=x', '"unterminated']) {
+  it('evaluates OR, parentheses and negated composites with OR binding tighter than AND', () => {
+    expect(names({ filter: 'state=ERROR OR labels.env=dev' })).toEqual(['b', 'c']);
+    // AIP-160 precedence: `done=true AND state=ACTIVE OR labels.env=prod` is `done=true AND (state=ACTIVE OR labels.env=prod)`
+    // -> a, c; with AND binding tighter it would be a, b, c.
+    expect(names({ filter: 'done=true AND state=ACTIVE OR labels.env=prod' })).toEqual(['a', 'c']);
+    expect(names({ filter: '(done=true AND state=ACTIVE) OR labels.env=prod' })).toEqual(['a', 'b', 'c']);
+    expect(names({ filter: 'NOT (labels.env=prod OR labels.env=dev)' })).toEqual(['d']);
+    expect(names({ filter: '-(state=ACTIVE AND done=true)' })).toEqual(['b', 'd']);
+    expect(names({ filter: 'state=ACTIVE -labels:env' })).toEqual(['d']);
+    expect(names({ filter: '(state=ACTIVE)' })).toEqual(['a', 'c', 'd']);
+  });
+
+  it('validates every restriction of a filter even where evaluation would short-circuit', () => {
+    // `state=ACTIVE` alone would decide most items, but the unknown field beside it is refused, even over no items.
+    rejects({ filter: 'state=ACTIVE OR color=red' });
+    rejects({ filter: 'NOT (state=ACTIVE OR state=SLEEPING)' });
+    expect(() => listPage([], { pageSize: 10, pageToken: '', filter: 'state=ACTIVE OR color=red', orderBy: '' }, SCHEMA, 'scope')).toThrow(LiveStreamRpcError);
+  });
+
+  it('rejects malformed filters and unknown fields or values with INVALID_ARGUMENT', () => {
+    for (const filter of ['state=ACTIVE OR', '(state=ACTIVE', 'state=', 'state=SLEEPING', 'color=red', 'create_time>yesterday', 'done=maybe', 'state<ACTIVE', 'labels=x', '"unterminated', 'ACTIVE']) {
       rejects({ filter });
     }
   });

@@ -2,6 +2,7 @@ import { protos } from '@google-cloud/livestream';
 import { describe, expect, it } from 'vitest';
 import {
   durationToSeconds,
+  dvrRetention,
   timestampToDate,
   toAsset,
   toChannel,
@@ -118,7 +119,6 @@ describe('livestream mapper', () => {
         ],
         createTime: '2025-01-01T09:00:00.250Z',
       },
-      channel,
     );
     expect(session).toMatchObject({
       id: 's1',
@@ -126,31 +126,37 @@ describe('livestream mapper', () => {
       state: 'FINISHED',
       startTime: new Date(T0),
       endTime: new Date(T0 + 3 * 3600_000),
-      retention: { windowSeconds: 3600, completeUntil: new Date(T0 + 3600_000), expiresAt: new Date(T0 + 4 * 3600_000) },
       createTime: new Date(Date.UTC(2025, 0, 1, 9, 0, 0, 250)),
       updateTime: undefined,
       error: undefined,
     });
     expect(session.windows).toHaveLength(2);
+    expect(session).not.toHaveProperty('retention');
+    expect(dvrRetention(session, channel)).toEqual({ windowSeconds: 3600, completeUntil: new Date(T0 + 3600_000), expiresAt: new Date(T0 + 4 * 3600_000) });
   });
 
-  it('leaves the retention out without a matching channel or windows, and tolerates missing fields', () => {
-    const bare = toDvrSession({ name: `${CHANNEL}/dvrSessions/s2`, state: 'NOT_A_STATE' }, undefined);
-    expect(bare).toMatchObject({ state: 'STATE_UNSPECIFIED', windows: [], manifests: [], startTime: undefined, endTime: undefined, retention: undefined, labels: {} });
-    const otherChannel = toDvrSession({ name: 'projects/p/locations/l/channels/other/dvrSessions/s3' }, channel);
-    expect(otherChannel.retention).toBeUndefined();
-    const noWindows = toDvrSession({ name: `${CHANNEL}/dvrSessions/s4` }, channel);
-    expect(noWindows.retention).toEqual({ windowSeconds: 3600, completeUntil: undefined, expiresAt: undefined });
+  it('leaves the retention out without a matching channel, a retention config or windows, and tolerates missing fields', () => {
+    const bare = toDvrSession({ name: `${CHANNEL}/dvrSessions/s2`, state: 'NOT_A_STATE' });
+    expect(bare).toMatchObject({ state: 'STATE_UNSPECIFIED', windows: [], manifests: [], startTime: undefined, endTime: undefined, labels: {} });
+    expect(dvrRetention(bare, undefined)).toBeUndefined();
+    expect(dvrRetention(bare, null)).toBeUndefined();
+    expect(dvrRetention(bare, { ...channel, retentionWindowSeconds: undefined })).toBeUndefined();
+    const otherChannel = toDvrSession({ name: 'projects/p/locations/l/channels/other/dvrSessions/s3' });
+    expect(dvrRetention(otherChannel, channel)).toBeUndefined();
+    const noWindows = toDvrSession({ name: `${CHANNEL}/dvrSessions/s4` });
+    expect(dvrRetention(noWindows, channel)).toEqual({ windowSeconds: 3600, completeUntil: undefined, expiresAt: undefined });
   });
 
   it('maps REST operations: done absent while running, typed responses and errors once done', () => {
     const metadata = { '@type': 'type.googleapis.com/google.cloud.video.livestream.v1.OperationMetadata', verb: 'update', target: `${CHANNEL}/dvrSessions/s1`, requestedCancellation: true };
     expect(toOperationFromJson({ name: 'op', metadata })).toMatchObject({ done: false, metadata: { verb: 'update', requestedCancellation: true }, result: undefined });
-    const done = toOperationFromJson(
-      { name: 'op', done: true, metadata, response: { '@type': 'type.googleapis.com/google.cloud.video.livestream.v1.DvrSession', name: `${CHANNEL}/dvrSessions/s1`, state: 'LIVE' } },
-      channel,
-    );
-    expect(done.result).toMatchObject({ type: 'DvrSession', dvrSession: { id: 's1', state: 'LIVE', retention: { windowSeconds: 3600 } } });
+    const done = toOperationFromJson({
+      name: 'op',
+      done: true,
+      metadata,
+      response: { '@type': 'type.googleapis.com/google.cloud.video.livestream.v1.DvrSession', name: `${CHANNEL}/dvrSessions/s1`, state: 'LIVE' },
+    });
+    expect(done.result).toMatchObject({ type: 'DvrSession', dvrSession: { id: 's1', channelName: CHANNEL, state: 'LIVE' } });
     expect(toOperationFromJson({ name: 'op', done: true, response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } }).result).toEqual({ type: 'Empty' });
     expect(toOperationFromJson({ name: 'op', done: true, error: { code: 1, message: 'cancelled' } })).toMatchObject({ error: { code: 1, status: 'CANCELLED' }, result: undefined });
     const asset = toOperationFromJson({ name: 'op', done: true, response: { '@type': 'type.googleapis.com/google.cloud.video.livestream.v1.Asset', name: 'x/assets/a', video: { uri: 'gs://b/v' }, state: 'ACTIVE' } });
