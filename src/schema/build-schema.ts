@@ -23,6 +23,7 @@ import { MediaObjectType, ObjectFolderType } from '../resolvers/objects/object.t
 import { StreamType } from '../resolvers/streams/stream.type.js';
 import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
 import type { RequestContext } from '../server/context.js';
+import { describeRootTypes } from './root-types.js';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from './type-graphql.js';
 import { documentRootFieldScopes } from '../auth/field-scopes.js';
 import { applyFieldCosts } from '../server/limits/field-costs.js';
@@ -73,13 +74,13 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
 ];
 
 /**
- * Builds the executable federated schema: type-graphql builds the code-first schema, its SDL (with `@key`
- * directives) and resolver map are handed to `buildSubgraphSchema`, which adds `_service`, `_entities` and the
+ * Builds the executable federated schema: type-graphql builds the code-first schema, root fields get their scopes
+ * and root types their descriptions, its SDL (with `@key` directives) and resolver map are handed to `buildSubgraphSchema`, which adds `_service`, `_entities` and the
  * federation types. Entity reference resolvers go through the same loaders as `node`.
  * Pure apart from type-graphql's global metadata; safe to call more than once.
  */
 export async function buildFederatedSchema(): Promise<GraphQLSchema> {
-  const codeFirst = await buildSchema({
+  const built = await buildSchema({
     resolvers: RESOLVERS,
     orphanedTypes: [
       MediaObjectType,
@@ -97,7 +98,8 @@ export async function buildFederatedSchema(): Promise<GraphQLSchema> {
     validate: false,
     pubSub: NO_TOPIC_PUBSUB,
   });
-  documentRootFieldScopes(codeFirst);
+  documentRootFieldScopes(built);
+  const codeFirst = describeRootTypes(built);
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(codeFirst)}`;
   // type-graphql's map also carries scalar instances; @apollo/subgraph accepts them at runtime but types them narrowly.
   const resolvers = createResolversMap(codeFirst) as unknown as GraphQLResolverMap<RequestContext>;

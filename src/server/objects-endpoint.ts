@@ -2,20 +2,36 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import { parseObjectPath } from '../datasources/object-store/object-path.js';
-import type { ObjectMetadata } from '../datasources/object-store/object-store.js';
+import type { ObjectMetadata, UploadAvailability } from '../datasources/object-store/object-store.js';
 import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../errors/domain-error.js';
 import type { Security } from '../auth/security.js';
 import { servicesFor } from '../auth/tenant-services.js';
 import type { Services } from './context.js';
 import type { RelayGcPacer } from './relay-gc.js';
+import { carriesSignature, type UploadGrant } from './signed-url.js';
+
+/** Request header an authorized PUT names its upload availability in (`STANDARD`, the default, or `STREAMING`). */
+export const UPLOAD_AVAILABILITY_HEADER = 'x-mg-upload-availability';
+
+type ObjectScope = 'objects:read' | 'objects:write';
 
 /**
- * The byte endpoints outside GraphQL, authorized by signed URLs:
+ * The byte endpoints outside GraphQL:
  * - `GET|HEAD /objects/{path}` streams an object (Range, ETag, Last-Modified, Cache-Control pass through);
- * - `PUT /objects/{path}` streams a body to the store without buffering it, chunked when the URL allows
- *   STREAMING availability. Size limits are enforced before any upstream call when the length is declared,
+ * - `PUT /objects/{path}` streams a body to the store without buffering it, chunked when the upload's
+ *   availability is STREAMING. Size limits are enforced before any upstream call when the length is declared,
  *   and while streaming otherwise.
- * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }`.
+ *
+ * A request is authorized by the signed URL it carries (`MediaObject.url`, `createObjectUpload`: the URL grants
+ * its path within the tenant it was issued to; credentials sent along must be that tenant's) or, when its URL
+ * carries no signature, by its credentials (`Authorization: Bearer <jwt>`, `Authorization: ApiKey <key>` or
+ * `x-api-key`), authenticated and rate-limited as on `/graphql`, with `objects:read` (GET, HEAD) or
+ * `objects:write` (PUT) and the tenant's path policy. An authorized PUT takes what to store from its own headers:
+ * `Content-Type`, `Cache-Control` and `X-MG-Upload-Availability`. A request with neither is refused with 401.
+ * Refusals cost no upstream call.
+ *
+ * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }` (401 with
+ * `WWW-Authenticate`, 429 with `Retry-After`).
  * Relayed bytes, both ways, are counted by `pacer`, which keeps forwarded chunks from piling up as garbage.
  */
 export function createObjectsRouter(services: Services, security: Security, pacer: RelayGcPacer): Router {
@@ -36,18 +52,85 @@ export function createObjectsRouter(services: Services, security: Security, pace
  * whose tenant no longer reaches the path stops working. A request that also carries credentials must come
  * from that same tenant: one tenant cannot spend another tenant's URLs.
  */
-async function servicesForUrl(services: Services, security: Security, req: Request, tenant: string, scope: 'objects:read' | 'objects:write'): Promise<Services> {
-  if (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined) {
+async function servicesForUrl(services: Services, security: Security, req: Request, tenant: string, scope: ObjectScope): Promise<Services> {
+  if (hasCredentials(req)) {
     const caller = await security.fromHeaders(req.headers);
     if (!caller.unrestricted && caller.tenantKey !== tenant) throw new DomainError('FORBIDDEN', 'The signed URL is invalid or has expired.');
   }
   return servicesFor(services, security.forSignedUrl(tenant, scope));
 }
 
+/**
+ * The caller's view of the services for a request without a signature: its credentials authenticate it as on
+ * `/graphql` (same authenticator, tenant policy and rate limit), and its calls cross the same tenant boundary.
+ * Development mode's anonymous access does not extend to a request without credentials: a bare object URL is
+ * refused in every mode, so a client built against a development server does not come to depend on it.
+ */
+async function servicesForCaller(services: Services, security: Security, req: Request, path: string, scope: ObjectScope): Promise<Services> {
+  if (!hasCredentials(req)) {
+    throw new DomainError('UNAUTHENTICATED', 'This endpoint needs a signed URL or credentials (`Authorization: Bearer <token>`, `Authorization: ApiKey <key>` or `x-api-key`).');
+  }
+  const access = await security.fromHeaders(req.headers);
+  await security.charge(access);
+  // The boundary below checks every call again. Checking here too answers a refused upload before its length is
+  // judged or its body read, and holds HEAD to objects:read like GET (the boundary lets objects:write describe,
+  // for `putObject`'s answer).
+  access.object(path, scope);
+  return servicesFor(services, access);
+}
+
+function hasCredentials(req: Request): boolean {
+  return req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
+}
+
+/** The services a byte request may use, by its signature when it carries one and by its credentials otherwise. */
+async function servicesForDownload(processServices: Services, security: Security, req: Request, path: string, query: URLSearchParams): Promise<Services> {
+  if (!carriesSignature(query)) return servicesForCaller(processServices, security, req, path, 'objects:read');
+  const { tenant } = processServices.urls.verifyDownload(path, query);
+  return servicesForUrl(processServices, security, req, tenant, 'objects:read');
+}
+
+/**
+ * Like {@link servicesForDownload}, with what the upload may store: a signed URL's grant, or, for an authorized
+ * request, its own `Content-Type`, `Cache-Control` and `X-MG-Upload-Availability` headers.
+ */
+async function servicesForUpload(
+  processServices: Services,
+  security: Security,
+  req: Request,
+  path: string,
+  query: URLSearchParams,
+): Promise<{ readonly services: Services; readonly grant: UploadGrant }> {
+  if (!carriesSignature(query)) {
+    const services = await servicesForCaller(processServices, security, req, path, 'objects:write');
+    return { services, grant: grantFromHeaders(req) };
+  }
+  const grant = processServices.urls.verifyUpload(path, query);
+  return { services: await servicesForUrl(processServices, security, req, grant.tenant, 'objects:write'), grant };
+}
+
+function grantFromHeaders(req: Request): UploadGrant {
+  const availability = singleHeader(req, UPLOAD_AVAILABILITY_HEADER) ?? 'STANDARD';
+  if (!isUploadAvailability(availability)) throw badInput('X-MG-Upload-Availability must be STANDARD or STREAMING.');
+  return {
+    contentType: singleHeader(req, 'content-type'),
+    cacheControl: singleHeader(req, 'cache-control'),
+    uploadAvailability: availability,
+  };
+}
+
+function isUploadAvailability(value: string): value is UploadAvailability {
+  return value === 'STANDARD' || value === 'STREAMING';
+}
+
+function singleHeader(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 async function download(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response, headOnly: boolean): Promise<void> {
   const { path, query } = parseRequest(req);
-  const { tenant } = processServices.urls.verifyDownload(path, query);
-  const services = await servicesForUrl(processServices, security, req, tenant, 'objects:read');
+  const services = await servicesForDownload(processServices, security, req, path, query);
   const signal = abortOnClose(req, res);
   if (headOnly) {
     const metadata = await services.objectStore.describe(path, { signal });
@@ -76,15 +159,14 @@ async function download(processServices: Services, security: Security, pacer: Re
 
 async function upload(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response): Promise<void> {
   const { path, query } = parseRequest(req);
-  const grant = processServices.urls.verifyUpload(path, query);
-  const services = await servicesForUrl(processServices, security, req, grant.tenant, 'objects:write');
+  const { services, grant } = await servicesForUpload(processServices, security, req, path, query);
   const max = services.objectStore.limits.maxObjectBytes[grant.uploadAvailability];
   const declared = req.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);
   if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw badInput('Invalid Content-Length.');
   if (length !== undefined && length > max) throw tooLarge(max);
   if (length === undefined && grant.uploadAvailability === 'STANDARD') {
-    throw new DomainError('BAD_USER_INPUT', 'A STANDARD upload must send Content-Length; use a STREAMING upload URL for chunked bodies.', {
+    throw new DomainError('BAD_USER_INPUT', 'A STANDARD upload must send Content-Length; use a STREAMING upload for chunked bodies.', {
       details: { httpStatus: 411 },
     });
   }
@@ -177,5 +259,9 @@ async function handle(services: Services, res: Response, work: () => Promise<voi
 }
 
 function sendError(res: Response, error: DomainError, status: number): void {
+  // The same hints /graphql gives: which credentials to send, and when to come back.
+  if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer, ApiKey');
+  const retryAfterMs = error.details['retryAfterMs'];
+  if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   res.status(status).json({ error: { code: error.code, message: error.message } });
 }

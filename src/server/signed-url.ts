@@ -27,6 +27,15 @@ const Q_TENANT = 'X-MG-Tenant';
 const ALL_TENANTS = '*';
 
 /**
+ * True when `query` carries any part of a URL signature (`X-MG-Expires` or `X-MG-Signature`). The byte endpoint
+ * then holds the request to the signature alone, so an incomplete or altered signature is refused rather than
+ * quietly falling back to the caller's credentials.
+ */
+export function carriesSignature(query: URLSearchParams): boolean {
+  return query.has(Q_EXPIRES) || query.has(Q_SIGNATURE);
+}
+
+/**
  * Issues and verifies short-lived signed URLs for the byte endpoints. A download URL is good for GET and HEAD
  * of one path; an upload URL for one PUT of one path with the content type, cache control and availability it
  * was issued for. Signatures are HMAC-SHA256 over method class, tenant, path, expiry and grant, keyed by the URL

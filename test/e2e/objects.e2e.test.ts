@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request, type ClientRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveSigningKeys } from '../../src/auth/signing-keys.js';
+import { CursorCodec } from '../../src/pagination/cursor-codec.js';
 import {
   CreateObjectUploadDocument,
   DeleteObjectDocument,
@@ -10,16 +15,31 @@ import {
   PutObjectDocument,
   type ListObjectsQuery,
 } from '../generated/graphql.js';
-import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
+import { JWT_AUTH_ENV, bearer } from '../helpers/auth.js';
+import { errorCodes, execute, postGraphql, startTestGateway, TEST_SIGNING_SECRET, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
+
+/** The gateway's describe bound in these tests; not the default (8), so the check is of the configured value. */
+const DESCRIBE_CONCURRENCY = 5;
+/** MediaStore's documented NextToken lifetime, which the gateway's cursors inherit. */
+const TOKEN_TTL_MS = 15 * 60_000;
+
+/** `many/item-00042.ts` for 42: the seeded listing's names. */
+const itemPath = (index: number): string => `many/item-${String(index).padStart(5, '0')}.ts`;
 
 describe('Objects API over HTTP', () => {
   let t: TestGateway;
   const bigBody = randomBytes(300_000);
+  // Added to the emulator's clock only: lets a test age MediaStore's page tokens while the gateway's clock stays.
+  let emulatorClockSkewMs = 0;
 
   beforeAll(async () => {
     // One test asks for 100 objects in one query (the DataLoader bound); that needs more aliases and root fields
     // than the defaults allow, as a deployment serving such clients would configure.
-    t = await startTestGateway({ LIMIT_MAX_ALIASES: '200', LIMIT_MAX_ROOT_FIELDS: '200' });
+    t = await startTestGateway(
+      { LIMIT_MAX_ALIASES: '200', LIMIT_MAX_ROOT_FIELDS: '200', DESCRIBE_CONCURRENCY: String(DESCRIBE_CONCURRENCY) },
+      { now: () => Date.now() + emulatorClockSkewMs },
+    );
     for (let i = 0; i < 2500; i += 1) {
       t.emulator.putObjectDirect(`many/item-${String(i).padStart(5, '0')}.ts`, `segment ${i}`, { contentType: 'video/mp2t' });
     }
@@ -66,12 +86,53 @@ describe('Objects API over HTTP', () => {
   });
 
   it('returns first edges when the provider returns fewer items per call', async () => {
-    // 2,501 entries with first: 100 means pages of 101 from the store; ask for 100 starting near a page end.
-    const page = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after: null });
-    const last = page.data?.objects.pageInfo.endCursor ?? null;
-    const next = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after: last });
-    expect(next.data?.objects.edges).toHaveLength(100);
-    expect(next.data?.objects.edges[0]?.node.path).toBe('many/item-00100.ts');
+    // The store answers at most 30 items per ListItems whatever MaxResults asks: 100 edges need several calls.
+    t.emulator.injectFault({ kind: 'short-page', maxItems: 30, operation: 'ListItems' });
+    try {
+      t.emulator.resetRequests();
+      const page = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after: null });
+      expect(page.errors).toBeUndefined();
+      expect(page.data?.objects.edges.map((edge) => edge.node.path)).toEqual(Array.from({ length: 100 }, (_, i) => itemPath(i)));
+      expect(page.data?.objects.pageInfo.hasNextPage).toBe(true);
+      expect(t.emulator.count('ListItems')).toBeGreaterThan(1);
+      const next = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 100, after: page.data?.objects.pageInfo.endCursor ?? null });
+      expect(next.data?.objects.edges.map((edge) => edge.node.path)).toEqual(Array.from({ length: 100 }, (_, i) => itemPath(100 + i)));
+    } finally {
+      t.emulator.clearFaults();
+    }
+  });
+
+  it('answers CURSOR_EXPIRED when the store reports that the page token inside the cursor expired', async () => {
+    const page = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 2, after: null });
+    const cursor = page.data?.objects.pageInfo.endCursor ?? null;
+    expect(cursor).not.toBeNull();
+    // The gateway's clock says the token is fresh, so only MediaStore's own expiry can refuse it.
+    emulatorClockSkewMs = TOKEN_TTL_MS;
+    try {
+      t.emulator.resetRequests();
+      const response = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 2, after: cursor });
+      expect(response.status).toBe(200);
+      expect(errorCodes(response)).toEqual(['CURSOR_EXPIRED']);
+      expect(response.data ?? null).toBeNull();
+      expect(t.emulator.count('ListItems')).toBe(1);
+    } finally {
+      emulatorClockSkewMs = 0;
+    }
+  });
+
+  it('answers CURSOR_EXPIRED without an upstream call when the cursor\'s page token is older than 15 minutes', async () => {
+    const page = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 2, after: null });
+    // Re-sign the gateway's own cursor with its page token issued 15 minutes ago, as a client would hold it then.
+    const codec = new CursorCodec(deriveSigningKeys(TEST_SIGNING_SECRET).cursor);
+    const listKey = 'objects:mediastore:many';
+    const position = codec.decode(listKey, page.data?.objects.pageInfo.endCursor ?? '');
+    const next = position.next;
+    if (next === undefined) throw new Error('the last edge of a page with more to come carries the next page token');
+    const aged = codec.encode(listKey, { ...position, next: { token: next.token, issuedAt: Date.now() - TOKEN_TTL_MS } });
+    t.emulator.resetRequests();
+    const response = await execute(t.graphqlUrl, ListObjectsDocument, { path: 'many', first: 2, after: aged });
+    expect(errorCodes(response)).toEqual(['CURSOR_EXPIRED']);
+    expect(t.emulator.count()).toBe(0);
   });
 
   it('rejects first above the cap with BAD_USER_INPUT and no upstream call', async () => {
@@ -117,6 +178,23 @@ describe('Objects API over HTTP', () => {
     expect(response.errors).toBeUndefined();
     expect(Object.keys(response.data ?? {})).toHaveLength(102);
     expect(t.emulator.count('DescribeObject')).toBe(100);
+  });
+
+  it('keeps at most DESCRIBE_CONCURRENCY describes in flight at the store when a query asks for 100 objects', async () => {
+    const fields = Array.from({ length: 100 }, (_, i) => `o${i}: object(path: "${itemPath(i)}") { path }`).join('\n');
+    // Each describe waits at the store long enough for the gateway to send all it is willing to send at once.
+    t.emulator.injectFault({ kind: 'latency', ms: 50, operation: 'DescribeObject' });
+    try {
+      t.emulator.resetRequests();
+      const response = await postGraphql<Record<string, { path: string } | null>>(t.graphqlUrl, { query: `{ ${fields} }` });
+      expect(response.errors).toBeUndefined();
+      expect(Object.values(response.data ?? {}).filter((object) => object !== null)).toHaveLength(100);
+      expect(t.emulator.count('DescribeObject')).toBe(100);
+      // Exactly the bound: never more, and the bound is actually used (describes run concurrently, not one by one).
+      expect(t.emulator.peakInFlight('DescribeObject')).toBe(DESCRIBE_CONCURRENCY);
+    } finally {
+      t.emulator.clearFaults();
+    }
   });
 
   it('returns null for a missing object and NOT_FOUND when deleting it', async () => {
@@ -177,10 +255,19 @@ describe('Objects API over HTTP', () => {
     expect(head.headers.get('cache-control')).toBe('max-age=60');
     expect(head.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     expect(head.headers.get('content-length')).toBe('8');
-    expect(new Date(head.headers.get('last-modified') ?? '').getTime()).toBe(Math.floor(new Date(object?.lastModified ?? '').getTime() / 1000) * 1000);
+    const lastModified = Math.floor(new Date(object?.lastModified ?? '').getTime() / 1000) * 1000;
+    expect(new Date(head.headers.get('last-modified') ?? '').getTime()).toBe(lastModified);
+    const get = await fetch(object?.url ?? '');
+    expect(get.status).toBe(200);
+    expect(get.headers.get('etag')).toBe(object?.eTag);
+    expect(get.headers.get('cache-control')).toBe('max-age=60');
+    expect(get.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(get.headers.get('content-length')).toBe('8');
+    expect(new Date(get.headers.get('last-modified') ?? '').getTime()).toBe(lastModified);
+    expect(await get.text()).toBe('#EXTM3U\n');
   });
 
-  it('refuses byte requests without a valid signature and makes no upstream call', async () => {
+  it('refuses byte requests with neither a valid signature nor credentials and makes no upstream call', async () => {
     const response = await execute(t.graphqlUrl, GetObjectDocument, { path: 'vod/show/master.m3u8' });
     const url = new URL(response.data?.object?.url ?? '');
     t.emulator.resetRequests();
@@ -212,22 +299,49 @@ describe('Objects API over HTTP', () => {
     expect(described.data?.object).toMatchObject({ contentLength: body.length, contentType: 'video/mp4', cacheControl: 'max-age=5' });
   });
 
-  it('streams a chunked STREAMING upload without a Content-Length', async () => {
+  it('relays the first part of a large upload to the store before the client sends the rest', async () => {
+    const path = 'uploads/streamed.bin';
+    const body = randomBytes(8 * 1024 * 1024);
+    const first = body.subarray(0, 1024 * 1024);
+    const upload = await execute(t.graphqlUrl, CreateObjectUploadDocument, { input: { path, contentType: 'application/octet-stream' } });
+    t.emulator.resetRequests();
+    const put = startUpload(upload.data?.createObjectUpload.url ?? '', { 'content-length': String(body.length) });
+    try {
+      put.request.write(first);
+      // A gateway that buffered the body would send nothing upstream until all 8 MiB had arrived: this never resolves.
+      await within(t.emulator.waitForBodyBytes(path, first.length), 10_000, 'the first MiB to reach the store');
+      expect(t.emulator.readObjectDirect(path)).toBeUndefined();
+      put.request.end(body.subarray(first.length));
+      expect((await put.response).status).toBe(201);
+    } finally {
+      put.request.destroy();
+    }
+    expect(t.emulator.readObjectDirect(path)?.equals(body)).toBe(true);
+    expect(t.emulator.requests.filter((entry) => entry.operation === 'PutObject').map((entry) => entry.bodyFraming)).toEqual(['content-length']);
+  });
+
+  it('streams a chunked STREAMING upload without a Content-Length to the store chunked', async () => {
+    const path = 'uploads/live.ts';
     const upload = await execute(t.graphqlUrl, CreateObjectUploadDocument, {
-      input: { path: 'uploads/live.ts', contentType: 'video/mp2t', uploadAvailability: 'STREAMING' },
+      input: { path, contentType: 'video/mp2t', uploadAvailability: 'STREAMING' },
     });
     const ticket = upload.data?.createObjectUpload;
     expect(ticket?.maxBytes).toBe(10 * 1024 * 1024);
     const parts = [randomBytes(70_000), randomBytes(90_000), randomBytes(5)];
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const part of parts) controller.enqueue(part);
-        controller.close();
-      },
-    });
-    const put = await fetch(ticket?.url ?? '', { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
-    expect(put.status).toBe(201);
-    expect(t.emulator.readObjectDirect('uploads/live.ts')?.equals(Buffer.concat(parts))).toBe(true);
+    t.emulator.resetRequests();
+    // No Content-Length: Node frames the body with Transfer-Encoding: chunked.
+    const put = startUpload(ticket?.url ?? '', { 'content-type': 'video/mp2t' });
+    try {
+      put.request.write(parts[0]);
+      await within(t.emulator.waitForBodyBytes(path, parts[0]?.length ?? 0), 10_000, 'the first chunk to reach the store');
+      put.request.write(parts[1]);
+      put.request.end(parts[2]);
+      expect((await put.response).status).toBe(201);
+    } finally {
+      put.request.destroy();
+    }
+    expect(t.emulator.readObjectDirect(path)?.equals(Buffer.concat(parts))).toBe(true);
+    expect(t.emulator.requests.filter((entry) => entry.operation === 'PutObject').map((entry) => entry.bodyFraming)).toEqual(['chunked']);
   });
 
   it('refuses oversized uploads before any upstream call', async () => {
@@ -241,6 +355,173 @@ describe('Objects API over HTTP', () => {
     expect(t.emulator.count('PutObject')).toBe(0);
   });
 });
+
+/** Tenants of the credentialed byte endpoint tests: each reaches only its own top-level folder. */
+const TENANTS_YAML = ['tenants:', '  tenant-a:', '    objects: { prefixes: ["/tenant-a/"] }', '  tenant-b:', '    objects: { prefixes: ["/tenant-b/"] }', ''].join('\n');
+
+describe('Object byte endpoint authorized by credentials', () => {
+  let t: TestGateway;
+  let dir: string;
+  /** A partner API key of tenant-a holding objects:write only. */
+  const apiKey = `mgk_${randomBytes(32).toString('base64url')}`;
+  const url = (path: string): string => `${t.gateway.url}/objects/${path}`;
+  const asA = (scope: string): Promise<Record<string, string>> => bearer({ sub: 'a-user', tenant: 'tenant-a', scope });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mg-objects-auth-'));
+    const tenantsFile = join(dir, 'tenants.yaml');
+    const apiKeysFile = join(dir, 'api-keys.json');
+    await writeFile(tenantsFile, TENANTS_YAML);
+    const sha256 = createHash('sha256').update(apiKey).digest('hex');
+    await writeFile(apiKeysFile, JSON.stringify({ keys: [{ id: 'uploader-a', sha256, tenant: 'tenant-a', scopes: ['objects:write'] }] }));
+    t = await startTestGateway({ ...JWT_AUTH_ENV, TENANTS_FILE: tenantsFile, AUTH_API_KEYS_FILE: apiKeysFile });
+    t.emulator.putObjectDirect('tenant-a/docs/a.txt', 'tenant-a body', { contentType: 'text/plain', cacheControl: 'max-age=30' });
+    t.emulator.putObjectDirect('tenant-b/docs/b.txt', 'tenant-b secret', { contentType: 'text/plain' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the body with its Content-Type and Cache-Control when an authorized PUT holds objects:write in its tenant', async () => {
+    t.emulator.resetRequests();
+    const put = await fetch(url('tenant-a/up/hello.txt'), {
+      method: 'PUT',
+      body: 'hello from a',
+      headers: { ...(await asA('objects:write')), 'content-type': 'text/plain', 'cache-control': 'max-age=9' },
+    });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ path: 'tenant-a/up/hello.txt', eTag: createHash('md5').update('hello from a').digest('hex') });
+    expect(t.emulator.readObjectDirect('tenant-a/up/hello.txt')?.toString()).toBe('hello from a');
+    expect(t.emulator.requests.map((entry) => [entry.operation, entry.bodyFraming])).toEqual([['PutObject', 'content-length']]);
+    const get = await fetch(url('tenant-a/up/hello.txt'), { headers: await asA('objects:read') });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toBe('text/plain');
+    expect(get.headers.get('cache-control')).toBe('max-age=9');
+    expect(await get.text()).toBe('hello from a');
+  });
+
+  it('stores the body when the credential is an API key in either header', async () => {
+    const presentations: Record<string, string>[] = [{ authorization: `ApiKey ${apiKey}` }, { 'x-api-key': apiKey }];
+    for (const [index, headers] of presentations.entries()) {
+      const put = await fetch(url(`tenant-a/up/key-${index}.txt`), { method: 'PUT', body: `key ${index}`, headers: { ...headers, 'content-type': 'text/plain' } });
+      expect(put.status).toBe(201);
+      expect(t.emulator.readObjectDirect(`tenant-a/up/key-${index}.txt`)?.toString()).toBe(`key ${index}`);
+    }
+  });
+
+  it('refuses with 403 and no upstream call when the credentials lack objects:write', async () => {
+    t.emulator.resetRequests();
+    const put = await fetch(url('tenant-a/up/denied.txt'), { method: 'PUT', body: 'denied', headers: { ...(await asA('objects:read streams:read')), 'content-type': 'text/plain' } });
+    expect(put.status).toBe(403);
+    expect(await put.json()).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining('objects:write') as unknown } });
+    expect(t.emulator.count()).toBe(0);
+    expect(t.emulator.readObjectDirect('tenant-a/up/denied.txt')).toBeUndefined();
+  });
+
+  it('refuses with 403 and no upstream call when the path belongs to another tenant', async () => {
+    const writer = await asA('objects:read objects:write');
+    t.emulator.resetRequests();
+    const put = await fetch(url('tenant-b/docs/planted.txt'), { method: 'PUT', body: 'planted by a', headers: { ...writer, 'content-type': 'text/plain' } });
+    expect(put.status).toBe(403);
+    expect(((await put.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    const byKey = await fetch(url('tenant-b/docs/planted.txt'), { method: 'PUT', body: 'planted by a key', headers: { 'x-api-key': apiKey, 'content-type': 'text/plain' } });
+    expect(byKey.status).toBe(403);
+    const get = await fetch(url('tenant-b/docs/b.txt'), { headers: writer });
+    expect(get.status).toBe(403);
+    expect(await get.text()).not.toContain('secret');
+    expect((await fetch(url('tenant-b/docs/b.txt'), { method: 'HEAD', headers: writer })).status).toBe(403);
+    expect(t.emulator.count()).toBe(0);
+    expect(t.emulator.readObjectDirect('tenant-b/docs/planted.txt')).toBeUndefined();
+  });
+
+  it('refuses with 401 and no upstream call when neither credentials nor a signature are sent', async () => {
+    t.emulator.resetRequests();
+    for (const method of ['PUT', 'GET', 'HEAD']) {
+      const response = await fetch(url('tenant-a/docs/a.txt'), { method, ...(method === 'PUT' ? { body: 'anonymous' } : {}) });
+      expect(response.status, method).toBe(401);
+      expect(response.headers.get('www-authenticate'), method).toBe('Bearer, ApiKey');
+      if (method !== 'HEAD') expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    const forged = await fetch(url('tenant-a/up/forged.txt'), { method: 'PUT', body: 'x', headers: await bearer({ tenant: 'tenant-a', scope: 'objects:write', secret: 'another-secret-that-is-long-enough-0123456789' }) });
+    expect(forged.status).toBe(401);
+    expect(t.emulator.count()).toBe(0);
+  });
+
+  it('serves GET and HEAD with objects:read in the tenant and refuses them with objects:write alone', async () => {
+    const reader = await asA('objects:read');
+    const get = await fetch(url('tenant-a/docs/a.txt'), { headers: reader });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('cache-control')).toBe('max-age=30');
+    expect(get.headers.get('etag')).toBe(createHash('md5').update('tenant-a body').digest('hex'));
+    expect(await get.text()).toBe('tenant-a body');
+    const ranged = await fetch(url('tenant-a/docs/a.txt'), { headers: { ...reader, range: 'bytes=0-7' } });
+    expect(ranged.status).toBe(206);
+    expect(await ranged.text()).toBe('tenant-a');
+    const head = await fetch(url('tenant-a/docs/a.txt'), { method: 'HEAD', headers: reader });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('13');
+    const writer = await asA('objects:write');
+    t.emulator.resetRequests();
+    for (const method of ['GET', 'HEAD']) expect((await fetch(url('tenant-a/docs/a.txt'), { method, headers: writer })).status, method).toBe(403);
+    expect(t.emulator.count()).toBe(0);
+  });
+
+  it('streams a chunked body to the store when an authorized PUT asks for STREAMING availability', async () => {
+    const path = 'tenant-a/live/seg-1.ts';
+    const parts = [randomBytes(40_000), randomBytes(3)];
+    t.emulator.resetRequests();
+    const put = startUpload(url(path), { ...(await asA('objects:write')), 'content-type': 'video/mp2t', 'x-mg-upload-availability': 'STREAMING' });
+    try {
+      put.request.write(parts[0]);
+      await within(t.emulator.waitForBodyBytes(path, parts[0]?.length ?? 0), 10_000, 'the first chunk to reach the store');
+      put.request.end(parts[1]);
+      expect((await put.response).status).toBe(201);
+    } finally {
+      put.request.destroy();
+    }
+    expect(t.emulator.readObjectDirect(path)?.equals(Buffer.concat(parts))).toBe(true);
+    expect(t.emulator.requests.filter((entry) => entry.operation === 'PutObject').map((entry) => entry.bodyFraming)).toEqual(['chunked']);
+  });
+
+  it('refuses a STANDARD authorized PUT without Content-Length with 411 and an unknown availability with 400', async () => {
+    const writer = await asA('objects:write');
+    t.emulator.resetRequests();
+    const chunked = startUpload(url('tenant-a/up/unframed.bin'), writer);
+    // A write before end() keeps Node from computing a Content-Length: the body goes out chunked.
+    chunked.request.write('no length');
+    chunked.request.end();
+    expect((await chunked.response).status).toBe(411);
+    const odd = await fetch(url('tenant-a/up/odd.bin'), { method: 'PUT', body: 'x', headers: { ...writer, 'content-type': 'text/plain', 'x-mg-upload-availability': 'LATER' } });
+    expect(odd.status).toBe(400);
+    expect(t.emulator.count()).toBe(0);
+  });
+});
+
+/** A PUT whose body the test writes piece by piece; `response` settles once the gateway has answered in full. */
+interface PartialUpload {
+  readonly request: ClientRequest;
+  readonly response: Promise<{ readonly status: number; readonly body: string }>;
+}
+
+/** Starts a PUT to `url` with `headers`; without `content-length` Node frames the body as chunked. */
+function startUpload(url: string, headers: Record<string, string>): PartialUpload {
+  const target = new URL(url);
+  const req = request({ host: target.hostname, port: target.port, method: 'PUT', path: `${target.pathname}${target.search}`, headers });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.once('error', reject);
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+  });
+  // Awaited by the test; this only keeps a failure before that point from surfacing as an unhandled rejection.
+  response.catch(() => undefined);
+  return { request: req, response };
+}
 
 /** Sends a request with an exact request target and headers, without a body, and resolves with the status. */
 function rawRequest(method: string, url: string, headers: Record<string, string> = {}): Promise<number> {

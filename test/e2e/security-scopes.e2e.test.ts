@@ -4,6 +4,7 @@ import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinition
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT_FIELD_SCOPES } from '../../src/auth/field-scopes.js';
 import { SCOPES, type Scope } from '../../src/auth/principal.js';
 import type { KinesisVideoEmulator } from '../../src/emulators/kinesis/kinesis.emulator.js';
 import type { LiveStreamEmulator } from '../../src/emulators/livestream/livestream.emulator.js';
@@ -77,6 +78,7 @@ const MATRIX: Readonly<Record<string, MatrixRow>> = {
   ListObjects: { scope: 'objects:read', variables: () => ({ path: 'scopes', first: 5 }) },
   GetObject: { scope: 'objects:read', variables: () => ({ path: OBJECT }) },
   GetNode: { scope: 'objects:read', variables: () => ({ id: encodeGlobalId('MediaObject', OBJECT) }) },
+  GetNodes: { scope: 'objects:read', variables: () => ({ ids: [encodeGlobalId('MediaObject', OBJECT)] }) },
   PutObject: {
     scope: 'objects:write',
     variables: () => ({ input: { path: 'scopes/written.txt', body: 'written', contentType: 'text/plain' } }),
@@ -115,6 +117,9 @@ const MATRIX: Readonly<Record<string, MatrixRow>> = {
   ListMediaAssets: { scope: 'playback:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
   GetMediaAsset: { scope: 'playback:issue', variables: () => ({ id: MEDIA_ASSET }) },
   ListDistributionChannels: { scope: 'playback:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
+  GetDistributionChannel: { scope: 'playback:issue', variables: () => ({ id: DISTRIBUTION_CHANNEL }) },
+  ListPackagingConfigs: { scope: 'playback:issue', variables: () => ({ distributionChannelId: DISTRIBUTION_CHANNEL, first: 5 }) },
+  GetPackagingConfig: { scope: 'playback:issue', variables: () => ({ id: PACKAGING_CONFIG }) },
   GetPlaylist: {
     scope: 'playback:issue',
     variables: () => ({ streamPackagingConfigId: PACKAGING_CONFIG, mediaAssetId: MEDIA_ASSET }),
@@ -131,6 +136,8 @@ interface Operation {
   readonly kind: OperationDefinitionNode['operation'];
   /** Response key of its (first) root field. */
   readonly rootField: string;
+  /** Schema name of that root field. */
+  readonly rootFieldName: string;
   readonly file: string;
   readonly query: string;
 }
@@ -165,7 +172,7 @@ function loadOperations(): Operation[] {
     }
     const root = node.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
     if (root === undefined || root.kind !== Kind.FIELD) throw new Error(`${file}: ${node.name.value} has no root field`);
-    operations.push({ name: node.name.value, kind: node.operation, rootField: (root.alias ?? root.name).value, file, query: [node, ...used.values()].map((definition) => print(definition)).join('\n\n') });
+    operations.push({ name: node.name.value, kind: node.operation, rootField: (root.alias ?? root.name).value, rootFieldName: root.name.value, file, query: [node, ...used.values()].map((definition) => print(definition)).join('\n\n') });
   }
   return operations;
 }
@@ -278,6 +285,14 @@ describe('scope matrix', () => {
     expect([...names].sort()).toEqual(Object.keys(MATRIX).sort());
     // The parse found queries, mutations and subscriptions alike.
     expect(new Set(OPERATIONS.map((operation) => operation.kind))).toEqual(new Set(['query', 'mutation', 'subscription']));
+  });
+
+  it('runs every root field that declares a scope in some operation of the matrix, so none escapes it', () => {
+    const rootTypeOf = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
+    const covered = new Set(OPERATIONS.map((operation) => `${rootTypeOf[operation.kind]}.${operation.rootFieldName}`));
+    // `node`, `nodes` and `_entities` declare no root scope; they are checked per type (below), `nodes` also by GetNodes.
+    const scoped = Object.entries(ROOT_FIELD_SCOPES).filter(([, scope]) => scope !== null).map(([field]) => field);
+    expect(scoped.filter((field) => !covered.has(field))).toEqual([]);
   });
 
   /** The registrar of a check: an expected failure while a known bug stands. */

@@ -713,6 +713,41 @@ describe('MediaStoreEmulator faults', () => {
   it('throws RangeError when a fault has an invalid times value', () => {
     expect(() => emulator.injectFault({ kind: 'throttle', times: 0 })).toThrow(RangeError);
   });
+
+  it('caps each ListItems page at maxItems and resumes after the last item when a short-page fault is injected', async () => {
+    for (const name of ['a', 'b', 'c', 'd', 'e']) emulator.putObjectDirect(`short/${name}.ts`, name);
+    emulator.injectFault({ kind: 'short-page', maxItems: 2 });
+    const client = clientFor(emulator);
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListItemsCommand({ Path: 'short', MaxResults: 1000, NextToken: token }));
+      pages.push((page.Items ?? []).map((item) => item.Name ?? ''));
+      token = page.NextToken;
+    } while (token);
+    expect(pages).toEqual([['a.ts', 'b.ts'], ['c.ts', 'd.ts'], ['e.ts']]);
+    // A smaller MaxResults still wins over the cap.
+    const one = await client.send(new ListItemsCommand({ Path: 'short', MaxResults: 1 }));
+    expect(one.Items?.map((item) => item.Name)).toEqual(['a.ts']);
+  });
+
+  it('uses up a short-page fault only on a ListItems that is answered when times is set', async () => {
+    for (const name of ['a', 'b', 'c']) emulator.putObjectDirect(`short/${name}.ts`, name);
+    emulator.injectFault({ kind: 'throttle', operation: 'ListItems', times: 1 });
+    emulator.injectFault({ kind: 'short-page', maxItems: 1, times: 1 });
+    const client = clientFor(emulator);
+    await client.send(new DescribeObjectCommand({ Path: 'short/a.ts' }));
+    await expectServiceError(client.send(new ListItemsCommand({ Path: 'short' })), 'ThrottlingException', 400);
+    const short = await client.send(new ListItemsCommand({ Path: 'short' }));
+    expect(short.Items).toHaveLength(1);
+    const full = await client.send(new ListItemsCommand({ Path: 'short' }));
+    expect(full.Items).toHaveLength(3);
+  });
+
+  it('throws RangeError when a short-page fault has maxItems below 1 or not an integer', () => {
+    expect(() => emulator.injectFault({ kind: 'short-page', maxItems: 0 })).toThrow(RangeError);
+    expect(() => emulator.injectFault({ kind: 'short-page', maxItems: 1.5 })).toThrow(RangeError);
+  });
 });
 
 describe('MediaStoreEmulator request log', () => {
@@ -741,6 +776,47 @@ describe('MediaStoreEmulator request log', () => {
   it('does not record objects seeded directly', () => {
     seedMediaStoreDemo(emulator);
     expect(emulator.count()).toBe(0);
+  });
+
+  it('counts requests in flight per operation and keeps the peak until reset when requests overlap', async () => {
+    emulator.putObjectDirect('busy/a.ts', 'a');
+    // The latency holds each describe long enough for all three to arrive before the first is answered.
+    emulator.injectFault({ kind: 'latency', ms: 250, operation: 'DescribeObject' });
+    const client = clientFor(emulator);
+    const describes = Array.from({ length: 3 }, () => client.send(new DescribeObjectCommand({ Path: 'busy/a.ts' })));
+    await emulator.waitForRequest(() => emulator.count('DescribeObject') === 3);
+    expect(emulator.inFlight('DescribeObject')).toBe(3);
+    await Promise.all(describes);
+    await client.send(new ListItemsCommand({ Path: 'busy' }));
+    expect(emulator.inFlight()).toBe(0);
+    expect(emulator.peakInFlight('DescribeObject')).toBe(3);
+    expect(emulator.peakInFlight('ListItems')).toBe(1);
+    expect(emulator.peakInFlight()).toBe(3);
+    emulator.resetRequests();
+    expect(emulator.peakInFlight('DescribeObject')).toBe(0);
+    expect(emulator.peakInFlight()).toBe(0);
+  });
+
+  it('reports the body bytes a PutObject has accepted while its client is still sending', async () => {
+    const upload = new PassThrough();
+    const first = patternBytes(50_000);
+    const rest = patternBytes(7);
+    upload.write(first);
+    const put = clientFor(emulator).send(new PutObjectCommand({ Path: 'progress/live.ts', Body: upload, UploadAvailability: 'STREAMING' }));
+    await emulator.waitForBodyBytes('progress/live.ts', first.length);
+    expect(emulator.receivedBodyBytes('progress/live.ts')).toBe(first.length);
+    expect(emulator.readObjectDirect('progress/live.ts')).toBeUndefined();
+    upload.end(rest);
+    await put;
+    expect(emulator.receivedBodyBytes('progress/live.ts')).toBe(first.length + rest.length);
+    emulator.resetRequests();
+    expect(emulator.receivedBodyBytes('progress/live.ts')).toBeUndefined();
+  });
+
+  it('rejects a pending waitForBodyBytes when the emulator closes', async () => {
+    const waiting = emulator.waitForBodyBytes('never/sent.ts', 1);
+    await emulator.close();
+    await expect(waiting).rejects.toThrow('closed');
   });
 });
 

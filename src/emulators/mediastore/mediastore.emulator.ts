@@ -17,7 +17,7 @@ import { parseObjectPathname, validateObjectPath } from './mediastore.paths.js';
 import { MediaStoreObjectStore } from './mediastore.store.js';
 import { discardBodyThen } from './mediastore.streams.js';
 
-import { EventLog } from '../common/event-log.js';
+import { ChangeSignal, EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
 export type { MediaStoreFault, MediaStoreOperation } from './mediastore.faults.js';
 
@@ -103,6 +103,13 @@ export class MediaStoreEmulator {
   private readonly requireAuthorization: boolean;
   private readonly onInternalError: (error: unknown) => void;
   private readonly log = new EventLog<RecordedRequest>(100_000, 'MediaStore emulator is closed');
+  /** Wakes `waitForBodyBytes` callers whenever upload progress changes. */
+  private readonly changes = new ChangeSignal('MediaStore emulator is closed');
+  /** Requests received and not yet answered in full, with the peak since the last reset, per operation. */
+  private readonly concurrency = new Map<MediaStoreOperation, { current: number; peak: number }>();
+  private concurrencyTotal = { current: 0, peak: 0 };
+  /** Body bytes accepted by the latest PutObject of each path (object path, no leading slash). */
+  private readonly putBodyBytes = new Map<string, number>();
   private containerAvailable = true;
   private closing: Promise<void> | undefined;
   private endpointUrl = '';
@@ -160,9 +167,51 @@ export class MediaStoreEmulator {
     return entries.filter((request) => request.operation === operation).length;
   }
 
-  /** Empties the request log (pending `waitForRequest` calls keep waiting for new requests). */
+  /**
+   * Empties the request log and upload progress, and restarts the in-flight peaks from the requests in flight
+   * now (pending `waitForRequest` and `waitForBodyBytes` calls keep waiting).
+   */
   resetRequests(): void {
     this.log.reset();
+    this.putBodyBytes.clear();
+    this.concurrencyTotal.peak = this.concurrencyTotal.current;
+    for (const counter of this.concurrency.values()) counter.peak = counter.current;
+  }
+
+  /**
+   * Requests (of `operation`, when given) received and not yet answered in full: counted from arrival, before
+   * faults and latency, until their response ends or their connection closes.
+   */
+  inFlight(operation?: MediaStoreOperation): number {
+    return (operation === undefined ? this.concurrencyTotal : this.concurrency.get(operation))?.current ?? 0;
+  }
+
+  /**
+   * The most requests (of `operation`, when given) that were in flight at once since start or the last
+   * `resetRequests()`. With a latency fault holding each request, this is how many a client sent concurrently.
+   */
+  peakInFlight(operation?: MediaStoreOperation): number {
+    return (operation === undefined ? this.concurrencyTotal : this.concurrency.get(operation))?.peak ?? 0;
+  }
+
+  /**
+   * Body bytes the latest PutObject of `path` (object path without leading slash, e.g. `vod/a.ts`) has
+   * accepted so far, whether still uploading or done; `undefined` when none arrived since start or the last
+   * `resetRequests()`. Bytes of a body refused as too large stop counting at the limit.
+   */
+  receivedBodyBytes(path: string): number | undefined {
+    return this.putBodyBytes.get(path);
+  }
+
+  /**
+   * Resolves as soon as a PutObject of `path` has accepted at least `bytes` body bytes (at once when the
+   * latest one already has), so a test can tell that a client's bytes reached the store while the client is
+   * still sending.
+   *
+   * @throws (rejects) Error when the emulator closes first.
+   */
+  waitForBodyBytes(path: string, bytes: number): Promise<void> {
+    return this.changes.waitUntil(() => (this.putBodyBytes.get(path) ?? -1) >= bytes);
   }
 
   /**
@@ -244,11 +293,34 @@ export class MediaStoreEmulator {
     this.timers.clear();
     this.store.failOpenUploads();
     this.log.close();
+    this.changes.close();
     await closeHttpServer(this.server, this.sockets);
   }
 
   private record(request: RecordedRequest): void {
     this.log.push(request);
+  }
+
+  private trackInFlight(operation: MediaStoreOperation, res: ServerResponse): void {
+    let counter = this.concurrency.get(operation);
+    if (counter === undefined) {
+      counter = { current: 0, peak: 0 };
+      this.concurrency.set(operation, counter);
+    }
+    const counters = [counter, this.concurrencyTotal];
+    for (const one of counters) {
+      one.current += 1;
+      one.peak = Math.max(one.peak, one.current);
+    }
+    // 'close' fires once per response, both after the last byte and when the connection dies mid-exchange.
+    res.once('close', () => {
+      for (const one of counters) one.current -= 1;
+    });
+  }
+
+  private onBodyBytes(path: string, received: number): void {
+    this.putBodyBytes.set(path, received);
+    this.changes.notify();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -261,6 +333,7 @@ export class MediaStoreEmulator {
     const operation = routeOperation(method, pathname);
     const bodyFraming = req.headers['content-length'] !== undefined ? 'content-length' : /chunked/i.test(req.headers['transfer-encoding'] ?? '') ? 'chunked' : 'none';
     this.record({ operation, method, path: pathname, query, at: this.now(), bodyFraming });
+    this.trackInFlight(operation, res);
     res.setHeader('x-amzn-RequestId', requestId);
 
     const fail = (error: MediaStoreWireError, closeConnection = false): void => {
@@ -339,7 +412,7 @@ export class MediaStoreEmulator {
       throw new MediaStoreWireError('InvalidAction', 'The action or operation requested is invalid');
     }
     if (operation === 'ListItems') {
-      listItems(ctx, query, this.tokens);
+      listItems(ctx, query, this.tokens, this.faults.takeListItemsCap());
       return;
     }
     const path = parseObjectPathname(pathname);
@@ -348,7 +421,12 @@ export class MediaStoreEmulator {
     }
     switch (operation) {
       case 'PutObject':
-        putObject(ctx, path.value, { uploadTimeoutMs: this.uploadTimeoutMs, timers: this.timers });
+        this.onBodyBytes(path.value.path, 0);
+        putObject(ctx, path.value, {
+          uploadTimeoutMs: this.uploadTimeoutMs,
+          timers: this.timers,
+          onBodyBytes: (received) => this.onBodyBytes(path.value.path, received),
+        });
         return;
       case 'GetObject':
         getObject(ctx, path.value, stallAfter);

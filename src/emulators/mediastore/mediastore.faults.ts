@@ -5,8 +5,9 @@ import { FaultList, validateCountedFault } from '../common/fault-list.js';
  *
  * Faults are consulted once per received request, in injection order. Every matching `latency` fault
  * applies (their delays add up); then the first matching terminal fault (`error`, `throttle`, `stall`)
- * decides the outcome. Each applied fault uses up one of its `times`; a fault without `times` stays until
- * `clear()`.
+ * decides the outcome. A `short-page` fault is neither: it does not replace the response but shortens a
+ * ListItems page, and only a ListItems request that reaches the operation uses it up. Each applied fault uses
+ * up one of its `times`; a fault without `times` stays until `clear()`.
  */
 
 /** Operation names as the emulator routes them; `Unknown` is anything that is not one of the five. */
@@ -25,10 +26,19 @@ export type MediaStoreFault =
    * Other operations (and a GetObject of a missing object): read the request, never answer.
    * A stalled exchange lasts until the client gives up or the emulator closes.
    */
-  | { kind: 'stall'; operation?: MediaStoreOperation; afterBytes?: number; times?: number };
+  | { kind: 'stall'; operation?: MediaStoreOperation; afterBytes?: number; times?: number }
+  /**
+   * ListItems: return at most `maxItems` items (>= 1) per call whatever `MaxResults` asks for, with a
+   * `NextToken` when more remain, as a service may return a short page. Lets tests check that a client
+   * keeps reading instead of taking one page for `MaxResults` items. Other operations ignore it.
+   */
+  | { kind: 'short-page'; maxItems: number; operation?: 'ListItems'; times?: number };
+
+/** A fault that shortens ListItems pages (see {@link MediaStoreFault}). */
+export type ShortPageFault = Extract<MediaStoreFault, { kind: 'short-page' }>;
 
 /** Terminal faults: those that replace the normal response. */
-export type TerminalFault = Exclude<MediaStoreFault, { kind: 'latency' }>;
+export type TerminalFault = Exclude<MediaStoreFault, { kind: 'latency' } | ShortPageFault>;
 
 /** What the faults decide for one request. */
 export interface FaultDecision {
@@ -43,6 +53,9 @@ function validate(fault: MediaStoreFault): void {
   if (fault.kind === 'stall' && fault.afterBytes !== undefined && (!Number.isInteger(fault.afterBytes) || fault.afterBytes < 0)) {
     throw new RangeError(`stall fault afterBytes must be an integer >= 0, got ${String(fault.afterBytes)}`);
   }
+  if (fault.kind === 'short-page' && (!Number.isInteger(fault.maxItems) || fault.maxItems < 1)) {
+    throw new RangeError(`short-page fault maxItems must be an integer >= 1, got ${String(fault.maxItems)}`);
+  }
 }
 
 /** The list of injected faults of one emulator. */
@@ -52,7 +65,7 @@ export class FaultSchedule {
   /**
    * Adds a fault after those already injected.
    *
-   * @throws RangeError when `times`, `ms` or `afterBytes` is out of range.
+   * @throws RangeError when `times`, `ms`, `afterBytes` or `maxItems` is out of range.
    */
   inject(fault: MediaStoreFault): void {
     validate(fault);
@@ -68,7 +81,16 @@ export class FaultSchedule {
   take(operation: MediaStoreOperation): FaultDecision {
     return this.list.takeRequest(
       (fault) => fault.operation === undefined || fault.operation === operation,
-      (fault): fault is TerminalFault => fault.kind !== 'latency',
+      (fault): fault is TerminalFault => fault.kind !== 'latency' && fault.kind !== 'short-page',
     );
+  }
+
+  /**
+   * The cap on the items of the ListItems page being answered now, using up one `times` of the first
+   * `short-page` fault; `undefined` when none is injected. Call it only for a ListItems that reaches the
+   * operation, so a request answered by a terminal fault does not use the cap up.
+   */
+  takeListItemsCap(): number | undefined {
+    return this.list.takeFirst((fault): fault is ShortPageFault => fault.kind === 'short-page')?.maxItems;
   }
 }

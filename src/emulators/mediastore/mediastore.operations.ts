@@ -62,6 +62,8 @@ export interface PutSettings {
   readonly uploadTimeoutMs: number;
   /** Live timers of the emulator; the upload timer registers here so `close()` can clear it. */
   readonly timers: Set<NodeJS.Timeout>;
+  /** Called with the running total each time body bytes are accepted, so tests can wait on upload progress. */
+  readonly onBodyBytes?: (received: number) => void;
 }
 
 /**
@@ -145,6 +147,7 @@ export function putObject(ctx: OperationContext, path: MediaStorePath, settings:
     }
     if (upload) upload.append(chunk);
     else chunks.push(chunk);
+    settings.onBodyBytes?.(size);
   };
 
   req.on('data', onData);
@@ -269,10 +272,12 @@ function itemJson(item: ListedItem): Record<string, unknown> {
  * `MaxResults` (1..1000, default 1000) items, and a `NextToken` when more remain.
  *
  * @param rawQuery the query string as received (without `?`).
+ * @param cap at most this many items whatever `MaxResults` says (a `short-page` fault); the `NextToken` then
+ *   resumes after the last item returned, exactly as for a smaller `MaxResults`.
  * @throws MediaStoreWireError `ValidationError` (bad Path or MaxResults), `InvalidNextTokenException`,
  *   `ExpiredNextTokenException` (all 400).
  */
-export function listItems(ctx: OperationContext, rawQuery: string, tokens: ListTokenCodec): void {
+export function listItems(ctx: OperationContext, rawQuery: string, tokens: ListTokenCodec, cap?: number): void {
   const params = new URLSearchParams(rawQuery);
   const folder = validateListPath(params.get('Path') ?? undefined);
   if (!folder.ok) {
@@ -301,7 +306,8 @@ export function listItems(ctx: OperationContext, rawQuery: string, tokens: ListT
     }
     after = { name: reading.cursor.afterName, type: reading.cursor.afterType };
   }
-  const page = ctx.store.listFolder(folder.value.segments, after, maxResults);
+  // The request is validated against MaxResults first: a short page must not hide a bad parameter.
+  const page = ctx.store.listFolder(folder.value.segments, after, cap === undefined ? maxResults : Math.min(maxResults, cap));
   const last = page.items[page.items.length - 1];
   const nextToken =
     page.more && last ? tokens.issue({ folder: folder.value.path, afterName: last.name, afterType: last.type }) : undefined;

@@ -16,6 +16,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderSchema } from '../../../src/cli/print-schema.command.js';
 import { buildFederatedSchema } from '../../../src/schema/build-schema.js';
+import { ROOT_TYPE_DESCRIPTIONS } from '../../../src/schema/root-types.js';
 
 const run = promisify(execFile);
 
@@ -32,11 +33,7 @@ function missingDescriptions(schema: GraphQLSchema): string[] {
   };
   for (const type of Object.values(schema.getTypeMap()) as GraphQLNamedType[]) {
     if (isForeign(type.name)) continue;
-    if (['Query', 'Mutation', 'Subscription'].includes(type.name)) {
-      // Root types are described by their fields.
-    } else {
-      check(type.name, type.description);
-    }
+    check(type.name, type.description);
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         if (isForeign(field.name)) continue;
@@ -79,6 +76,18 @@ describe('federated schema', () => {
     const { buildSchema } = await import('graphql');
     const undocumented = buildSchema('"""Root."""\ntype Query { """Documented."""\n a(x: Int): Int }');
     expect(missingDescriptions(undocumented)).toEqual(['Query.a(x:)']);
+  });
+
+  it('finds an undescribed root type when the walk meets one', async () => {
+    const { buildSchema } = await import('graphql');
+    const undocumented = buildSchema('type Query { """Documented."""\n a: Int }\ntype Mutation { """Documented."""\n b: Int }');
+    expect(missingDescriptions(undocumented)).toEqual(['Query', 'Mutation']);
+  });
+
+  it('describes Query, Mutation and Subscription with their root-type descriptions when built', () => {
+    expect(schema.getQueryType()?.description).toBe(ROOT_TYPE_DESCRIPTIONS.Query);
+    expect(schema.getMutationType()?.description).toBe(ROOT_TYPE_DESCRIPTIONS.Mutation);
+    expect(schema.getSubscriptionType()?.description).toBe(ROOT_TYPE_DESCRIPTIONS.Subscription);
   });
 
   it('exposes the federation entry points when built as a subgraph', () => {
