@@ -26,15 +26,19 @@ export function accessOf(req: IncomingMessage): Access {
 }
 
 /**
- * Express middleware: authenticates the request's headers, charges the caller's tenant one request, and
+ * Express middleware: authenticates the request's headers, charges the caller's tenant one request per operation
+ * (a batched POST of at most `batchMax` operations holds several), and
  * attaches the resulting {@link Access} for {@link accessOf}. Refusals answer 401 (with `WWW-Authenticate`),
  * 429 (with `Retry-After`) or the status of the error's code, in the GraphQL error shape.
  */
-export function authenticateRequests(security: Security, logger: Logger): RequestHandler {
+export function authenticateRequests(security: Security, logger: Logger, batchMax = 0): RequestHandler {
   return (req, res, next) => {
     void (async () => {
       const access = await security.fromHeaders(req.headers);
-      await security.charge(access);
+      // A batch that will run is as many requests as it holds operations; one that will be refused (batching off,
+      // or longer than `batchMax`) costs one, like any refused request.
+      const body: unknown = req.body;
+      await security.charge(access, Array.isArray(body) && body.length <= batchMax ? Math.max(1, body.length) : 1);
       accessByRequest.set(req, access);
     })().then(
       () => next(),

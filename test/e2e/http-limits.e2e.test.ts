@@ -194,6 +194,10 @@ describe('GraphQL HTTP limits', () => {
   });
 });
 
+/** What the injected upstream failure says: an ARN and a secret the answers must never carry. */
+const PROVIDER_ARN = 'arn:aws:mediastore:us-east-1:123456789012:container/media-graph-private';
+const PROVIDER_SECRET = 'wJalrXUtnFEMI-provider-secret';
+
 describe('error masking in production', () => {
   let t: TestGateway;
   let auth: Record<string, string>;
@@ -217,8 +221,8 @@ describe('error masking in production', () => {
     // An unexpected (non-domain) error thrown inside the federation entity resolver.
     const unexpected = { query: '{ _entities(representations: [{ __typename: "Nope", id: "x" }]) { __typename } }' };
     await post(unexpected);
-    // An upstream failure whose provider message must stay in the logs.
-    t.emulator.injectFault({ kind: 'error', status: 500, operation: 'DescribeObject' });
+    // An upstream failure whose provider message, with an ARN and a secret in it, must stay in the logs.
+    t.emulator.injectFault({ kind: 'error', status: 500, operation: 'DescribeObject', message: `Internal error for ${PROVIDER_ARN}: key ${PROVIDER_SECRET}` });
     await post({ query: '{ object(path: "prod/object.txt") { path } }' });
     t.emulator.clearFaults();
     await post({ query: '{ objects(path: "prod", first: -1) { edges { cursor } } }' });
@@ -252,7 +256,9 @@ describe('error masking in production', () => {
       expect(all, code).toContain(`"${code}"`);
     }
     expect(all.match(/"INTERNAL_SERVER_ERROR"/g)?.length).toBe(3);
-    for (const leak of ['stacktrace', 'exception', 'debugMessage', '    at ', 'Nope', 'arn:']) expect(all, leak).not.toContain(leak);
+    for (const leak of ['stacktrace', 'exception', 'debugMessage', '    at ', 'Nope', 'arn:', PROVIDER_SECRET]) expect(all, leak).not.toContain(leak);
+    // The provider did answer with that message: the masking above is what kept it out of the answers.
+    expect(t.emulator.count('DescribeObject')).toBeGreaterThan(0);
   });
 });
 
@@ -332,5 +338,46 @@ describe('gateway logs', () => {
     });
     // Asserted as booleans so a failure names the leak without printing the secret.
     for (const [name, secret] of Object.entries(secrets)) expect(logs.includes(secret), name).toBe(false);
+  });
+});
+
+describe('GraphQL HTTP batching when enabled', () => {
+  let t: TestGateway;
+  let auth: Record<string, string>;
+  const BATCH_MAX = 5;
+
+  beforeAll(async () => {
+    // Burst 6: one batch of 5 fits, a second does not, so the batch is charged per operation.
+    t = await startTestGateway({ ...JWT_AUTH_ENV, GRAPHQL_BATCH_MAX: String(BATCH_MAX), RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '6' });
+    for (let i = 0; i < BATCH_MAX; i += 1) t.emulator.putObjectDirect(`batch/item-${i}.txt`, `item ${i}`);
+    auth = await bearerFor({ sub: 'batcher', scope: 'objects:read' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const batchOf = (length: number): { query: string }[] =>
+    Array.from({ length }, (_, i) => ({ query: `{ object(path: "batch/item-${i % BATCH_MAX}.txt") { path } }` }));
+
+  it('refuses a batch longer than GRAPHQL_BATCH_MAX and executes none of it (S8)', async () => {
+    const before = t.emulator.count();
+    const response = await fetch(t.graphqlUrl, { method: 'POST', headers: { ...JSON_HEADERS, ...auth }, body: JSON.stringify(batchOf(500)) });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors?: GraphQLFormattedError[]; extensions?: unknown };
+    expect(errorCodes(body)).toEqual(['BAD_USER_INPUT']);
+    expect(t.emulator.count() - before).toBe(0);
+  });
+
+  it('runs a batch within the cap and charges the rate limit once per operation', async () => {
+    const first = await fetch(t.graphqlUrl, { method: 'POST', headers: { ...JSON_HEADERS, ...auth }, body: JSON.stringify(batchOf(BATCH_MAX)) });
+    expect(first.status).toBe(200);
+    const results = (await first.json()) as { data?: { object: { path: string } | null } }[];
+    expect(results.map((result) => result.data?.object?.path)).toEqual(batchOf(BATCH_MAX).map((_, i) => `batch/item-${i}.txt`));
+    // The refused 500-operation batch cost 1 and this one 5: the burst of 6 is spent, and another 5 would take 5 s
+    // of refill at 1 per second.
+    const second = await fetch(t.graphqlUrl, { method: 'POST', headers: { ...JSON_HEADERS, ...auth }, body: JSON.stringify(batchOf(BATCH_MAX)) });
+    expect(second.status).toBe(429);
+    await second.body?.cancel();
   });
 });

@@ -654,6 +654,85 @@ describe('HTTP rate limit', () => {
   });
 });
 
+describe('per-tenant rate limits', () => {
+  let t: TestGateway;
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'media-graph-rate-'));
+    const tenantsFile = join(directory, 'tenants.json');
+    await writeFile(
+      tenantsFile,
+      JSON.stringify({
+        // Refills of one request per 100 s: nothing refills while a test runs, however slow the machine.
+        tenants: {
+          'tenant-a': { objects: { prefixes: ['/tenant-a/'] }, rateLimit: { requestsPerSecond: 0.01, burst: 2 } },
+          'tenant-b': { objects: { prefixes: ['/tenant-b/'] }, rateLimit: { requestsPerSecond: 0.01, burst: 2 } },
+          // A partner with a larger allowance than the others.
+          'tenant-c': { objects: { prefixes: ['/tenant-c/'] }, rateLimit: { requestsPerSecond: 0.01, burst: 10 } },
+          // A tenant without its own rateLimit gets the default (below).
+          'tenant-d': { objects: { prefixes: ['/tenant-d/'] } },
+        },
+      }),
+    );
+    t = await startTestGateway({ ...JWT_AUTH_ENV, TENANTS_FILE: tenantsFile, RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+  const post = async (headers: Record<string, string>): Promise<number> => {
+    const response = await fetch(t.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: TYPENAME });
+    await response.body?.cancel();
+    return response.status;
+  };
+
+  it('shares one allowance between users of a tenant and leaves other tenants unaffected', async () => {
+    const alice = await bearer({ sub: 'alice', tenant: 'tenant-a', scope: 'objects:read' });
+    const amir = await bearer({ sub: 'amir', tenant: 'tenant-a', scope: 'objects:read' });
+    const bob = await bearer({ sub: 'bob', tenant: 'tenant-b', scope: 'objects:read' });
+    expect([await post(alice), await post(alice)]).toEqual([200, 200]);
+    // Another user of tenant-a draws on the same, spent, allowance.
+    expect(await post(amir)).toBe(429);
+    expect([await post(bob), await post(bob)]).toEqual([200, 200]);
+  });
+
+  it('applies the tenant\'s own rateLimit from the tenants file when it overrides the default', async () => {
+    const carol = await bearer({ sub: 'carol', tenant: 'tenant-c', scope: 'objects:read' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) statuses.push(await post(carol));
+    expect(statuses.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => 200));
+    expect(statuses[10]).toBe(429);
+    // The default (burst 3) applies to a tenant without an override.
+    const dave = await bearer({ sub: 'dave', tenant: 'tenant-d', scope: 'objects:read' });
+    expect([await post(dave), await post(dave), await post(dave)]).toEqual([200, 200, 200]);
+  });
+
+  it('answers RATE_LIMITED over graphql-ws and SSE when the tenant\'s allowance is spent', async () => {
+    const dana = await bearer({ sub: 'dana', tenant: 'tenant-b', scope: 'objects:read' });
+    // Tenant-b's allowance (2) is spent by the first test; spend it anyway so this test stands on its own.
+    for (let i = 0; i < 2; i += 1) await post(dana);
+    const ws = createWsClient({ url: t.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: dana });
+    try {
+      const overWs = await collect((sink) => ws.subscribe({ query: '{ __typename }' }, sink));
+      expect(errorCodes(overWs)).toEqual(['RATE_LIMITED']);
+    } finally {
+      await ws.dispose();
+    }
+    const sse = await fetch(`${t.gateway.url}/graphql/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...dana },
+      body: TYPENAME,
+    });
+    expect(sse.status).toBe(429);
+    expect(Number(sse.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(errorCodes((await sse.json()) as { errors?: GraphQLFormattedError[] })).toEqual(['RATE_LIMITED']);
+  });
+});
+
 describe('startup without authentication', () => {
   /** Starts a gateway straight from `env` (the test helper would leave its emulator running when startup fails). */
   async function startWith(env: Record<string, string>): Promise<unknown> {

@@ -388,8 +388,8 @@ export class MediaStoreEmulator {
     let stallAfter: number | undefined;
     if (terminal?.kind === 'error') {
       throw terminal.status === 500
-        ? new MediaStoreWireError('InternalServerError', 'The service is temporarily unavailable')
-        : new MediaStoreWireError('ServiceUnavailable', 'The request has failed due to a temporary failure of the server');
+        ? new MediaStoreWireError('InternalServerError', terminal.message ?? 'The service is temporarily unavailable')
+        : new MediaStoreWireError('ServiceUnavailable', terminal.message ?? 'The request has failed due to a temporary failure of the server');
     }
     if (terminal?.kind === 'throttle') {
       throw new MediaStoreWireError('ThrottlingException', 'Rate exceeded');

@@ -17,8 +17,11 @@ export type MediaStoreOperation = 'PutObject' | 'GetObject' | 'DescribeObject' |
 export type MediaStoreFault =
   /** Delay the request by `ms` milliseconds before it is processed. */
   | { kind: 'latency'; ms: number; operation?: MediaStoreOperation; times?: number }
-  /** Answer 500 `InternalServerError` or 503 `ServiceUnavailable`; the SDK retries both. */
-  | { kind: 'error'; status: 500 | 503; operation?: MediaStoreOperation; times?: number }
+  /**
+   * Answer 500 `InternalServerError` or 503 `ServiceUnavailable`; the SDK retries both. `message` replaces the
+   * service's message, e.g. to carry an ARN or a secret that the gateway must never pass on.
+   */
+  | { kind: 'error'; status: 500 | 503; operation?: MediaStoreOperation; times?: number; message?: string }
   /** Answer 400 `ThrottlingException`; the SDK classifies it as throttling and retries. */
   | { kind: 'throttle'; operation?: MediaStoreOperation; times?: number }
   /**
