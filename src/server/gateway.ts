@@ -87,6 +87,12 @@ export interface StartGatewayOptions {
   readonly seedDemo?: boolean;
   /** Logger to use; defaults to JSON lines on stdout at `LOG_LEVEL`. */
   readonly logger?: Logger;
+  /**
+   * Leaves the operation guard (limits, safelist, router secret, scope pre-check) off the HTTP GraphQL endpoint.
+   * Only for measuring what the guard costs (`npm run bench:security`'s open baseline); no configuration variable
+   * sets it, and a deployment must never.
+   */
+  readonly withoutHttpOperationGuard?: boolean;
 }
 
 /**
@@ -219,7 +225,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
-      persistedQueryGuard(guard),
+      ...(options.withoutHttpOperationGuard === true ? [] : [persistedQueryGuard(guard)]),
       { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
     ],
   });
@@ -242,8 +248,8 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: config.graphqlBodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
-    authenticateRequests(security, logger),
-    guardOperations(guard, config.limits.batchMax, config.env === 'development', logger),
+    authenticateRequests(security, logger, config.limits.batchMax),
+    ...(options.withoutHttpOperationGuard === true ? [] : [guardOperations(guard, config.limits.batchMax, config.env === 'development', logger)]),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => createRequestContext(services, requestSignal(req, res), accessOf(req)),
     }),
