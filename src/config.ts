@@ -66,7 +66,7 @@ const envSchema = z.object({
   RELAY_GC_INTERVAL_BYTES: integer(0, 1024 * 1024 * 1024, DEFAULT_RELAY_GC_INTERVAL_BYTES),
   LIVE_SUBSCRIBER_BUFFER: integer(1, 100_000, 256),
   LIVE_OVERFLOW: z.enum(['gap', 'close']).default('gap'),
-  LIVE_WINDOW_FRAGMENTS: integer(0, 100_000, 150),
+  LIVE_WINDOW_FRAGMENTS: integer(1, 100_000, 150),
   LIVE_LINGER_MS: integer(0, 3_600_000, 5_000),
   LIVE_IDLE_TIMEOUT_MS: integer(500, 300_000, 5_000),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
@@ -156,7 +156,10 @@ export interface Config {
     readonly subscriberBuffer: number;
     /** `gap`: skip fragments and send a gap event; `close`: end the subscription with RATE_LIMITED. */
     readonly overflow: 'gap' | 'close';
-    /** Recent fragments per stream kept in memory for subscribers starting slightly in the past. */
+    /**
+     * Recent fragments per stream kept in memory for subscribers starting slightly in the past; at least 1, since
+     * catch-up readers hand over to the live feed at the oldest of them.
+     */
     readonly windowFragments: number;
     /** How long a stream's upstream reader outlives its last subscriber, in ms. */
     readonly lingerMs: number;
@@ -368,6 +371,11 @@ function jwtConfig(e: z.infer<typeof envSchema>): Config['auth']['jwt'] {
       if (e[name] !== undefined) throw new ConfigError(`invalid configuration: ${name}: needs AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_JWT_SECRET`);
     }
     return undefined;
+  }
+  if (e.NODE_ENV === 'production') {
+    // Without them any token the key source signs would do, including one the issuer minted for another service.
+    const missing = (['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((name) => e[name] === undefined);
+    if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')}: required with ${sources.join(', ')} when NODE_ENV=production`);
   }
   return {
     ...(e.AUTH_JWKS_FILE === undefined ? {} : { jwksFile: e.AUTH_JWKS_FILE }),

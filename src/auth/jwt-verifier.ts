@@ -163,7 +163,8 @@ export class JwtVerifier {
     const verifyOptions: JWTVerifyOptions = {
       algorithms: [...algorithms],
       clockTolerance: tolerance,
-      requiredClaims: ['sub'],
+      // A token without `exp` would stay valid for ever, and so would every socket and subscription opened with it.
+      requiredClaims: ['sub', 'exp'],
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
     };
@@ -172,7 +173,7 @@ export class JwtVerifier {
 
   /**
    * Verifies `token` (compact JWS, without the `Bearer ` prefix): signature, algorithm, `iss`/`aud` when
-   * configured, `exp`/`nbf` within the clock tolerance, and a non-empty `sub`. Scopes come from `scope`
+   * configured, a present `exp` and `exp`/`nbf` within the clock tolerance, and a non-empty `sub`. Scopes come from `scope`
    * (space-separated) and `scp` (array or space-separated); scopes this gateway does not know are dropped.
    * @throws DomainError `UNAUTHENTICATED` with `details.reason` `TOKEN_EXPIRED` or `TOKEN_INVALID`; the
    *   message never contains the token.

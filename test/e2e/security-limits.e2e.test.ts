@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getIntrospectionQuery, print, type GraphQLFormattedError } from 'graphql';
@@ -757,5 +758,24 @@ describe('startup without authentication', () => {
     const error = await startWith({ NODE_ENV: 'production', HOST: '127.0.0.1' });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(/AUTH_JWKS_FILE, AUTH_JWKS_URL or AUTH_JWT_SECRET/);
+  });
+  it('starts on loopback in development with a warning that anonymous callers have full access', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'warn', SIGNING_SECRET: TEST_SIGNING_SECRET });
+    const gateway = await startGateway(config, { logger: createLogger('warn', sink) });
+    try {
+      const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level === 40);
+      expect(warnings.map((entry) => entry.msg)).toContainEqual(expect.stringMatching(/anonymous callers have full access/));
+      const anonymous = await postGraphql(`${gateway.url}/graphql`, { query: '{ __typename }' });
+      expect(anonymous.data).toEqual({ __typename: 'Query' });
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -139,6 +139,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', SIGNING_SECRET: SECRET }).signingSecret).toBe(SECRET);
   });
 
+  it('refuses production JWT authentication when AUTH_ISSUER or AUTH_AUDIENCE is missing', () => {
+    const jwt = { NODE_ENV: 'production', SIGNING_SECRET: SECRET, AUTH_JWT_SECRET: 'j'.repeat(40) };
+    expect(configError(jwt).message).toContain('AUTH_ISSUER, AUTH_AUDIENCE: required with AUTH_JWT_SECRET when NODE_ENV=production');
+    expect(configError({ ...jwt, AUTH_ISSUER: 'https://issuer.example/' }).message).toContain('AUTH_AUDIENCE: required');
+    expect(loadConfig({ ...jwt, AUTH_ISSUER: 'https://issuer.example/', AUTH_AUDIENCE: 'media-graph' }).auth.jwt).toMatchObject({ audience: 'media-graph' });
+    // Outside production they stay optional, for local identity providers that set neither.
+    expect(loadConfig({ AUTH_JWT_SECRET: 'j'.repeat(40) }).auth.jwt?.issuer).toBeUndefined();
+  });
+
   it('never echoes the rejected secret when SIGNING_SECRET is too short', () => {
     const error = configError({ SIGNING_SECRET: 'short-secret-value' });
     expect(error.message).not.toContain('short-secret-value');

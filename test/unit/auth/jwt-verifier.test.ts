@@ -187,6 +187,13 @@ describe('JwtVerifier', () => {
       expect(error.message).toContain('"sub"');
     });
 
+    it('rejects the token when it has no exp', async () => {
+      const token = await sign(rsa, claims({ exp: undefined }));
+      const error = await rejection(fileVerifier.verify(token), token);
+      expect(error.code).toBe('UNAUTHENTICATED');
+      expect(error.message).toContain('"exp"');
+    });
+
     it('rejects the token when tenant is not a string', async () => {
       const token = await sign(rsa, claims({ tenant: 42 }));
       expect((await rejection(fileVerifier.verify(token), token)).message).toContain('"tenant"');
