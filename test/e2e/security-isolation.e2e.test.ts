@@ -1254,6 +1254,25 @@ describe('tenant isolation', () => {
     expect(own.errors).toEqual([]);
   });
 
+  it('reads an operation the gateway has not seen once to learn its target, and refuses it with no call after that', async () => {
+    // Started by an administrator without a tenant, outside any tenant's view: the gateway has not learned its target.
+    const admin = { authorization: `Bearer ${await mintToken({ sub: 'operator', scope: 'admin' })}` };
+    const started = await gql(CreateAssetDocument, { input: { parent: PARENT, assetId: 'b-by-operator', uri: `gs://${SECRET}/operator.png`, type: 'IMAGE' } }, admin);
+    const name = String(at(started.data, 'createAsset.name'));
+    expect(name).toContain('/operations/');
+    const missing = await gql(GetOperationDocument, { name: MISSING.operation }, asA);
+    resetUpstream();
+    const first = await gql(GetOperationDocument, { name }, asA);
+    expect(upstreamCalls()).toEqual(['livestream:GetOperation']);
+    resetUpstream();
+    const again = await gql(GetOperationDocument, { name }, asA);
+    expect(upstreamCalls()).toEqual([]);
+    for (const outcome of [first, again]) {
+      expect(outcome.text).not.toContain(SECRET);
+      expect({ data: outcome.data, codes: outcome.codes }).toEqual({ data: missing.data, codes: missing.codes });
+    }
+  });
+
   it('refuses tenant-b\'s operation to tenant-c without an upstream call once the gateway has seen whose it is', async () => {
     // Tenant-c shares tenant-b's project and location, so the name alone admits the operation.
     resetUpstream();
@@ -1274,7 +1293,10 @@ describe('tenant isolation', () => {
     };
     resetUpstream();
     const foreign = await attempt(B.mediaAsset);
-    expect(upstreamCalls().filter((call) => call === 'oci:GeneratePlaylist' || call === 'oci:GenerateSessionToken')).toEqual([]);
+    const calls = upstreamCalls();
+    expect(calls.filter((call) => call === 'oci:GeneratePlaylist' || call === 'oci:GenerateSessionToken')).toEqual([]);
+    // Tenant-b's asset is read at most once for all three entry points: after that the gateway knows its compartment.
+    expect(calls.filter((call) => call === 'oci:GetMediaAsset').length).toBeLessThanOrEqual(1);
     expect(foreign).toEqual(await attempt(MISSING.mediaAsset));
     expect(foreign['playlist']).toEqual(['NOT_FOUND']);
   });
