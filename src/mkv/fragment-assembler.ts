@@ -120,13 +120,19 @@ export class FragmentAssembler implements EbmlVisitor {
     /**
      * Emit a fragment as soon as the Tags element after its Cluster (MILLIS_BEHIND_NOW, CONTINUATION_TOKEN)
      * closes, instead of when its Segment ends. Live GetMedia Segments have unknown size, so without this a
-     * fragment would only surface when the next one starts: one fragment duration late.
+     * fragment would only surface when the next one starts: one fragment duration late. Error tags that
+     * arrive later in the same document emit it once more (see `FragmentReaderOptions.emitOnTrailingTags`).
      */
     private readonly emitOnTrailingTags = false,
   ) {}
 
-  // The fragment already emitted by `emitOnTrailingTags`; what remains of its document is read but not emitted.
+  // The document already emitted early by `emitOnTrailingTags`. The rest of it is still read (so the parser
+  // validates it and the next document starts cleanly), but only error tags in it are reported again.
   private sealed: FragmentState | null = null;
+  // The error fields the consumer last received for `sealed`: a change means error tags arrived after the
+  // early emission, which must reach the consumer (GetMedia appends them after the continuation token).
+  private sealedErrorCode: string | null = null;
+  private sealedErrorId: number | null = null;
 
   onMasterStart(id: number, offset: number): void {
     switch (id) {
@@ -173,15 +179,12 @@ export class FragmentAssembler implements EbmlVisitor {
     switch (id) {
       case E.Tags: {
         const current = this.current;
-        if (
-          this.emitOnTrailingTags &&
-          current !== null &&
-          ((current.clusterCount > 0 && current.continuationToken !== null) || current.errorId !== null)
-        ) {
-          this.emit(current, endOffset, true);
-          // Still the open document: later elements of it must not start a new fragment.
-          this.current = current;
-          this.sealed = current;
+        if (!this.emitOnTrailingTags || current === null) break;
+        if (this.sealed === current) {
+          // Error tags after the early emission: the consumer gets the document again, now carrying them.
+          if (this.sealedErrorsChanged(current)) this.reemitSealed(current, endOffset, true);
+        } else if ((current.clusterCount > 0 && current.continuationToken !== null) || current.errorId !== null) {
+          this.emitEarly(current, endOffset);
         }
         break;
       }
@@ -291,19 +294,48 @@ export class FragmentAssembler implements EbmlVisitor {
     this.groupStats = null;
   }
 
+  // Closes `state` (its document ended, was cut off or failed) and delivers it unless it was emitted early.
   private emit(state: FragmentState, endOffset: number, complete: boolean): void {
-    if (this.sealed === state) {
-      // Emitted early at its trailing tags; the document's end only closes it.
-      this.sealed = null;
-      this.current = null;
-      this.lastStats = null;
-      return;
-    }
     this.current = null;
     this.lastStats = null;
+    if (this.sealed === state) {
+      // Emitted early at its trailing tags; the document's end only closes it, except that error tags read
+      // since (even in Tags the input cut off) are delivered rather than dropped.
+      this.sealed = null;
+      if (this.sealedErrorsChanged(state)) this.reemitSealed(state, endOffset, complete);
+      return;
+    }
     this.emitted++;
-    const trackStats: TrackStats[] = [...state.stats.values()].map((s) => ({ ...s }));
-    this.onFragment({
+    this.onFragment(this.snapshot(state, endOffset, complete));
+  }
+
+  // Live mode: delivers the open document now; it stays open (later elements of it must not start a new
+  // fragment) and `sealed` until its end.
+  private emitEarly(state: FragmentState, endOffset: number): void {
+    this.emitted++;
+    this.sealed = state;
+    this.sealedErrorCode = state.errorCode;
+    this.sealedErrorId = state.errorId;
+    this.onFragment(this.snapshot(state, endOffset, true));
+  }
+
+  private reemitSealed(state: FragmentState, endOffset: number, complete: boolean): void {
+    this.sealedErrorCode = state.errorCode;
+    this.sealedErrorId = state.errorId;
+    this.onFragment(this.snapshot(state, endOffset, complete));
+  }
+
+  private sealedErrorsChanged(state: FragmentState): boolean {
+    return state.errorCode !== this.sealedErrorCode || state.errorId !== this.sealedErrorId;
+  }
+
+  // The delivered record owns its arrays (copies, a few entries each): in live mode the state keeps filling
+  // after delivery, and a fragment the consumer already holds (queued, windowed, serialised later) must never
+  // change under it.
+  private snapshot(state: FragmentState, endOffset: number, complete: boolean): Fragment {
+    const trackStats: TrackStats[] = [];
+    for (const s of state.stats.values()) trackStats.push({ ...s });
+    return {
       sequence: state.sequence,
       byteOffset: state.byteOffset,
       byteLength: endOffset - state.byteOffset,
@@ -321,10 +353,10 @@ export class FragmentAssembler implements EbmlVisitor {
       keyframeCount: state.keyframeCount,
       payloadBytes: state.payloadBytes,
       trackStats,
-      tracks: state.tracks,
-      tags: state.tags,
+      tracks: state.tracks.slice(),
+      tags: state.tags.slice(),
       complete,
-    });
+    };
   }
 
   private trackLeaf(id: number, bytes: Uint8Array, start: number, end: number, offset: number): void {

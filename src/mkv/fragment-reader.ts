@@ -17,8 +17,17 @@ export interface FragmentReaderOptions {
   /**
    * Live mode: emit each fragment when the Tags after its Cluster (with the continuation token) close, or when
    * an error document's Tags close, rather than when its Segment ends. GetMedia Segments have unknown size and
-   * end only when the next fragment starts, so this saves one fragment duration of latency. Fields are the same;
-   * `byteLength` then ends at those Tags. Default false.
+   * end only when the next fragment starts, so this saves one fragment duration of latency. Fields are those
+   * read up to that point; `byteLength` then ends at those Tags.
+   *
+   * Error tags (`AWS_KINESISVIDEO_ERROR_CODE` / `_ERROR_ID`) that arrive after that point, in a later Tags
+   * element of the same document, are never dropped: the document is emitted once more, with the same
+   * `sequence`, `byteOffset` and fragment number, every field as read so far (the error fields set) and
+   * `byteLength` up to those Tags; `complete` is false only when the input ended or failed before the
+   * document did, in which case the re-emission happens at {@link FragmentReader.end} or at the failing
+   * push. A consumer that treats `errorId !== null` as "GetMedia stopped here" (as `MediaReader` does) thus
+   * sees the fragment first and the error right after it. Nothing else read after the early emission (more
+   * frames, other tags) is reported. Default false: one emission per document, at its end.
    */
   readonly emitOnTrailingTags?: boolean;
 }
@@ -29,9 +38,11 @@ export const DEFAULT_FRAGMENT_LIMITS = Object.freeze({ maxTagBytes: 1024 * 1024,
 /**
  * Reads Kinesis GetMedia output (or any Matroska stream) pushed chunk by chunk and emits one
  * {@link Fragment} per EBML document, in order, as soon as its Segment ends (the next EBML header,
- * the end of a sized Segment, or {@link end}). Tags after the Cluster (millis behind now,
- * continuation token) belong to the fragment they follow. Memory is bounded by the parser limits plus
- * the fragment's tracks and tags; frame data is never copied.
+ * the end of a sized Segment, or {@link end}); see {@link FragmentReaderOptions.emitOnTrailingTags}
+ * for live emission. Tags after the Cluster (millis behind now, continuation token, error tags) belong
+ * to the fragment they follow. Every emitted Fragment is a snapshot the consumer owns: reading further
+ * never changes it. Memory is bounded by the parser limits plus the fragment's tracks and tags; frame
+ * data is never copied.
  */
 export class FragmentReader {
   private readonly parser: EbmlParser;
@@ -58,7 +69,7 @@ export class FragmentReader {
     return this.parser.offset;
   }
 
-  /** Fragments emitted so far. */
+  /** Documents emitted so far (a live re-emission carrying late error tags is not counted again). */
   get fragmentCount(): number {
     return this.assembler.emitted;
   }

@@ -81,8 +81,9 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     });
   });
 
-  it('reads the published facts when given output_get_media.mkv', () => {
-    const fragments = readCapture(capture('output_get_media'), 4096);
+  // The facts from the fixtures README, under every chunking the issue names: whole, 4 KiB and 1 byte.
+  it.each(CHUNKINGS)('reads the published facts when given output_get_media.mkv fed %s', (_label, chunkSize) => {
+    const fragments = readCapture(capture('output_get_media'), chunkSize);
     expect(fragments).toHaveLength(5);
     for (const fragment of fragments) {
       expect(fragment.tracks[0]).toMatchObject({ trackNumber: 1, codecId: 'V_MPEG4/ISO/AVC', pixelWidth: 640, pixelHeight: 360 });
@@ -100,16 +101,16 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     for (let i = 1; i < numbers.length; i++) expect(compareFragmentNumbers(numbers[i - 1] ?? '', numbers[i] ?? '')).toBeLessThan(0);
   });
 
-  it('reads the published facts when given test_mixed_tags.mkv', () => {
-    const fragments = readCapture(capture('test_mixed_tags'), 4096);
+  it.each(CHUNKINGS)('reads the published facts when given test_mixed_tags.mkv fed %s', (_label, chunkSize) => {
+    const fragments = readCapture(capture('test_mixed_tags'), chunkSize);
     expect(fragments).toHaveLength(10);
     const fiveTags = [0, 1, 2, 3, 4].map((n) => ({ name: `testTag_${n}`, value: `testTag_${n}_Value`, binary: null }));
     expect(fragments[0]?.tags).toEqual([...fiveTags, ...fiveTags]);
     for (const fragment of fragments.slice(1)) expect(fragment.tags).toEqual(fiveTags);
   });
 
-  it('reads the published facts when given empty-mkv-with-tags.mkv', () => {
-    const fragments = readCapture(capture('empty-mkv-with-tags'), 4096);
+  it.each(CHUNKINGS)('reads the published facts when given empty-mkv-with-tags.mkv fed %s', (_label, chunkSize) => {
+    const fragments = readCapture(capture('empty-mkv-with-tags'), chunkSize);
     expect(fragments).toHaveLength(1);
     expect(fragments[0]).toMatchObject({
       fragmentNumber: '91343852338378294813695855977007281634605393997',
@@ -120,8 +121,8 @@ describe.skipIf(fixtures.skip)('Kinesis GetMedia captures', () => {
     });
   });
 
-  it('reads a plain Matroska file without Kinesis fields when given vogels_330.mkv', () => {
-    const [fragment, ...rest] = readCapture(capture('vogels_330'), 4096);
+  it.each(CHUNKINGS)('reads a plain Matroska file without Kinesis fields when given vogels_330.mkv fed %s', (_label, chunkSize) => {
+    const [fragment, ...rest] = readCapture(capture('vogels_330'), chunkSize);
     expect(rest).toEqual([]);
     expect(fragment).toMatchObject({ fragmentNumber: null, frameCount: 2334, clusterCount: 9, complete: true });
     expect(fragment?.tracks.map((track) => [track.codecId, track.samplingFrequency, track.channels])).toEqual([
