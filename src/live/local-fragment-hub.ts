@@ -12,6 +12,7 @@ export interface LocalHubOptions {
   /** Concurrent GetMedia sessions per stream, live + catch-up (service limit: 3). */
   readonly connectionsPerStream: number;
   readonly reader: Omit<MediaReaderOptions, 'retentionFallback'>;
+  /** Recent fragments replayed per stream; at least 1 (see {@link StreamFeedOptions.windowSize}). */
   readonly windowSize: number;
   readonly lingerMs: number;
   readonly subscriberBuffer: number;
@@ -45,7 +46,12 @@ export class LocalFragmentHub implements FragmentHub {
     private readonly open: MediaOpener,
     private readonly options: LocalHubOptions = DEFAULT_HUB_OPTIONS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Checked here, at startup, rather than when the first subscriber creates a feed.
+    if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
+      throw new RangeError(`windowSize must be an integer of at least 1, got ${String(options.windowSize)}.`);
+    }
+  }
 
   subscribe(stream: string, start: MediaStart, options: SubscribeOptions): AsyncIterableIterator<LiveEvent> {
     if (this.closed) throw new Error('The fragment hub is closed.');

@@ -10,8 +10,21 @@ import { MalformedMediaError } from '../mkv/malformed-media.error.js';
 import type { FeedStatus, GapReason } from './live.types.js';
 import { fullJitterDelay, type Semaphore, type TokenBucket } from './token-bucket.js';
 
-/** Opens a GetMedia payload; throws `MediaCallError` for service errors (the datasource does). */
-export type MediaOpener = (stream: string, start: MediaStart, signal: AbortSignal) => Promise<Readable>;
+/** How a {@link MediaOpener} should make one call. */
+export interface OpenOptions {
+  /**
+   * The previous call was refused as not authorized (an expired session, RELIABILITY.md K11): resolve the
+   * credentials and the data endpoint again, bypassing any cache, before this call. Cached ones would only be
+   * refused again.
+   */
+  readonly refresh: boolean;
+}
+
+/**
+ * Opens a GetMedia payload; throws `MediaCallError` for service errors (the datasource does). An opener that
+ * ignores `options` never recovers from expired credentials on its own; see `kinesisMediaOpener`.
+ */
+export type MediaOpener = (stream: string, start: MediaStart, signal: AbortSignal, options: OpenOptions) => Promise<Readable>;
 
 /** The per-stream budgets every reader of the stream (live and catch-up) draws from. */
 export interface StreamLimits {
@@ -37,6 +50,10 @@ export interface MediaReaderOptions {
 export interface MediaReaderHandlers {
   /** A new fragment, in order; duplicates and error documents never reach it. */
   onFragment(fragment: Fragment): void;
+  /**
+   * The session's state changed. `ENDED` (detail: the error code) comes only right before `onFatal`; a reader
+   * stopped by its owner (`stop()`) reports nothing, so its end never reads as the stream ending.
+   */
   onStatus(status: FeedStatus, detail: string | null): void;
   /** Fragments were lost (reported right before the first fragment after the loss). */
   onGap(gap: { readonly reason: GapReason; readonly afterFragmentNumber: string | null; readonly beforeFragmentNumber: string }): void;
@@ -68,16 +85,28 @@ export class MediaReader {
   private running: Promise<void> | undefined;
   /** Fragments delivered by the current session; a session that delivered any resets the backoff. */
   private sessionDelivered = 0;
+  /** The next call must resolve credentials and endpoint afresh (K11); cleared once a call got through. */
+  private refreshNext = false;
+  private readonly handlers: MediaReaderHandlers;
 
   constructor(
     private readonly open: MediaOpener,
     readonly stream: string,
     start: MediaStart,
     private readonly limits: StreamLimits,
-    private readonly handlers: MediaReaderHandlers,
+    handlers: MediaReaderHandlers,
     private readonly options: MediaReaderOptions,
   ) {
     this.position = start;
+    // Every way of stopping for good goes through onFatal, so ENDED is reported there and nowhere else (see
+    // MediaReaderHandlers.onStatus).
+    this.handlers = {
+      ...handlers,
+      onFatal: (error) => {
+        this.setStatus('ENDED', error.code);
+        handlers.onFatal(error);
+      },
+    };
   }
 
   /** Last fragment number delivered, or null. */
@@ -116,7 +145,8 @@ export class MediaReader {
         try {
           let payload: Readable;
           try {
-            payload = await this.open(this.stream, this.position, AbortSignal.any([signal, session.signal]));
+            payload = await this.open(this.stream, this.position, AbortSignal.any([signal, session.signal]), { refresh: this.refreshNext });
+            this.refreshNext = false;
           } finally {
             // The call has reached the service by now: its token comes back a window after this (see TokenBucket).
             settle();
@@ -154,7 +184,8 @@ export class MediaReader {
         }
       }
     }
-    this.setStatus('ENDED', null);
+    // No ENDED here: stopping for good already reported it (see the constructor), and a reader its owner stopped
+    // has nothing to tell; its owner may already serve the next subscribers from a new reader.
   }
 
   /** Feeds one payload through the fragment reader; resolves with the number of fragments delivered. */
@@ -162,8 +193,14 @@ export class MediaReader {
     let delivered = 0;
     let idle = false;
     let truncated = false;
+    // Only this session's error tags count: a session that failed after reading some must not leave them for
+    // the next one to act on.
+    this.tagError = undefined;
     const reader = new FragmentReader((fragment) => {
       if (!fragment.complete) truncated = true;
+      // Error tags end the session, whether they came as an error document or, in live mode, as the
+      // re-emission of a fragment already delivered whose document carried them after its continuation token
+      // (then the fragment stays delivered and the retry resumes after it).
       if (fragment.errorId !== null) {
         this.tagError = { id: fragment.errorId, code: fragment.errorCode };
         reader.stop();
@@ -264,6 +301,14 @@ export class MediaReader {
         case 'InvalidEndpointException':
           this.setStatus('RECONNECTING', 'endpoint changed');
           return Math.min(backoff, 250);
+        case 'NotAuthorizedException':
+        case 'ExpiredTokenException':
+          // The session's credentials expired under a long-lived reader (K11). Retrying with the cached ones
+          // would be refused again: the next call resolves credentials and endpoint afresh, then resumes from
+          // the last token. At once the first time; credentials that stay refused back off like any error.
+          this.refreshNext = true;
+          this.setStatus('RECONNECTING', 'credentials expired');
+          return attempt === 0 ? 0 : backoff;
         case 'ResourceNotFoundException':
           this.handlers.onFatal(new DomainError('NOT_FOUND', 'The video stream does not exist.', { cause: error }));
           this.stopper.abort();

@@ -9,7 +9,10 @@ import { Subscriber, type OverflowPolicy } from './subscriber.js';
 /** Tunables of a {@link StreamFeed}. */
 export interface StreamFeedOptions {
   readonly reader: MediaReaderOptions;
-  /** Recent fragments kept in memory for subscribers that start slightly in the past. */
+  /**
+   * Recent fragments kept in memory for subscribers that start slightly in the past; at least 1. A catch-up reader
+   * hands over to the live feed when it reaches the oldest of them, which needs at least one.
+   */
   readonly windowSize: number;
   /** How long the live reader outlives its last subscriber, in ms (absorbs reconnect churn). */
   readonly lingerMs: number;
@@ -27,6 +30,15 @@ export interface StreamFeedOptions {
  * starting inside it; one private catch-up reader per subscriber starting before the window, which hands over to
  * the live feed as soon as it reaches the window (dedupe by fragment number makes the seam exact). All readers
  * share the stream's call and connection budgets. The live reader stops `lingerMs` after the last subscriber.
+ *
+ * A fragment number or token newer than the newest fragment in the window is resolved by GetMedia, like a start
+ * before the window: a fragment the live reader has not reached yet continues seamlessly, and one the stream never
+ * had gets the service's error 4000, which reaches the subscriber as a RETENTION gap from the requested number
+ * followed by the earliest retained fragments (K7). Waiting in the window for it would be silent forever.
+ *
+ * Statuses: subscribers hear CONNECTED, RECONNECTING and THROTTLED from the readers serving them; ENDED only when
+ * the upstream failed for good (stream deleted, KMS, refused start), right before the coded error. Readers the feed
+ * stopped itself (linger, hand-over, close) or replaced are never heard from again.
  */
 export class StreamFeed {
   private readonly subscribers = new Set<Subscriber>();
@@ -42,7 +54,11 @@ export class StreamFeed {
     private readonly open: MediaOpener,
     private readonly limits: StreamLimits,
     private readonly options: StreamFeedOptions,
-  ) {}
+  ) {
+    if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
+      throw new RangeError(`The replay window must hold at least 1 fragment, got ${String(options.windowSize)}.`);
+    }
+  }
 
   /** Subscribers attached now. */
   get subscriberCount(): number {
@@ -63,7 +79,9 @@ export class StreamFeed {
   subscribe(start: MediaStart, signal: AbortSignal): Subscriber {
     const subscriber = new Subscriber(this.stream, this.options.subscriberBuffer, this.options.overflow, (s) => this.remove(s));
     if (this.fatal !== undefined && this.options.now() - this.fatal.at < this.options.fatalCooldownMs) {
-      subscriber.fail(this.fatal.error);
+      // The same end as the subscribers that were there when it failed, without asking the service again.
+      subscriber.offerStatus('ENDED', this.fatal.error.code);
+      subscriber.failAfterQueued(this.fatal.error);
       return subscriber;
     }
     this.fatal = undefined;
@@ -106,7 +124,14 @@ export class StreamFeed {
       case 'CONTINUATION_TOKEN': {
         // Kinesis continuation tokens are fragment numbers; anything else can only be resumed upstream.
         const after = start.type === 'FRAGMENT_NUMBER' ? start.fragmentNumber : start.token;
-        if (first?.fragmentNumber != null && isFragmentNumber(after) && compareFragmentNumbers(after, first.fragmentNumber) >= 0) {
+        // Past the newest fragment, only the service knows whether it exists (see the class comment).
+        if (
+          first?.fragmentNumber != null &&
+          newest?.fragmentNumber != null &&
+          isFragmentNumber(after) &&
+          compareFragmentNumbers(after, first.fragmentNumber) >= 0 &&
+          compareFragmentNumbers(after, newest.fragmentNumber) <= 0
+        ) {
           subscriber.startAfter(after);
           this.replay(subscriber);
           return;
@@ -149,13 +174,16 @@ export class StreamFeed {
       start.type === 'SERVER_TIMESTAMP' || start.type === 'PRODUCER_TIMESTAMP'
         ? { at: start.timestamp.getTime(), stamp: (fragment: Fragment) => (start.type === 'SERVER_TIMESTAMP' ? fragment.serverTimestamp : fragment.producerTimestamp) }
         : undefined;
-    const reader = new MediaReader(
+    // A reader the feed stopped (hand-over, subscriber gone) may still report while it winds down: ignore it.
+    const current = (): boolean => this.catchUps.get(subscriber) === reader;
+    const reader: MediaReader = new MediaReader(
       this.open,
       this.stream,
       start,
       this.limits,
       {
         onFragment: (fragment) => {
+          if (!current()) return;
           if (notBefore === undefined || (notBefore.stamp(fragment) ?? Infinity) >= notBefore.at) subscriber.offerFragment(fragment);
           const first = this.window[0];
           if (first?.fragmentNumber != null && fragment.fragmentNumber !== null && compareFragmentNumbers(fragment.fragmentNumber, first.fragmentNumber) >= 0) {
@@ -164,11 +192,17 @@ export class StreamFeed {
             this.stopCatchUp(subscriber);
           }
         },
-        onGap: (gap) => subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber),
-        onStatus: (status, detail) => {
-          if (status !== 'ENDED') subscriber.offerStatus(status, detail);
+        onGap: (gap) => {
+          if (current()) subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
         },
-        onFatal: (error) => subscriber.fail(error),
+        onStatus: (status, detail) => {
+          if (current()) subscriber.offerStatus(status, detail);
+        },
+        onFatal: (error) => {
+          if (!current()) return;
+          this.catchUps.delete(subscriber);
+          subscriber.failAfterQueued(error);
+        },
       },
       { ...this.options.reader, retentionFallback: 'EARLIEST' },
     );
@@ -185,32 +219,40 @@ export class StreamFeed {
 
   private ensureLive(): void {
     if (this.live !== undefined) return;
-    const reader = new MediaReader(
+    // After the linger (or a fatal failure) the feed drops its reader and may start another at once; the old one
+    // stops asynchronously and must not write into the new one's window or status.
+    const current = (): boolean => this.live === reader;
+    const reader: MediaReader = new MediaReader(
       this.open,
       this.stream,
       { type: 'NOW' },
       this.limits,
       {
         onFragment: (fragment) => {
+          if (!current()) return;
           this.window.push(fragment);
           if (this.window.length > this.options.windowSize) this.window = this.window.slice(-this.options.windowSize);
           for (const subscriber of this.subscribers) if (subscriber.mode === 'live') subscriber.offerFragment(fragment);
         },
         onGap: (gap) => {
+          if (!current()) return;
           for (const subscriber of this.subscribers) {
             if (subscriber.mode === 'live') subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
           }
         },
         onStatus: (status, detail) => {
+          if (!current()) return;
           this.liveStatus = { status, detail };
           for (const subscriber of this.subscribers) subscriber.offerStatus(status, detail);
         },
         onFatal: (error) => {
+          if (!current()) return;
           this.fatal = { error, at: this.options.now() };
           // The reader has stopped itself; the next subscriber after the cooldown starts a fresh one.
           this.live = undefined;
           this.liveStatus = undefined;
-          for (const subscriber of [...this.subscribers]) subscriber.fail(error);
+          // After what they have queued, which ends with the ENDED status the reader reported just before.
+          for (const subscriber of [...this.subscribers]) subscriber.failAfterQueued(error);
         },
       },
       { ...this.options.reader, retentionFallback: 'NOW' },

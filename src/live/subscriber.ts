@@ -93,6 +93,23 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     this.enqueue({ kind: 'status', stream: this.stream, status, detail });
   }
 
+  /**
+   * Ends the iterator with `error` once the events already queued have been pulled (the upstream failed for good:
+   * what it delivered before still reaches the subscriber, typically ending with an ENDED status). Nothing offered
+   * after this call is queued.
+   */
+  failAfterQueued(error: unknown): void {
+    if (this.finished) return;
+    if (this.queued === 0) {
+      this.fail(error);
+      return;
+    }
+    // Events are queued, so nobody is waiting: `next()` hands them out, then rejects with `failure`.
+    this.finished = true;
+    this.failure = error;
+    this.onClose(this);
+  }
+
   /** Ends the iterator with `error` after nothing else (queued events are discarded). */
   fail(error: unknown): void {
     if (this.finished) return;
@@ -127,6 +144,10 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
 
   return(): Promise<IteratorResult<LiveEvent>> {
     this.close();
+    // Also after `failAfterQueued`: a consumer that leaves wants nothing more, neither the rest nor the error.
+    this.buffer.length = 0;
+    this.head = 0;
+    this.failure = undefined;
     const resolve = this.waiting;
     this.clearWaiter();
     resolve?.({ value: undefined, done: true });

@@ -32,6 +32,7 @@ import { LiveStreamDataSource } from '../datasources/livestream/livestream.datas
 import { DEMO_PARENT } from '../emulators/livestream/livestream.seed.js';
 import { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../live/local-fragment-hub.js';
+import { kinesisMediaOpener } from '../live/media-opener.js';
 import { streamRef } from '../resolvers/streams/streams.resolver.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
@@ -135,7 +136,11 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     timeoutMs: config.upstream.timeoutMs,
   });
   const hub = new LocalFragmentHub(
-    async (stream, start, signal) => (await kinesisMedia.getMedia(streamRef(stream), start, signal)).payload,
+    kinesisMediaOpener({
+      getMedia: async (stream, start, signal) => (await kinesisMedia.getMedia(streamRef(stream), start, signal)).payload,
+      invalidateEndpoint: (stream) => kinesisControl.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
+      refreshCredentials: () => kinesisClients.refreshCredentials(),
+    }),
     {
       ...DEFAULT_HUB_OPTIONS,
       reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },

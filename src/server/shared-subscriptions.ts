@@ -47,6 +47,28 @@ export interface DirectSink {
   write(payload: Buffer, flushed: () => void): boolean;
 }
 
+/**
+ * Marks a subscription source whose events depend only on WHEN a subscriber starts, never on a position it asked
+ * for: a live feed that starts at the next event (`streamFragments` with `start: NOW`). A member that joins such an
+ * execution while it runs receives everything it would have received from an execution of its own, so sharing it
+ * loses nothing. See {@link SharedSubscriptions} for how unmarked sources are shared.
+ */
+export const LIVE_EDGE_SOURCE: unique symbol = Symbol('media-graph.liveEdgeSource');
+
+/**
+ * Declares `source` a live-edge source ({@link LIVE_EDGE_SOURCE}) and returns it. Only for sources whose first event
+ * is whatever happens next: marking a source that replays history from a requested position would let late
+ * members skip that history silently.
+ */
+export function markLiveEdge<T extends object>(source: T): T {
+  Object.defineProperty(source, LIVE_EDGE_SOURCE, { value: true, enumerable: false });
+  return source;
+}
+
+function isLiveEdge(source: object): boolean {
+  return (source as { readonly [LIVE_EDGE_SOURCE]?: unknown })[LIVE_EDGE_SOURCE] === true;
+}
+
 const printed = new WeakMap<DocumentNode, string>();
 
 /**
@@ -54,19 +76,31 @@ const printed = new WeakMap<DocumentNode, string>();
  * out to every member, so the per-delivery cost is a queue push plus the transport's send, not a GraphQL
  * execution. The source is resolved once per group; each event is executed once per group.
  *
+ * Sharing never loses an event. A member that joins a running group gets only what the group delivers from then
+ * on, so a group stays open to new members only while that is everything the member would get on its own:
+ * - a live-edge source ({@link markLiveEdge}, e.g. a `NOW` fragment subscription) stays joinable for its lifetime;
+ * - any other source (a subscription from EARLIEST, a fragment number, a timestamp or a token, or one whose first
+ *   event is a current state) is joinable only until it delivers its first event other than a status; from then
+ *   on an identical subscription starts a group of its own, served from its requested start.
+ * A member that joins after a status event (`THROTTLED`, `RECONNECTING`, ...) first gets the latest one, as a new
+ * hub subscriber gets the feed's current status.
+ *
  * Each member has a bounded queue. When it is full, fragment events are skipped and, once the member catches up,
  * a gap event (executed with the member's own selection) tells it what it missed; with the `close` policy the
  * member instead ends with a `RATE_LIMITED` error. Other events are never skipped. A slow member never delays
  * the group or other members.
  */
 export class SharedSubscriptions {
+  /** Groups that new members may join, by key. */
   private readonly groups = new Map<string, SharedGroup>();
+  /** Every running group, joinable or not. */
+  private readonly running = new Set<SharedGroup>();
 
   constructor(private readonly options: SharedSubscriptionOptions) {}
 
-  /** Number of live groups (distinct executions). */
+  /** Number of running groups (distinct executions), including those no longer open to new members. */
   get groupCount(): number {
-    return this.groups.size;
+    return this.running.size;
   }
 
   /**
@@ -78,10 +112,20 @@ export class SharedSubscriptions {
     const key = groupKey(args, identity);
     let group = this.groups.get(key);
     if (group === undefined) {
-      const created = new SharedGroup(args, this.options, () => {
+      // `detach` when the group stops taking members (see the class comment) or ends: either way the next identical
+      // subscription starts a new group.
+      const detach = (): void => {
         if (this.groups.get(key) === created) this.groups.delete(key);
+      };
+      const created: SharedGroup = new SharedGroup(args, this.options, {
+        detach,
+        end: () => {
+          detach();
+          this.running.delete(created);
+        },
       });
       this.groups.set(key, created);
+      this.running.add(created);
       group = created;
     }
     return group.join(sink);
@@ -97,17 +141,33 @@ function groupKey(args: ExecutionArgs, identity: string): string {
   return `${identity}\0${args.operationName ?? ''}\0${JSON.stringify(args.variableValues ?? {})}\0${text}`;
 }
 
+/** A result the group delivered, kept to replay to later members. */
+interface Delivered {
+  readonly result: ExecutionResult;
+  readonly event: unknown;
+  readonly encode: () => Buffer;
+}
+
 class SharedGroup {
   private readonly members = new Set<Member>();
   private readonly controller = new AbortController();
   private readonly ready: Promise<ExecutionResult | undefined>;
   private readonly executionArgs: ExecutionArgs;
   private source: AsyncIterator<unknown> | undefined;
+  /** Whether a member joining now would miss an event (see {@link SharedSubscriptions}). */
+  private liveEdge = false;
+  /** The latest status event delivered, replayed to members that join later. */
+  private status: Delivered | undefined;
 
   constructor(
     args: ExecutionArgs,
     private readonly options: SharedSubscriptionOptions,
-    private readonly onEmpty: () => void,
+    private readonly registry: {
+      /** Takes the group out of the registry (idempotent): no member joins it after this. */
+      readonly detach: () => void;
+      /** The group has ended (idempotent); implies `detach`. */
+      readonly end: () => void;
+    },
   ) {
     this.executionArgs = { ...args, contextValue: options.createContext(this.controller.signal, args.contextValue) };
     this.ready = this.start();
@@ -116,6 +176,8 @@ class SharedGroup {
   async join(sink: DirectSink | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const member = new Member(this, this.options.memberBuffer, this.options.overflow, sink);
     this.members.add(member);
+    // Synchronously with the add: the next event the pump fans out comes after this one.
+    if (this.status !== undefined) member.deliver(this.status.result, this.status.event, this.status.encode);
     const failure = await this.ready;
     if (failure !== undefined) {
       this.leave(member);
@@ -126,7 +188,7 @@ class SharedGroup {
 
   leave(member: Member): void {
     if (!this.members.delete(member) || this.members.size > 0) return;
-    this.onEmpty();
+    this.registry.end();
     this.controller.abort();
     void this.source?.return?.();
   }
@@ -148,14 +210,15 @@ class SharedGroup {
     try {
       stream = await createSourceEventStream(this.executionArgs);
     } catch (error) {
-      this.onEmpty();
+      this.registry.end();
       return { errors: [toGraphQLError(error)] };
     }
     if (!(Symbol.asyncIterator in stream)) {
       // Validation or the subscribe function failed: nothing to share.
-      this.onEmpty();
+      this.registry.end();
       return stream;
     }
+    this.liveEdge = isLiveEdge(stream);
     this.source = stream[Symbol.asyncIterator]();
     void this.pump(this.source);
     return undefined;
@@ -170,6 +233,12 @@ class SharedGroup {
         const result = executed instanceof Promise ? await executed : executed;
         let bytes: Buffer | undefined;
         const encode = (): Buffer => (bytes ??= this.options.serialize(result));
+        if (isStatus(next.value)) {
+          this.status = { result, event: next.value, encode };
+        } else if (!this.liveEdge) {
+          // From this event on, a member joining would start later than the subscription it asked for.
+          this.registry.detach();
+        }
         for (const member of this.members) member.deliver(result, next.value, encode);
         // One event per turn of the event loop. With a backlog in the source, `next()` resolves at once, and on
         // sockets with room the members' sends complete synchronously; without this turn a whole backlog would
@@ -182,9 +251,10 @@ class SharedGroup {
     } catch (error) {
       if (this.controller.signal.aborted) return;
       const result: ExecutionResult = { errors: [toGraphQLError(error)] };
-      for (const member of this.members) member.endWith(result);
+      // After what the members already have queued: the source failed after delivering it (e.g. a final ENDED).
+      for (const member of this.members) member.endWith(result, true);
     } finally {
-      this.onEmpty();
+      this.registry.end();
     }
   }
 }
@@ -277,9 +347,13 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     this.flush();
   }
 
-  endWith(result: ExecutionResult): void {
+  /**
+   * Ends the member with an error result: at once, dropping what is queued (a member that cannot keep up), or with
+   * `afterQueued` once the queued results are out (the source failed; what it delivered before still counts).
+   */
+  endWith(result: ExecutionResult, afterQueued = false): void {
     if (this.done) return;
-    this.queue.length = 0;
+    if (!afterQueued) this.queue.length = 0;
     if (this.sink === undefined) this.queue.push({ result });
     else this.terminal = result;
     this.done = true;
@@ -321,6 +395,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   /** The next result the iterator yields: a queued result, or in sink mode only the terminal one. */
   private takeHead(): ExecutionResult | undefined {
     if (this.sink !== undefined) {
+      // The terminal result comes after any result still queued behind a gap that is being executed.
+      if (this.queue.length > 0) return undefined;
       const terminal = this.terminal;
       this.terminal = undefined;
       return terminal;
@@ -353,6 +429,11 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
       waiting({ value: undefined, done: true });
     }
   }
+}
+
+/** Whether a source event is a live status change, which describes a state rather than history. */
+function isStatus(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'kind' in event && (event as LiveEvent).kind === 'status';
 }
 
 function fragmentOf(event: unknown): { number: string; stream: string } | undefined {

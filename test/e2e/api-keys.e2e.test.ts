@@ -60,7 +60,8 @@ describe('API keys', () => {
   const ask = (headers: Record<string, string>, path = 'tenant-a/report.txt') => postGraphql(t.graphqlUrl, { query: OBJECT_QUERY, variables: { path } }, headers);
 
   it('serves the key\'s tenant when the key comes as Authorization: ApiKey or as x-api-key', async () => {
-    for (const headers of [{ authorization: `ApiKey ${READER_KEY}` }, { 'x-api-key': READER_KEY }]) {
+    const presentations: Record<string, string>[] = [{ authorization: `ApiKey ${READER_KEY}` }, { 'x-api-key': READER_KEY }];
+    for (const headers of presentations) {
       const answer = await ask(headers);
       expect(answer.errors).toBeUndefined();
       expect(answer.data).toEqual({ object: { path: 'tenant-a/report.txt', contentLength: 15 } });
@@ -78,11 +79,12 @@ describe('API keys', () => {
   });
 
   it('answers 401 UNAUTHENTICATED when the key is unknown, expired or sent twice', async () => {
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       { 'x-api-key': UNKNOWN_KEY },
       { authorization: `ApiKey ${EXPIRED_KEY}` },
       { authorization: `ApiKey ${READER_KEY}`, 'x-api-key': READER_KEY },
-    ]) {
+    ];
+    for (const headers of refused) {
       const answer = await ask(headers);
       expect(answer.status).toBe(401);
       expect(errorCodes(answer)).toEqual(['UNAUTHENTICATED']);

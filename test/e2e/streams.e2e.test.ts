@@ -402,6 +402,82 @@ describe('Streams API over HTTP, graphql-ws and SSE', () => {
     expect(kinesis.getMediaCalls(SHARED)).toHaveLength(1);
   });
 
+  /** Subscribes to `StreamFragments` over one transport with its own client (the gateway sees one identity). */
+  function subscribeOver(transport: 'graphql-ws' | 'sse', variables: Record<string, unknown>): { readonly reader: SubscriptionReader<StreamFragmentsSubscription>; close(): Promise<void> } {
+    const request = { query: print(StreamFragmentsDocument), variables };
+    if (transport === 'graphql-ws') {
+      const client = wsClient();
+      const reader = new SubscriptionReader(client.iterate<StreamFragmentsSubscription>(request));
+      return { reader, close: async () => { await reader.stop(); await client.dispose(); } };
+    }
+    const client = sseClient();
+    const reader = new SubscriptionReader(client.iterate<StreamFragmentsSubscription>(request));
+    return { reader, close: async () => { await reader.stop(); client.dispose(); } };
+  }
+
+  it('gives an identical subscription that starts later every fragment from its own EARLIEST or FRAGMENT_NUMBER start, over graphql-ws and SSE', async () => {
+    // Enough history that a start in it is well behind the live edge, however long the suite has run.
+    let seen = 0;
+    await within(kinesis.waitForFragment((fragment) => fragment.stream === LIVE && ++seen >= 12), 5_000, '12 fragments on the live stream');
+    for (const transport of ['graphql-ws', 'sse'] as const) {
+      const history = numbersOf(kinesis, LIVE);
+      const plans = [
+        { start: { type: 'EARLIEST' }, first: history[0] },
+        { start: { type: 'FRAGMENT_NUMBER', fragmentNumber: history[4] }, first: history[5] },
+      ];
+      for (const plan of plans) {
+        const variables = { stream: LIVE, start: plan.start };
+        const early = subscribeOver(transport, variables);
+        let late: ReturnType<typeof subscribeOver> | undefined;
+        try {
+          // The first one has caught up with the live stream, well past its start, before the second one arrives.
+          const pastLiveEdge = numbersOf(kinesis, LIVE).length - history.indexOf(plan.first ?? '') + 2;
+          await early.reader.until((x) => x.fragments.length >= pastLiveEdge, 10_000, `${transport} ${plan.start.type}: the first subscription to catch up`);
+          // Same identity, same document, same variables: it asked for the same start, and must get it.
+          late = subscribeOver(transport, variables);
+          await late.reader.until((x) => x.fragments.length >= 12, 10_000, `${transport} ${plan.start.type}: the second subscription's fragments`);
+          const all = numbersOf(kinesis, LIVE);
+          const from = all.indexOf(plan.first ?? '');
+          expect({ transport, start: plan.start.type, first: late.reader.fragments[0] }).toEqual({ transport, start: plan.start.type, first: plan.first });
+          expect(late.reader.fragments).toEqual(all.slice(from, from + late.reader.fragments.length));
+          expect(late.reader.events.filter((event) => event.__typename === 'GapEvent')).toEqual([]);
+          expect(late.reader.errors).toEqual([]);
+        } finally {
+          await late?.close();
+          await early.close();
+        }
+      }
+    }
+  });
+
+  it('shares the running execution with an identical NOW subscription that starts later and tells it the current status first, over graphql-ws and SSE', async () => {
+    const hub = t.gateway.services.hub;
+    for (const transport of ['graphql-ws', 'sse'] as const) {
+      const variables = { stream: LIVE, start: { type: 'NOW' } };
+      const early = subscribeOver(transport, variables);
+      let late: ReturnType<typeof subscribeOver> | undefined;
+      try {
+        await early.reader.until((x) => x.fragments.length >= 3, 10_000, `${transport}: the first NOW subscription's fragments`);
+        const subscribers = hub.stats(LIVE).subscribers;
+        late = subscribeOver(transport, variables);
+        await late.reader.until((x) => x.fragments.length >= 3, 10_000, `${transport}: the second NOW subscription's fragments`);
+        // One execution, so one hub subscriber for both; the newcomer first hears how the feed is doing, which is
+        // the last status the first one heard (CONNECTED, unless the reader happened to be reconnecting).
+        expect(hub.stats(LIVE).subscribers).toBe(subscribers);
+        const [head] = late.reader.events;
+        const earlyStatuses = early.reader.events.filter((event) => event.__typename === 'StatusEvent');
+        expect(head?.__typename).toBe('StatusEvent');
+        expect(earlyStatuses).toContainEqual(head);
+        const all = numbersOf(kinesis, LIVE);
+        const from = all.indexOf(late.reader.fragments[0] ?? '');
+        expect(late.reader.fragments).toEqual(all.slice(from, from + late.reader.fragments.length));
+      } finally {
+        await late?.close();
+        await early.close();
+      }
+    }
+  });
+
   // graphql-sse only ends operations whose iterators have next, return AND throw; this pins that ours do.
   it('releases the upstream after the linger when an SSE client leaves', async () => {
     const hub = t.gateway.services.hub;

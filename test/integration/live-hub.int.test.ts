@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { KinesisVideoMediaClient } from '@aws-sdk/client-kinesis-video-media';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKinesisClients } from '../../src/datasources/kinesis/kinesis.clients.js';
 import { KinesisMediaDataSource } from '../../src/datasources/kinesis/kinesis-media.datasource.js';
@@ -9,6 +10,7 @@ import type { EmulatedFragment, GetMediaSessionRecord, KinesisVideoEmulatorOptio
 import { DomainError } from '../../src/errors/domain-error.js';
 import type { FeedStatus, LiveEvent } from '../../src/live/live.types.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub, type LocalHubOptions } from '../../src/live/local-fragment-hub.js';
+import { kinesisMediaOpener } from '../../src/live/media-opener.js';
 import { compareFragmentNumbers } from '../../src/mkv/index.js';
 import { within } from '../helpers/within.js';
 
@@ -172,6 +174,8 @@ interface Harness {
   readonly media: KinesisMediaDataSource;
   /** Every start position the hub opened GetMedia with, in order. */
   readonly opened: MediaStart[];
+  /** With `mediaCredentials`: the access key id each GetMedia request was signed with, in order. */
+  readonly signedWith: string[];
   /** Subscribes through the hub and records the events. */
   subscribe(start: MediaStart, onEvent?: (event: LiveEvent) => void): Recorder;
 }
@@ -189,6 +193,11 @@ interface HarnessOptions {
   readonly history?: number;
   /** Start the accelerated producer. */
   readonly producer?: boolean;
+  /**
+   * A credential provider for the GetMedia clients, in place of the static test credentials (as a deployment's
+   * default chain would be). The SDK caches what it returns; only a forced refresh asks it again.
+   */
+  readonly mediaCredentials?: () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }>;
 }
 
 async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -199,12 +208,41 @@ async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clients = createKinesisClients({ endpoint: emulator.endpoint, region: 'us-east-1', maxAttempts: 2, credentials: CREDENTIALS });
   cleanups.push(() => Promise.resolve(clients.destroy()));
   const control = new KinesisVideoDataSource(clients.control, { timeoutMs: 2_000, endpointTtlMs: 600_000 });
-  const media = new KinesisMediaDataSource(control, (endpoint) => clients.media(endpoint), { timeoutMs: 2_000 });
+  const ownMediaClients = new Map<string, KinesisVideoMediaClient>();
+  const signedWith: string[] = [];
+  const mediaClient = (endpoint: string): KinesisVideoMediaClient => {
+    const credentials = options.mediaCredentials;
+    if (credentials === undefined) return clients.media(endpoint);
+    let client = ownMediaClients.get(endpoint);
+    if (client === undefined) {
+      const created = new KinesisVideoMediaClient({ region: 'us-east-1', endpoint, maxAttempts: 1, credentials });
+      // The deserialize step runs after signing: the request here is the one sent.
+      created.middlewareStack.add(
+        (next) => (args) => {
+          const authorization = (args.request as { readonly headers?: Record<string, string> }).headers?.['authorization'] ?? '';
+          signedWith.push(/Credential=([^/]+)\//.exec(authorization)?.[1] ?? '');
+          return next(args);
+        },
+        { step: 'deserialize', name: 'recordSigningKey' },
+      );
+      cleanups.push(() => Promise.resolve(created.destroy()));
+      ownMediaClients.set(endpoint, created);
+      client = created;
+    }
+    return client;
+  };
+  const media = new KinesisMediaDataSource(control, mediaClient, { timeoutMs: 2_000 });
+  // Wired as a deployment should be: a refused session re-resolves the endpoint and the credentials (K11).
+  const open = kinesisMediaOpener({
+    getMedia: async (stream, start, signal) => (await media.getMedia({ name: stream }, start, signal)).payload,
+    invalidateEndpoint: (stream) => control.invalidateEndpoint({ name: stream }, 'GET_MEDIA'),
+    refreshCredentials: () => Promise.all([...ownMediaClients.values()].map((client) => client.config.credentials({ forceRefresh: true }))),
+  });
   const opened: MediaStart[] = [];
   const hub = new LocalFragmentHub(
-    async (stream, start, signal): Promise<Readable> => {
+    (stream, start, signal, openOptions): Promise<Readable> => {
       opened.push(start);
-      return (await media.getMedia({ name: stream }, start, signal)).payload;
+      return open(stream, start, signal, openOptions);
     },
     { ...FAST_HUB, ...options.hub },
   );
@@ -217,6 +255,7 @@ async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
     hub,
     media,
     opened,
+    signedWith,
     subscribe: (start, onEvent) => new Recorder(hub.subscribe(STREAM, start, { signal: controller.signal }), onEvent),
   };
 }
@@ -461,6 +500,15 @@ describe('LocalFragmentHub against the Kinesis Video emulator', () => {
       expectContiguous(fragments, upToTarget, expectedFirst);
       expect(x.error).toBeUndefined();
     });
+    // Exactly one live reader: the hub opened GetMedia at NOW once, and the emulator saw one NOW call, for 14 NOW
+    // subscribers and 36 others (catch-up readers start at their own positions; the live reader resumes by token).
+    expect(h.opened.filter((start) => start.type === 'NOW')).toHaveLength(1);
+    const nowCalls = h.emulator.requests.filter((request) => {
+      const selector = request.input?.['StartSelector'];
+      return request.operation === 'GetMedia' && typeof selector === 'object' && selector !== null && (selector as Record<string, unknown>)['StartSelectorType'] === 'NOW';
+    });
+    expect(nowCalls).toHaveLength(1);
+    expect(h.hub.stats(STREAM).liveReaderRunning).toBe(true);
     // Concurrency: never a 4th GetMedia connection, in the emulator or in the hub's own count.
     expect(overThree.happened()).toBe(false);
     expect(maxHubSessions).toBeLessThanOrEqual(3);
@@ -613,9 +661,19 @@ describe('LocalFragmentHub against the Kinesis Video emulator', () => {
     await r.stop();
   });
 
-  it('resumes with 0 lost and 0 duplicated after NotAuthorizedException (K11)', async () => {
-    const h = await startHarness({ producer: true });
-    const r = await stallThen(h, () => h.emulator.injectFault({ kind: 'notAuthorized', stream: STREAM, operation: 'GetMedia', times: 2 }));
+  it('re-resolves the credentials and the data endpoint after NotAuthorizedException, then resumes with 0 lost and 0 duplicated (K11)', async () => {
+    let resolved = 0;
+    // Each resolution is a new session (a new key id, so the test can see which one signed each call).
+    const credentials = (): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> => {
+      resolved += 1;
+      return Promise.resolve({ accessKeyId: `AKIDK11SESSION${resolved}`, secretAccessKey: 'k11-test-secret', sessionToken: `k11-session-${resolved}` });
+    };
+    const h = await startHarness({ producer: true, mediaCredentials: credentials });
+    let endpointCalls = 0;
+    const r = await stallThen(h, () => {
+      endpointCalls = h.emulator.count('GetDataEndpoint');
+      h.emulator.injectFault({ kind: 'notAuthorized', stream: STREAM, operation: 'GetMedia', times: 2 });
+    });
     await within(nthGetMedia(h.emulator, 4), 5_000, 'two refused calls and a successful one');
     const settled = r.fragments().length;
     await r.until((x) => x.fragments().length >= settled + 10, 5_000, 'fragments after the refusals');
@@ -627,7 +685,33 @@ describe('LocalFragmentHub against the Kinesis Video emulator', () => {
     expect(h.emulator.getMediaCalls(STREAM)).toHaveLength(4);
     expect(sessionsOf(h.emulator)).toHaveLength(1);
     expect(h.opened.slice(1).map((start) => start.type)).toEqual(['CONTINUATION_TOKEN', 'CONTINUATION_TOKEN', 'CONTINUATION_TOKEN']);
+    // The first refusal came with the first session's credentials; each call after a refusal resolved them again
+    // (the SDK alone would have kept the cached ones), and so did the data endpoint.
+    expect(resolved).toBe(3);
+    expect(h.signedWith).toEqual(['AKIDK11SESSION1', 'AKIDK11SESSION1', 'AKIDK11SESSION2', 'AKIDK11SESSION3']);
+    expect(h.emulator.count('GetDataEndpoint')).toBe(endpointCalls + 2);
+    expect(r.statuses()).toContainEqual({ status: 'RECONNECTING', detail: 'UPSTREAM_TIMEOUT' });
     await r.stop();
+  });
+
+  it('emits a RETENTION gap from a fragment number newer than any, then every retained fragment, as GetMedia answers 4000 (K7)', async () => {
+    const h = await startHarness({ history: 10, producer: true });
+    const primer = h.subscribe(NOW);
+    await primer.until((x) => x.fragments().length >= 3, 5_000, 'the live window');
+    const newest = h.emulator.fragments(STREAM).at(-1)?.fragmentNumber ?? '0';
+    // Beyond everything the stream has: the window cannot know it, so the service decides.
+    const beyond = (BigInt(newest) + 10n ** 30n).toString();
+    const r = h.subscribe({ type: 'FRAGMENT_NUMBER', fragmentNumber: beyond });
+    await r.until((x) => x.fragments().length >= 15, 5_000, 'the retained fragments after the gap');
+
+    const all = h.emulator.fragments(STREAM);
+    expect(r.received[0]?.event.kind === 'status' ? r.received[1]?.event.kind : r.received[0]?.event.kind).toBe('gap');
+    expect(r.gaps()).toEqual([
+      { kind: 'gap', stream: STREAM, reason: 'RETENTION', afterFragmentNumber: beyond, beforeFragmentNumber: all[0]?.fragmentNumber, missedFragments: null },
+    ]);
+    expectContiguous(all, r.fragments(), all[0]?.fragmentNumber);
+    expect(sessionsOf(h.emulator).some((s) => s.selector === 'FRAGMENT_NUMBER' && s.errorIds.includes(4000))).toBe(true);
+    await Promise.all([primer.stop(), r.stop()]);
   });
 
   it('sends a slow subscriber a SLOW_CONSUMER gap while a fast one on the same stream gets every fragment promptly (R1, policy gap)', async () => {

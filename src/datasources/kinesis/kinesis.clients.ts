@@ -1,6 +1,9 @@
-import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { KinesisVideoClient, type KinesisVideoClientConfig } from '@aws-sdk/client-kinesis-video';
 import { KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
 import { KinesisVideoMediaClient } from '@aws-sdk/client-kinesis-video-media';
+
+/** A credentials provider as the SDK clients take it: called for credentials, its answer cached until it expires. */
+type CredentialsProvider = Extract<NonNullable<KinesisVideoClientConfig['credentials']>, (...args: never[]) => unknown>;
 
 /** How to build the Kinesis Video SDK clients. */
 export interface KinesisClientOptions {
@@ -8,7 +11,11 @@ export interface KinesisClientOptions {
   readonly endpoint: string | undefined;
   readonly region: string;
   readonly maxAttempts: number;
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /**
+   * Static credentials, or a provider the clients call (and cache until its answer expires, or until
+   * {@link KinesisClients.refreshCredentials}); undefined uses the SDK's default chain.
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | CredentialsProvider | undefined;
 }
 
 /** The control-plane client plus per-data-endpoint media clients, cached by endpoint. */
@@ -16,6 +23,12 @@ export interface KinesisClients {
   readonly control: KinesisVideoClient;
   media(endpoint: string): KinesisVideoMediaClient;
   archived(endpoint: string): KinesisVideoArchivedMediaClient;
+  /**
+   * Resolves the credentials of every client again, bypassing their caches (`forceRefresh`), so the next signed
+   * call uses fresh ones: after the service refused a call as not authorized (RELIABILITY.md K11), e.g. because a
+   * session token was rotated. Rejects when the credential source fails.
+   */
+  refreshCredentials(): Promise<void>;
   /** Closes every client's sockets. */
   destroy(): void;
 }
@@ -28,7 +41,9 @@ export interface KinesisClients {
 export function createKinesisClients(options: KinesisClientOptions): KinesisClients {
   const common = {
     region: options.region,
-    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+    ...(options.credentials === undefined
+      ? {}
+      : { credentials: typeof options.credentials === 'function' ? options.credentials : { ...options.credentials } }),
   };
   const control = new KinesisVideoClient({
     ...common,
@@ -55,6 +70,10 @@ export function createKinesisClients(options: KinesisClientOptions): KinesisClie
         archived.set(endpoint, client);
       }
       return client;
+    },
+    refreshCredentials: async () => {
+      const clients = [control, ...media.values(), ...archived.values()];
+      await Promise.all(clients.map((client) => client.config.credentials({ forceRefresh: true })));
     },
     destroy: () => {
       control.destroy();

@@ -20,6 +20,7 @@ import {
   registerEnumType,
 } from '../../schema/type-graphql.js';
 import type { RequestContext } from '../../server/context.js';
+import { markLiveEdge } from '../../server/shared-subscriptions.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { ArchivedFragmentType, StreamType, type StreamSource } from './stream.type.js';
 import { StreamEventUnion, StreamStartInput, StreamStartTypeEnum, toStreamEvent, type StreamEventSource } from './stream-event.type.js';
@@ -181,7 +182,10 @@ export class StreamsResolver {
       const described = await ctx.services.kinesis.control.describeStream(ref, { signal: ctx.signal });
       // The hub keys its feeds by stream, so subscribe by the canonical name: a subscriber by ARN and one by
       // name then share one upstream reader. Events are relabelled with the stream as subscribed (below).
-      return ctx.services.hub.subscribe(described.name, position, { signal: ctx.signal });
+      const events = ctx.services.hub.subscribe(described.name, position, { signal: ctx.signal });
+      // A NOW subscription starts with whatever comes next, so an identical one that starts later may join its
+      // execution. Any other start replays from a position: sharing it late would skip that replay.
+      return position.type === 'NOW' ? markLiveEdge(events) : events;
     },
   })
   streamFragments(

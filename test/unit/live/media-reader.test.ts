@@ -6,7 +6,7 @@ import { DomainError } from '../../../src/errors/domain-error.js';
 import type { FeedStatus, GapReason } from '../../../src/live/live.types.js';
 import { MediaReader, type MediaReaderOptions } from '../../../src/live/media-reader.js';
 import { Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
-import { GET_MEDIA_ERRORS, syntheticH264Track, writeFragment } from '../../../src/mkv/index.js';
+import { EbmlId, GET_MEDIA_ERRORS, KinesisTag, masterElement, stringElement, syntheticH264Track, writeFragment, writeFragmentHead } from '../../../src/mkv/index.js';
 
 /*
  * RELIABILITY.md K12 (malformed MKV) at the reader level: a scripted MediaOpener plays the role of GetMedia and
@@ -42,6 +42,26 @@ function fragment(number: string, at = 1_700_000_000_000): Buffer {
 /** An error document (no tracks, no cluster) carrying `AWS_KINESISVIDEO_ERROR_ID`. */
 function errorDocument(id: number): Buffer {
   return Buffer.concat(writeFragment({ tracks: [], frames: [], errorCode: GET_MEDIA_ERRORS.get(id) ?? 'error', errorId: id }));
+}
+
+/**
+ * A fragment document whose error tags follow its continuation token in a later Tags element of the same
+ * document (the writer's layout): live emission delivers the fragment before those tags are read.
+ */
+function fragmentEndingWithError(number: string, errorId: number): Buffer {
+  return Buffer.concat(
+    writeFragment({
+      tracks: [TRACK],
+      frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(48, 7) }],
+      fragmentNumber: number,
+      serverTimestamp: 1_700_000_000_000,
+      producerTimestamp: 1_700_000_000_000,
+      millisBehindNow: 0,
+      continuationToken: number,
+      errorCode: GET_MEDIA_ERRORS.get(errorId) ?? 'error',
+      errorId,
+    }),
+  );
 }
 
 /** What a scripted session sends: payload chunks, then a clean end or a connection error. */
@@ -292,7 +312,61 @@ describe('MediaReader', () => {
     expect(run.delivered).toEqual(numbers(1));
     expect(run.fatal.map((e) => [e.code, e.details])).toEqual([['UPSTREAM_UNAVAILABLE', { upstreamErrorId: 4503 }]]);
     expect(run.starts).toHaveLength(1);
-    expect(run.statuses.at(-1)).toEqual({ status: 'ENDED', detail: null });
+    // ENDED, naming the error, is the last status: reported before onFatal, so whoever it serves hears it.
+    expect(run.statuses.at(-1)).toEqual({ status: 'ENDED', detail: 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  it('stops for good after delivering the fragment when its document ends with a KMS error tag (K8)', async () => {
+    const run = await runReader([{ chunks: [fragmentEndingWithError(fn(1), 4503), fragment(fn(2))] }], { type: 'NOW' }, (r) => r.fatal.length > 0);
+    expect(run.delivered).toEqual(numbers(1));
+    expect(run.fatal.map((e) => [e.code, e.details])).toEqual([['UPSTREAM_UNAVAILABLE', { upstreamErrorId: 4503 }]]);
+    expect(run.starts).toHaveLength(1);
+  });
+
+  it('resumes right after the delivered fragment when its document ends with a retryable error tag', async () => {
+    const run = await runReader(
+      [{ chunks: [fragmentEndingWithError(fn(1), 5000), fragment(fn(2))] }, { chunks: [fragment(fn(2)), fragment(fn(3))] }],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 3,
+    );
+    expect(run.delivered).toEqual(numbers(1, 2, 3));
+    expect(run.starts.slice(0, 2)).toEqual([{ type: 'NOW' }, token(1)]);
+    expect(run.statuses).toContainEqual({ status: 'RECONNECTING', detail: 'upstream error 5000' });
+  });
+
+  it('reports a RETENTION gap after the delivered fragment when its document ends with error 4000 (K7)', async () => {
+    const run = await runReader(
+      [{ chunks: [fragmentEndingWithError(fn(1), 4000)] }, { chunks: [fragment(fn(50))] }],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 2,
+    );
+    expect(run.delivered).toEqual(numbers(1, 50));
+    expect(run.starts.slice(0, 2)).toEqual([{ type: 'NOW' }, { type: 'EARLIEST' }]);
+    expect(run.gaps).toEqual([{ reason: 'RETENTION', afterFragmentNumber: fn(1), beforeFragmentNumber: fn(50) }]);
+  });
+
+  it('acts only on the error tags of the session that read them when that session then fails', async () => {
+    // An error document whose Tag is corrupted right after ERROR_ID (a zero byte cannot start an element): the
+    // reader reports the error tags of the cut document, then the payload fails as malformed media.
+    const simpleTag = (name: string, value: string): Buffer[] =>
+      masterElement(EbmlId.SimpleTag, [stringElement(EbmlId.TagName, name), stringElement(EbmlId.TagString, value)]);
+    const corruptedError = Buffer.concat([
+      ...writeFragmentHead({ tracks: [] }),
+      ...masterElement(
+        EbmlId.Tags,
+        masterElement(EbmlId.Tag, [...simpleTag(KinesisTag.ErrorCode, 'KMS'), ...simpleTag(KinesisTag.ErrorId, '4503'), Buffer.alloc(8, 0)]),
+      ),
+    ]);
+    const run = await runReader(
+      [{ chunks: [fragment(fn(1)), corruptedError] }, { chunks: [fragment(fn(2))] }, { chunks: [fragment(fn(3))] }],
+      { type: 'NOW' },
+      // Fragment 3 comes from a third call: the second, clean session ended without being taken for a KMS failure.
+      (r) => r.delivered.length >= 3 || r.fatal.length > 0,
+    );
+    expect(run.fatal).toEqual([]);
+    expect(run.delivered).toEqual(numbers(1, 2, 3));
+    expect(run.statuses).toContainEqual({ status: 'RECONNECTING', detail: 'malformed media' });
+    expect(run.starts.slice(0, 3)).toEqual([{ type: 'NOW' }, token(1), token(2)]);
   });
 
   it('delivers every fragment exactly once across sessions cut, corrupted or dropped at random points (K12 fuzz)', async () => {

@@ -1,4 +1,5 @@
 import {
+  GraphQLBoolean,
   GraphQLInt,
   GraphQLNonNull,
   GraphQLObjectType,
@@ -8,9 +9,11 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../../src/errors/domain-error.js';
 import type { LiveEvent } from '../../../src/live/live.types.js';
-import { SharedSubscriptions, type DirectSink } from '../../../src/server/shared-subscriptions.js';
+import { markLiveEdge, SharedSubscriptions, type DirectSink } from '../../../src/server/shared-subscriptions.js';
 import type { Fragment } from '../../../src/mkv/fragment.type.js';
+import { within } from '../../helpers/within.js';
 
 /** A push source the test controls, counting how often it was subscribed and released. */
 class Source {
@@ -19,6 +22,8 @@ class Source {
   private readonly waiters: ((result: IteratorResult<LiveEvent>) => void)[] = [];
   private readonly pending: LiveEvent[] = [];
   private ended = false;
+  private failure: Error | undefined;
+  private readonly failWaiters: ((error: Error) => void)[] = [];
 
   iterator(): AsyncIterableIterator<LiveEvent> {
     this.subscribed += 1;
@@ -26,11 +31,16 @@ class Source {
       next: () => {
         const event = this.pending.shift();
         if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        if (this.failure !== undefined) return Promise.reject(this.failure);
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => this.waiters.push(resolve));
+        return new Promise((resolve, reject) => {
+          this.waiters.push(resolve);
+          this.failWaiters.push(reject);
+        });
       },
       return: () => {
         this.returned += 1;
+        this.failWaiters.length = 0;
         for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
         return Promise.resolve({ value: undefined, done: true });
       },
@@ -42,10 +52,19 @@ class Source {
   /** Ends the source the way a finished upstream does: pending and later `next()` calls resolve done. */
   end(): void {
     this.ended = true;
+    this.failWaiters.length = 0;
     for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
   }
 
+  /** Fails the source the way a hub subscription does when the upstream fails for good. */
+  fail(error: Error): void {
+    this.failure = error;
+    this.waiters.length = 0;
+    for (const reject of this.failWaiters.splice(0)) reject(error);
+  }
+
   emit(event: LiveEvent): void {
+    this.failWaiters.shift();
     const waiter = this.waiters.shift();
     if (waiter !== undefined) waiter({ value: event, done: false });
     else this.pending.push(event);
@@ -298,5 +317,151 @@ describe('SharedSubscriptions', () => {
     source.end();
     expect(await ending).toEqual({ value: undefined, done: true });
     expect(sink.written).toHaveLength(1);
+  });
+});
+
+function status(value: 'CONNECTED' | 'THROTTLED' | 'ENDED', detail: string | null = null): LiveEvent {
+  return { kind: 'status', stream: 's', status: value, detail };
+}
+
+/**
+ * A schema whose `events(live)` subscription opens a new {@link Source} per execution, marked as a live-edge source
+ * when `live` is true (as `streamFragments` does for NOW).
+ */
+function perExecutionSchema(sources: Source[]): GraphQLSchema {
+  const Event = new GraphQLObjectType({
+    name: 'Event',
+    fields: {
+      kind: { type: new GraphQLNonNull(GraphQLString) },
+      number: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'fragment' ? event.fragment.fragmentNumber : null) },
+      status: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'status' ? event.status : null) },
+    },
+  });
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        events: {
+          type: new GraphQLNonNull(Event),
+          args: { live: { type: new GraphQLNonNull(GraphQLBoolean) } },
+          subscribe: (_root, args: { live: boolean }) => {
+            const source = new Source();
+            sources.push(source);
+            const iterator = source.iterator();
+            return args.live ? markLiveEdge(iterator) : iterator;
+          },
+          resolve: (event: LiveEvent) => event,
+        },
+      },
+    }),
+  });
+}
+
+const EVENTS = parse('subscription ($live: Boolean!) { events(live: $live) { kind number status } }');
+
+/** The `events` payloads of results, compactly. */
+function payloads(results: readonly ExecutionResult[]): string[] {
+  return results.map((result) => {
+    if (result.errors !== undefined) return `error ${String((result.errors[0]?.originalError as { code?: string } | undefined)?.code)}`;
+    const event = result.data?.['events'] as { kind: string; number: string | null; status: string | null };
+    return event.kind === 'fragment' ? `fragment ${event.number ?? ''}` : `${event.kind} ${event.status ?? ''}`;
+  });
+}
+
+/** {@link take}, failing after 2 s instead of hanging until the test timeout. */
+function takeSoon(iterator: AsyncIterator<ExecutionResult>, count: number): Promise<ExecutionResult[]> {
+  return within(take(iterator, count), 2_000, `${count} results`);
+}
+
+/** Lets the group's pump fan out what the sources emitted (one event per event-loop turn). */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+describe('SharedSubscriptions late members', () => {
+  it('starts a separate execution from the requested start when an identical positioned subscription arrives after the first event', async () => {
+    const sources: Source[] = [];
+    const sharing = shared('gap', 10);
+    const args = { schema: perExecutionSchema(sources), document: EVENTS, variableValues: { live: false }, contextValue: {} };
+    const early = asIterator(await sharing.subscribe(args));
+    sources[0]?.emit(fragment(1));
+    expect(payloads(await takeSoon(early, 1))).toEqual(['fragment 1001']);
+
+    // Same identity, document and variables: it asked for the same start, which the running execution is past.
+    const late = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    expect(sources).toHaveLength(2);
+    sources[1]?.emit(fragment(1));
+    sources[1]?.emit(fragment(2));
+    sources[0]?.emit(fragment(2));
+    expect(payloads(await takeSoon(late, 2))).toEqual(['fragment 1001', 'fragment 1002']);
+    expect(payloads(await takeSoon(early, 1))).toEqual(['fragment 1002']);
+    expect(sharing.groupCount).toBe(2);
+  });
+
+  it('shares a positioned execution with an identical subscription that arrives before its first event', async () => {
+    const sources: Source[] = [];
+    const sharing = shared('gap', 10);
+    const args = { schema: perExecutionSchema(sources), document: EVENTS, variableValues: { live: false }, contextValue: {} };
+    const early = asIterator(await sharing.subscribe(args));
+    // Statuses describe the present, not history: the execution is still at its requested start after one.
+    sources[0]?.emit(status('THROTTLED'));
+    expect(payloads(await takeSoon(early, 1))).toEqual(['status THROTTLED']);
+    const late = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    sources[0]?.emit(fragment(1));
+    expect(payloads(await takeSoon(late, 2))).toEqual(['status THROTTLED', 'fragment 1001']);
+    expect(payloads(await takeSoon(early, 1))).toEqual(['fragment 1001']);
+    expect(sources).toHaveLength(1);
+  });
+
+  it('joins a running live-edge execution and gets the current status, then what follows, when it arrives late', async () => {
+    const sources: Source[] = [];
+    const sharing = shared('gap', 10);
+    const args = { schema: perExecutionSchema(sources), document: EVENTS, variableValues: { live: true }, contextValue: {} };
+    const early = asIterator(await sharing.subscribe(args));
+    sources[0]?.emit(status('CONNECTED'));
+    sources[0]?.emit(fragment(1));
+    sources[0]?.emit(status('THROTTLED'));
+    expect(payloads(await takeSoon(early, 3))).toEqual(['status CONNECTED', 'fragment 1001', 'status THROTTLED']);
+
+    const late = asIterator(await sharing.subscribe({ ...args, contextValue: {} }));
+    const sink = new RecordingSink();
+    await sharing.subscribe({ ...args, contextValue: {} }, sink);
+    expect(sources).toHaveLength(1);
+    sources[0]?.emit(fragment(2));
+    expect(payloads(await takeSoon(late, 2))).toEqual(['status THROTTLED', 'fragment 1002']);
+    await within(writesOf(sink, 2), 2_000, 'two writes to the sink');
+    expect(sink.events()).toEqual([
+      { kind: 'status', number: null, status: 'THROTTLED' },
+      { kind: 'fragment', number: '1002', status: null },
+    ]);
+    expect(payloads(await takeSoon(early, 1))).toEqual(['fragment 1002']);
+    expect(sharing.groupCount).toBe(1);
+  });
+
+  it('counts an execution closed to new members until its last member leaves', async () => {
+    const sources: Source[] = [];
+    const sharing = shared('gap', 10);
+    const args = { schema: perExecutionSchema(sources), document: EVENTS, variableValues: { live: false }, contextValue: {} };
+    const member = asIterator(await sharing.subscribe(args));
+    sources[0]?.emit(fragment(1));
+    await takeSoon(member, 1);
+    expect(sharing.groupCount).toBe(1);
+    await member.return?.();
+    expect(sharing.groupCount).toBe(0);
+    expect(sources[0]?.returned).toBe(1);
+  });
+
+  it('delivers what was queued, then the error, when the source fails before the member pulled', async () => {
+    const sources: Source[] = [];
+    const sharing = shared('gap', 10);
+    const member = asIterator(await sharing.subscribe({ schema: perExecutionSchema(sources), document: EVENTS, variableValues: { live: true }, contextValue: {} }));
+    sources[0]?.emit(fragment(1));
+    sources[0]?.emit(status('ENDED'));
+    await turns(4);
+    sources[0]?.fail(new DomainError('NOT_FOUND', 'The video stream does not exist.'));
+    await turns(4);
+    expect(sharing.groupCount).toBe(0);
+    expect(payloads(await takeSoon(member, 4))).toEqual(['fragment 1001', 'status ENDED', 'error NOT_FOUND']);
   });
 });

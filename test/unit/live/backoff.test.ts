@@ -1,0 +1,156 @@
+import { Readable } from 'node:stream';
+import type * as TimersPromises from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
+import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
+import { DomainError } from '../../../src/errors/domain-error.js';
+import { MediaReader } from '../../../src/live/media-reader.js';
+import { fullJitterDelay, Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
+import { GET_MEDIA_ERRORS, syntheticH264Track, writeFragment } from '../../../src/mkv/index.js';
+
+/*
+ * Full-jitter backoff (RELIABILITY.md K4, K9). The formula with an injected random source, then the reader: the
+ * waits it asks for between failed calls are recorded through a mocked `node:timers/promises` (which only the
+ * reader uses), so the test sees the exact delay of every retry without waiting for it.
+ */
+
+const waits = vi.hoisted((): number[] => []);
+vi.mock('node:timers/promises', async (importOriginal) => {
+  const original = await importOriginal<typeof TimersPromises>();
+  return {
+    ...original,
+    setTimeout: (ms: number): Promise<void> => {
+      waits.push(ms);
+      return Promise.resolve();
+    },
+  };
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  waits.length = 0;
+});
+
+describe('fullJitterDelay', () => {
+  it('scales the random draw by min(cap, base * 2^attempt) when given a random source', () => {
+    const half = (): number => 0.5;
+    expect([0, 1, 2, 3, 4, 5].map((attempt) => fullJitterDelay(attempt, 100, 10_000, half))).toEqual([50, 100, 200, 400, 800, 1_600]);
+    // From attempt 7 (100 * 128 = 12,800) the cap bounds the ceiling.
+    expect([7, 8, 20].map((attempt) => fullJitterDelay(attempt, 100, 10_000, half))).toEqual([5_000, 5_000, 5_000]);
+  });
+
+  it('spans the whole range [0, ceiling) when the random source spans [0, 1)', () => {
+    expect(fullJitterDelay(3, 100, 10_000, () => 0)).toBe(0);
+    expect(fullJitterDelay(3, 100, 10_000, () => 0.25)).toBe(200);
+    // Math.random() < 1, so the ceiling itself is never drawn.
+    expect(fullJitterDelay(3, 100, 10_000, () => 1 - Number.EPSILON)).toBe(799);
+  });
+
+  it('stays finite and capped when the attempt count is huge', () => {
+    expect(fullJitterDelay(1_000_000, 250, 10_000, () => 0.999)).toBe(9_990);
+    expect(fullJitterDelay(1_024, 1, 60_000, () => 0.5)).toBe(30_000);
+  });
+
+  it('draws a new random value on every call when no source is injected', () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValueOnce(0.1).mockReturnValueOnce(0.9);
+    expect([fullJitterDelay(2, 100, 10_000), fullJitterDelay(2, 100, 10_000)]).toEqual([40, 360]);
+    expect(random).toHaveBeenCalledTimes(2);
+  });
+});
+
+const BASE = 91343852333181432392682062600000000000000n;
+
+function fragmentDocument(i: number): Buffer {
+  const number = (BASE + BigInt(i)).toString();
+  return Buffer.concat(
+    writeFragment({
+      tracks: [syntheticH264Track(64, 36)],
+      frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(16, 1) }],
+      fragmentNumber: number,
+      serverTimestamp: 1_700_000_000_000 + i,
+      producerTimestamp: 1_700_000_000_000 + i,
+      continuationToken: number,
+    }),
+  );
+}
+
+function errorDocument(id: number): Buffer {
+  return Buffer.concat(writeFragment({ tracks: [], frames: [], errorCode: GET_MEDIA_ERRORS.get(id) ?? 'error', errorId: id }));
+}
+
+function refused(name: string, code: 'UPSTREAM_THROTTLED' | 'UPSTREAM_UNAVAILABLE'): MediaCallError {
+  return new MediaCallError(name, new DomainError(code, name));
+}
+
+/** A payload sending `chunks`, then ending (`end`) or staying open until the call's signal aborts. */
+function payload(chunks: readonly Buffer[], end: boolean, signal: AbortSignal): Readable {
+  const pending = [...chunks];
+  const stream = new Readable({
+    read() {
+      const chunk = pending.shift();
+      if (chunk !== undefined) this.push(chunk);
+      else if (end) this.push(null);
+    },
+  });
+  signal.addEventListener('abort', () => stream.destroy(), { once: true });
+  return stream;
+}
+
+describe('MediaReader backoff', () => {
+  it('waits longer before each retry as failed calls accumulate, and starts over once a session delivers (K4, K9)', async () => {
+    // The top of the jitter range, so each wait is its attempt's ceiling minus one (base 16 ms).
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    type Step = { readonly refuse: MediaCallError } | { readonly chunks: readonly Buffer[]; readonly end: boolean };
+    const script: Step[] = [
+      // K4 bursts and K9 upstream failures, before any fragment: attempts 0 to 5.
+      { refuse: refused('ClientLimitExceededException', 'UPSTREAM_THROTTLED') },
+      { refuse: refused('ClientLimitExceededException', 'UPSTREAM_THROTTLED') },
+      { refuse: refused('ClientLimitExceededException', 'UPSTREAM_THROTTLED') },
+      { refuse: refused('InternalFailure', 'UPSTREAM_UNAVAILABLE') },
+      { refuse: refused('ServiceUnavailable', 'UPSTREAM_UNAVAILABLE') },
+      { chunks: [errorDocument(5000)], end: true },
+      // A session delivers a fragment, then its payload ends (an idle producer): the count starts over.
+      { chunks: [fragmentDocument(1)], end: true },
+      { refuse: refused('ClientLimitExceededException', 'UPSTREAM_THROTTLED') },
+      { chunks: [fragmentDocument(2)], end: false },
+    ];
+    const starts: MediaStart[] = [];
+    const fatal: DomainError[] = [];
+    let delivered = 0;
+    let reached: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const reader = new MediaReader(
+      (_stream, start, signal) => {
+        starts.push(start);
+        const step = script[starts.length - 1];
+        if (step === undefined) return Promise.resolve(payload([], false, signal));
+        if ('refuse' in step) return Promise.reject(step.refuse);
+        return Promise.resolve(payload(step.chunks, step.end, signal));
+      },
+      'cam',
+      { type: 'NOW' },
+      { calls: new TokenBucket(1_000, 1_000), connections: new Semaphore(1) },
+      {
+        onFragment: () => {
+          delivered += 1;
+          if (delivered === 2) reached();
+        },
+        onGap: () => undefined,
+        onStatus: () => undefined,
+        onFatal: (error) => fatal.push(error),
+      },
+      { idleTimeoutMs: 5_000, backoffBaseMs: 16, backoffCapMs: 10_000, idleReconnectMs: 7, retentionFallback: 'EARLIEST' },
+    );
+    const stopped = reader.start();
+    await done;
+    await reader.stop();
+    await stopped;
+    // floor(0.999 * 16 * 2^attempt) for attempts 0-5, then the idle pause after the session that delivered (7 ms),
+    // then attempt 0 again for the refusal that followed it.
+    expect(waits).toEqual([15, 31, 63, 127, 255, 511, 7, 15]);
+    expect(starts).toHaveLength(9);
+    expect(fatal).toEqual([]);
+  });
+});
