@@ -148,6 +148,8 @@ export class StreamFeed {
           const index = this.window.findIndex((fragment) => (stamp(fragment) ?? -Infinity) >= at);
           const before = index <= 0 ? null : (this.window[index - 1]?.fragmentNumber ?? null);
           subscriber.startAfter(index === -1 ? (newest?.fragmentNumber ?? null) : before);
+          // Later than everything held: the live feed's next fragments may still be stamped before the time.
+          if (index === -1) subscriber.skipUntil(at, stamp);
           this.replay(subscriber);
           return;
         }

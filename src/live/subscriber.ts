@@ -15,6 +15,8 @@ export type OverflowPolicy = 'gap' | 'close';
 export class Subscriber implements AsyncIterableIterator<LiveEvent> {
   /** `catchup` while a private reader serves history; `live` once it follows the shared feed. */
   mode: 'live' | 'catchup' = 'live';
+  /** Set by {@link skipUntil}: fragments stamped before `at` are skipped until one is not. */
+  private notBefore: { readonly at: number; readonly stamp: (fragment: Fragment) => number | null } | undefined;
   private readonly buffer: LiveEvent[] = [];
   private head = 0;
   private last: string | null = null;
@@ -48,10 +50,29 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     this.last = fragmentNumber;
   }
 
+  /**
+   * Skips, without a gap, the fragments offered next whose `stamp` is before `at` (epoch ms), up to the first one at
+   * or after it: a timestamp start later than anything the feed holds begins with the first fragment stamped at or
+   * after the time, as GetMedia would, not with whatever the live feed produces next. A fragment without the stamp
+   * ends the skipping (it cannot be placed).
+   */
+  skipUntil(at: number, stamp: (fragment: Fragment) => number | null): void {
+    this.notBefore = { at, stamp };
+  }
+
   /** Offers a fragment; ignored when not strictly after the last one queued. */
   offerFragment(fragment: Fragment): void {
     if (this.finished || fragment.fragmentNumber === null) return;
     if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) return;
+    if (this.notBefore !== undefined) {
+      const stamp = this.notBefore.stamp(fragment);
+      if (stamp !== null && stamp < this.notBefore.at) {
+        // Before the requested start: not delivered and not a loss, so the position moves on without a gap.
+        this.last = fragment.fragmentNumber;
+        return;
+      }
+      this.notBefore = undefined;
+    }
     if (this.queued >= this.capacity) {
       if (this.overflow === 'close') {
         this.fail(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'));

@@ -104,6 +104,40 @@ describe('StreamFeed', () => {
     const subscriber = feed.subscribe({ type: 'SERVER_TIMESTAMP', timestamp: new Date(1_020) }, new AbortController().signal);
     expect(await fragments(subscriber, 2)).toEqual([number(1), number(2)]);
   });
+  it('starts a SERVER_TIMESTAMP subscriber at the first fragment stamped at or after the time when the time is later than the window', async () => {
+    // The live session sends fragments as the test releases them (live readers emit each at its trailing tags).
+    const release: ((chunk: Buffer) => void)[] = [];
+    const feed = new StreamFeed(
+      'cam',
+      (_stream, start, signal) => {
+        if (start.type !== 'NOW') return Promise.resolve(openPayload([], signal));
+        const payload = new Readable({ read: () => undefined });
+        signal.addEventListener('abort', () => payload.destroy(), { once: true });
+        release.push((chunk) => payload.push(chunk));
+        return Promise.resolve(payload);
+      },
+      { calls: new TokenBucket(100, 1_000), connections: new Semaphore(3) },
+      OPTIONS,
+    );
+    feeds.push(feed);
+    const first = feed.subscribe({ type: 'NOW' }, new AbortController().signal);
+    await within(
+      new Promise<void>((resolve) => {
+        const poll = (): void => (release.length > 0 ? resolve() : void setImmediate(poll));
+        poll();
+      }),
+      5_000,
+      'the live session',
+    );
+    const push = (i: number): void => release[0]?.(documentOf(i));
+    [0, 1].forEach(push);
+    await fragments(first, 2);
+    expect(feed.windowSize).toBe(2);
+    // 1,100 is after fragment 1 (1,040), the newest held; fragment 2 (1,080) is still before it.
+    const late = feed.subscribe({ type: 'SERVER_TIMESTAMP', timestamp: new Date(1_100) }, new AbortController().signal);
+    [2, 3, 4].forEach(push);
+    expect(await fragments(late, 2)).toEqual([number(3), number(4)]);
+  });
 });
 
 /** A payload that sends `chunks`, then ends cleanly. */
