@@ -2,15 +2,16 @@
  * `npm run bench:security`: what the security layer costs per request. The same gateway runs twice in one run,
  * each in its own process: (A) secured (HS256 JWT authentication, a tenants file, the default operation limits,
  * a rate limit too high to refuse) and (B) open (no authentication: development mode on 127.0.0.1, where the
- * anonymous caller has full access, so no tenant guard and no rate limiting; every operation limit at its maximum).
+ * anonymous caller has full access, so no tenant guard and no rate limiting; and no operation guard on its HTTP
+ * endpoint, so no limits, safelist, router-secret or scope pre-check: `startGateway`'s `withoutHttpOperationGuard`).
  * Both are loaded with the same typical authenticated query, a 10-entry `ListObjects` page, on keep-alive
  * connections at a fixed concurrency, in alternating rounds so the shared machine's drift hits both. Reports
  * req/s, gateway CPU per request (from `/proc`), p50/p99 latency and the A/B ratios against the target
  * (< 10% overhead on CPU per request and on req/s).
  *
- * The open server still runs the limit checks (there is no switch to skip them), so A − B is authentication +
- * tenant guard + rate limiting; this process therefore also times `OperationGuard.check`, `Security.fromHeaders`
- * and `Security.charge` on the same request, in process, and relates them to the secured server's CPU per request.
+ * A − B is therefore the whole security layer: authentication, tenant guard, rate limiting and operation limits.
+ * This process also times `OperationGuard.check`, `Security.fromHeaders` and `Security.charge` on the same request,
+ * in process, and relates them to the secured server's CPU per request.
  *
  * Processes: this one is the load client; `bench/support/emulator.child.ts` and two
  * `bench/support/security-gateway.child.ts` are the servers, on 127.0.0.1 ephemeral ports, all with
@@ -38,6 +39,7 @@ import { writeResultsSection } from './support/results-file.js';
 import { startLoad, windowLatencies, type LoadRecord, type LoadRequest } from './support/security-load.js';
 import {
   CONFIG_NODE_ENV_VARIABLE,
+  OPERATION_GUARD_VARIABLE,
   type SecurityGatewayCommands,
   type SecurityGatewayReady,
   type SecurityMicroCommands,
@@ -49,6 +51,8 @@ import {
   formatTables,
   summarize,
   targetMet,
+  fragmentBombTargetMet,
+  type FragmentBombResult,
   type SecurityBenchResults,
   type SecurityRound,
   type ServerKind,
@@ -75,6 +79,8 @@ const PLAN = {
   targetOverhead: 0.1,
   /** In-process timing of the parts (see `security-micro.ts`). */
   micro: { warmupMs: 500, batchMs: 10, rounds: 10, batchesPerRound: 3 },
+  /** Fragment bombs (S4) sent to the secured server after the rounds, and the targets RELIABILITY.md sets. */
+  fragmentBomb: { requests: 200, targetMs: 50, targetRssBytes: 10 * 1024 * 1024 },
   /** The whole benchmark is abandoned (children killed, exit 1) after this long. */
   deadlineMs: 6 * 60_000,
 } as const;
@@ -99,8 +105,8 @@ const AUDIENCE = 'media-graph-bench';
 const SUBJECT = 'bench-client';
 
 /**
- * The largest value `src/config.ts` accepts for every operation limit: the open server's limits never refuse,
- * while their checks still run.
+ * The largest value `src/config.ts` accepts for every operation limit. The open server runs no guard at all; its
+ * configuration holds these so the in-process timing can show the guard's cost with limits that never refuse.
  */
 const LIMIT_MAXIMA: Readonly<Record<string, string>> = {
   LIMIT_MAX_DEPTH: '100',
@@ -138,7 +144,11 @@ async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>;
  * process itself always runs with `NODE_ENV=production`, as a deployment does; `configEnv.NODE_ENV` reaches the
  * configuration only (see `CONFIG_NODE_ENV_VARIABLE`), and the ready message confirms what it read.
  */
-async function startGatewayProcess(name: string, configEnv: Readonly<Record<string, string>>): Promise<{ server: ChildServer<SecurityGatewayCommands>; url: string }> {
+async function startGatewayProcess(
+  name: string,
+  configEnv: Readonly<Record<string, string>>,
+  operationGuard: boolean,
+): Promise<{ server: ChildServer<SecurityGatewayCommands>; url: string }> {
   const configNodeEnv = configEnv['NODE_ENV'] ?? 'development';
   const { server, info } = await ChildServer.start<SecurityGatewayCommands>({
     name,
@@ -148,6 +158,7 @@ async function startGatewayProcess(name: string, configEnv: Readonly<Record<stri
       ...configEnv,
       NODE_ENV: 'production',
       [CONFIG_NODE_ENV_VARIABLE]: configNodeEnv,
+      [OPERATION_GUARD_VARIABLE]: operationGuard ? 'on' : 'off',
       AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
       // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
@@ -159,6 +170,7 @@ async function startGatewayProcess(name: string, configEnv: Readonly<Record<stri
   children.push(server);
   const ready = info as SecurityGatewayReady;
   if (ready.configEnv !== configNodeEnv) throw new Error(`${name} configured itself for ${ready.configEnv}, expected ${configNodeEnv}`);
+  if (ready.operationGuard !== operationGuard) throw new Error(`${name} runs the operation guard: ${String(ready.operationGuard)}, expected ${String(operationGuard)}`);
   return { server, url: requireLoopback(name, ready.url) };
 }
 
@@ -242,6 +254,11 @@ async function checkSetup(targets: Readonly<Record<ServerKind, LoadRequest>>, qu
   if (anonymous.status !== 401) throw new Error(`the secured server answered ${anonymous.status} without a token, expected 401`);
   const foreign = await postOnce(secured, JSON.stringify({ query, operationName: OPERATION_NAME, variables: { path: FOREIGN_FOLDER, first: PLAN.pageSize } }));
   if (errorCode(foreign.body) !== 'FORBIDDEN') throw new Error(`the secured server did not refuse ${FOREIGN_FOLDER}: ${JSON.stringify(foreign.body).slice(0, 300)}`);
+  // 1,000 aliases: the secured server's limits refuse it (400), the open server, without the guard, runs it.
+  const aliases = JSON.stringify({ query: `{ ${Array.from({ length: 1_000 }, (_, index) => `a${index}: __typename`).join(' ')} }` });
+  const [limited, unlimited] = [await postOnce(secured, aliases), await postOnce(targets.open, aliases)];
+  if (limited.status !== 400) throw new Error(`the secured server answered ${limited.status} to 1,000 aliases, expected 400`);
+  if (unlimited.status !== 200) throw new Error(`the open server answered ${unlimited.status} to 1,000 aliases: is its operation guard on?`);
   for (const server of ['secured', 'open'] as const) {
     const answer = await postOnce(targets[server], targets[server].body);
     if (answer.status !== 200) throw new Error(`${server}: answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
@@ -364,7 +381,7 @@ async function run(workDir: string): Promise<boolean> {
   const securedConfig = loadConfig(securedEnv);
   const openConfig = loadConfig(openEnv);
 
-  const [secured, open] = await Promise.all([startGatewayProcess('gateway-secured', securedEnv), startGatewayProcess('gateway-open', openEnv)]);
+  const [secured, open] = await Promise.all([startGatewayProcess('gateway-secured', securedEnv, true), startGatewayProcess('gateway-open', openEnv, false)]);
   console.error(`gateways: secured ${secured.url} (pid ${String(secured.server.pid)}), open ${open.url} (pid ${String(open.server.pid)})`);
 
   const token = await mintToken(jwtSecret);
@@ -399,6 +416,9 @@ async function run(workDir: string): Promise<boolean> {
     console.error(`round ${index + 1}/${PLAN.rounds}: ${line.join('; ')}`);
   }
 
+  console.error('sending fragment bombs (S4) to the secured server');
+  const fragmentBombResult = await measureFragmentBombs(servers.secured);
+
   console.error('timing the parts in process');
   const components = await measureInProcess({
     securedEnv,
@@ -432,14 +452,17 @@ async function run(workDir: string): Promise<boolean> {
     runs,
     components,
     securedLimits: `default limits (${describeLimits(securedConfig.limits)})`,
-    openLimits: `limits at their maxima (${describeLimits(openConfig.limits)})`,
+    openLimits: `no operation guard on its HTTP endpoint (no limits, safelist, router secret or scope pre-check; its configuration holds the maxima ${describeLimits(openConfig.limits)}, used only by the in-process timing)`,
     targetOverhead: PLAN.targetOverhead,
+    fragmentBomb: fragmentBombResult,
   };
   process.stdout.write(`Machine: ${results.machine}\n\n${formatTables(results)}`);
   writeResultsSection(RESULTS_PATH, SECURITY_SECTION_HEADING, formatSection(results));
   console.error(`wrote the "${SECURITY_SECTION_HEADING.slice(3)}" section of ${RESULTS_PATH}`);
   const summary = summarize(results);
-  const met = targetMet(summary);
+  const bombsMet = fragmentBombTargetMet(fragmentBombResult);
+  if (!bombsMet) console.error('FAIL: fragment bomb (S4) refusals missed their target (p99 round trip or RSS growth)');
+  const met = targetMet(summary) && bombsMet;
   if (!met) {
     console.error(
       `FAIL: security overhead at or above ${PLAN.targetOverhead * 100}%: CPU per request ${(summary.cpuOverhead * 100).toFixed(1)}%, ` +
@@ -447,6 +470,48 @@ async function run(workDir: string): Promise<boolean> {
     );
   }
   return met;
+}
+
+/** Ten levels of ten fragment spreads over `__typename`: 10^10 selections once expanded. */
+function fragmentBomb(tag: string): string {
+  const fragments = [`fragment F${tag}_0 on Query { __typename }`];
+  for (let level = 1; level <= 10; level += 1) {
+    fragments.push(`fragment F${tag}_${level} on Query { ${Array.from({ length: 10 }, () => `...F${tag}_${level - 1}`).join(' ')} }`);
+  }
+  return `query Bomb${tag} { ...F${tag}_10 } ${fragments.join(' ')}`;
+}
+
+/**
+ * RELIABILITY.md S4 on the secured server: fragment bombs one at a time (each its own document, so no cache helps),
+ * each checked for a limit refusal; round trip per request and the gateway's RSS and CPU around them.
+ */
+async function measureFragmentBombs(server: Server): Promise<FragmentBombResult> {
+  const send = async (tag: string): Promise<number> => {
+    const started = performance.now();
+    const response = await fetch(server.target.url, { method: 'POST', headers: server.target.headers, body: JSON.stringify({ query: fragmentBomb(tag) }) });
+    const body = (await response.json()) as unknown;
+    const elapsed = performance.now() - started;
+    const first = isRecord(body) && Array.isArray(body['errors']) ? (body['errors'][0] as unknown) : undefined;
+    const limit = isRecord(first) && isRecord(first['extensions']) ? first['extensions']['limit'] : undefined;
+    // Expanded, the bomb breaks more than one limit (root fields and cost); whichever the guard meets first refuses it.
+    if (response.status !== 400 || typeof limit !== 'string') throw new Error(`fragment bomb: answered ${response.status}, limit ${String(limit)}`);
+    return elapsed;
+  };
+  for (let i = 0; i < 10; i += 1) await send(`warm${i}`);
+  const before = readProcessUsage(server.pid);
+  const latenciesMs: number[] = [];
+  for (let i = 0; i < PLAN.fragmentBomb.requests; i += 1) latenciesMs.push(await send(`b${i}`));
+  const after = readProcessUsage(server.pid);
+  return {
+    requests: PLAN.fragmentBomb.requests,
+    expandedSelections: 1e10,
+    latenciesMs,
+    rssBeforeBytes: before.rssBytes,
+    rssAfterBytes: after.rssBytes,
+    cpuUsPerRequest: (after.userUs + after.systemUs - before.userUs - before.systemUs) / PLAN.fragmentBomb.requests,
+    targetMs: PLAN.fragmentBomb.targetMs,
+    targetRssBytes: PLAN.fragmentBomb.targetRssBytes,
+  };
 }
 
 async function stopChildren(): Promise<void> {

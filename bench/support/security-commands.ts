@@ -17,12 +17,20 @@ type NoArgs = Record<string, never>;
  */
 export const CONFIG_NODE_ENV_VARIABLE = 'SECURITY_BENCH_CONFIG_NODE_ENV';
 
+/**
+ * Environment variable of `security-gateway.child.ts`: `off` starts the gateway with `withoutHttpOperationGuard`,
+ * the open baseline's "limits off" (no configuration variable can do that, by design).
+ */
+export const OPERATION_GUARD_VARIABLE = 'SECURITY_BENCH_OPERATION_GUARD';
+
 /** Ready info of `security-gateway.child.ts`. */
 export interface SecurityGatewayReady {
   /** The gateway's base URL, e.g. `http://127.0.0.1:43211`. */
   readonly url: string;
   /** `NODE_ENV` as the gateway's configuration read it. */
   readonly configEnv: string;
+  /** Whether the HTTP GraphQL endpoint runs the operation guard. */
+  readonly operationGuard: boolean;
 }
 
 /** Commands of `security-gateway.child.ts`. */

@@ -51,7 +51,7 @@ export interface ComponentCosts {
   /** The same with the open server's limits (every limit at its maximum): the checks still run. */
   readonly guardOpen: CallCost;
   /**
-   * graphql-js `validate()` with no rules on the request's document: the TypeInfo walk the guard pays on every
+   * graphql-js `validate()` with no rules on the request's document: the TypeInfo walk the guard would pay on every
    * request to host its limit rules (one acts on the Document node and walks the operation itself, the other
    * counts directives).
    */

@@ -52,6 +52,53 @@ export interface SecurityBenchResults {
   readonly openLimits: string;
   /** Largest accepted overhead, e.g. 0.1 for 10%. */
   readonly targetOverhead: number;
+  /** RELIABILITY.md S4 against the secured server: fragment bombs, each a fresh document. */
+  readonly fragmentBomb: FragmentBombResult;
+}
+
+/** What refusing fragment bombs cost the secured server (RELIABILITY.md S4: < 50 ms, RSS + < 10 MB). */
+export interface FragmentBombResult {
+  /** Bombs sent, one at a time, each with fresh fragment names (no document cache hit). */
+  readonly requests: number;
+  /** Selections each bomb expands to. */
+  readonly expandedSelections: number;
+  /** Round trip of each refusal, ms, in order. */
+  readonly latenciesMs: readonly number[];
+  /** Gateway RSS before the first and after the last bomb, bytes. */
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  /** Gateway CPU per refusal (user + system), µs. */
+  readonly cpuUsPerRequest: number;
+  readonly targetMs: number;
+  readonly targetRssBytes: number;
+}
+
+/** Whether the S4 figures meet their targets: p99 round trip and RSS growth. */
+export function fragmentBombTargetMet(result: FragmentBombResult): boolean {
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  return percentileOf(sorted, 0.99) < result.targetMs && result.rssAfterBytes - result.rssBeforeBytes < result.targetRssBytes;
+}
+
+function percentileOf(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.POSITIVE_INFINITY;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.POSITIVE_INFINITY;
+}
+
+function formatFragmentBomb(result: FragmentBombResult): string {
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  const p50 = percentileOf(sorted, 0.5);
+  const p99 = percentileOf(sorted, 0.99);
+  const growth = result.rssAfterBytes - result.rssBeforeBytes;
+  const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return [
+    `| Fragment bomb (S4): ${result.requests} refusals by the secured server, ${result.expandedSelections.toExponential(0)} selections each | value | target |`,
+    '|---|---:|---:|',
+    `| Round trip p50 | ${p50.toFixed(2)} ms | — |`,
+    `| Round trip p99 | ${p99.toFixed(2)} ms | < ${result.targetMs} ms: ${p99 < result.targetMs ? 'met' : '**missed**'} |`,
+    `| Round trip max | ${(sorted.at(-1) ?? 0).toFixed(2)} ms | — |`,
+    `| Gateway CPU per refusal | ${result.cpuUsPerRequest.toFixed(0)} µs | — |`,
+    `| Gateway RSS growth over all refusals | ${mb(growth)} (${mb(result.rssBeforeBytes)} → ${mb(result.rssAfterBytes)}) | < ${mb(result.targetRssBytes)}: ${growth < result.targetRssBytes ? 'met' : '**missed**'} |`,
+  ].join('\n');
 }
 
 /** Per-request figures of one round. */
@@ -253,21 +300,21 @@ function componentRows(results: SecurityBenchResults, summary: SecuritySummary):
   const perRequest = summary.cpuUs.secured;
   const share = (value: number): string => percent(value / perRequest);
   const cost = (label: string, value: CallCost): string => `| ${label} | ${costCell(value)} | ${us(value.systemUs)} | ${share(value.medianUs)} |`;
-  const authTotal = c.authenticate.medianUs + c.charge.medianUs;
-  const authSystem = c.authenticate.systemUs + c.charge.systemUs;
+  const authTotal = c.guardSecured.medianUs + c.authenticate.medianUs + c.charge.medianUs;
+  const authSystem = c.guardSecured.systemUs + c.authenticate.systemUs + c.charge.systemUs;
   const measured = summary.cpuUs.secured - summary.cpuUs.open;
   const measuredSystem = summary.systemUs.secured - summary.systemUs.open;
   return [
     `| In-process CPU time per call (median of ${c.guardSecured.batches} batches, min – max) | µs per call | of which system (mean of all batches) | share of the secured server's ${us(perRequest)} per request |`,
     '|---|---:|---:|---:|',
     cost('`OperationGuard.check`, default limits (the secured server)', c.guardSecured),
-    cost('`OperationGuard.check`, every limit at its maximum (the open server: the checks still run)', c.guardOpen),
-    cost('… of which graphql-js `validate()` with no rules on the same document (the TypeInfo walk that hosts the limit rules)', c.validateWalk),
+    cost('`OperationGuard.check`, every limit at its maximum (reference: the same checks when they never refuse)', c.guardOpen),
+    cost('reference: graphql-js `validate()` with no rules on the same document (the TypeInfo walk the guard no longer pays)', c.validateWalk),
     cost('`Security.fromHeaders` (Bearer parsing, HS256 JWT verification, tenant policy)', c.authenticate),
     cost('`Security.charge` (in-memory rate limiter)', c.charge),
-    `| Secured-only parts in process (fromHeaders + charge) vs measured A − B gateway CPU per request | ${us(authTotal)} vs ${us(measured)} | ${us(authSystem)} vs ${us(measuredSystem)} | ${share(authTotal)} vs ${share(measured)} |`,
+    `| Secured-only parts in process (guard check + fromHeaders + charge) vs measured A − B gateway CPU per request | ${us(authTotal)} vs ${us(measured)} | ${us(authSystem)} vs ${us(measuredSystem)} | ${share(authTotal)} vs ${share(measured)} |`,
     cost('reference: jose `jwtVerify` with the secret as bytes (jose imports the key on every call)', c.joseBytesKey),
-    cost('reference: jose `jwtVerify` with the secret imported once as a `CryptoKey`', c.joseCryptoKey),
+    cost('jose `jwtVerify` with the secret imported once as a `CryptoKey`: what `JwtVerifier` pays for a token it has not verified yet', c.joseCryptoKey),
     cost('reference: the HS256 signature alone, synchronous `node:crypto` `createHmac` + `timingSafeEqual`', c.syncHmac),
   ];
 }
@@ -318,7 +365,7 @@ export function formatReading(results: SecurityBenchResults): string {
   const sentences: string[] = [];
   sentences.push(
     `Per-server figures are medians of that server's rounds; changes are medians of the pairs' ratios. ` +
-      `With authentication, the tenant guard and rate limiting on, the gateway spent ${us(s.cpuUs.secured)} of CPU per request against ` +
+      `With authentication, the tenant guard, rate limiting and the operation limits on, the gateway spent ${us(s.cpuUs.secured)} of CPU per request against ` +
       `${us(s.cpuUs.open)} without them: ${signedPercent(s.cpuOverhead)}, ${intervalName(s.cpuUs)} ` +
       `${signedPercent(s.cpuUs.ratioLow - 1)} to ${signedPercent(s.cpuUs.ratioHigh - 1)} (single pairs ${signedPercent(s.cpuUs.ratioMin - 1)} to ` +
       `${signedPercent(s.cpuUs.ratioMax - 1)}; ${s.pairsOverCpuTarget} of ${pairs} at or above ${percent(results.targetOverhead)}). It served ` +
@@ -328,21 +375,22 @@ export function formatReading(results: SecurityBenchResults): string {
       `medians: ${targetMet(s) ? 'met' : 'missed'}${verdictFirmness(s, results.targetOverhead)}.`,
   );
   sentences.push(
-    `That difference is authentication + tenant guard + rate limiting only (and reading the Authorization header): the open server still ` +
-      `runs every limit check (there is no switch ` +
-      `to skip them; its limits are at their maxima so they never refuse). In this process \`OperationGuard.check\` cost ` +
+    `That difference is the whole security layer: the open server runs neither authentication, tenant guard and rate limiting nor the ` +
+      `operation guard (limits, safelist, router secret, scope pre-check). In this process \`OperationGuard.check\` cost ` +
       `${us(c.guardSecured.medianUs)} per call with the default limits and ${us(c.guardOpen.medianUs)} with the maxima, ` +
-      `${percent(c.guardSecured.medianUs / perRequest)} of the secured server's CPU per request; ${us(c.validateWalk.medianUs)} of it is ` +
-      `graphql-js \`validate()\` walking the document with its TypeInfo visitor to host the two limit rules, on every request, although one ` +
-      `rule measures the operation with its own walk from the Document node and the other counts directives, which depends on the document ` +
-      `alone and could be kept with the cached document.`,
+      `${percent(c.guardSecured.medianUs / perRequest)} of the secured server's CPU per request. It measures the operation with its own ` +
+      `walk and keeps the directive count with the cached document; running the same checks as graphql-js validation rules would add ` +
+      `\`validate()\`'s TypeInfo walk, ${us(c.validateWalk.medianUs)} per request on this document (reference row).`,
   );
   sentences.push(
-    `The parts only the secured server runs cost ${us(c.authenticate.medianUs + c.charge.medianUs)} in process (\`Security.fromHeaders\` ` +
-      `${us(c.authenticate.medianUs)}, rate limiter ${us(c.charge.medianUs)}), against a measured difference of ${us(s.cpuUs.secured - s.cpuUs.open)} ` +
-      `per request between the servers, whose pairs spread as shown. jose verifies the HS256 token in ${us(c.joseBytesKey.medianUs)} when ` +
-      `handed the secret as bytes, as \`JwtVerifier\` does (it imports the key into WebCrypto on every call), in ${us(c.joseCryptoKey.medianUs)} ` +
-      `with a \`CryptoKey\` imported once, while the signature check itself takes ${us(c.syncHmac.medianUs)} with synchronous \`node:crypto\`. ` +
+    `The parts only the secured server runs cost ${us(c.guardSecured.medianUs + c.authenticate.medianUs + c.charge.medianUs)} in process (guard ` +
+      `${us(c.guardSecured.medianUs)}, \`Security.fromHeaders\` ${us(c.authenticate.medianUs)}, rate limiter ${us(c.charge.medianUs)}), against a ` +
+      `measured difference of ${us(s.cpuUs.secured - s.cpuUs.open)} per request between the servers, whose pairs spread as shown. ` +
+      `\`Security.fromHeaders\` is that cheap because \`JwtVerifier\` caches a verified token (for up to 5 minutes, never past its expiry) and ` +
+      `the load, like a client between token refreshes, sends one token throughout. A token it has not seen costs jose's verification with ` +
+      `the key imported once as a \`CryptoKey\`, as \`JwtVerifier\` imports it: ${us(c.joseCryptoKey.medianUs)}, ` +
+      `${percent(c.joseCryptoKey.medianUs / perRequest)} of a request (${us(c.joseBytesKey.medianUs)} if the secret were handed over as bytes, ` +
+      `which jose imports on every call), while the signature check itself takes ${us(c.syncHmac.medianUs)} with synchronous \`node:crypto\`. ` +
       `WebCrypto runs \`verify\` on libuv's thread pool, a hand-off and a wake-up per call: ${us(c.joseCryptoKey.systemUs)} of jose's time ` +
       `per call is system time (the servers' system time per request: secured ${us(s.systemUs.secured)}, open ${us(s.systemUs.open)}).`,
   );
@@ -395,6 +443,12 @@ export function formatSection(results: SecurityBenchResults): string {
     formatTables(results).trimEnd(),
     '',
     formatReading(results),
+    '',
+    formatFragmentBomb(results.fragmentBomb),
+    '',
+    `After the rounds, the secured server refused ${results.fragmentBomb.requests} fragment bombs (ten levels of ten spreads, each a fresh ` +
+      `document with its own fragment names, sent one at a time with the tenant's token) with a limit error (root fields or cost, counted ` +
+      `over the expanded fragments without expanding them), before validation or execution; RSS is read from \`/proc/<pid>/status\` before the first and after the last.`,
     '',
   ].join('\n');
 }

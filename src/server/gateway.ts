@@ -391,6 +391,8 @@ function originCheck(allowed: readonly string[], logger: Logger): VerifyClientCa
     }
     let sameOrigin = false;
     try {
+      // Host only, not scheme: behind a TLS-terminating proxy the page is https while this server sees plain http.
+      // A cross-site page cannot choose the Host its browser sends, so the host alone tells same-site from foreign.
       sameOrigin = new URL(origin).host === info.req.headers.host;
     } catch {
       // An Origin that is not a URL is foreign by definition.

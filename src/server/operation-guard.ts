@@ -3,7 +3,7 @@ import { GraphQLError, Kind, specifiedRules, validate, type DocumentNode, type F
 import type { Access } from '../auth/access.js';
 import { checkRootFieldScopes } from '../auth/field-scopes.js';
 import type { Config } from '../config.js';
-import { limitValidationRules, MAX_VALIDATION_ERRORS, parseWithLimits, type OperationLimits } from './limits/operation-limits.js';
+import { checkLimits, MAX_VALIDATION_ERRORS, parseWithLimits, type OperationLimits } from './limits/operation-limits.js';
 import type { PersistedOperations } from './persisted-operations.js';
 import { toParseFailedError } from './format-error.js';
 
@@ -94,9 +94,7 @@ export class OperationGuard {
     options: { readonly validate: boolean; readonly access: Access },
   ): GuardResult {
     const variables = (request.variables ?? null) as Record<string, unknown> | null;
-    const limitErrors = validate(this.schema, document, limitValidationRules(this.limits, { variables, operationName: request.operationName }), {
-      maxErrors: MAX_VALIDATION_ERRORS,
-    });
+    const limitErrors = checkLimits(this.schema, document, this.limits, { variables, operationName: request.operationName });
     if (limitErrors.length > 0) return refused(limitErrors, 400);
     if (options.validate && !this.validated.has(document)) {
       const errors = validate(this.schema, document, specifiedRules, { maxErrors: MAX_VALIDATION_ERRORS });

@@ -6,12 +6,13 @@ import {
   specifiedRules,
   TokenKind,
   validate,
+  visit,
   type ASTNode,
   type DocumentNode,
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { measureOperations, type RawVariables } from './operation-analysis.js';
+import { measureOperations } from './operation-analysis.js';
 
 /**
  * Per-operation ceilings enforced before execution, identically for HTTP (Apollo Server), graphql-ws and
@@ -220,80 +221,91 @@ export interface LimitValidationOptions {
  * the field's default page size. Call {@link checkOperation} with the request's variables for the exact cost.
  */
 export function limitValidationRules(limits: OperationLimits, options: LimitValidationOptions = {}): ValidationRule[] {
-  const variables: RawVariables = options.variables;
-  const operationName = options.operationName;
-
-  const operationLimitsRule: ValidationRule = (context) => ({
+  const limitsRule: ValidationRule = (context) => ({
     Document(document) {
-      for (const { operation, measures } of measureOperations(context.getSchema(), document, operationName, variables, limits.maxFirst)) {
-        if (measures.depth > limits.maxDepth) {
-          context.reportError(
-            limitError(`Operation depth ${measures.depth} exceeds the maximum depth of ${limits.maxDepth}.`, 'depth', limits.maxDepth, { nodes: operation }),
-          );
-        }
-        const introspectionMax = Math.max(limits.maxDepth, INTROSPECTION_DEPTH);
-        if (measures.introspectionDepth > introspectionMax) {
-          context.reportError(
-            limitError(`Introspection depth ${measures.introspectionDepth} exceeds the maximum depth of ${introspectionMax}.`, 'depth', introspectionMax, {
-              nodes: operation,
-            }),
-          );
-        }
-        if (measures.aliases > limits.maxAliases) {
-          context.reportError(
-            limitError(`Operation uses ${amount(measures.aliases)} aliases; the maximum is ${limits.maxAliases}.`, 'aliases', limits.maxAliases, {
-              nodes: operation,
-            }),
-          );
-        }
-        if (measures.rootFields > limits.maxRootFields) {
-          context.reportError(
-            limitError(`Operation selects ${measures.rootFields} root fields; the maximum is ${limits.maxRootFields}.`, 'rootFields', limits.maxRootFields, {
-              nodes: operation,
-            }),
-          );
-        }
-        if (measures.cost > limits.maxCost) {
-          context.reportError(
-            limitError(`Operation cost ${amount(measures.cost)} exceeds the maximum cost of ${limits.maxCost}.`, 'cost', limits.maxCost, { nodes: operation }),
-          );
-        } else if (measures.fields > limits.maxCost) {
-          context.reportError(
-            limitError(
-              `Operation selects ${amount(measures.fields)} fields after fragment expansion, more than the maximum cost of ${limits.maxCost} allows.`,
-              'cost',
-              limits.maxCost,
-              { nodes: operation },
-            ),
-          );
-        }
-      }
+      for (const error of limitErrorsOf(context.getSchema(), document, limits, options)) context.reportError(error);
       // This rule needs nothing from the per-node visit.
       return false;
     },
   });
+  return [limitsRule];
+}
 
-  const directivesRule: ValidationRule = (context) => {
+/**
+ * The limit errors of `document` (all limits but `maxTokens`), exactly as {@link limitValidationRules} reports
+ * them, without graphql-js's validation walk: the operations are measured by their own walk and the directive
+ * count is kept per document. For callers that check limits on every request, where `validate()`'s TypeInfo walk
+ * would cost more than the limits themselves. At most {@link MAX_VALIDATION_ERRORS} errors, then graphql-js's
+ * "too many" error, as `validate` would.
+ */
+export function checkLimits(schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits, options: LimitValidationOptions = {}): GraphQLError[] {
+  const errors = limitErrorsOf(schema, document, limits, options);
+  if (errors.length <= MAX_VALIDATION_ERRORS) return errors;
+  return [...errors.slice(0, MAX_VALIDATION_ERRORS), new GraphQLError('Too many validation errors, error limit reached. Validation aborted.')];
+}
+
+/** Directive counts of documents already seen; documents are immutable once parsed. */
+const directiveCounts = new WeakMap<DocumentNode, number>();
+
+function directiveCountOf(document: DocumentNode): number {
+  let count = directiveCounts.get(document);
+  if (count === undefined) {
     let directives = 0;
-    return {
+    visit(document, {
       Directive() {
         directives += 1;
       },
-      Document: {
-        leave(document) {
-          if (directives > limits.maxDirectives) {
-            context.reportError(
-              limitError(`Document uses ${directives} directives; the maximum is ${limits.maxDirectives}.`, 'directives', limits.maxDirectives, {
-                nodes: document,
-              }),
-            );
-          }
-        },
-      },
-    };
-  };
+    });
+    count = directives;
+    directiveCounts.set(document, count);
+  }
+  return count;
+}
 
-  return [operationLimitsRule, directivesRule];
+function limitErrorsOf(schema: GraphQLSchema, document: DocumentNode, limits: OperationLimits, options: LimitValidationOptions): GraphQLError[] {
+  const errors: GraphQLError[] = [];
+  for (const { operation, measures } of measureOperations(schema, document, options.operationName, options.variables, limits.maxFirst)) {
+    if (measures.depth > limits.maxDepth) {
+      errors.push(limitError(`Operation depth ${measures.depth} exceeds the maximum depth of ${limits.maxDepth}.`, 'depth', limits.maxDepth, { nodes: operation }));
+    }
+    const introspectionMax = Math.max(limits.maxDepth, INTROSPECTION_DEPTH);
+    if (measures.introspectionDepth > introspectionMax) {
+      errors.push(
+        limitError(`Introspection depth ${measures.introspectionDepth} exceeds the maximum depth of ${introspectionMax}.`, 'depth', introspectionMax, {
+          nodes: operation,
+        }),
+      );
+    }
+    if (measures.aliases > limits.maxAliases) {
+      errors.push(
+        limitError(`Operation uses ${amount(measures.aliases)} aliases; the maximum is ${limits.maxAliases}.`, 'aliases', limits.maxAliases, { nodes: operation }),
+      );
+    }
+    if (measures.rootFields > limits.maxRootFields) {
+      errors.push(
+        limitError(`Operation selects ${measures.rootFields} root fields; the maximum is ${limits.maxRootFields}.`, 'rootFields', limits.maxRootFields, {
+          nodes: operation,
+        }),
+      );
+    }
+    if (measures.cost > limits.maxCost) {
+      errors.push(limitError(`Operation cost ${amount(measures.cost)} exceeds the maximum cost of ${limits.maxCost}.`, 'cost', limits.maxCost, { nodes: operation }));
+    } else if (measures.fields > limits.maxCost) {
+      errors.push(
+        limitError(
+          `Operation selects ${amount(measures.fields)} fields after fragment expansion, more than the maximum cost of ${limits.maxCost} allows.`,
+          'cost',
+          limits.maxCost,
+          { nodes: operation },
+        ),
+      );
+    }
+  }
+  const directives = directiveCountOf(document);
+  if (directives > limits.maxDirectives) {
+    errors.push(limitError(`Document uses ${directives} directives; the maximum is ${limits.maxDirectives}.`, 'directives', limits.maxDirectives, { nodes: document }));
+  }
+  return errors;
 }
 
 /**

@@ -2,6 +2,7 @@ import { buildSchema, getIntrospectionQuery, GraphQLError, parse, specifiedRules
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFederatedSchema } from '../../../src/schema/build-schema.js';
 import {
+  checkLimits,
   checkOperation,
   DEFAULT_OPERATION_LIMITS,
   estimateCost,
@@ -447,5 +448,33 @@ describe('checkOperation on the federated schema', () => {
 
   it('accepts the federation service query when a gateway fetches the SDL', () => {
     expect(checkOperation(federated, parseWithLimits('query __ApolloGetServiceDefinition__ { _service { sdl } }', limits), limits)).toEqual([]);
+  });
+});
+
+describe('checkLimits', () => {
+  const errorsOf = (errors: readonly GraphQLError[]): unknown[] => errors.map((error) => ({ message: error.message, extensions: error.extensions, locations: error.locations }));
+  const viaValidate = (query: string, variables?: Record<string, unknown>, operationName?: string): unknown[] =>
+    errorsOf(validate(schema, parse(query), limitValidationRules(limits, { variables, operationName }), { maxErrors: 25 }));
+  const direct = (query: string, variables?: Record<string, unknown>, operationName?: string): unknown[] =>
+    errorsOf(checkLimits(schema, parse(query), limits, { variables, operationName }));
+
+  const DOCUMENTS: readonly (readonly [string, string, Record<string, unknown>?, string?])[] = [
+    ['a document within every limit', '{ viewer { id name } users(first: 5) { edges { node { id } } } }'],
+    ['too many aliases and root fields', `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: f${index}`).join(' ')} }`],
+    ['too many directives', `{ viewer { ${Array.from({ length: 30 }, (_, index) => `n${index}: name @include(if: true)`).join(' ')} } }`],
+    ['a cost that depends on the variables', 'query Q($n: Int) { users(first: $n) { edges { node { friends(first: $n) { edges { node { id } } } } } } }', { n: 100 }],
+    ['too deep', `{ ${'viewer { best { '.repeat(8)}id${' } }'.repeat(8)} }`],
+    ['two operations, one named to run', 'query A { viewer { id } } query B { expensive }', undefined, 'B'],
+  ];
+
+  for (const [what, query, variables, operationName] of DOCUMENTS) {
+    it(`reports exactly what the validation rules report when given ${what}`, () => {
+      expect(direct(query, variables, operationName)).toEqual(viaValidate(query, variables, operationName));
+    });
+  }
+
+  it('reports at least one error for each refused document above, so the comparison is not between empty lists', () => {
+    const refused = DOCUMENTS.slice(1, 5).map(([, query, variables]) => direct(query, variables).length);
+    expect(refused.every((count) => count > 0)).toBe(true);
   });
 });
