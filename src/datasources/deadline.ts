@@ -34,6 +34,34 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 /**
+ * Settles like `promise`, or rejects with {@link abortError} as soon as `signal` aborts (at once when it already
+ * has); then `promise.cancel()` runs when the promise has one (gax calls do), so the call does not outlive the
+ * caller. Without a signal, `promise` itself. The abort listener is removed once `promise` settles.
+ */
+export function untilAborted<T>(promise: Promise<T> & { cancel?: () => void }, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.cancel?.();
+      reject(abortError(signal));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        // After an abort this rejection (a cancelled call) is expected; the promise has already settled.
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
  * A pass-through that fails with `UPSTREAM_TIMEOUT` when no bytes pass for `idleMs`.
  *
  * `download` (upstream writes, our client reads): silence while our buffer is full is the client's slowness,

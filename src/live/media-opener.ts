@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import { untilAborted } from '../datasources/deadline.js';
 import type { MediaOpener } from './media-reader.js';
 
 /** What {@link kinesisMediaOpener} needs from the Kinesis Video datasources and SDK clients. */
@@ -29,23 +30,4 @@ export function kinesisMediaOpener(access: KinesisMediaAccess): MediaOpener {
     }
     return access.getMedia(stream, start, signal);
   };
-}
-
-/** Settles like `work`, or rejects with the signal's reason once it aborts: stopping a reader never waits on a credential source. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

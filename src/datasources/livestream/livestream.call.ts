@@ -1,5 +1,7 @@
 import { DomainError, badInput } from '../../errors/domain-error.js';
 import { abortError, withDeadline } from '../deadline.js';
+
+export { untilAborted } from '../deadline.js';
 import { translateLiveStreamError } from './livestream.errors.js';
 import type { ListQuery } from './livestream.types.js';
 import { LIVESTREAM_MAX_PAGE_SIZE } from './livestream.types.js';
@@ -30,35 +32,6 @@ export async function runCall<T>(
     if (parent?.aborted) throw abortError(parent);
     throw translateLiveStreamError(error);
   }
-}
-
-/**
- * Settles like `promise`, or rejects with an AbortError as soon as `signal` aborts; then the SDK call is
- * cancelled too (gax promises carry `cancel()`), so the RPC does not outlive our deadline.
- */
-export function untilAborted<T>(promise: Promise<T> & { cancel?: () => void }, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.cancel?.();
-      reject(abortError(signal));
-    };
-    if (signal.aborted) {
-      onAbort();
-    } else {
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // After an abort this rejection (the cancelled call) is expected; the promise is already settled.
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 const RESOURCE_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

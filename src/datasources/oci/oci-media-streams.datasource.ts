@@ -1,7 +1,7 @@
 import type { MediaStreamClient } from 'oci-mediaservices';
 import { DomainError, badInput } from '../../errors/domain-error.js';
 import type { Logger } from '../../server/logger.js';
-import { abortError } from '../deadline.js';
+import { untilAborted } from '../deadline.js';
 import { scrubSecrets } from './oci.errors.js';
 import { callOci, type OciCallSettings } from './oci.http-client.js';
 import { toSessionTokenDetails } from './oci.mapper.js';
@@ -43,17 +43,6 @@ export interface MediaStreamsDependencies {
 
 const SCOPES: ReadonlySet<string> = new Set(['PLAYLIST', 'EDGE']);
 const PLAYLIST_TYPES = { HLS: 'application/vnd.apple.mpegurl', DASH: 'application/dash+xml' } as const;
-
-/** Settles like `promise`, or rejects with an `AbortError` as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /**
  * Reads a playlist body (a web `ReadableStream` under Node's fetch, a Node `Readable` elsewhere; both are

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { abortError, idleWatchdog, withDeadline } from '../../../src/datasources/deadline.js';
+import { abortError, idleWatchdog, untilAborted, withDeadline } from '../../../src/datasources/deadline.js';
 import { DomainError } from '../../../src/errors/domain-error.js';
 
 /** A call that settles only when its signal aborts, like an SDK request to a silent upstream. */
@@ -116,5 +116,30 @@ describe('idleWatchdog', () => {
     await ended;
     vi.advanceTimersByTime(1_000);
     expect(onIdle).not.toHaveBeenCalled();
+  });
+});
+
+describe('untilAborted', () => {
+  it('settles like the promise when the signal never aborts', async () => {
+    await expect(untilAborted(Promise.resolve(7), new AbortController().signal)).resolves.toBe(7);
+    await expect(untilAborted(Promise.reject(new Error('upstream')), new AbortController().signal)).rejects.toThrow('upstream');
+    await expect(untilAborted(Promise.resolve('no signal'), undefined)).resolves.toBe('no signal');
+  });
+
+  it('rejects with an AbortError carrying the reason and cancels the call when the signal aborts first', async () => {
+    let cancelled = 0;
+    const call = Object.assign(new Promise<never>(() => undefined), { cancel: () => void (cancelled += 1) });
+    const controller = new AbortController();
+    const waiting = untilAborted(call, controller.signal);
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError', cause: reason });
+    expect(cancelled).toBe(1);
+  });
+
+  it('rejects at once when the signal has already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(untilAborted(new Promise<never>(() => undefined), controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -61,8 +61,10 @@ describe('kinesisMediaOpener', () => {
     const { log, access } = recordingAccess(() => new Promise<never>(() => undefined));
     const controller = new AbortController();
     const opening = kinesisMediaOpener(access)('cam', NOW, controller.signal, { refresh: true });
-    controller.abort(new Error('reader stopped'));
-    await expect(opening).rejects.toThrow('reader stopped');
+    const reason = new Error('reader stopped');
+    controller.abort(reason);
+    // An AbortError like every aborted upstream call, with the reader's reason as its cause.
+    await expect(opening).rejects.toMatchObject({ name: 'AbortError', cause: reason });
     expect(log).toEqual(['invalidateEndpoint cam', 'refreshCredentials']);
   });
 });
