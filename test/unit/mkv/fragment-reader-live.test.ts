@@ -34,6 +34,23 @@ function fragmentBytes(n: number, errorId?: number): Buffer {
   );
 }
 
+/**
+ * A live-mode reader that keeps every delivered fragment and a deep copy taken at delivery, so a test can show that
+ * nothing delivered changes afterwards.
+ */
+function liveReaderKeepingCopies(): { held: Fragment[]; copies: Fragment[]; reader: FragmentReader } {
+  const held: Fragment[] = [];
+  const copies: Fragment[] = [];
+  const reader = new FragmentReader(
+    (fragment) => {
+      held.push(fragment);
+      copies.push(structuredClone(fragment));
+    },
+    { emitOnTrailingTags: true },
+  );
+  return { held, copies, reader };
+}
+
 describe('FragmentReader with emitOnTrailingTags', () => {
   it('emits a live fragment when its trailing tags close, before the next fragment starts', () => {
     const seen: Fragment[] = [];
@@ -159,15 +176,7 @@ describe('FragmentReader with emitOnTrailingTags and tags after the early emissi
   });
 
   it('never changes a delivered fragment when later elements of its document add tags and tracks', () => {
-    const held: Fragment[] = [];
-    const copies: Fragment[] = [];
-    const reader = new FragmentReader(
-      (fragment) => {
-        held.push(fragment);
-        copies.push(structuredClone(fragment));
-      },
-      { emitOnTrailingTags: true },
-    );
+    const { held, copies, reader } = liveReaderKeepingCopies();
     reader.push(documentWith(LATE_TAGS_AND_TRACKS));
     reader.push(fragmentBytes(2));
     reader.end();
@@ -183,15 +192,7 @@ describe('FragmentReader with emitOnTrailingTags and tags after the early emissi
   });
 
   it('re-emits everything read so far when late error tags follow other late elements', () => {
-    const held: Fragment[] = [];
-    const copies: Fragment[] = [];
-    const reader = new FragmentReader(
-      (fragment) => {
-        held.push(fragment);
-        copies.push(structuredClone(fragment));
-      },
-      { emitOnTrailingTags: true },
-    );
+    const { held, copies, reader } = liveReaderKeepingCopies();
     reader.push(documentWith([...LATE_TAGS_AND_TRACKS, ...errorTail(4000)]));
     reader.end();
 

@@ -71,26 +71,29 @@ class Source {
   }
 }
 
+/** The event type both test schemas serve: what a live event is, and the field each kind fills. */
+const EVENT = new GraphQLObjectType({
+  name: 'Event',
+  fields: {
+    kind: { type: new GraphQLNonNull(GraphQLString) },
+    number: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'fragment' ? event.fragment.fragmentNumber : null) },
+    missed: { type: GraphQLInt, resolve: (event: LiveEvent) => (event.kind === 'gap' ? event.missedFragments : null) },
+    status: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'status' ? event.status : null) },
+  },
+});
+
 function fragment(n: number): LiveEvent {
   return { kind: 'fragment', stream: 's', fragment: { fragmentNumber: String(1000 + n) } as Fragment };
 }
 
 function schemaOver(source: Source, executions: { count: number }): GraphQLSchema {
-  const Event = new GraphQLObjectType({
-    name: 'Event',
-    fields: {
-      kind: { type: new GraphQLNonNull(GraphQLString) },
-      number: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'fragment' ? event.fragment.fragmentNumber : null) },
-      missed: { type: GraphQLInt, resolve: (event: LiveEvent) => (event.kind === 'gap' ? event.missedFragments : null) },
-    },
-  });
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
     subscription: new GraphQLObjectType({
       name: 'Subscription',
       fields: {
         events: {
-          type: new GraphQLNonNull(Event),
+          type: new GraphQLNonNull(EVENT),
           args: { tag: { type: GraphQLString } },
           subscribe: () => source.iterator(),
           resolve: (event: LiveEvent) => {
@@ -329,21 +332,13 @@ function status(value: 'CONNECTED' | 'THROTTLED' | 'ENDED', detail: string | nul
  * when `live` is true (as `streamFragments` does for NOW).
  */
 function perExecutionSchema(sources: Source[]): GraphQLSchema {
-  const Event = new GraphQLObjectType({
-    name: 'Event',
-    fields: {
-      kind: { type: new GraphQLNonNull(GraphQLString) },
-      number: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'fragment' ? event.fragment.fragmentNumber : null) },
-      status: { type: GraphQLString, resolve: (event: LiveEvent) => (event.kind === 'status' ? event.status : null) },
-    },
-  });
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
     subscription: new GraphQLObjectType({
       name: 'Subscription',
       fields: {
         events: {
-          type: new GraphQLNonNull(Event),
+          type: new GraphQLNonNull(EVENT),
           args: { live: { type: new GraphQLNonNull(GraphQLBoolean) } },
           subscribe: (_root, args: { live: boolean }) => {
             const source = new Source();
