@@ -146,30 +146,26 @@ function sendRefusal(res: Response, error: unknown, logger: Logger): void {
  */
 export function persistedQueryGuard(guard: OperationGuard): ApolloServerPlugin<RequestContext> {
   return {
-    requestDidStart: ({ request }) => {
-      // Only a request that arrived without text skipped the middleware's checks.
-      if (typeof request.query === 'string' && request.query !== '') return Promise.resolve(undefined);
-      return Promise.resolve({
-        didResolveOperation: ({ document, request: resolved, contextValue }) => {
-          const secret = resolved.http?.headers.get(ROUTER_SECRET_HEADER) ?? undefined;
-          const result = guard.checkDocument(
-            document,
-            { query: resolved.query, variables: resolved.variables, operationName: resolved.operationName, extensions: resolved.extensions },
-            secret,
-            { validate: false, access: contextValue.access },
-          );
-          if (result.ok) return Promise.resolve();
-          const [first] = result.errors;
-          const error = first ?? new DomainError('FORBIDDEN', 'The operation was refused.');
-          return Promise.reject(
-            new GraphQLError(error.message, {
-              nodes: error instanceof GraphQLError ? error.nodes : undefined,
-              originalError: error instanceof GraphQLError ? error.originalError ?? undefined : error,
-              extensions: { ...(error instanceof GraphQLError ? error.extensions : {}), http: { status: result.status } },
-            }),
-          );
-        },
-      });
-    },
+    // Only a request that arrived without text skipped the middleware's checks.
+    requestDidStart: ({ request }) =>
+      Promise.resolve(
+        typeof request.query === 'string' && request.query !== ''
+          ? undefined
+          : {
+              didResolveOperation: ({ document, request: resolved, contextValue }) => {
+                const secret = resolved.http?.headers.get(ROUTER_SECRET_HEADER) ?? undefined;
+                const result = guard.checkDocument(document, resolved, secret, { validate: false, access: contextValue.access });
+                if (result.ok) return Promise.resolve();
+                // Apollo answers one thrown error; the guard's first is the one the full text would have led with.
+                const [first] = result.errors;
+                return Promise.reject(
+                  new GraphQLError(first?.message ?? 'The operation was refused.', {
+                    nodes: first?.nodes,
+                    extensions: { ...first?.extensions, http: { status: result.status } },
+                  }),
+                );
+              },
+            },
+      ),
   };
 }
