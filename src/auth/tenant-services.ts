@@ -178,6 +178,20 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access, owners:
     const target = owners.ownerOf('livestream-operation', name);
     if (target !== undefined && !access.ownsLiveStream(target)) throw liveStreamNotFoundError();
   };
+  // Both APIs read operations (the DVR routes have their own); both are guarded alike.
+  const operationReads = (source: Pick<LiveStreamServices['api'], 'getOperation' | 'waitForOperation'>): Pick<LiveStreamServices['api'], 'getOperation' | 'waitForOperation'> => ({
+    getOperation: async (name, options) => {
+      checkOperationName(name);
+      return ownOperation(await source.getOperation(name, options));
+    },
+    waitForOperation: async (name, options) => {
+      checkOperationName(name);
+      // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
+      // than for a missing one.
+      if (owners.ownerOf('livestream-operation', name) === undefined) ownOperation(await source.getOperation(name, options));
+      return ownOperation(await source.waitForOperation(name, options));
+    },
+  });
   const guardedApi: Api<LiveStreamServices['api']> = {
     createAsset: async (input, options) => {
       access.liveStream(`${input.parent}/assets/${input.assetId}`, 'livestream:write');
@@ -203,17 +217,7 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access, owners:
       access.liveStreamParent(parent, 'livestream:read');
       return owned(await api.listChannels(parent, query, options));
     },
-    getOperation: async (name, options) => {
-      checkOperationName(name);
-      return ownOperation(await api.getOperation(name, options));
-    },
-    waitForOperation: async (name, options) => {
-      checkOperationName(name);
-      // Ownership first: waiting on another tenant's running operation would spend polls on it and answer later
-      // than for a missing one.
-      if (owners.ownerOf('livestream-operation', name) === undefined) ownOperation(await api.getOperation(name, options));
-      return ownOperation(await api.waitForOperation(name, options));
-    },
+    ...operationReads(api),
   };
   const guardedDvr: Api<LiveStreamServices['dvr']> = {
     createDvrSession: async (input, options) => {
@@ -236,15 +240,7 @@ function guardLiveStream(livestream: LiveStreamServices, access: Access, owners:
       access.liveStream(name, 'livestream:write');
       return learn(await dvr.deleteDvrSession(name, options));
     },
-    getOperation: async (name, options) => {
-      checkOperationName(name);
-      return ownOperation(await dvr.getOperation(name, options));
-    },
-    waitForOperation: async (name, options) => {
-      checkOperationName(name);
-      if (owners.ownerOf('livestream-operation', name) === undefined) ownOperation(await dvr.getOperation(name, options));
-      return ownOperation(await dvr.waitForOperation(name, options));
-    },
+    ...operationReads(dvr),
   };
   return { ...livestream, api: guardedApi, dvr: guardedDvr };
 }
