@@ -10,6 +10,7 @@ import { createClient, GRAPHQL_TRANSPORT_WS_PROTOCOL, type FormattedExecutionRes
 import { WebSocket } from 'ws';
 import type { ClientStatus, ClientWindowReport, ConnectArgs, ConnectResult, FanoutClientCommands } from './fanout-commands.js';
 import { serveCommands } from './ipc.js';
+import { LeanWebSocket } from './lean-websocket.js';
 
 /** The part of the `StreamFragments` selection this process reads. */
 interface StreamFragmentsData {
@@ -121,63 +122,47 @@ function recordEvent(slot: Slot, received: number, typename: string, fragmentNum
 }
 
 /**
- * The string value of the first `"key":"..."` in `text` at or after `from`, or undefined. Only for values without
- * escapes (type names, fragment numbers, ISO timestamps), which is all the lean client reads this way.
+ * The string value of the first `"key":"..."` in `message` at or after `from`, or undefined. Only for ASCII values
+ * without escapes (type names, fragment numbers, ISO timestamps), which is all the lean client reads this way; it
+ * searches the bytes, so a message is never decoded whole.
  */
-function stringField(text: string, key: string, from = 0): string | undefined {
+function stringField(message: Buffer, key: string, from = 0): string | undefined {
   const marker = `"${key}":"`;
-  const at = text.indexOf(marker, from);
+  const at = message.indexOf(marker, from, 'latin1');
   if (at === -1) return undefined;
   const start = at + marker.length;
-  const end = text.indexOf('"', start);
-  return end === -1 ? undefined : text.slice(start, end);
+  const end = message.indexOf(QUOTE, start);
+  return end === -1 ? undefined : message.toString('latin1', start, end);
 }
+
+const QUOTE = 0x22;
 
 /** The id the lean client gives its one subscription. */
 const LEAN_SUBSCRIPTION_ID = '1';
 
 /**
- * One client speaking graphql-transport-ws directly over `ws` (see `FanoutClientKind`): connection_init with the
- * connection params, subscribe once acknowledged, pong to pings, complete on dispose. A `next` message is read
- * with a few `indexOf` calls (its type, the event's typename, fragment number and server timestamp); every
- * other message is JSON-parsed. Protocol violations and errors count like the library client's.
+ * One client speaking graphql-transport-ws directly over a {@link LeanWebSocket} (see `FanoutClientKind`):
+ * connection_init with the connection params, subscribe once acknowledged, pong to pings, complete on dispose.
+ * A `next` message is read with a few byte searches (its type, the event's typename, fragment number and server
+ * timestamp); every other message is JSON-parsed. Protocol violations and errors count like the library client's.
  */
 function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
   const { slot, socketClosed } = newSlot(index);
   const label = `client ${args.firstIndex + index}`;
-  const socket = new WebSocket(args.url, GRAPHQL_TRANSPORT_WS_PROTOCOL, { perMessageDeflate: false, skipUTF8Validation: true });
   let subscribed = false;
+  let socket: LeanWebSocket | undefined;
   const complete = (): void => {
-    if (subscribed && socket.readyState === WebSocket.OPEN) socket.send(`{"id":"${LEAN_SUBSCRIPTION_ID}","type":"complete"}`);
+    if (subscribed) socket?.send(`{"id":"${LEAN_SUBSCRIPTION_ID}","type":"complete"}`);
     subscribed = false;
   };
   slot.unsubscribe = complete;
   slot.dispose = () => {
     complete();
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'Normal Closure');
+    socket?.close(1000, 'Normal Closure');
   };
   return new Promise((resolve) => {
     const settle = connectSettler(slot, label, resolve);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: args.connectionParams })));
-    socket.on('message', (data: Buffer) => {
-      // First thing: the receive time must not include this handler's own work.
-      const received = Date.now();
-      const text = data.toString('utf8');
-      if (stringField(text, 'type') === 'next') {
-        // As the package client's handler does: a result with errors counts as an error, data or not.
-        if (text.includes('"errors":')) {
-          noteError('result', text.slice(0, 300));
-          return;
-        }
-        const typename = stringField(text, '__typename', text.indexOf('"streamFragments"'));
-        if (typename === undefined) {
-          noteError('result', 'no streamFragments event');
-          return;
-        }
-        if (recordEvent(slot, received, typename, stringField(text, 'fragmentNumber'), stringField(text, 'serverTimestamp'))) payloadChars ??= text.length;
-        return;
-      }
+    const onControl = (text: string): void => {
       let message: { readonly type?: unknown; readonly payload?: unknown };
       try {
         message = JSON.parse(text) as typeof message;
@@ -189,14 +174,14 @@ function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
         case 'connection_ack':
           slot.connected = true;
           slot.acknowledged = true;
-          socket.send(
+          socket?.send(
             JSON.stringify({ id: LEAN_SUBSCRIPTION_ID, type: 'subscribe', payload: { query: args.query, operationName: args.operationName, variables: args.variables } }),
           );
           subscribed = true;
           settle(true);
           return;
         case 'ping':
-          socket.send('{"type":"pong"}');
+          socket?.send('{"type":"pong"}');
           return;
         case 'pong':
           return;
@@ -213,20 +198,42 @@ function openLeanClient(args: ConnectArgs, index: number): Promise<boolean> {
         default:
           noteError(`${label} message`, `unexpected message type ${String(message.type)}`);
       }
-    });
-    // Resets show up as close events too; the close event carries what the run reports.
-    socket.on('error', (error: Error) => {
-      if (!slot.acknowledged) settle(false, error);
-    });
-    socket.on('close', (code: number, reason: Buffer) => {
-      const event = { code, reason: reason.toString('utf8') };
-      if (counts(slot)) {
-        closed += 1;
-        firstError ??= `${label} closed: ${describeDetail(event)}`;
-      }
-      slot.connected = false;
-      socketClosed();
-      settle(false, event);
+    };
+    socket = new LeanWebSocket(args.url, GRAPHQL_TRANSPORT_WS_PROTOCOL, {
+      open: () => socket?.send(JSON.stringify({ type: 'connection_init', payload: args.connectionParams })),
+      message: (data) => {
+        // First thing: the receive time must not include this handler's own work.
+        const received = Date.now();
+        if (stringField(data, 'type') !== 'next') {
+          onControl(data.toString('utf8'));
+          return;
+        }
+        // As the package client's handler does: a result with errors counts as an error, data or not.
+        if (data.includes('"errors":')) {
+          noteError('result', data.toString('utf8', 0, 300));
+          return;
+        }
+        const typename = stringField(data, '__typename', data.indexOf('"streamFragments"'));
+        if (typename === undefined) {
+          noteError('result', 'no streamFragments event');
+          return;
+        }
+        if (recordEvent(slot, received, typename, stringField(data, 'fragmentNumber'), stringField(data, 'serverTimestamp'))) payloadChars ??= data.length;
+      },
+      // Resets show up as close events too; the close event carries what the run reports.
+      error: (error) => {
+        if (!slot.acknowledged) settle(false, error);
+      },
+      close: (code, reason) => {
+        const event = { code, reason };
+        if (counts(slot)) {
+          closed += 1;
+          firstError ??= `${label} closed: ${describeDetail(event)}`;
+        }
+        slot.connected = false;
+        socketClosed();
+        settle(false, event);
+      },
     });
   });
 }

@@ -15,9 +15,10 @@ export function fanoutSectionHeading(client: FanoutClientKind): string {
 const CLIENT_SETUP: Readonly<Record<FanoutClientKind, string>> = {
   'graphql-ws': 'graphql-ws clients (`createClient` over `ws`, `lazy: false`, `retryAttempts: 0`',
   lean:
-    'lean graphql-transport-ws clients (the protocol spoken directly over `ws`: `connection_init` with the token, `subscribe`, pong to pings; ' +
-    'each `next` message read with a few `indexOf` calls for its type, typename, fragment number and server timestamp instead of a full JSON parse, ' +
-    'so that the clients, which share the machine with the server, cost less CPU than the package client',
+    'lean graphql-transport-ws clients (the protocol spoken over `LeanWebSocket`, a minimal RFC 6455 client in `bench/support/lean-websocket.ts` ' +
+    'that reads every connection of a process into one shared buffer through `net`\'s `onread`: `connection_init` with the token, `subscribe`, ' +
+    'pong to pings; each `next` message read with a few byte searches for its type, typename, fragment number and server timestamp instead of a ' +
+    'full JSON parse, so that the clients, which share the machine with the server, cost less CPU than the package client',
 };
 
 /** Delivery latency of a window's deliveries, ms (receive time minus the event's timestamp). */

@@ -8,7 +8,8 @@
  * at the emulator process, AWS credentials come from the SDK's default chain). The baseline takes
  * `FANOUT_INTERVAL_MS`, the period of its event timer. On request it records a V8 CPU profile of a window.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config.js';
@@ -86,6 +87,7 @@ async function stopProfile(path: string): Promise<{ bytes: number }> {
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   const text = JSON.stringify(profile);
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   return { bytes: Buffer.byteLength(text) };
 }
