@@ -1,16 +1,15 @@
 /**
  * Entry point of a load-client process of the live fan-out benchmark (started by `bench/fanout.bench.ts` with
- * `node --import tsx`). It holds many graphql-ws clients (`createClient` over the `ws` package, `lazy: false`,
- * `retryAttempts: 0`), one socket and one subscription each, and records every fragment event they receive:
- * which client, the event's timestamp (`serverTimestamp`) and the receive time. Both are `Date.now()` values of
+ * `node --import tsx`). It holds many graphql-ws clients (the package's `createClient` over `GraphqlWsLeanSocket`,
+ * `lazy: false`, `retryAttempts: 0`; or the lean protocol clients, see `FanoutClientKind`), one socket and one
+ * subscription each, and records every fragment event they receive: which client, the event's timestamp (`serverTimestamp`) and the receive time. Both are `Date.now()` values of
  * the same machine clock, so their difference is the delivery latency. The parent asks for a window's summary
  * afterwards, so nothing but the sockets' own work runs while events arrive.
  */
 import { createClient, GRAPHQL_TRANSPORT_WS_PROTOCOL, type FormattedExecutionResult } from 'graphql-ws';
-import { WebSocket } from 'ws';
 import type { ClientStatus, ClientWindowReport, ConnectArgs, ConnectResult, FanoutClientCommands } from './fanout-commands.js';
 import { serveCommands } from './ipc.js';
-import { LeanWebSocket } from './lean-websocket.js';
+import { GraphqlWsLeanSocket, LeanWebSocket } from './lean-websocket.js';
 
 /** The part of the `StreamFragments` selection this process reads. */
 interface StreamFragmentsData {
@@ -281,7 +280,7 @@ function openClient(args: ConnectArgs, index: number): Promise<boolean> {
     const settle = connectSettler(slot, `client ${args.firstIndex + index}`, resolve);
     const client = createClient({
       url: args.url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: GraphqlWsLeanSocket,
       connectionParams: args.connectionParams,
       lazy: false,
       retryAttempts: 0,

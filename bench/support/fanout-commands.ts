@@ -111,10 +111,10 @@ export interface ConnectArgs {
 
 /**
  * The load clients' implementation of the graphql-transport-ws protocol. `graphql-ws`: the package's
- * `createClient` over `ws` (JSON-parses and validates every message). `lean`: the same protocol spoken over
- * `LeanWebSocket` (`lean-websocket.ts`), reading the few fields it records out of each `next` message without
- * parsing it whole, so that the clients' CPU (which shares the machine with the server) stays small at high
- * delivery rates.
+ * `createClient` over `GraphqlWsLeanSocket` (JSON-parses and validates every message). `lean`: the same protocol
+ * spoken over `LeanWebSocket` (`lean-websocket.ts`), reading the few fields it records out of each `next` message
+ * without parsing it whole, so that the clients' CPU (which shares the machine with the server) stays small at
+ * high delivery rates.
  */
 export type FanoutClientKind = 'graphql-ws' | 'lean';
 

@@ -1,19 +1,22 @@
 import type { FanoutClientKind, FanoutServerKind } from './fanout-commands.js';
 
-/** The heading of the section this benchmark owns in `bench/RESULTS.md`. */
+/** The heading of the section a default run owns in `bench/RESULTS.md` (the lean protocol clients). */
 export const FANOUT_SECTION_HEADING = '## Live fan-out (npm run bench:fanout)';
 
-/** The heading of the section a run with the lean protocol clients owns (`FANOUT_CLIENT=lean`). */
-export const FANOUT_LEAN_SECTION_HEADING = '## Live fan-out, lean protocol clients (FANOUT_CLIENT=lean npm run bench:fanout)';
+/** The heading of the section a run with the graphql-ws package's clients owns (`FANOUT_CLIENT=graphql-ws`). */
+export const FANOUT_PACKAGE_SECTION_HEADING = '## Live fan-out, graphql-ws package clients (FANOUT_CLIENT=graphql-ws npm run bench:fanout)';
 
 /** The `bench/RESULTS.md` section a run with `client` writes. */
 export function fanoutSectionHeading(client: FanoutClientKind): string {
-  return client === 'lean' ? FANOUT_LEAN_SECTION_HEADING : FANOUT_SECTION_HEADING;
+  return client === 'lean' ? FANOUT_SECTION_HEADING : FANOUT_PACKAGE_SECTION_HEADING;
 }
 
 /** How the setup line describes each client implementation. */
 const CLIENT_SETUP: Readonly<Record<FanoutClientKind, string>> = {
-  'graphql-ws': 'graphql-ws clients (`createClient` over `ws`, `lazy: false`, `retryAttempts: 0`',
+  'graphql-ws':
+    'graphql-ws clients (the package\'s `createClient`, `lazy: false`, `retryAttempts: 0`, over `GraphqlWsLeanSocket`: the WebSocket API ' +
+    'graphql-ws uses, on the minimal RFC 6455 client of `bench/support/lean-websocket.ts` instead of the `ws` package, so that the clients, ' +
+    'which share the machine with the server, cost less CPU',
   lean:
     'lean graphql-transport-ws clients (the protocol spoken over `LeanWebSocket`, a minimal RFC 6455 client in `bench/support/lean-websocket.ts` ' +
     'that reads every connection of a process into one shared buffer through `net`\'s `onread`: `connection_init` with the token, `subscribe`, ' +

@@ -323,3 +323,52 @@ export class LeanWebSocket {
     this.socket.write(frame);
   }
 }
+
+/** The `readyState` number of each {@link LeanWebSocketState}, as the WebSocket API numbers them. */
+const READY_STATE: Readonly<Record<LeanWebSocketState, number>> = { connecting: 0, open: 1, closing: 2, closed: 3 };
+
+/**
+ * The part of the WebSocket API that graphql-ws's `createClient` uses (`webSocketImpl`), over a
+ * {@link LeanWebSocket}: the package client's protocol logic, message parsing and validation run unchanged, only
+ * the transport under them is the lean one. Messages are delivered as strings, as a browser's text messages are.
+ */
+export class GraphqlWsLeanSocket {
+  static readonly CONNECTING = READY_STATE.connecting;
+  static readonly OPEN = READY_STATE.open;
+  static readonly CLOSING = READY_STATE.closing;
+  static readonly CLOSED = READY_STATE.closed;
+
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { readonly data: string }) => void) | null = null;
+  onerror: ((error: Error) => void) | null = null;
+  onclose: ((event: { readonly code: number; readonly reason: string; readonly wasClean: boolean }) => void) | null = null;
+  /** The subprotocol asked for (the connection fails unless the server selects it). */
+  readonly protocol: string;
+  private readonly socket: LeanWebSocket;
+
+  /** @param protocol one subprotocol (graphql-ws passes `graphql-transport-ws`). */
+  constructor(url: string, protocol: string) {
+    this.protocol = protocol;
+    this.socket = new LeanWebSocket(url, protocol, {
+      open: () => this.onopen?.(),
+      message: (payload) => this.onmessage?.({ data: payload.toString('utf8') }),
+      error: (error) => this.onerror?.(error),
+      close: (code, reason) => this.onclose?.({ code, reason, wasClean: code !== CLOSE_ABNORMAL }),
+    });
+  }
+
+  /** The WebSocket API's `readyState` (0 connecting, 1 open, 2 closing, 3 closed). */
+  get readyState(): number {
+    return READY_STATE[this.socket.state];
+  }
+
+  /** Sends one text message; ignored unless open. */
+  send(data: string): void {
+    this.socket.send(data);
+  }
+
+  /** Starts the close handshake (see {@link LeanWebSocket.close}). */
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+}

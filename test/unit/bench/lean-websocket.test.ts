@@ -1,8 +1,11 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_ABNORMAL, LeanWebSocket, type LeanWebSocketHandlers } from '../../../bench/support/lean-websocket.js';
+import { CLOSE_ABNORMAL, GraphqlWsLeanSocket, LeanWebSocket, type LeanWebSocketHandlers } from '../../../bench/support/lean-websocket.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 
@@ -213,5 +216,49 @@ describe('LeanWebSocket', () => {
   it('refuses a URL when its scheme is not ws', () => {
     const { handlers } = observe();
     expect(() => new LeanWebSocket('wss://127.0.0.1:1/graphql', PROTOCOL, handlers)).toThrow(TypeError);
+  });
+
+  it('carries a graphql-ws createClient subscription to completion when GraphqlWsLeanSocket is its webSocketImpl', async () => {
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'ok' } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          count: {
+            type: GraphQLInt,
+            args: { to: { type: GraphQLInt } },
+            subscribe: async function* (_root: unknown, args: { readonly to: number }) {
+              for (let value = 1; value <= args.to; value += 1) yield { count: value };
+            },
+          },
+        },
+      }),
+    });
+    const started = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    server = started;
+    await once(started, 'listening');
+    const graphqlWs = useServer({ schema }, started);
+    const client = createClient({
+      url: `ws://127.0.0.1:${(started.address() as AddressInfo).port}/graphql`,
+      webSocketImpl: GraphqlWsLeanSocket,
+      connectionParams: { token: 'abc' },
+      lazy: true,
+      retryAttempts: 0,
+    });
+    try {
+      const values: unknown[] = [];
+      await new Promise<void>((resolve, reject) => {
+        client.subscribe<{ readonly count: number }>(
+          { query: 'subscription ($to: Int) { count(to: $to) }', variables: { to: 3 } },
+          { next: (result) => values.push(result.data?.count), error: reject, complete: resolve },
+        );
+      });
+      expect(values).toEqual([1, 2, 3]);
+    } finally {
+      await client.dispose();
+      // Closes the WebSocketServer too, so afterEach has nothing left to close.
+      server = undefined;
+      await graphqlWs.dispose();
+    }
   });
 });
