@@ -32,7 +32,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type {
   ClientStatus,
   ClientWindowReport,
@@ -51,7 +50,8 @@ import { fanoutSubscription, type FanoutSubscription } from './support/fanout-do
 import { fanoutSectionHeading, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { childEnv, ChildServer, describeError, requireLoopback, runSupervised, type CommandMap } from './support/ipc.js';
+import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
+import { describeError, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
@@ -91,12 +91,8 @@ const PLAN = {
   deadlineMs: 40 * 60_000,
 } as const;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
-const OPERATIONS_PATH = join(ROOT, 'schema', 'operations', 'streams.graphql');
-const SUPPORT = join(ROOT, 'bench', 'support');
-/** Credentials the SDK's default chain picks up in the gateway; the emulator checks only their shape. */
-const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' } as const;
+const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
+const OPERATIONS_PATH = join(REPO_ROOT, 'schema', 'operations', 'streams.graphql');
 /** The Objects API is not exercised: its endpoint is a port nothing listens on, so no emulator runs in the gateway process. */
 const UNUSED_MEDIASTORE_ENDPOINT = 'http://127.0.0.1:9';
 
@@ -136,7 +132,7 @@ interface Stoppable {
 const children = new Set<Stoppable>();
 
 async function startChild<M extends CommandMap>(name: string, entry: string, env: Record<string, string>): Promise<{ child: ChildServer<M>; info: unknown }> {
-  const { server, info } = await ChildServer.start<M>({ name, entry: join(SUPPORT, entry), cwd: ROOT, env: childEnv(env), readyTimeoutMs: 60_000, requestTimeoutMs: PLAN.requestTimeoutMs });
+  const { server, info } = await startBenchChild<M>({ name, entry, env, requestTimeoutMs: PLAN.requestTimeoutMs });
   children.add(server);
   return { child: server, info };
 }
@@ -154,10 +150,6 @@ function openFileLimit(): number | null {
   const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
   if (match?.[1] === undefined) return null;
   return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
-}
-
-function cpuMs(before: ProcessUsage, after: ProcessUsage): number {
-  return (after.userUs + after.systemUs - (before.userUs + before.systemUs)) / 1000;
 }
 
 type Emulator = ChildServer<KinesisEmulatorCommands>;
@@ -182,10 +174,7 @@ async function startServer(kind: FanoutServerKind, emulatorEndpoint: string, aut
           MEDIASTORE_ENDPOINT: UNUSED_MEDIASTORE_ENDPOINT,
           EMULATORS: 'off',
           SHUTDOWN_GRACE_MS: '2000',
-          AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
-          // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
-          AWS_EC2_METADATA_DISABLED: 'true',
+          ...BENCH_AWS_ENV,
         };
   const { child, info } = await startChild<FanoutServerCommands>(kind, 'fanout-server.child.ts', env);
   const ready = info as FanoutServerReady;

@@ -15,7 +15,6 @@
  * Exit status: 0 when everything verified and the RSS target was met; 1 otherwise (children are always ended).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
@@ -23,7 +22,8 @@ import { DEFAULT_RELAY_GC_INTERVAL_BYTES } from '../src/config.js';
 import { createMediaStoreClient } from '../src/datasources/mediastore/mediastore.client.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady, MemorySample } from './support/commands.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { childEnv, ChildServer, requireLoopback, runSupervised, type UsageSample } from './support/ipc.js';
+import { BENCH_AWS_ENV, BENCH_CREDENTIALS, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
+import { requireLoopback, runSupervised, type ChildServer, type UsageSample } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { download, listThroughGraphql, listThroughSdk, signedDownloadUrl, type DownloadPass, type ListingPass } from './support/objects-load.js';
 import {
@@ -59,27 +59,13 @@ const PLAN = {
   deadlineMs: 10 * 60_000,
 } as const;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
-/** Credentials the SDK's default chain picks up in the gateway; the emulator checks only their shape. */
-const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' } as const;
+const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
 const REGION = 'us-east-1';
 
 const children: ChildServer<EmulatorCommands | GatewayCommands>[] = [];
 
-function cpuMs(before: UsageSample, after: UsageSample): number {
-  return (after.userUs + after.systemUs - (before.userUs + before.systemUs)) / 1000;
-}
-
 async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {
-  const { server, info } = await ChildServer.start<EmulatorCommands>({
-    name: 'emulator',
-    entry: join(ROOT, 'bench', 'support', 'emulator.child.ts'),
-    cwd: ROOT,
-    env: childEnv({}),
-    readyTimeoutMs: 60_000,
-    requestTimeoutMs: 60_000,
-  });
+  const { server, info } = await startBenchChild<EmulatorCommands>({ name: 'emulator', entry: 'emulator.child.ts', env: {} });
   children.push(server);
   return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
 }
@@ -90,11 +76,10 @@ async function startGatewayProcess(
   auth: BenchAuth,
   relayGcIntervalBytes: number,
 ): Promise<{ server: ChildServer<GatewayCommands>; url: string }> {
-  const { server, info } = await ChildServer.start<GatewayCommands>({
+  const { server, info } = await startBenchChild<GatewayCommands>({
     name,
-    entry: join(ROOT, 'bench', 'support', 'gateway.child.ts'),
-    cwd: ROOT,
-    env: childEnv({
+    entry: 'gateway.child.ts',
+    env: {
       NODE_ENV: 'production',
       ...auth.env,
       HOST: '127.0.0.1',
@@ -106,13 +91,8 @@ async function startGatewayProcess(
       EMULATORS: 'off',
       SHUTDOWN_GRACE_MS: '2000',
       RELAY_GC_INTERVAL_BYTES: String(relayGcIntervalBytes),
-      AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
-      // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
-      AWS_EC2_METADATA_DISABLED: 'true',
-    }),
-    readyTimeoutMs: 60_000,
-    requestTimeoutMs: 60_000,
+      ...BENCH_AWS_ENV,
+    },
   });
   children.push(server);
   return { server, url: requireLoopback('gateway', (info as GatewayReady).url) };

@@ -26,12 +26,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { SignJWT } from 'jose';
 import { loadConfig, type Config } from '../src/config.js';
 import type { EmulatorCommands, EmulatorReady } from './support/commands.js';
-import { childEnv, ChildServer, requireLoopback, runSupervised } from './support/ipc.js';
+import { BENCH_AWS_ENV, REPO_ROOT, startBenchChild } from './support/children.js';
+import { requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { listingName } from './support/payload.js';
 import { readMachineCpu, readProcessUsage } from './support/proc-usage.js';
@@ -85,13 +85,10 @@ const PLAN = {
   deadlineMs: 6 * 60_000,
 } as const;
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
-const OPERATIONS_PATH = join(ROOT, 'schema', 'operations', 'objects.graphql');
+const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
+const OPERATIONS_PATH = join(REPO_ROOT, 'schema', 'operations', 'objects.graphql');
 /** The generated operation frontends send for a folder listing. */
 const OPERATION_NAME = 'ListObjects';
-/** Credentials the SDK's default chain picks up in the gateway; the emulator checks only their shape. */
-const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' } as const;
 const REGION = 'us-east-1';
 
 const TENANT = 'bench';
@@ -127,14 +124,7 @@ function requirePid(name: string, server: ChildServer<EmulatorCommands> | ChildS
 }
 
 async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {
-  const { server, info } = await ChildServer.start<EmulatorCommands>({
-    name: 'emulator',
-    entry: join(ROOT, 'bench', 'support', 'emulator.child.ts'),
-    cwd: ROOT,
-    env: childEnv({ NODE_ENV: 'production' }),
-    readyTimeoutMs: 60_000,
-    requestTimeoutMs: 60_000,
-  });
+  const { server, info } = await startBenchChild<EmulatorCommands>({ name: 'emulator', entry: 'emulator.child.ts', env: { NODE_ENV: 'production' } });
   children.push(server);
   return { server, endpoint: requireLoopback('emulator', (info as EmulatorReady).endpoint) };
 }
@@ -150,22 +140,16 @@ async function startGatewayProcess(
   operationGuard: boolean,
 ): Promise<{ server: ChildServer<SecurityGatewayCommands>; url: string }> {
   const configNodeEnv = configEnv['NODE_ENV'] ?? 'development';
-  const { server, info } = await ChildServer.start<SecurityGatewayCommands>({
+  const { server, info } = await startBenchChild<SecurityGatewayCommands>({
     name,
-    entry: join(ROOT, 'bench', 'support', 'security-gateway.child.ts'),
-    cwd: ROOT,
-    env: childEnv({
+    entry: 'security-gateway.child.ts',
+    env: {
       ...configEnv,
       NODE_ENV: 'production',
       [CONFIG_NODE_ENV_VARIABLE]: configNodeEnv,
       [OPERATION_GUARD_VARIABLE]: operationGuard ? 'on' : 'off',
-      AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
-      // Credentials come from the environment; never let the SDK's chain wander off to instance metadata.
-      AWS_EC2_METADATA_DISABLED: 'true',
-    }),
-    readyTimeoutMs: 60_000,
-    requestTimeoutMs: 60_000,
+      ...BENCH_AWS_ENV,
+    },
   });
   children.push(server);
   const ready = info as SecurityGatewayReady;
@@ -176,12 +160,10 @@ async function startGatewayProcess(
 
 /** Times the parts in their own process, with the servers' `NODE_ENV` (see `security-micro.child.ts`). */
 async function measureInProcess(args: SecurityMicroCommands['measure']['args']): Promise<ComponentCosts> {
-  const { server } = await ChildServer.start<SecurityMicroCommands>({
+  const { server } = await startBenchChild<SecurityMicroCommands>({
     name: 'security-micro',
-    entry: join(ROOT, 'bench', 'support', 'security-micro.child.ts'),
-    cwd: ROOT,
-    env: childEnv({ NODE_ENV: 'production' }),
-    readyTimeoutMs: 60_000,
+    entry: 'security-micro.child.ts',
+    env: { NODE_ENV: 'production' },
     requestTimeoutMs: 180_000,
   });
   children.push(server);
