@@ -69,12 +69,18 @@ describe('LeanWebSocket', () => {
     return { url: `ws://127.0.0.1:${(started.address() as AddressInfo).port}/graphql`, connection };
   }
 
-  it('receives text messages of every length encoding when the server sends 7-bit, 16-bit and 64-bit lengths', async () => {
+  /** A client connected to a fresh {@link serve} server: both ends, once the upgrade has completed. */
+  async function connected(): Promise<{ readonly client: LeanWebSocket; readonly socket: WebSocket; readonly observed: Observed }> {
     const { url, connection } = await serve();
     const { handlers, observed } = observe();
     const client = new LeanWebSocket(url, PROTOCOL, handlers);
     const socket = await connection;
     await observed.opened;
+    return { client, socket, observed };
+  }
+
+  it('receives text messages of every length encoding when the server sends 7-bit, 16-bit and 64-bit lengths', async () => {
+    const { client, socket, observed } = await connected();
     // 70,000 and 300,000 bytes also span several reads, so they exercise the kept-partial-frame path.
     const sizes = [0, 1, 125, 126, 65_535, 65_536, 70_000, 300_000];
     const sent = sizes.map((size, index) => String.fromCharCode(97 + index).repeat(size));
@@ -97,11 +103,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('sends masked text frames the server accepts when the client sends messages of each length encoding', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    const client = new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { client, socket, observed } = await connected();
     const received: string[] = [];
     const texts = ['{"type":"connection_init"}', 'x'.repeat(200), 'y'.repeat(70_000)];
     const all = new Promise<void>((resolve) => {
@@ -120,11 +122,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('answers a ping with a pong carrying the same payload when the server pings', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    const client = new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { client, socket, observed } = await connected();
     const pong = once(socket, 'pong');
     socket.ping(Buffer.from('keep-alive'));
     const [payload] = (await pong) as [Buffer];
@@ -134,11 +132,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('reassembles one message when the server sends it in fragments', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    const client = new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { client, socket, observed } = await connected();
     socket.send('{"type":', { fin: false });
     socket.send('"next",', { fin: false });
     socket.send('"id":"1"}', { fin: true });
@@ -149,11 +143,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('reports the server close code and reason when the server closes', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    const client = new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { client, socket, observed } = await connected();
     const serverSaw = once(socket, 'close');
     socket.close(4403, 'Forbidden');
     expect(await observed.closed).toEqual({ code: 4403, reason: 'Forbidden' });
@@ -165,11 +155,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('completes the close handshake with the given code when the client closes', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    const client = new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { client, socket, observed } = await connected();
     const serverSaw = once(socket, 'close');
     client.close(1000, 'Normal Closure');
     const [code, reason] = (await serverSaw) as [number, Buffer];
@@ -178,11 +164,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('reports an abnormal close when the connection drops without a close frame', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { socket, observed } = await connected();
     socket.terminate();
     expect(await observed.closed).toEqual({ code: CLOSE_ABNORMAL, reason: '' });
   });
@@ -199,11 +181,7 @@ describe('LeanWebSocket', () => {
   });
 
   it('fails the connection with a protocol error when the server sends a binary message', async () => {
-    const { url, connection } = await serve();
-    const { handlers, observed } = observe();
-    new LeanWebSocket(url, PROTOCOL, handlers);
-    const socket = await connection;
-    await observed.opened;
+    const { socket, observed } = await connected();
     const serverSaw = once(socket, 'close');
     socket.send(Buffer.from([1, 2, 3]), { binary: true });
     const [code] = (await serverSaw) as [number];
