@@ -1,12 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from './cli/cli-io.js';
 
-/** Standard streams a CLI command writes to; injectable so tests can capture output. */
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly stdin: NodeJS.ReadableStream;
-}
+export type { CliIo } from './cli/cli-io.js';
 
 const USAGE = `Usage: media-graph <command>
 
@@ -39,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo = process): Prom
       return runPrintSchema(rest, io);
     }
     case 'mkv': {
-      const { runMkvCommand } = await import('./mkv/mkv.command.js');
+      const { runMkvCommand } = await import('./cli/mkv.command.js');
       return runMkvCommand(rest, io);
     }
     case 'api-key': {

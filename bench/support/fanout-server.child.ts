@@ -14,7 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config.js';
 import { GRAPHQL_PATH, startGateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { startBaselineServer } from './baseline-server.js';
 import type { EventSchedule, FanoutServerCommands, FanoutServerKind, FanoutServerReady } from './fanout-commands.js';
 import { describeError, serveCommands, type CommandHandlers } from './ipc.js';

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { GatewayCommands, GatewayReady, MemorySample } from './commands.js';
 import { describeError, sampleUsage, serveCommands } from './ipc.js';
 import { RssSampler } from './rss-sampler.js';

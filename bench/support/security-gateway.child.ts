@@ -9,7 +9,7 @@
  */
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { describeError, sampleUsage, serveCommands } from './ipc.js';
 import { CONFIG_NODE_ENV_VARIABLE, OPERATION_GUARD_VARIABLE, type SecurityGatewayCommands, type SecurityGatewayReady } from './security-commands.js';
 

@@ -5,7 +5,7 @@ import { parse, validate, type GraphQLSchema } from 'graphql';
 import type { Config } from '../../src/config.js';
 import { Access } from '../../src/auth/access.js';
 import { Security } from '../../src/auth/security.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { OperationGuard, type GuardedRequest } from '../../src/server/operation-guard.js';
 import { median, range } from './stats.js';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import { hasScope, type Principal, type Scope } from './principal.js';
 import { streamNameFromArn, UNRESTRICTED_POLICY, type TenantPolicy } from './tenant-policy.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import { SCOPES, type Principal, type Scope } from './principal.js';
 
 /** Prefix of every API key; lets secret scanners recognise leaked keys and lets us reject other strings cheaply. */

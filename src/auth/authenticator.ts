@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import { loadApiKeys, type ApiKeyStore } from './api-keys.js';
 import { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier.js';
 import type { Principal } from './principal.js';

@@ -10,7 +10,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import { ConfigError } from '../config.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import { isScope, type Principal, type Scope } from './principal.js';
 import { webcrypto } from 'node:crypto';
 import type { CryptoKey as JoseCryptoKey } from 'jose';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../config.js';
-import { DomainError } from '../errors/domain-error.js';
-import type { Logger } from '../server/logger.js';
+import { DomainError } from '../core/domain-error.js';
+import type { Logger } from '../core/logger.js';
 import { Access } from './access.js';
 import { Authenticator, credentialsFromConnectionParams, credentialsFromHeaders, type HeaderMap } from './authenticator.js';
 import { ANONYMOUS_DEVELOPER, hasScope, type Principal, type Scope } from './principal.js';

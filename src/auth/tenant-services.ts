@@ -4,9 +4,9 @@ import type { LiveStreamPage, LongRunningOperation } from '../datasources/livest
 import type { OciPage } from '../datasources/oci/oci.types.js';
 import { liveStreamNotFoundError } from '../datasources/livestream/livestream.errors.js';
 import { ociNotFoundError } from '../datasources/oci/oci.errors.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import type { FragmentHub } from '../live/live.types.js';
-import type { Api, Services } from '../server/context.js';
+import type { Api, Services } from './services.js';
 import type { Access } from './access.js';
 import type { OwnershipMemo } from './ownership-memo.js';
 import type { Scope } from './principal.js';

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from './cli-io.js';
 import { startEmbeddedEmulators } from '../server/embedded-emulators.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../core/logger.js';
 
 /**
  * `media-graph emulate`: starts only the embedded emulators (seeded with demo data), prints their endpoints as

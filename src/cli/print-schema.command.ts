@@ -1,5 +1,5 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
-import type { CliIo } from '../main.js';
+import type { CliIo } from './cli-io.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
 
 /** Returns the federated SDL exactly as `schema/schema.graphql` must contain it (trailing newline included). */

@@ -1,6 +1,6 @@
 import { TenantConfigError } from '../auth/tenants.js';
 import { ConfigError, loadConfig } from '../config.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from './cli-io.js';
 import { startGateway } from '../server/gateway.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
-import { untilAborted } from '../datasources/deadline.js';
+import { untilAborted } from '../core/deadline.js';
 import type { MediaOpener } from './media-reader.js';
 
 /** What {@link kinesisMediaOpener} needs from the Kinesis Video datasources and SDK clients. */

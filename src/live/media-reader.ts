@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MediaCallError } from '../datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import { FragmentReader } from '../mkv/fragment-reader.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';

@@ -1,5 +1,5 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
-import type { DomainError } from '../errors/domain-error.js';
+import type { DomainError } from '../core/domain-error.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
 import type { FeedStatus } from './live.types.js';

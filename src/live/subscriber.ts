@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
 import type { FeedStatus, GapReason, LiveEvent } from './live.types.js';

@@ -1,4 +1,4 @@
-import { Field, ObjectType, type ClassType } from '../schema/type-graphql.js';
+import { Field, ObjectType, type ClassType } from '../core/type-graphql.js';
 
 /** Relay PageInfo. */
 @ObjectType('PageInfo', { description: 'Relay page information for a connection window.' })

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 
 /**
  * What an edge cursor remembers: enough to re-read the provider page the edge came from and skip to just

@@ -1,4 +1,4 @@
-import { badInput } from '../errors/domain-error.js';
+import { badInput } from '../core/domain-error.js';
 
 /**
  * Validates a Relay `first` argument against the configured cap.

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 import type { CursorCodec, CursorPosition } from './cursor-codec.js';
 
 /** Consecutive empty provider pages (with a next token) tolerated within one window. */

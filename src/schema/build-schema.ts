@@ -22,11 +22,11 @@ import { StreamDistributionChannelType, StreamPackagingConfigType } from '../res
 import { MediaObjectType, ObjectFolderType } from '../resolvers/objects/object.type.js';
 import { StreamType } from '../resolvers/streams/stream.type.js';
 import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';
-import type { RequestContext } from '../server/context.js';
+import type { RequestContext } from '../auth/services.js';
 import { describeRootTypes } from './root-types.js';
-import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from './type-graphql.js';
+import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray, type PubSub } from '../core/type-graphql.js';
 import { documentRootFieldScopes } from '../auth/field-scopes.js';
-import { applyFieldCosts } from '../server/limits/field-costs.js';
+import { applyFieldCosts } from './field-costs.js';
 
 /**
  * type-graphql insists on a PubSub once any subscription exists, even though ours all use `subscribe` functions

@@ -8,7 +8,7 @@ import { seedLiveStreamDemo } from '../emulators/livestream/livestream.seed.js';
 import { generateOciApiKey } from '../emulators/oci/oci.api-keys.js';
 import { OciMediaEmulator } from '../emulators/oci/oci.emulator.js';
 import { seedOciDemo } from '../emulators/oci/oci.seed.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** Static credentials the SDK clients use against embedded emulators (never real credentials). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR', secretAccessKey: 'emulator-secret' } as const;

@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import { isDomainError } from '../errors/domain-error.js';
-import type { Logger } from './logger.js';
+import { isDomainError } from '../core/domain-error.js';
+import type { Logger } from '../core/logger.js';
 
 /** GraphQL-level codes produced by parsing/validation/coercion; safe to show as they are (no provider data). */
 const PASS_THROUGH_CODES = new Set([

@@ -36,7 +36,7 @@ import { kinesisMediaOpener } from '../live/media-opener.js';
 import { streamRef } from '../resolvers/streams/streams.resolver.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
-import { createRequestContext, type RequestContext, type Services } from './context.js';
+import { createRequestContext, type RequestContext, type Services } from '../auth/request-context.js';
 import { startEmbeddedEmulators, EMULATOR_CREDENTIALS, type EmbeddedEmulators } from './embedded-emulators.js';
 import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
@@ -46,11 +46,11 @@ import { accessOf, authenticateRequests, guardOperations, persistedQueryGuard } 
 import { OperationGuard } from './operation-guard.js';
 import { loadPersistedOperations } from './persisted-operations.js';
 import { createIdeRouter } from './ide.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { createObjectsRouter } from './objects-endpoint.js';
 import { RelayGcPacer } from './relay-gc.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
-import { UrlSigner } from './signed-url.js';
+import { UrlSigner } from '../auth/signed-url.js';
 
 /** GraphQL endpoint path (HTTP and graphql-ws). */
 export const GRAPHQL_PATH = '/graphql';

@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { createRequestContext, type Services } from './context.js';
+import { createRequestContext, type Services } from '../auth/request-context.js';
 import type { Security } from '../auth/security.js';
 import { endAtExpiry } from './expiring-subscription.js';
 import { formatError } from './format-error.js';

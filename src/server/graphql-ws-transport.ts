@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** What graphql-ws hands each operation hook as `ctx.extra`. */
 export interface WsExtra {

@@ -2,8 +2,8 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSch
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
-import { isDomainError } from '../errors/domain-error.js';
-import { createRequestContext, type Services } from './context.js';
+import { isDomainError } from '../core/domain-error.js';
+import { createRequestContext, type Services } from '../auth/request-context.js';
 import { credentialExpired, credentialExpiredError, endAtExpiry } from './expiring-subscription.js';
 import { formatError } from './format-error.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';

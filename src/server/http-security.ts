@@ -4,9 +4,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
-import { DomainError, HTTP_STATUS_BY_CODE, isDomainError } from '../errors/domain-error.js';
-import type { RequestContext } from './context.js';
-import type { Logger } from './logger.js';
+import { DomainError, HTTP_STATUS_BY_CODE, isDomainError } from '../core/domain-error.js';
+import type { RequestContext } from '../auth/services.js';
+import type { Logger } from '../core/logger.js';
 import { formatError } from './format-error.js';
 import type { GuardedRequest, OperationGuard } from './operation-guard.js';
 

@@ -3,12 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import { parseObjectPath } from '../datasources/object-store/object-path.js';
 import type { ObjectMetadata, UploadAvailability } from '../datasources/object-store/object-store.js';
-import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../errors/domain-error.js';
+import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../core/domain-error.js';
 import type { Security } from '../auth/security.js';
 import { servicesFor } from '../auth/tenant-services.js';
-import type { Services } from './context.js';
+import type { Services } from '../auth/services.js';
 import type { RelayGcPacer } from './relay-gc.js';
-import { carriesSignature, type UploadGrant } from './signed-url.js';
+import { carriesSignature, type UploadGrant } from '../auth/signed-url.js';
 
 /** Request header an authorized PUT names its upload availability in (`STANDARD`, the default, or `STREAMING`). */
 export const UPLOAD_AVAILABILITY_HEADER = 'x-mg-upload-availability';

@@ -8,7 +8,8 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
+import { isLiveEdge } from '../core/live-edge.js';
 import type { LiveEvent } from '../live/live.types.js';
 import type { OverflowPolicy } from '../live/subscriber.js';
 
@@ -47,27 +48,6 @@ export interface DirectSink {
   write(payload: Buffer, flushed: () => void): boolean;
 }
 
-/**
- * Marks a subscription source whose events depend only on WHEN a subscriber starts, never on a position it asked
- * for: a live feed that starts at the next event (`streamFragments` with `start: NOW`). A member that joins such an
- * execution while it runs receives everything it would have received from an execution of its own, so sharing it
- * loses nothing. See {@link SharedSubscriptions} for how unmarked sources are shared.
- */
-export const LIVE_EDGE_SOURCE: unique symbol = Symbol('media-graph.liveEdgeSource');
-
-/**
- * Declares `source` a live-edge source ({@link LIVE_EDGE_SOURCE}) and returns it. Only for sources whose first event
- * is whatever happens next: marking a source that replays history from a requested position would let late
- * members skip that history silently.
- */
-export function markLiveEdge<T extends object>(source: T): T {
-  Object.defineProperty(source, LIVE_EDGE_SOURCE, { value: true, enumerable: false });
-  return source;
-}
-
-function isLiveEdge(source: object): boolean {
-  return (source as { readonly [LIVE_EDGE_SOURCE]?: unknown })[LIVE_EDGE_SOURCE] === true;
-}
 
 const printed = new WeakMap<DocumentNode, string>();
 

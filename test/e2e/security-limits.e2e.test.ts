@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server/gateway.js';
 import type { OperationLimitName } from '../../src/server/limits/operation-limits.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { GetObjectDocument, ListObjectsDocument } from '../generated/graphql.js';
 import { bearer, JWT_AUTH_ENV } from '../helpers/auth.js';
 import { fullGc, RootResolverProbe, upstreamCalls } from '../helpers/probes.js';

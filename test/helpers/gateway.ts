@@ -3,7 +3,7 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { loadConfig, type Config } from '../../src/config.js';
 import { MediaStoreEmulator, type MediaStoreEmulatorOptions } from '../../src/emulators/mediastore/mediastore.emulator.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { Writable } from 'node:stream';
 
 /** A fixed secret so tests can derive the same keys as the gateway (to forge cursors on purpose). */

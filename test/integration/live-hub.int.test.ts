@@ -7,7 +7,7 @@ import { KinesisVideoDataSource } from '../../src/datasources/kinesis/kinesis-vi
 import type { MediaStart } from '../../src/datasources/kinesis/kinesis.types.js';
 import { KinesisVideoEmulator } from '../../src/emulators/kinesis/kinesis.emulator.js';
 import type { EmulatedFragment, GetMediaSessionRecord, KinesisVideoEmulatorOptions } from '../../src/emulators/kinesis/kinesis.emulator.js';
-import { DomainError } from '../../src/errors/domain-error.js';
+import { DomainError } from '../../src/core/domain-error.js';
 import type { FeedStatus, LiveEvent } from '../../src/live/live.types.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub, type LocalHubOptions } from '../../src/live/local-fragment-hub.js';
 import { kinesisMediaOpener } from '../../src/live/media-opener.js';

@@ -8,7 +8,7 @@ import type { RetryPolicy } from '../../src/datasources/livestream/livestream.re
 import type { Asset, LongRunningOperation } from '../../src/datasources/livestream/livestream.types.js';
 import { LiveStreamEmulator } from '../../src/emulators/livestream/livestream.emulator.js';
 import { DEMO_DVR_CHANNEL, DEMO_PARENT, DEMO_PLAIN_CHANNEL, seedLiveStreamDemo } from '../../src/emulators/livestream/livestream.seed.js';
-import { DomainError, type ErrorCode } from '../../src/errors/domain-error.js';
+import { DomainError, type ErrorCode } from '../../src/core/domain-error.js';
 
 const START = Date.UTC(2025, 5, 1, 12, 0, 0);
 const OPERATION_MS = 5000;

@@ -8,7 +8,7 @@ import { createMediaStoreClient } from '../../src/datasources/mediastore/mediast
 import { MEDIASTORE_LIMITS, MediaStoreDataSource } from '../../src/datasources/mediastore/mediastore.datasource.js';
 import type { ObjectEntry, PutObjectInput } from '../../src/datasources/object-store/object-store.js';
 import { MediaStoreEmulator } from '../../src/emulators/mediastore/mediastore.emulator.js';
-import { DomainError } from '../../src/errors/domain-error.js';
+import { DomainError } from '../../src/core/domain-error.js';
 import { CursorCodec } from '../../src/pagination/cursor-codec.js';
 import { paginateForward } from '../../src/pagination/paginate.js';
 

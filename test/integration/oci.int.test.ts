@@ -8,8 +8,8 @@ import type { DashManifest, HlsMasterPlaylist } from '../../src/datasources/oci/
 import { generateOciApiKey, type OciApiKeyPair } from '../../src/emulators/oci/oci.api-keys.js';
 import { OciMediaEmulator } from '../../src/emulators/oci/oci.emulator.js';
 import { seedOciDemo, type OciDemoSeed } from '../../src/emulators/oci/oci.seed.js';
-import { DomainError } from '../../src/errors/domain-error.js';
-import { createLogger } from '../../src/server/logger.js';
+import { DomainError } from '../../src/core/domain-error.js';
+import { createLogger } from '../../src/core/logger.js';
 
 const PAGED_COMPARTMENT = 'ocid1.compartment.oc1..aaaaaaaapagination';
 const PAGED_ASSETS = 13;

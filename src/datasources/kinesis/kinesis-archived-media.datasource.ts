@@ -1,5 +1,5 @@
 import { ListFragmentsCommand, type KinesisVideoArchivedMediaClient } from '@aws-sdk/client-kinesis-video-archived-media';
-import { withDeadline } from '../deadline.js';
+import { withDeadline } from '../../core/deadline.js';
 import type { CallOptions } from '../object-store/object-store.js';
 import { kinesisErrorName, translateKinesisError } from './kinesis.errors.js';
 import { toArchivedFragment } from './kinesis.mapper.js';

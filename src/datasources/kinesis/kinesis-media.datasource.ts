@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { GetMediaCommand, type KinesisVideoMediaClient, type StartSelector } from '@aws-sdk/client-kinesis-video-media';
-import { DomainError } from '../../errors/domain-error.js';
-import { withDeadline } from '../deadline.js';
+import { DomainError } from '../../core/domain-error.js';
+import { withDeadline } from '../../core/deadline.js';
 import { kinesisErrorName, translateKinesisError } from './kinesis.errors.js';
 import type { MediaStart, StreamRef } from './kinesis.types.js';
 import type { KinesisVideoDataSource } from './kinesis-video.datasource.js';

@@ -1,6 +1,6 @@
 import { DescribeStreamCommand, GetDataEndpointCommand, ListStreamsCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { DomainError } from '../../errors/domain-error.js';
-import { withDeadline } from '../deadline.js';
+import { DomainError } from '../../core/domain-error.js';
+import { withDeadline } from '../../core/deadline.js';
 import type { CallOptions } from '../object-store/object-store.js';
 import { translateKinesisError } from './kinesis.errors.js';
 import { toVideoStream } from './kinesis.mapper.js';

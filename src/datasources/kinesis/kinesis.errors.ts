@@ -1,4 +1,4 @@
-import { DomainError, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
+import { DomainError, isDomainError, type ErrorCode } from '../../core/domain-error.js';
 
 /** Kinesis Video error names (control plane, media and archived media SDKs) mapped to client codes. */
 const BY_NAME: Readonly<Record<string, { code: ErrorCode; message: string }>> = {

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isDomainError } from '../../errors/domain-error.js';
+import { isDomainError } from '../../core/domain-error.js';
 import type { VideoStream } from './kinesis.types.js';
 import type { KinesisVideoDataSource } from './kinesis-video.datasource.js';
 import type { Api } from '../datasource-api.js';

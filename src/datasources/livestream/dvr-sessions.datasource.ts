@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badInput } from '../../errors/domain-error.js';
+import { badInput } from '../../core/domain-error.js';
 import type { CallOptions } from '../object-store/object-store.js';
 import {
   CHANNEL_NAME,

@@ -1,7 +1,7 @@
-import { DomainError, badInput } from '../../errors/domain-error.js';
-import { abortError, withDeadline } from '../deadline.js';
+import { DomainError, badInput } from '../../core/domain-error.js';
+import { abortError, withDeadline } from '../../core/deadline.js';
 
-export { untilAborted } from '../deadline.js';
+export { untilAborted } from '../../core/deadline.js';
 import { translateLiveStreamError } from './livestream.errors.js';
 import type { ListQuery } from './livestream.types.js';
 import { LIVESTREAM_MAX_PAGE_SIZE } from './livestream.types.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LivestreamServiceClient } from '@google-cloud/livestream';
 import { protos } from '@google-cloud/livestream';
-import { badInput } from '../../errors/domain-error.js';
+import { badInput } from '../../core/domain-error.js';
 import type { CallOptions } from '../object-store/object-store.js';
 import {
   ASSET_NAME,

@@ -1,4 +1,4 @@
-import { DomainError, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
+import { DomainError, isDomainError, type ErrorCode } from '../../core/domain-error.js';
 
 /**
  * The one error table of the Live Stream provider. Both transports report google.rpc.Code: the gRPC SDK as the

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { DomainError, isDomainError } from '../../errors/domain-error.js';
+import { DomainError, isDomainError } from '../../core/domain-error.js';
 import type { CallOptions } from '../object-store/object-store.js';
 import type { DvrSessionsDataSource } from './dvr-sessions.datasource.js';
 import { DVR_SESSION_NAME } from './livestream.call.js';

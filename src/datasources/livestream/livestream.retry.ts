@@ -1,4 +1,4 @@
-import { abortError } from '../deadline.js';
+import { abortError } from '../../core/deadline.js';
 import { isRetryableRead } from './livestream.errors.js';
 
 /**

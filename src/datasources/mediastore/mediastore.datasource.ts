@@ -8,8 +8,8 @@ import {
   PutObjectCommand,
   type MediaStoreDataClient,
 } from '@aws-sdk/client-mediastore-data';
-import { DomainError } from '../../errors/domain-error.js';
-import { abortError, idleWatchdog, withDeadline } from '../deadline.js';
+import { DomainError } from '../../core/domain-error.js';
+import { abortError, idleWatchdog, withDeadline } from '../../core/deadline.js';
 import type {
   CallOptions,
   ObjectBody,

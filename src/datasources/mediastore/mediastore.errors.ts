@@ -1,4 +1,4 @@
-import { DomainError, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
+import { DomainError, isDomainError, type ErrorCode } from '../../core/domain-error.js';
 
 /** Error names the MediaStore Data SDK raises, mapped to client codes. Unlisted names fall back by HTTP status. */
 const BY_NAME: Readonly<Record<string, { code: ErrorCode; message: string }>> = {

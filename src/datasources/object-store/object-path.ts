@@ -1,4 +1,4 @@
-import { badInput } from '../../errors/domain-error.js';
+import { badInput } from '../../core/domain-error.js';
 
 /** Most folder levels a path may have above the object name (MediaStore allows 10). */
 export const MAX_FOLDER_DEPTH = 10;

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
-import { isDomainError } from '../../errors/domain-error.js';
+import { isDomainError } from '../../core/domain-error.js';
 import type { ObjectMetadata, ObjectStore } from './object-store.js';
 
 /** Per-request loaders over an {@link ObjectStore}. */

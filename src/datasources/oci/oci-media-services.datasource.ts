@@ -1,6 +1,6 @@
 import type { MediaServicesClient, models } from 'oci-mediaservices';
-import { badInput } from '../../errors/domain-error.js';
-import type { Logger } from '../../server/logger.js';
+import { badInput } from '../../core/domain-error.js';
+import type { Logger } from '../../core/logger.js';
 import { callOci, type OciCallSettings } from './oci.http-client.js';
 import {
   toDistributionChannel,

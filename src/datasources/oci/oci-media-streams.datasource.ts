@@ -1,7 +1,7 @@
 import type { MediaStreamClient } from 'oci-mediaservices';
-import { DomainError, badInput } from '../../errors/domain-error.js';
-import type { Logger } from '../../server/logger.js';
-import { untilAborted } from '../deadline.js';
+import { DomainError, badInput } from '../../core/domain-error.js';
+import type { Logger } from '../../core/logger.js';
+import { untilAborted } from '../../core/deadline.js';
 import { scrubSecrets } from './oci.errors.js';
 import { callOci, type OciCallSettings } from './oci.http-client.js';
 import { toSessionTokenDetails } from './oci.mapper.js';

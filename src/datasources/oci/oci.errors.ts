@@ -1,5 +1,5 @@
-import { DomainError, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
-import type { Logger } from '../../server/logger.js';
+import { DomainError, isDomainError, type ErrorCode } from '../../core/domain-error.js';
+import type { Logger } from '../../core/logger.js';
 
 /**
  * The one error table of the OCI provider: what the `oci-mediaservices` clients throw, translated into

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DefaultRequestSigner, type AuthenticationDetailsProvider, type HttpClient, type HttpRequest } from 'oci-common';
-import type { Logger } from '../../server/logger.js';
-import { abortError, withDeadline } from '../deadline.js';
+import type { Logger } from '../../core/logger.js';
+import { abortError, withDeadline } from '../../core/deadline.js';
 import { translateOciError } from './oci.errors.js';
 import type { OciCallOptions } from './oci.types.js';
 

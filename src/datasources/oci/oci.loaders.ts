@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { DomainError, isDomainError } from '../../errors/domain-error.js';
+import { DomainError, isDomainError } from '../../core/domain-error.js';
 import type { OciMediaServicesDataSource } from './oci-media-services.datasource.js';
 import type { MediaAsset, StreamDistributionChannel, StreamPackagingConfig } from './oci.types.js';
 import type { Api } from '../datasource-api.js';

@@ -1,5 +1,5 @@
 import type { Asset } from '../../datasources/livestream/livestream.types.js';
-import { Directive, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { Directive, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 import { LabelType, LiveStreamErrorType } from './livestream.common.js';
 

@@ -2,8 +2,8 @@ import { ASSET_NAME, LOCATION_NAME, requireName } from '../../datasources/livest
 import type { Asset, LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
 import type { ConnectionData } from '../../pagination/paginate.js';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { AssetKindEnum, AssetType, type AssetSource } from './asset.type.js';
 import { CreateAssetInput, DeleteAssetInput } from './livestream.inputs.js';

@@ -2,8 +2,8 @@ import { CHANNEL_NAME, LOCATION_NAME, requireName } from '../../datasources/live
 import type { Channel, DvrSession } from '../../datasources/livestream/livestream.types.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
 import type { ConnectionData } from '../../pagination/paginate.js';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { LIST_ARGS } from './assets.resolver.js';
 import { ChannelType, type ChannelSource } from './channel.type.js';

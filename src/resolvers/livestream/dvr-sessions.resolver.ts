@@ -1,8 +1,8 @@
 import { DVR_SESSION_NAME, requireName } from '../../datasources/livestream/livestream.call.js';
 import { dvrRetention } from '../../datasources/livestream/livestream.mapper.js';
 import type { Channel, DvrRetention, DvrSession, DvrWindow, LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
-import { Arg, Ctx, FieldResolver, Float, GraphQLISODateTime, ID, Mutation, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Arg, Ctx, FieldResolver, Float, GraphQLISODateTime, ID, Mutation, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { ChannelType } from './channel.type.js';
 import { DvrManifestType, DvrSessionType, DvrWindowType, type DvrSessionSource } from './dvr-session.type.js';

@@ -3,9 +3,9 @@ import { translateLiveStreamError } from '../../datasources/livestream/livestrea
 import { LIVESTREAM_MAX_PAGE_SIZE, type ListQuery, type LiveStreamPage, type ProviderStatus } from '../../datasources/livestream/livestream.types.js';
 import { checkFirst } from '../../pagination/page-args.js';
 import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
-import { badInput, isDomainError, type ErrorCode } from '../../errors/domain-error.js';
-import { Field, InputType, ObjectType } from '../../schema/type-graphql.js';
-import type { Services } from '../../server/context.js';
+import { badInput, isDomainError, type ErrorCode } from '../../core/domain-error.js';
+import { Field, InputType, ObjectType } from '../../core/type-graphql.js';
+import type { Services } from '../../auth/services.js';
 
 /** The configured Live Stream services. */
 export type LiveStreamServices = NonNullable<Services['livestream']>;

@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, InputType } from '../../schema/type-graphql.js';
+import { Field, GraphQLISODateTime, InputType } from '../../core/type-graphql.js';
 import { AssetKindEnum } from './asset.type.js';
 import { LabelInput } from './livestream.common.js';
 

@@ -1,5 +1,5 @@
 import { ASSET_NAME, CHANNEL_NAME, DVR_SESSION_NAME, OPERATION_NAME } from '../../datasources/livestream/livestream.call.js';
-import type { RequestContext } from '../../server/context.js';
+import type { RequestContext } from '../../auth/services.js';
 import type { AssetSource } from './asset.type.js';
 import type { ChannelSource } from './channel.type.js';
 import type { DvrSessionSource } from './dvr-session.type.js';

@@ -1,5 +1,5 @@
 import type { LongRunningOperation, OperationResult } from '../../datasources/livestream/livestream.types.js';
-import { Directive, Field, GraphQLISODateTime, ID, ObjectType, createUnionType } from '../../schema/type-graphql.js';
+import { Directive, Field, GraphQLISODateTime, ID, ObjectType, createUnionType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 import { AssetType, type AssetSource } from './asset.type.js';
 import { DvrSessionType, type DvrSessionSource } from './dvr-session.type.js';

@@ -1,9 +1,9 @@
 import { ASSET_NAME, DVR_SESSION_NAME, OPERATION_NAME, requireName } from '../../datasources/livestream/livestream.call.js';
 import { readLiveStreamOperation, type ReadOperation } from '../../datasources/livestream/livestream.loaders.js';
 import type { LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
-import { badInput, isDomainError } from '../../errors/domain-error.js';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { badInput, isDomainError } from '../../core/domain-error.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { LiveStreamErrorType, liveStream, toLiveStreamError } from './livestream.common.js';
 import { watchOperation } from './operation-watch.js';

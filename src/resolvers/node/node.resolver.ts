@@ -1,7 +1,7 @@
 import { parseObjectPath } from '../../datasources/object-store/object-path.js';
-import { badInput, isDomainError } from '../../errors/domain-error.js';
-import { Arg, Ctx, ID, Query, Resolver } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { badInput, isDomainError } from '../../core/domain-error.js';
+import { Arg, Ctx, ID, Query, Resolver } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import type { MediaObjectSource } from '../objects/object.type.js';
 import type { MediaAssetSource } from '../playback/media-asset.type.js';
 import { isOcid, parsePlaylistKey } from '../playback/playback-ids.js';

@@ -1,4 +1,4 @@
-import { Field, ID, InterfaceType } from '../../schema/type-graphql.js';
+import { Field, ID, InterfaceType } from '../../core/type-graphql.js';
 
 /** Relay's Node interface: anything with a global id that `node(id)` can refetch. */
 @InterfaceType('Node', {

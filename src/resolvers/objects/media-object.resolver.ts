@@ -1,6 +1,6 @@
 import { baseName } from '../../datasources/object-store/object-path.js';
-import { Ctx, FieldResolver, ID, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Ctx, FieldResolver, ID, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { MediaObjectType, ObjectEntryKind, ObjectFolderType, type MediaObjectSource, type ObjectFolderSource } from './object.type.js';
 

@@ -1,4 +1,4 @@
-import { Field, InputType, registerEnumType } from '../../schema/type-graphql.js';
+import { Field, InputType, registerEnumType } from '../../core/type-graphql.js';
 import { UploadAvailabilityEnum } from './object.type.js';
 
 /** How `PutObjectInput.body` is encoded. */

@@ -1,5 +1,5 @@
 import { SafeIntResolver } from 'graphql-scalars';
-import { Field, GraphQLISODateTime, ID, ObjectType } from '../../schema/type-graphql.js';
+import { Field, GraphQLISODateTime, ID, ObjectType } from '../../core/type-graphql.js';
 import { MediaObjectType, type MediaObjectSource } from './object.type.js';
 
 @ObjectType('PutObjectPayload', { description: 'Result of `putObject`.' })

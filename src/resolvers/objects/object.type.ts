@@ -1,6 +1,6 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import type { ObjectEntry, ObjectMetadata } from '../../datasources/object-store/object-store.js';
-import { Directive, Field, GraphQLISODateTime, ID, InterfaceType, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { Directive, Field, GraphQLISODateTime, ID, InterfaceType, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 
 /** What a listing entry is. */

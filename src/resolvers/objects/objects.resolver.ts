@@ -1,11 +1,11 @@
 import { parseFolderPath, parseObjectPath } from '../../datasources/object-store/object-path.js';
 import type { ObjectEntry } from '../../datasources/object-store/object-store.js';
-import { DomainError, badInput } from '../../errors/domain-error.js';
+import { DomainError, badInput } from '../../core/domain-error.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
 import { checkFirst } from '../../pagination/page-args.js';
 import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { BodyEncoding, CreateObjectUploadInput, DeleteObjectInput, PutObjectInput } from './object.inputs.js';
 import { DeleteObjectPayload, ObjectUpload, PutObjectPayload } from './object.payloads.js';

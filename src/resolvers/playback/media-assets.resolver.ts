@@ -3,8 +3,8 @@ import type { MediaAsset, MediaAssetSummary } from '../../datasources/oci/oci.ty
 import { createConnectionType } from '../../pagination/connection.type.js';
 import { checkFirst } from '../../pagination/page-args.js';
 import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { FreeformTagType, MediaAssetLifecycleState, MediaAssetType, isFullMediaAsset, type MediaAssetSource } from './media-asset.type.js';
 import { compartmentOf, requireOci, toOcid } from './playback-ids.js';

@@ -1,6 +1,6 @@
 import { ociUnavailable } from '../../datasources/oci/oci.loaders.js';
-import { badInput } from '../../errors/domain-error.js';
-import type { Services } from '../../server/context.js';
+import { badInput } from '../../core/domain-error.js';
+import type { Services } from '../../auth/services.js';
 import { decodeGlobalId, encodeGlobalId } from '../node/global-id.js';
 
 /** Node types of the playback API whose global id wraps an OCID. */

@@ -1,6 +1,6 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import type { GeneratedPlaylist } from '../../datasources/oci/oci.types.js';
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 import type { PlaylistKey } from './playback-ids.js';
 import { StreamPackagingFormat } from './stream-packaging.type.js';

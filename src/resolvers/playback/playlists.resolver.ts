@@ -6,9 +6,9 @@ import type {
   SessionTokenScope,
   StreamPackagingConfig,
 } from '../../datasources/oci/oci.types.js';
-import { DomainError, badInput } from '../../errors/domain-error.js';
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
+import { DomainError, badInput } from '../../core/domain-error.js';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
 import { MediaAssetType } from './media-asset.type.js';
 import { encodePlaylistId, requireOci, toOcid, type PlaylistKey } from './playback-ids.js';
 import {

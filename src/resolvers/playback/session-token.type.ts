@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, InputType, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { Field, GraphQLISODateTime, InputType, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 
 /** What a session token may be used for (the domain's `SessionTokenScope` strings). */
 export enum SessionTokenScopeEnum {

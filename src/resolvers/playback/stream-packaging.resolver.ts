@@ -7,8 +7,8 @@ import type {
 import { createConnectionType } from '../../pagination/connection.type.js';
 import { checkFirst } from '../../pagination/page-args.js';
 import { paginateForward, type ConnectionData } from '../../pagination/paginate.js';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../schema/type-graphql.js';
-import type { RequestContext, Services } from '../../server/context.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../core/type-graphql.js';
+import type { RequestContext, Services } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { compartmentOf, requireOci, toOcid } from './playback-ids.js';
 import {

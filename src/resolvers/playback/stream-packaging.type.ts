@@ -1,5 +1,5 @@
 import type { StreamDistributionChannel, StreamPackagingConfig, StreamPackagingConfigSummary } from '../../datasources/oci/oci.types.js';
-import { Directive, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '../../schema/type-graphql.js';
+import { Directive, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 
 /**

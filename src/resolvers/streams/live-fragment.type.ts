@@ -1,5 +1,5 @@
 import { SafeIntResolver } from 'graphql-scalars';
-import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '../../schema/type-graphql.js';
+import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '../../core/type-graphql.js';
 
 @ObjectType('FragmentTrack', { description: 'A track declared in a fragment (Matroska TrackEntry).' })
 export class FragmentTrackType {

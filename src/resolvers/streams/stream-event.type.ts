@@ -1,5 +1,5 @@
 import type { FeedStatus, GapReason, LiveEvent } from '../../live/live.types.js';
-import { Field, InputType, Int, ObjectType, createUnionType, registerEnumType, GraphQLISODateTime } from '../../schema/type-graphql.js';
+import { Field, InputType, Int, ObjectType, createUnionType, registerEnumType, GraphQLISODateTime } from '../../core/type-graphql.js';
 import { LiveFragmentType } from './live-fragment.type.js';
 
 /** GraphQL mirror of {@link GapReason}. */

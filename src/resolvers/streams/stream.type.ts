@@ -1,6 +1,6 @@
 import { SafeIntResolver } from 'graphql-scalars';
 import type { ArchivedFragment, VideoStream } from '../../datasources/kinesis/kinesis.types.js';
-import { Directive, Field, GraphQLISODateTime, ID, Int, ObjectType } from '../../schema/type-graphql.js';
+import { Directive, Field, GraphQLISODateTime, ID, Int, ObjectType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
 
 /** What `Stream` resolvers receive as their root. */

@@ -1,6 +1,6 @@
 import type { ArchivedFragment, FragmentRange, MediaStart, StreamRef, VideoStream } from '../../datasources/kinesis/kinesis.types.js';
 import { LIST_FRAGMENTS_MAX_RESULTS } from '../../datasources/kinesis/kinesis-archived-media.datasource.js';
-import { badInput } from '../../errors/domain-error.js';
+import { badInput } from '../../core/domain-error.js';
 import type { LiveEvent } from '../../live/live.types.js';
 import { isFragmentNumber } from '../../mkv/kinesis-tags.js';
 import { createConnectionType } from '../../pagination/connection.type.js';
@@ -18,9 +18,9 @@ import {
   Root,
   Subscription,
   registerEnumType,
-} from '../../schema/type-graphql.js';
-import type { RequestContext } from '../../server/context.js';
-import { markLiveEdge } from '../../server/shared-subscriptions.js';
+} from '../../core/type-graphql.js';
+import type { RequestContext } from '../../auth/services.js';
+import { markLiveEdge } from '../../core/live-edge.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { ArchivedFragmentType, StreamType, type StreamSource } from './stream.type.js';
 import { StreamEventUnion, StreamStartInput, StreamStartTypeEnum, toStreamEvent, type StreamEventSource } from './stream-event.type.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey, loadApiKeys, parseApiKeys, type ApiKeyEntry } from '../../../src/auth/api-keys.js';
 import { runApiKey } from '../../../src/cli/api-key.command.js';
 import { ConfigError } from '../../../src/config.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 
 function entry(overrides: Partial<ApiKeyEntry> = {}): ApiKeyEntry {
   return { id: 'partner-a', sha256: 'a'.repeat(64), tenant: 'tenant-a', scopes: ['objects:read'], ...overrides };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../../src/auth/api-keys.js';
 import { Authenticator, credentialsFromConnectionParams, credentialsFromHeaders } from '../../../src/auth/authenticator.js';
 import { ANONYMOUS_DEVELOPER, hasScope, isScope, principalKey, SCOPES, type Principal } from '../../../src/auth/principal.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 
 const SECRET = 'an-hs256-secret-that-is-32-bytes-or-more';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JwtVerifier, type JwtVerifierOptions } from '../../../src/auth/jwt-verifier.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 
 const ISSUER = 'https://issuer.test/';
 const AUDIENCE = 'media-graph';

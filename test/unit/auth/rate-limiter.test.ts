@@ -1,7 +1,7 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TenantRateLimiter, type RateLimiter } from '../../../src/auth/rate-limiter.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 
 /** What `consume` rejected with, or `undefined` when it resolved. */
 async function refusal(limiter: RateLimiter, key: string, cost?: number): Promise<unknown> {

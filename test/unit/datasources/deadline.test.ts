@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { abortError, idleWatchdog, untilAborted, withDeadline } from '../../../src/datasources/deadline.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { abortError, idleWatchdog, untilAborted, withDeadline } from '../../../src/core/deadline.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 
 /** A call that settles only when its signal aborts, like an SDK request to a silent upstream. */
 function hangingCall(signal: AbortSignal): Promise<never> {

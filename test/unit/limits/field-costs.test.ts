@@ -2,7 +2,7 @@ import { buildSchema, parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema } from '../../../src/schema/build-schema.js';
-import { applyFieldCosts, UPSTREAM_CALL_COST, UPSTREAM_FIELDS } from '../../../src/server/limits/field-costs.js';
+import { applyFieldCosts, UPSTREAM_CALL_COST, UPSTREAM_FIELDS } from '../../../src/schema/field-costs.js';
 import { checkOperation, DEFAULT_OPERATION_LIMITS, estimateCost, limitOf } from '../../../src/server/limits/operation-limits.js';
 
 function costOf(schema: GraphQLSchema, key: string): unknown {

@@ -3,7 +3,7 @@ import type * as TimersPromises from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import { MediaReader } from '../../../src/live/media-reader.js';
 import { fullJitterDelay, Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
 import { GET_MEDIA_ERRORS, syntheticH264Track, writeFragment } from '../../../src/mkv/index.js';

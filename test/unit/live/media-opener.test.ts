@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import type { FeedStatus } from '../../../src/live/live.types.js';
 import { kinesisMediaOpener, type KinesisMediaAccess } from '../../../src/live/media-opener.js';
 import { MediaReader, type OpenOptions } from '../../../src/live/media-reader.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import { MediaReader, type MediaOpener, type MediaReaderHandlers } from '../../../src/live/media-reader.js';
 import { Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import type { FeedStatus, GapReason } from '../../../src/live/live.types.js';
 import { MediaReader, type MediaReaderOptions } from '../../../src/live/media-reader.js';
 import { Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import type { LiveEvent } from '../../../src/live/live.types.js';
 import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../../../src/live/local-fragment-hub.js';
 import type { MediaOpener, StreamLimits } from '../../../src/live/media-reader.js';

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { GraphQLError, Kind, parse, type VariableDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import { formatError, toParseFailedError } from '../../../src/server/format-error.js';
-import { createLogger } from '../../../src/server/logger.js';
+import { createLogger } from '../../../src/core/logger.js';
 
 const SECRET_MESSAGE = 'AccessDenied for arn:aws:iam::123456789012:role/x secret=AKIAIOSFODNN7EXAMPLE/wJalrXUtnFEMI/K7MDENG';
 

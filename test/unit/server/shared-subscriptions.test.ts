@@ -9,9 +9,10 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../../src/errors/domain-error.js';
+import { DomainError } from '../../../src/core/domain-error.js';
 import type { LiveEvent } from '../../../src/live/live.types.js';
-import { markLiveEdge, SharedSubscriptions, type DirectSink } from '../../../src/server/shared-subscriptions.js';
+import { markLiveEdge } from '../../../src/core/live-edge.js';
+import { SharedSubscriptions, type DirectSink } from '../../../src/server/shared-subscriptions.js';
 import type { Fragment } from '../../../src/mkv/fragment.type.js';
 import { within } from '../../helpers/within.js';
 

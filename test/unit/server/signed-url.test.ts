@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OBJECTS_ROUTE, UrlSigner, encodePath, type UploadGrant } from '../../../src/server/signed-url.js';
+import { OBJECTS_ROUTE, UrlSigner, encodePath, type UploadGrant } from '../../../src/auth/signed-url.js';
 
 const KEY = Buffer.alloc(32, 3);
 const BASE = 'https://media.example.test';

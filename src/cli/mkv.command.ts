@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import type { CliIo } from '../main.js';
-import { fragmentToJson } from './fragment-json.mapper.js';
-import { readFragments } from './fragment-reader.js';
-import { MalformedMediaError } from './malformed-media.error.js';
+import type { CliIo } from './cli-io.js';
+import { fragmentToJson } from '../mkv/fragment-json.mapper.js';
+import { readFragments } from '../mkv/fragment-reader.js';
+import { MalformedMediaError } from '../mkv/malformed-media.error.js';
 
 const USAGE = `Usage: media-graph mkv inspect FILE
 

@@ -1,22 +1,21 @@
-import type { Access } from '../auth/access.js';
-import type { OwnershipMemo } from '../auth/ownership-memo.js';
-import { servicesFor } from '../auth/tenant-services.js';
+import type { Access } from './access.js';
+import type { OwnershipMemo } from './ownership-memo.js';
 import type { Config } from '../config.js';
 import type { Api } from '../datasources/datasource-api.js';
 import type { ObjectStore } from '../datasources/object-store/object-store.js';
-import { createObjectLoaders, type ObjectLoaders } from '../datasources/object-store/object.loaders.js';
+import type { ObjectLoaders } from '../datasources/object-store/object.loaders.js';
 import type { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
 import type { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
-import { createStreamLoaders, type StreamLoaders } from '../datasources/kinesis/stream.loaders.js';
+import type { StreamLoaders } from '../datasources/kinesis/stream.loaders.js';
 import type { DvrSessionsDataSource } from '../datasources/livestream/dvr-sessions.datasource.js';
 import type { LiveStreamDataSource } from '../datasources/livestream/livestream.datasource.js';
 import type { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
 import type { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
-import { createOciLoaders, type OciLoaders } from '../datasources/oci/oci.loaders.js';
-import { createLiveStreamLoaders, type LiveStreamLoaders } from '../datasources/livestream/livestream.loaders.js';
+import type { OciLoaders } from '../datasources/oci/oci.loaders.js';
+import type { LiveStreamLoaders } from '../datasources/livestream/livestream.loaders.js';
 import type { FragmentHub } from '../live/live.types.js';
 import type { CursorCodec } from '../pagination/cursor-codec.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { UrlSigner } from './signed-url.js';
 
 export type { Api } from '../datasources/datasource-api.js';
@@ -70,21 +69,3 @@ export interface RequestContext {
   readonly signal: AbortSignal;
 }
 
-/**
- * Builds a fresh per-operation context (new DataLoader caches) for the caller `access` describes. The context's
- * services and loaders are that caller's guarded view (see `servicesFor`).
- */
-export function createRequestContext(processServices: Services, signal: AbortSignal, access: Access): RequestContext {
-  const services = servicesFor(processServices, access);
-  return {
-    services,
-    access,
-    signal,
-    loaders: {
-      ...createObjectLoaders(services.objectStore, { concurrency: services.config.describeConcurrency, signal }),
-      ...createStreamLoaders(services.kinesis.control, signal),
-      ...createOciLoaders(services.oci?.mediaServices, signal),
-      ...createLiveStreamLoaders(services.livestream, signal),
-    },
-  };
-}

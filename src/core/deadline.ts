@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from './domain-error.js';
 
 /**
  * Runs `call` with a signal that aborts when `parent` aborts or after `timeoutMs`, whichever comes first.

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { UploadAvailability } from '../datasources/object-store/object-store.js';
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from '../core/domain-error.js';
 
 /** What an upload URL allows; all of it is covered by the signature. */
 export interface UploadGrant {
