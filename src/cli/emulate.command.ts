@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config.js';
 import type { CliIo } from './cli-io.js';
-import { startEmbeddedEmulators } from '../server/embedded-emulators.js';
+import { startEmbeddedEmulators } from '../server/providers/registry.js';
 import { createLogger } from '../core/logger.js';
 
 /**
@@ -19,8 +19,8 @@ export async function runEmulate(_args: readonly string[], io: CliIo): Promise<n
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const emulators = await startEmbeddedEmulators(config, { seedDemo: true, logger });
-  io.stdout.write(`${JSON.stringify({ mediastore: emulators.mediastore?.endpoint ?? null, kinesis: emulators.kinesis?.endpoint ?? null, oci: emulators.oci?.emulator.endpoint ?? null, livestreamGrpc: emulators.livestream === undefined ? null : `${emulators.livestream.host}:${emulators.livestream.grpcPort}`, livestreamRest: emulators.livestream?.restEndpoint ?? null })}\n`);
+  const emulators = await startEmbeddedEmulators({ config, logger }, { seedDemo: true });
+  io.stdout.write(`${JSON.stringify(emulators.endpoints)}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

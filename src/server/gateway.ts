@@ -4,53 +4,34 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { WebSocketServer, type VerifyClientCallbackAsync } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { createMediaStoreClient } from '../datasources/mediastore/mediastore.client.js';
-import { MediaStoreDataSource } from '../datasources/mediastore/mediastore.datasource.js';
 import { OwnershipMemo } from '../auth/ownership-memo.js';
 import { principalKey } from '../auth/principal.js';
+import { createRequestContext } from '../auth/request-context.js';
 import { Security } from '../auth/security.js';
+import type { RequestContext, Services } from '../auth/services.js';
+import { UrlSigner } from '../auth/signed-url.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
-import { createKinesisClients } from '../datasources/kinesis/kinesis.clients.js';
-import { KinesisArchivedMediaDataSource } from '../datasources/kinesis/kinesis-archived-media.datasource.js';
-import { KinesisMediaDataSource } from '../datasources/kinesis/kinesis-media.datasource.js';
-import { KinesisVideoDataSource } from '../datasources/kinesis/kinesis-video.datasource.js';
-import {
-  createOciClients,
-  loadOciPrivateKey,
-  ociEmulatorClientsOptions,
-  type OciClients,
-  type OciClientsOptions,
-} from '../datasources/oci/oci.clients.js';
-import { OciMediaServicesDataSource } from '../datasources/oci/oci-media-services.datasource.js';
-import { DvrSessionsDataSource } from '../datasources/livestream/dvr-sessions.datasource.js';
-import { createLiveStreamClients, type LiveStreamClients } from '../datasources/livestream/livestream.clients.js';
-import { LiveStreamDataSource } from '../datasources/livestream/livestream.datasource.js';
-import { DEMO_PARENT } from '../emulators/livestream/livestream.seed.js';
-import { OciMediaStreamsDataSource } from '../datasources/oci/oci-media-streams.datasource.js';
-import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../live/local-fragment-hub.js';
-import { kinesisMediaOpener } from '../live/media-opener.js';
-import { streamRef } from '../resolvers/streams/streams.resolver.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
-import { createRequestContext, type RequestContext, type Services } from '../auth/request-context.js';
-import { startEmbeddedEmulators, EMULATOR_CREDENTIALS, type EmbeddedEmulators } from './embedded-emulators.js';
+import { bodyErrorHandler } from './body-errors.js';
 import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
 import { accessOf, authenticateRequests, guardOperations, persistedQueryGuard } from './http-security.js';
-import { OperationGuard } from './operation-guard.js';
-import { loadPersistedOperations } from './persisted-operations.js';
 import { createIdeRouter } from './ide.js';
-import { createLogger, type Logger } from '../core/logger.js';
 import { createObjectsRouter } from './objects-endpoint.js';
+import { OperationGuard } from './operation-guard.js';
+import { originCheck } from './origin-check.js';
+import { loadPersistedOperations } from './persisted-operations.js';
+import { startEmbeddedEmulators, wireProviders, type EmbeddedEmulators } from './providers/registry.js';
 import { RelayGcPacer } from './relay-gc.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
-import { UrlSigner } from '../auth/signed-url.js';
 
 /** GraphQL endpoint path (HTTP and graphql-ws). */
 export const GRAPHQL_PATH = '/graphql';
@@ -67,6 +48,9 @@ query Demo {
   streams(first: 5) { edges { node { name status retentionHours } } }
 }
 `;
+
+/** How long one readiness check may take before `/readyz` counts its provider unreachable. */
+const READINESS_TIMEOUT_MS = 2_000;
 
 /** A running gateway. */
 export interface Gateway {
@@ -98,60 +82,41 @@ export interface StartGatewayOptions {
 
 /**
  * Builds every dependency from `config`, starts embedded emulators where no cloud endpoint is configured, and
- * listens on `HOST:PORT`. Lifetime: until `close()`.
- * @throws when the schema cannot be built or the port cannot be bound.
+ * listens on `HOST:PORT`. Lifetime: until `close()`. Whatever it started before a failure is closed again.
+ * @throws ConfigError when a provider cannot be configured; the listen error (`EADDRINUSE`, `EACCES`) when the
+ * port cannot be bound.
  */
 export async function startGateway(config: Config, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const context = { config, logger };
   // Before anything starts: a server that may not run without authentication must not bind a port or emulators.
   const security = await Security.create(config, logger);
-  const emulators = await startEmbeddedEmulators(config, { seedDemo: options.seedDemo ?? false, logger });
-  const mediastoreEndpoint = config.mediastore.endpoint ?? emulators.mediastore?.endpoint;
-  if (mediastoreEndpoint === undefined) {
-    await emulators.close();
-    throw new Error('MEDIASTORE_ENDPOINT is not set and EMULATORS=off: the Objects API has no store.');
+  const cleanup: (() => Promise<void>)[] = [() => security.close()];
+  const unwind = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const emulators = await startEmbeddedEmulators(context, { seedDemo: options.seedDemo ?? false });
+    cleanup.push(() => emulators.close());
+    const providers = await wireProviders(context, emulators);
+    cleanup.push(() => providers.close());
+    return await serve(config, options, logger, security, emulators, providers, cleanup);
+  } catch (error) {
+    await unwind();
+    throw error;
   }
-  const mediastoreClient = createMediaStoreClient({
-    endpoint: mediastoreEndpoint,
-    region: config.mediastore.region,
-    maxAttempts: config.upstream.maxAttempts,
-    credentials: emulators.mediastore === undefined ? undefined : EMULATOR_CREDENTIALS,
-  });
-  const kinesisEndpoint = config.kinesis.endpoint ?? emulators.kinesis?.endpoint;
-  if (kinesisEndpoint === undefined && config.emulators === 'auto') {
-    await emulators.close();
-    throw new Error('Kinesis Video has no endpoint.');
-  }
-  const kinesisClients = createKinesisClients({
-    endpoint: kinesisEndpoint,
-    region: config.kinesis.region,
-    maxAttempts: config.upstream.maxAttempts,
-    credentials: emulators.kinesis === undefined ? undefined : EMULATOR_CREDENTIALS,
-  });
-  const kinesisControl = new KinesisVideoDataSource(kinesisClients.control, {
-    timeoutMs: config.upstream.timeoutMs,
-    endpointTtlMs: 10 * 60 * 1000,
-  });
-  const kinesisMedia = new KinesisMediaDataSource(kinesisControl, (endpoint) => kinesisClients.media(endpoint), {
-    timeoutMs: config.upstream.timeoutMs,
-  });
-  const hub = new LocalFragmentHub(
-    kinesisMediaOpener({
-      getMedia: async (stream, start, signal) => (await kinesisMedia.getMedia(streamRef(stream), start, signal)).payload,
-      invalidateEndpoint: (stream) => kinesisControl.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
-      refreshCredentials: () => kinesisClients.refreshCredentials(),
-    }),
-    {
-      ...DEFAULT_HUB_OPTIONS,
-      reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },
-      windowSize: config.live.windowFragments,
-      lingerMs: config.live.lingerMs,
-      subscriberBuffer: config.live.subscriberBuffer,
-      overflow: config.live.overflow,
-    },
-  );
-  const oci = await createOciServices(config, emulators, logger);
-  const livestream = createLiveStreamServices(config, emulators, logger);
+}
+
+/** The HTTP/WebSocket app over wired providers; `cleanup` runs (last step first) when the gateway closes. */
+async function serve(
+  config: Config,
+  options: StartGatewayOptions,
+  logger: Logger,
+  security: Security,
+  emulators: EmbeddedEmulators,
+  providers: Awaited<ReturnType<typeof wireProviders>>,
+  cleanup: (() => Promise<void>)[],
+): Promise<Gateway> {
   const keys = deriveSigningKeys(config.signingSecret);
   if (keys.ephemeral) logger.warn('SIGNING_SECRET is not set: cursors and signed URLs are valid only until this process exits');
 
@@ -159,22 +124,10 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   const services: Services = {
     config,
     logger,
-    objectStore: new MediaStoreDataSource(mediastoreClient, {
-      timeoutMs: config.upstream.timeoutMs,
-      idleTimeoutMs: config.upstream.idleTimeoutMs,
-    }),
+    ...providers.services,
     cursors: new CursorCodec(keys.cursor),
     owners: new OwnershipMemo(config.auth.ownerMemo),
     urls: new UrlSigner(keys.url, () => baseUrl),
-    kinesis: {
-      control: kinesisControl,
-      archived: new KinesisArchivedMediaDataSource(kinesisControl, (endpoint) => kinesisClients.archived(endpoint), {
-        timeoutMs: config.upstream.timeoutMs,
-      }),
-    },
-    hub,
-    oci: oci?.services,
-    livestream: livestream?.services,
   };
 
   const schema = await buildFederatedSchema();
@@ -236,15 +189,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   });
   await apollo.start();
 
-  app.use(
-    createHealthRouter(
-      [
-        { name: 'mediastore', check: (signal) => services.objectStore.checkReachable({ signal }) },
-        { name: 'kinesis', check: async (signal) => void (await kinesisControl.listStreams({ pageSize: 1, token: undefined }, { signal })) },
-      ],
-      { timeoutMs: 2_000, isShuttingDown: () => shuttingDown },
-    ),
-  );
+  app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown }));
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultQuery: IDE_DEFAULT_QUERY }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
@@ -261,6 +206,10 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   );
   app.use(bodyErrorHandler);
 
+  cleanup.push(async () => {
+    await apollo.stop();
+    await closeServer(httpServer);
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => {
@@ -284,13 +233,10 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
       // also keeps the HTTP drain in apollo.stop() from waiting out the grace period for them.
       await wsHandle.dispose();
       sse.dropStreams();
-      await hub.close();
+      await services.hub.close();
       await apollo.stop();
       await closeServer(httpServer);
-      mediastoreClient.destroy();
-      kinesisClients.destroy();
-      oci?.clients.close();
-      await livestream?.clients.close();
+      await providers.close();
       await emulators.close();
       await security.close();
       logger.info('media-graph stopped');
@@ -300,109 +246,6 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
   return { url, services, emulators, schema, close };
 }
 
-/** Builds the Live Stream clients and datasources for the embedded emulator or Google Cloud; undefined when neither. */
-function createLiveStreamServices(
-  config: Config,
-  emulators: EmbeddedEmulators,
-  logger: Logger,
-): { readonly clients: LiveStreamClients; readonly services: NonNullable<Services['livestream']> } | undefined {
-  let clients: LiveStreamClients;
-  let parent: string;
-  if (emulators.livestream !== undefined) {
-    const emulator = emulators.livestream;
-    clients = createLiveStreamClients({ mode: 'emulator', host: emulator.host, grpcPort: emulator.grpcPort, restEndpoint: emulator.restEndpoint });
-    parent = DEMO_PARENT;
-  } else if (config.livestream.project !== undefined) {
-    clients = createLiveStreamClients({
-      mode: 'google',
-      apiEndpoint: config.livestream.apiEndpoint,
-      restEndpoint: config.livestream.restEndpoint,
-      keyFilename: config.livestream.keyFile,
-      projectId: config.livestream.project,
-    });
-    parent = `projects/${config.livestream.project}/locations/${config.livestream.location}`;
-  } else {
-    logger.warn('Live Stream is not configured (LIVESTREAM_PROJECT) and emulators are off: the Live Stream API is unavailable');
-    return undefined;
-  }
-  const api = new LiveStreamDataSource(clients.grpc, { timeoutMs: config.upstream.timeoutMs });
-  // DVR sessions come without their channel: the derived retention fields read it through the request's channel
-  // loader, so a request reads each channel once and a failed channel read costs only those fields.
-  const dvr = new DvrSessionsDataSource(clients.rest, { timeoutMs: config.upstream.timeoutMs });
-  return { clients, services: { api, dvr, defaultParent: parent } };
-}
-
-/** Builds the OCI clients and datasources for the embedded emulator or real OCI; undefined when neither. */
-async function createOciServices(
-  config: Config,
-  emulators: EmbeddedEmulators,
-  logger: Logger,
-): Promise<{ readonly clients: OciClients; readonly services: NonNullable<Services['oci']> } | undefined> {
-  let options: OciClientsOptions;
-  let compartmentId = config.oci.compartmentId;
-  if (emulators.oci !== undefined) {
-    const embedded = emulators.oci;
-    options = ociEmulatorClientsOptions(
-      embedded.emulator,
-      { tenancyId: embedded.tenancyId, userId: embedded.userId, fingerprint: embedded.fingerprint, privateKeyPem: embedded.privateKeyPem },
-      config.upstream.maxAttempts,
-    );
-    compartmentId ??= embedded.compartmentId;
-  } else if (config.oci.credentials !== undefined) {
-    const credentials = config.oci.credentials;
-    options = {
-      credentials: {
-        tenancyId: credentials.tenancyId,
-        userId: credentials.userId,
-        fingerprint: credentials.fingerprint,
-        privateKeyPem: await loadOciPrivateKey({ path: credentials.privateKeyFile }, credentials.passphrase),
-        passphrase: credentials.passphrase,
-      },
-      region: config.oci.region,
-      endpoint: config.oci.endpoint,
-      maxAttempts: config.upstream.maxAttempts,
-    };
-  } else {
-    logger.warn('OCI is not configured (OCI_TENANCY_ID) and emulators are off: the playback API is unavailable');
-    return undefined;
-  }
-  const clients = createOciClients(options);
-  const settings = { timeoutMs: config.upstream.timeoutMs, logger, keyFingerprint: clients.keyFingerprint };
-  const mediaServices = new OciMediaServicesDataSource(clients.mediaServices, settings);
-  const mediaStreams = new OciMediaStreamsDataSource(
-    { channels: mediaServices, endpointFor: (domain) => clients.mediaStreamsEndpoint(domain), clientFor: (endpoint) => clients.mediaStream(endpoint) },
-    settings,
-  );
-  return { clients, services: { mediaServices, mediaStreams, defaultCompartmentId: compartmentId } };
-}
-
-/**
- * WebSocket upgrades from a browser page of another origin are refused with 403 (RELIABILITY.md W8): a page the
- * user visits must not ride on their cookies or network position. Requests without `Origin` (non-browser
- * clients) and from the server's own origin pass, as do the configured `WS_ALLOWED_ORIGINS`.
- */
-function originCheck(allowed: readonly string[], logger: Logger): VerifyClientCallbackAsync {
-  const extra = new Set(allowed);
-  return (info, callback) => {
-    const origin = info.origin;
-    if (origin === undefined || origin === '' || extra.has(origin)) {
-      callback(true);
-      return;
-    }
-    let sameOrigin = false;
-    try {
-      // Host only, not scheme: behind a TLS-terminating proxy the page is https while this server sees plain http.
-      // A cross-site page cannot choose the Host its browser sends, so the host alone tells same-site from foreign.
-      sameOrigin = new URL(origin).host === info.req.headers.host;
-    } catch {
-      // An Origin that is not a URL is foreign by definition.
-      sameOrigin = false;
-    }
-    if (!sameOrigin) logger.info({ origin }, 'WebSocket upgrade from a foreign origin refused');
-    callback(sameOrigin, sameOrigin ? undefined : 403, sameOrigin ? undefined : 'Forbidden origin');
-  };
-}
-
 function requestSignal(req: Request, res: Response): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
@@ -410,23 +253,6 @@ function requestSignal(req: Request, res: Response): AbortSignal {
   });
   req.once('aborted', () => controller.abort());
   return controller.signal;
-}
-
-function bodyErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  const type = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : undefined;
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  if (type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: 'Request body too large.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-    return;
-  }
-  if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    res.status(400).json({ errors: [{ message: 'Malformed request body.', extensions: { code: 'BAD_REQUEST' } }] });
-    return;
-  }
-  res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
 }
 
 function closeServer(server: Server): Promise<void> {

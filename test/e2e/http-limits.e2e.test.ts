@@ -4,7 +4,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKeys } from '../../src/auth/signing-keys.js';
-import { EMULATOR_CREDENTIALS } from '../../src/server/embedded-emulators.js';
+import { EMULATOR_CREDENTIALS } from '../../src/server/providers/emulator-credentials.js';
 import { CreateObjectUploadDocument, GetObjectDocument } from '../generated/graphql.js';
 import { bearer as bearerFor, JWT_AUTH_ENV, mintToken, TEST_JWT_SECRET } from '../helpers/auth.js';
 import { fullGc } from '../helpers/probes.js';

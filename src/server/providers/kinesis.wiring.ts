@@ -1,0 +1,63 @@
+import { createKinesisClients } from '../../datasources/kinesis/kinesis.clients.js';
+import { KinesisArchivedMediaDataSource } from '../../datasources/kinesis/kinesis-archived-media.datasource.js';
+import { KinesisMediaDataSource } from '../../datasources/kinesis/kinesis-media.datasource.js';
+import { KinesisVideoDataSource } from '../../datasources/kinesis/kinesis-video.datasource.js';
+import { KinesisVideoEmulator } from '../../emulators/kinesis/kinesis.emulator.js';
+import { seedKinesisDemo } from '../../emulators/kinesis/kinesis.seed.js';
+import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../../live/local-fragment-hub.js';
+import { kinesisMediaOpener } from '../../live/media-opener.js';
+import { streamRef } from '../../resolvers/streams/streams.resolver.js';
+import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
+import type { ProviderWiring } from './provider.js';
+
+/** How long a stream's GetMedia data endpoint (GetDataEndpoint) is reused before it is asked again. */
+const DATA_ENDPOINT_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * AWS Kinesis Video Streams: control plane, archived media, and the live fragment hub over GetMedia. Without
+ * `KINESIS_ENDPOINT` and with emulators off, the SDK's regional endpoint is used (the normal case in AWS).
+ */
+export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulator> = {
+  name: 'kinesis',
+  emulated: (config) => config.kinesis.endpoint === undefined && config.emulators === 'auto',
+  async startEmulator({ logger }, { seedDemo, ports }) {
+    const emulator = await KinesisVideoEmulator.start({ host: '127.0.0.1', port: ports?.['kinesis'] ?? 0 });
+    if (seedDemo) seedKinesisDemo(emulator);
+    logger.info({ provider: 'kinesis', endpoint: emulator.endpoint }, 'embedded emulator started');
+    return { emulator, endpoints: { kinesis: emulator.endpoint }, close: () => emulator.close() };
+  },
+  async wire({ config }, emulator) {
+    const clients = createKinesisClients({
+      endpoint: config.kinesis.endpoint ?? emulator?.endpoint,
+      region: config.kinesis.region,
+      maxAttempts: config.upstream.maxAttempts,
+      credentials: emulator === undefined ? undefined : EMULATOR_CREDENTIALS,
+    });
+    const control = new KinesisVideoDataSource(clients.control, { timeoutMs: config.upstream.timeoutMs, endpointTtlMs: DATA_ENDPOINT_TTL_MS });
+    const media = new KinesisMediaDataSource(control, (endpoint) => clients.media(endpoint), { timeoutMs: config.upstream.timeoutMs });
+    const archived = new KinesisArchivedMediaDataSource(control, (endpoint) => clients.archived(endpoint), { timeoutMs: config.upstream.timeoutMs });
+    const hub = new LocalFragmentHub(
+      kinesisMediaOpener({
+        getMedia: async (stream, start, signal) => (await media.getMedia(streamRef(stream), start, signal)).payload,
+        invalidateEndpoint: (stream) => control.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
+        refreshCredentials: () => clients.refreshCredentials(),
+      }),
+      {
+        ...DEFAULT_HUB_OPTIONS,
+        reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },
+        windowSize: config.live.windowFragments,
+        lingerMs: config.live.lingerMs,
+        subscriberBuffer: config.live.subscriberBuffer,
+        overflow: config.live.overflow,
+      },
+    );
+    return {
+      services: { kinesis: { control, archived }, hub },
+      readiness: [{ name: 'kinesis', check: async (signal) => void (await control.listStreams({ pageSize: 1, token: undefined }, { signal })) }],
+      close: async () => {
+        await hub.close();
+        clients.destroy();
+      },
+    };
+  },
+};
