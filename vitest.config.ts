@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/** One vitest project per test kind, so `npm run test:unit` (the inner loop) runs only the fast ones. */
+const projects = ['unit', 'integration', 'e2e', 'conformance', 'fleet'] as const;
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (`main`) and ESM (`module`) without an exports map. Node resolves the CJS entry for
@@ -10,11 +13,11 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
     fileParallelism: true,
     reporters: ['default'],
+    projects: projects.map((name) => ({ extends: true, test: { name, include: [`test/${name}/**/*.test.ts`] } })),
   },
 });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OciError } from 'oci-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOciClients, isRetryableOciError, loadOciPrivateKey } from '../../../src/datasources/oci/oci.clients.js';
-import { generateOciApiKey, type OciApiKeyPair } from '../../../src/emulators/oci/oci.api-keys.js';
+import { createOciClients, isRetryableOciError, loadOciPrivateKey } from '../../../../src/datasources/oci/oci.clients.js';
+import { generateOciApiKey, type OciApiKeyPair } from '../../../../src/emulators/oci/oci.api-keys.js';
 
 let key: OciApiKeyPair;
 let directory: string;

@@ -1,6 +1,6 @@
 import { buildSchema, getIntrospectionQuery, GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type IntrospectionOptions } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFederatedSchema } from '../../../src/schema/build-schema.js';
+import { buildFederatedSchema } from '../../../../src/schema/build-schema.js';
 import {
   checkLimits,
   checkOperation,
@@ -12,7 +12,7 @@ import {
   limitValidationRules,
   parseWithLimits,
   type OperationLimitName,
-} from '../../../src/server/limits/operation-limits.js';
+} from '../../../../src/server/limits/operation-limits.js';
 
 const WIDE_ROOT = Array.from({ length: 200 }, (_, index) => `  f${index}: Int`).join('\n');
 

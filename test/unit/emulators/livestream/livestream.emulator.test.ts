@@ -1,12 +1,12 @@
 import type { LivestreamServiceClient } from '@google-cloud/livestream';
 import { protos } from '@google-cloud/livestream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LiveStreamClients } from '../../../src/datasources/livestream/livestream.clients.js';
-import { createLiveStreamClients } from '../../../src/datasources/livestream/livestream.clients.js';
-import { LiveStreamDataSource } from '../../../src/datasources/livestream/livestream.datasource.js';
-import type { LiveStreamEmulatorOptions } from '../../../src/emulators/livestream/livestream.emulator.js';
-import { LiveStreamEmulator } from '../../../src/emulators/livestream/livestream.emulator.js';
-import { DEMO_DVR_CHANNEL, DEMO_PARENT, seedLiveStreamDemo } from '../../../src/emulators/livestream/livestream.seed.js';
+import type { LiveStreamClients } from '../../../../src/datasources/livestream/livestream.clients.js';
+import { createLiveStreamClients } from '../../../../src/datasources/livestream/livestream.clients.js';
+import { LiveStreamDataSource } from '../../../../src/datasources/livestream/livestream.datasource.js';
+import type { LiveStreamEmulatorOptions } from '../../../../src/emulators/livestream/livestream.emulator.js';
+import { LiveStreamEmulator } from '../../../../src/emulators/livestream/livestream.emulator.js';
+import { DEMO_DVR_CHANNEL, DEMO_PARENT, seedLiveStreamDemo } from '../../../../src/emulators/livestream/livestream.seed.js';
 
 const started: LiveStreamEmulator[] = [];
 const clients: LiveStreamClients[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toMediaStart } from '../../../src/resolvers/streams/streams.resolver.js';
-import { StreamStartInput, StreamStartTypeEnum } from '../../../src/resolvers/streams/stream-event.type.js';
+import { toMediaStart } from '../../../../src/resolvers/streams/streams.resolver.js';
+import { StreamStartInput, StreamStartTypeEnum } from '../../../../src/resolvers/streams/stream-event.type.js';
 
 /** A `StreamStartInput` as graphql-js hands it to the resolver. */
 function input(fields: Partial<StreamStartInput> & { readonly type: StreamStartTypeEnum }): StreamStartInput {

@@ -1,13 +1,13 @@
 import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateOciApiKey, ociKeyFingerprint, type OciApiKeyPair } from '../../../src/emulators/oci/oci.api-keys.js';
+import { generateOciApiKey, ociKeyFingerprint, type OciApiKeyPair } from '../../../../src/emulators/oci/oci.api-keys.js';
 import {
   buildSigningString,
   parseSignatureHeader,
   verifyOciSignature,
   type SignedRequest,
-} from '../../../src/emulators/oci/oci.signature.js';
+} from '../../../../src/emulators/oci/oci.signature.js';
 
 const NOW = Date.UTC(2025, 2, 3, 12, 0, 0);
 const KEY_ID = 'ocid1.tenancy.oc1..t/ocid1.user.oc1..u/fp';

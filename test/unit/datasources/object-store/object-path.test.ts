@@ -7,7 +7,7 @@ import {
   joinPath,
   parseFolderPath,
   parseObjectPath,
-} from '../../../src/datasources/object-store/object-path.js';
+} from '../../../../src/datasources/object-store/object-path.js';
 
 function expectBadInput(parse: (input: string) => string, input: string): void {
   expect(() => parse(input), JSON.stringify(input)).toThrowError(expect.objectContaining({ code: 'BAD_USER_INPUT' }));

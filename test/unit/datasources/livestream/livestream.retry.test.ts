@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, pollUntil, retryRead, sleep } from '../../../src/datasources/livestream/livestream.retry.js';
+import { backoffDelay, pollUntil, retryRead, sleep } from '../../../../src/datasources/livestream/livestream.retry.js';
 
 const POLICY = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 4, multiplier: 2 };
 const never = new AbortController().signal;

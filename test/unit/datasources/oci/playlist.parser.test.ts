@@ -1,6 +1,6 @@
 import { getOptions, setOptions } from 'hls-parser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlaylistParseError, parseDashManifest, parseHlsMasterPlaylist, parsePlaylist } from '../../../src/datasources/oci/playlist.parser.js';
+import { PlaylistParseError, parseDashManifest, parseHlsMasterPlaylist, parsePlaylist } from '../../../../src/datasources/oci/playlist.parser.js';
 
 /**
  * A master playlist written by hand to cover what real packagers emit: CRLF line ends, comments, a vendor

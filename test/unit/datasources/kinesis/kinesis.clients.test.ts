@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKinesisClients } from '../../../src/datasources/kinesis/kinesis.clients.js';
+import { createKinesisClients } from '../../../../src/datasources/kinesis/kinesis.clients.js';
 
 describe('createKinesisClients', () => {
   it('asks the credential source again for every client when refreshCredentials is called (K11)', async () => {

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { OciError } from 'oci-common';
 import { describe, expect, it } from 'vitest';
-import { OciUpstreamError, scrubSecrets, translateOciError } from '../../../src/datasources/oci/oci.errors.js';
-import { DomainError } from '../../../src/core/domain-error.js';
-import { createLogger } from '../../../src/core/logger.js';
+import { OciUpstreamError, scrubSecrets, translateOciError } from '../../../../src/datasources/oci/oci.errors.js';
+import { DomainError } from '../../../../src/core/domain-error.js';
+import { createLogger } from '../../../../src/core/logger.js';
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];

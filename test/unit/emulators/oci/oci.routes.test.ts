@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostName, routeRequest } from '../../../src/emulators/oci/oci.routes.js';
+import { hostName, routeRequest } from '../../../../src/emulators/oci/oci.routes.js';
 
 const CHANNEL = 'abc.dc.mediaservices.us-ashburn-1.oci.emulator.invalid';
 const isChannel = (name: string): boolean => name === CHANNEL;

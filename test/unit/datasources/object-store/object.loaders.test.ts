@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../../src/core/domain-error.js';
-import { createObjectLoaders } from '../../../src/datasources/object-store/object.loaders.js';
-import type { CallOptions, ObjectMetadata, ObjectStore } from '../../../src/datasources/object-store/object-store.js';
+import { DomainError } from '../../../../src/core/domain-error.js';
+import { createObjectLoaders } from '../../../../src/datasources/object-store/object.loaders.js';
+import type { CallOptions, ObjectMetadata, ObjectStore } from '../../../../src/datasources/object-store/object-store.js';
 
 interface PendingDescribe {
   readonly path: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ListRequest, ListSchema } from '../../../src/emulators/livestream/livestream.list-query.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, listPage } from '../../../src/emulators/livestream/livestream.list-query.js';
-import { LiveStreamRpcError } from '../../../src/emulators/livestream/livestream.status.js';
+import type { ListRequest, ListSchema } from '../../../../src/emulators/livestream/livestream.list-query.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, listPage } from '../../../../src/emulators/livestream/livestream.list-query.js';
+import { LiveStreamRpcError } from '../../../../src/emulators/livestream/livestream.status.js';
 
 interface Item {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, type ErrorCode } from '../../../src/core/domain-error.js';
-import { translateMediaStoreError } from '../../../src/datasources/mediastore/mediastore.errors.js';
+import { DomainError, type ErrorCode } from '../../../../src/core/domain-error.js';
+import { translateMediaStoreError } from '../../../../src/datasources/mediastore/mediastore.errors.js';
 
 const SECRET_MESSAGE = 'arn:aws:mediastore:us-east-1:123456789012:container/secret-container AKIAIOSFODNN7EXAMPLE';
 

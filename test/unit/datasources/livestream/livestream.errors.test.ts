@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryableRead, liveStreamStatusOf, translateLiveStreamError } from '../../../src/datasources/livestream/livestream.errors.js';
-import { DomainError, type ErrorCode } from '../../../src/core/domain-error.js';
+import { isRetryableRead, liveStreamStatusOf, translateLiveStreamError } from '../../../../src/datasources/livestream/livestream.errors.js';
+import { DomainError, type ErrorCode } from '../../../../src/core/domain-error.js';
 
 const SECRET = 'projects/secret-project-123/locations/us-central1 token ya29.secret';
 

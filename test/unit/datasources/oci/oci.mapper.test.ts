@@ -11,7 +11,7 @@ import {
   toPackagingConfigSummary,
   toPackagingFormat,
   toSessionTokenDetails,
-} from '../../../src/datasources/oci/oci.mapper.js';
+} from '../../../../src/datasources/oci/oci.mapper.js';
 
 /** An SDK model as the deserializer really delivers it: timestamps are the wire's RFC 3339 strings. */
 function wire<T>(value: Record<string, unknown>): T {

@@ -10,8 +10,8 @@ import {
   toDvrSessionBody,
   toOperation,
   toOperationFromJson,
-} from '../../../src/datasources/livestream/livestream.mapper.js';
-import type { Channel } from '../../../src/datasources/livestream/livestream.types.js';
+} from '../../../../src/datasources/livestream/livestream.mapper.js';
+import type { Channel } from '../../../../src/datasources/livestream/livestream.types.js';
 
 const v1 = protos.google.cloud.video.livestream.v1;
 const CHANNEL = 'projects/p/locations/l/channels/news';

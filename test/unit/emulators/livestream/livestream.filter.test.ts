@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FILTER_DEPTH, parseFilter, type FilterNode } from '../../../src/emulators/livestream/livestream.filter.js';
-import { LiveStreamRpcError } from '../../../src/emulators/livestream/livestream.status.js';
+import { MAX_FILTER_DEPTH, parseFilter, type FilterNode } from '../../../../src/emulators/livestream/livestream.filter.js';
+import { LiveStreamRpcError } from '../../../../src/emulators/livestream/livestream.status.js';
 
 /** `field OP value` as a node. */
 function r(field: string, operator: '=' | '!=' | '<' | '<=' | '>' | '>=' | ':', value: string): FilterNode {
