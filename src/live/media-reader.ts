@@ -2,13 +2,14 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MediaCallError } from '../datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import { backoffDelay } from '../core/backoff.js';
 import { DomainError } from '../core/domain-error.js';
 import { FragmentReader } from '../mkv/fragment-reader.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
 import { MalformedMediaError } from '../mkv/malformed-media.error.js';
 import type { FeedStatus, GapReason } from './live.types.js';
-import { fullJitterDelay, type Semaphore, type TokenBucket } from './token-bucket.js';
+import type { Semaphore, TokenBucket } from './token-bucket.js';
 
 /** How a {@link MediaOpener} should make one call. */
 export interface OpenOptions {
@@ -283,12 +284,12 @@ export class MediaReader {
       return 0;
     }
     this.setStatus('RECONNECTING', `upstream error ${error.id}`);
-    return fullJitterDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs);
+    return backoffDelay({ initialDelayMs: this.options.backoffBaseMs, maxDelayMs: this.options.backoffCapMs }, attempt);
   }
 
   /** Classifies a thrown error; returns the delay before the next call. */
   private onError(error: unknown, attempt: number): number {
-    const backoff = fullJitterDelay(attempt, this.options.backoffBaseMs, this.options.backoffCapMs);
+    const backoff = backoffDelay({ initialDelayMs: this.options.backoffBaseMs, maxDelayMs: this.options.backoffCapMs }, attempt);
     if (error instanceof MediaCallError) {
       switch (error.providerErrorName) {
         case 'ClientLimitExceededException':

@@ -153,9 +153,3 @@ export class Semaphore {
     };
   }
 }
-
-/** Full-jitter exponential backoff: a uniform random delay in [0, min(cap, base * 2^attempt)] ms. */
-export function fullJitterDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
-}

@@ -14,7 +14,8 @@ import {
 } from './livestream.call.js';
 import type { LiveStreamRestClient } from './livestream.clients.js';
 import { toDvrSession, toDvrSessionBody, toDvrWindowsBody, toOperationFromJson } from './livestream.mapper.js';
-import type { BackoffPolicy, RetryPolicy } from './livestream.retry.js';
+import type { BackoffPolicy } from '../../core/backoff.js';
+import type { RetryPolicy } from './livestream.retry.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_READ_RETRY, pollUntil, retryRead } from './livestream.retry.js';
 import type { CreateDvrSessionInput, DvrSession, DvrWindow, ListQuery, LiveStreamPage, LongRunningOperation } from './livestream.types.js';
 import type { MutationOptions, WaitOptions } from './livestream.datasource.js';

@@ -17,7 +17,8 @@ import {
   untilAborted,
 } from './livestream.call.js';
 import { toAsset, toChannel, toOperation } from './livestream.mapper.js';
-import type { BackoffPolicy, RetryPolicy } from './livestream.retry.js';
+import type { BackoffPolicy } from '../../core/backoff.js';
+import type { RetryPolicy } from './livestream.retry.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_READ_RETRY, pollUntil, retryRead } from './livestream.retry.js';
 import type { Asset, Channel, CreateAssetInput, ListQuery, LiveStreamPage, LongRunningOperation } from './livestream.types.js';
 

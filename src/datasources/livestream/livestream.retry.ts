@@ -1,3 +1,4 @@
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 import { abortError } from '../../core/deadline.js';
 import { isRetryableRead } from './livestream.errors.js';
 
@@ -10,33 +11,17 @@ import { isRetryableRead } from './livestream.errors.js';
  * UPSTREAM_UNAVAILABLE. Mutations never come through here.
  */
 
-/** Exponential backoff parameters, in milliseconds. */
-export interface BackoffPolicy {
-  /** Delay before the second attempt (or poll). */
-  readonly initialDelayMs: number;
-  /** Cap of any single delay. */
-  readonly maxDelayMs: number;
-  /** Growth factor per attempt (>= 1). */
-  readonly multiplier: number;
-}
-
-/** Retry policy of idempotent reads. */
+/** Retry policy of idempotent reads: the backoff between attempts (full jitter, see core/backoff.ts) and a count. */
 export interface RetryPolicy extends BackoffPolicy {
   /** Total attempts including the first (1 = no retry). */
   readonly maxAttempts: number;
 }
 
-/** Defaults: 4 attempts, 100 ms growing x2 up to 2 s (about 0.35-0.7 s of waiting in all). */
+/** Defaults: 4 attempts, delay ceilings 100, 200 and 400 ms (at most 0.7 s of waiting in all, 0.35 s on average). */
 export const DEFAULT_READ_RETRY: RetryPolicy = { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 2000, multiplier: 2 };
 
-/** Defaults for polling a running operation: 500 ms growing x1.5 up to 10 s. */
+/** Defaults for polling a running operation: ceilings from 500 ms growing x1.5 up to 10 s. */
 export const DEFAULT_OPERATION_POLL: BackoffPolicy = { initialDelayMs: 500, maxDelayMs: 10_000, multiplier: 1.5 };
-
-/** The n-th delay (n from 0) with "equal jitter": half fixed, half random, so every retry really waits. */
-export function backoffDelay(policy: BackoffPolicy, n: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** n);
-  return base / 2 + random() * (base / 2);
-}
 
 /**
  * Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts.
@@ -102,8 +87,9 @@ export async function pollUntil<T>(
   for (let n = 0; ; n += 1) {
     const value = await fetch();
     if (isDone(value)) return value;
-    const wait = Math.min(backoffDelay(policy, n), deadlineAt - Date.now());
-    if (wait <= 0) return value;
-    await sleep(wait, signal ?? never);
+    // Full jitter may draw a zero wait: only the deadline ends the loop, never a short draw.
+    const left = deadlineAt - Date.now();
+    if (left <= 0) return value;
+    await sleep(Math.min(backoffDelay(policy, n), left), signal ?? never);
   }
 }

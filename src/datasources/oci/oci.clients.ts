@@ -9,6 +9,7 @@ import {
   type RetryConfiguration,
 } from 'oci-common';
 import { MediaServicesClient, MediaStreamClient } from 'oci-mediaservices';
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 import { toMediaStreamsEndpoint } from './oci.mapper.js';
 import { SigningHttpClient } from './oci.http-client.js';
 
@@ -94,17 +95,12 @@ export function isRetryableOciError(error: OciError): boolean {
   return status === 409 && error.serviceCode === 'IncorrectState';
 }
 
-/** Full-jitter exponential backoff; the SDK's delay unit is seconds. */
-class FullJitterDelay implements DelayStrategy {
-  constructor(
-    private readonly baseMs: number,
-    private readonly maxMs: number,
-  ) {}
-
-  delay(context: Parameters<DelayStrategy['delay']>[0]): number {
-    const cap = Math.min(this.maxMs, this.baseMs * 2 ** context.attemptCount);
-    return (Math.random() * cap) / 1000;
-  }
+/**
+ * The SDK's delay hook over the one backoff formula (core/backoff.ts). The SDK counts `attemptCount` from 0 for the
+ * delay after the first failure and reads the delay in seconds.
+ */
+function jitteredDelay(policy: BackoffPolicy): DelayStrategy {
+  return { delay: (context) => backoffDelay(policy, context.attemptCount) / 1000 };
 }
 
 /**
@@ -128,7 +124,7 @@ export function createOciClients(options: OciClientsOptions): OciClients {
   );
   const retryConfiguration: RetryConfiguration = {
     terminationStrategy: new MaxAttemptsTerminationStrategy(options.maxAttempts),
-    delayStrategy: new FullJitterDelay(options.retryBaseDelayMs ?? 200, options.retryMaxDelayMs ?? 5_000),
+    delayStrategy: jitteredDelay({ initialDelayMs: options.retryBaseDelayMs ?? 200, maxDelayMs: options.retryMaxDelayMs ?? 5_000 }),
     retryCondition: isRetryableOciError,
   };
   // `noCircuit` is how the SDK reads "no breaker for this client" (utils.isCircuitBreakerSystemEnabled).

@@ -3,7 +3,8 @@ import {
   type LiveStreamSources,
   type ReadOperation,
 } from '../../datasources/livestream/livestream.loaders.js';
-import { backoffDelay, sleep, type BackoffPolicy } from '../../datasources/livestream/livestream.retry.js';
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
+import { sleep } from '../../datasources/livestream/livestream.retry.js';
 import type { LongRunningOperation } from '../../datasources/livestream/livestream.types.js';
 
 /** Polling of a watched operation: 250 ms growing x1.5, never more than 5 s between polls. */

@@ -5,13 +5,14 @@ import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.d
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../../src/core/domain-error.js';
 import { MediaReader } from '../../../src/live/media-reader.js';
-import { fullJitterDelay, Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
+import { Semaphore, TokenBucket } from '../../../src/live/token-bucket.js';
 import { GET_MEDIA_ERRORS, syntheticH264Track, writeFragment } from '../../../src/mkv/index.js';
 
 /*
- * Full-jitter backoff (RELIABILITY.md K4, K9). The formula with an injected random source, then the reader: the
- * waits it asks for between failed calls are recorded through a mocked `node:timers/promises` (which only the
- * reader uses), so the test sees the exact delay of every retry without waiting for it.
+ * The reader's full-jitter backoff (RELIABILITY.md K4, K9; the formula itself is tested in
+ * test/unit/core/backoff.test.ts): the waits it asks for between failed calls are recorded through a mocked
+ * `node:timers/promises` (which only the reader uses), so the test sees the exact delay of every retry without
+ * waiting for it.
  */
 
 const waits = vi.hoisted((): number[] => []);
@@ -29,33 +30,6 @@ vi.mock('node:timers/promises', async (importOriginal) => {
 afterEach(() => {
   vi.restoreAllMocks();
   waits.length = 0;
-});
-
-describe('fullJitterDelay', () => {
-  it('scales the random draw by min(cap, base * 2^attempt) when given a random source', () => {
-    const half = (): number => 0.5;
-    expect([0, 1, 2, 3, 4, 5].map((attempt) => fullJitterDelay(attempt, 100, 10_000, half))).toEqual([50, 100, 200, 400, 800, 1_600]);
-    // From attempt 7 (100 * 128 = 12,800) the cap bounds the ceiling.
-    expect([7, 8, 20].map((attempt) => fullJitterDelay(attempt, 100, 10_000, half))).toEqual([5_000, 5_000, 5_000]);
-  });
-
-  it('spans the whole range [0, ceiling) when the random source spans [0, 1)', () => {
-    expect(fullJitterDelay(3, 100, 10_000, () => 0)).toBe(0);
-    expect(fullJitterDelay(3, 100, 10_000, () => 0.25)).toBe(200);
-    // Math.random() < 1, so the ceiling itself is never drawn.
-    expect(fullJitterDelay(3, 100, 10_000, () => 1 - Number.EPSILON)).toBe(799);
-  });
-
-  it('stays finite and capped when the attempt count is huge', () => {
-    expect(fullJitterDelay(1_000_000, 250, 10_000, () => 0.999)).toBe(9_990);
-    expect(fullJitterDelay(1_024, 1, 60_000, () => 0.5)).toBe(30_000);
-  });
-
-  it('draws a new random value on every call when no source is injected', () => {
-    const random = vi.spyOn(Math, 'random').mockReturnValueOnce(0.1).mockReturnValueOnce(0.9);
-    expect([fullJitterDelay(2, 100, 10_000), fullJitterDelay(2, 100, 10_000)]).toEqual([40, 360]);
-    expect(random).toHaveBeenCalledTimes(2);
-  });
 });
 
 const BASE = 91343852333181432392682062600000000000000n;

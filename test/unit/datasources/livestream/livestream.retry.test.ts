@@ -1,20 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { backoffDelay, pollUntil, retryRead, sleep } from '../../../../src/datasources/livestream/livestream.retry.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pollUntil, retryRead, sleep } from '../../../../src/datasources/livestream/livestream.retry.js';
 
 const POLICY = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 4, multiplier: 2 };
 const never = new AbortController().signal;
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 function status(code: number): Error {
   return Object.assign(new Error(`status ${code}`), { code });
 }
-
-describe('backoffDelay', () => {
-  it('grows by the multiplier up to the cap and keeps half of each delay fixed', () => {
-    const policy = { initialDelayMs: 100, maxDelayMs: 300, multiplier: 2 };
-    expect([0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 0))).toEqual([50, 100, 150, 150]);
-    expect([0, 1, 2, 3].map((n) => backoffDelay(policy, n, () => 1))).toEqual([100, 200, 300, 300]);
-  });
-});
 
 describe('retryRead', () => {
   it('retries UNAVAILABLE and RESOURCE_EXHAUSTED until an attempt succeeds', async () => {
@@ -51,6 +47,8 @@ describe('retryRead', () => {
   });
 
   it('stops early with the last status when the next wait would pass the deadline', async () => {
+    // The top of the jitter range, so the drawn wait (just under 60 s) is certainly past the deadline.
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
     let attempts = 0;
     const slow = { maxAttempts: 10, initialDelayMs: 60_000, maxDelayMs: 60_000, multiplier: 1 };
     await expect(
@@ -95,6 +93,13 @@ describe('pollUntil', () => {
     const value = await pollUntil({ initialDelayMs: 10, maxDelayMs: 10, multiplier: 1 }, Date.now() + 30, undefined, () => Promise.resolve((polls += 1)), () => false);
     expect(value).toBe(polls);
     expect(polls).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps polling until the deadline when the jitter draws a zero wait', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    let polls = 0;
+    const value = await pollUntil(POLICY, Date.now() + 10_000, undefined, () => Promise.resolve((polls += 1)), (count) => count === 4);
+    expect(value).toBe(4);
   });
 
   it('propagates a poll failure', async () => {
