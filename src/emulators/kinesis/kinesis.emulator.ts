@@ -6,13 +6,14 @@ import { parseCapture } from './kinesis.capture.js';
 import { ChangeSignal, EventLog } from '../common/event-log.js';
 import type { KinesisFault, KinesisOperation } from './kinesis.faults.js';
 import { KinesisFaultSchedule } from './kinesis.faults.js';
-import type { GetMediaContext } from './kinesis.get-media.js';
+import type { GetMediaContext, OpenGetMediaSession } from './kinesis.get-media.js';
 import type { GetMediaSessionRecord } from './kinesis.get-media-session.js';
 import {
   KVS_DEFAULT_MAX_FRAGMENTS_PER_STREAM,
   KVS_GET_MEDIA_BYTES_PER_SECOND,
   KVS_GET_MEDIA_CALLS_PER_SECOND,
   KVS_GET_MEDIA_IDLE_END_MS,
+  KVS_FRAGMENT_NUMBER_PATTERN,
   KVS_MAX_GET_MEDIA_CONNECTIONS_PER_STREAM,
 } from './kinesis.limits.js';
 import type { AddFragmentOptions, CaptureFeedOptions, ProducerOptions } from './kinesis.producer.js';
@@ -22,6 +23,8 @@ import { KinesisRequestHandler } from './kinesis.request-handler.js';
 import type { ExpiredStartPolicy } from './kinesis.start-selector.js';
 import type { CreateStreamOptions, EmulatedFragment, StoredFragment, StreamInfo, StreamState } from './kinesis.store.js';
 import { KinesisStreamStore, publicFragment } from './kinesis.store.js';
+import type { EmulatorStats, FragmentListing, InspectionContext, OpenSessionListing } from './kinesis.inspection.js';
+import { emulatorStats, fragmentListing, openSessionListing } from './kinesis.inspection.js';
 import type { GetMediaLimits } from './kinesis.stream-limits.js';
 import { StreamLimits } from './kinesis.stream-limits.js';
 
@@ -32,7 +35,9 @@ export type { GetMediaEndReason, GetMediaSessionRecord } from './kinesis.get-med
 export type { AddFragmentOptions, CaptureFeedOptions, ProducerOptions } from './kinesis.producer.js';
 export type { ExpiredStartPolicy } from './kinesis.start-selector.js';
 export type { CreateStreamOptions, EmulatedFragment, StreamInfo } from './kinesis.store.js';
-export type { GetMediaLimits } from './kinesis.stream-limits.js';
+export type { GetMediaLimits, GetMediaStreamStats } from './kinesis.stream-limits.js';
+export type { OpenGetMediaSession } from './kinesis.get-media.js';
+export type { EmulatorStats, FragmentListing, ListedFragment, OpenSessionListing } from './kinesis.inspection.js';
 
 /** Options of {@link KinesisVideoEmulator.start}. */
 export interface KinesisVideoEmulatorOptions {
@@ -80,6 +85,8 @@ export class KinesisVideoEmulator {
   private readonly sessionLog = new EventLog<GetMediaSessionRecord>(10_000, 'Kinesis Video emulator is closed');
   private readonly fragmentLog = new EventLog<EmulatedFragment>(10_000, 'Kinesis Video emulator is closed');
   private readonly changes = new ChangeSignal('Kinesis Video emulator is closed');
+  private readonly openSessions = new Map<number, OpenGetMediaSession>();
+  private readonly inspection: InspectionContext;
   private readonly now: () => number;
   private readonly onInternalError: (error: unknown) => void;
   private sessionIds = 0;
@@ -117,7 +124,9 @@ export class KinesisVideoEmulator {
       isClosing: () => this.closing !== undefined,
       nextSessionId: () => ++this.sessionIds,
       onSessionEnd: (record) => this.sessionLog.push(record),
+      openSessions: this.openSessions,
     };
+    this.inspection = { store: this.store, limits: this.limits, openSessions: this.openSessions };
     const handler = new KinesisRequestHandler({
       store: this.store,
       limits: this.limits,
@@ -129,6 +138,7 @@ export class KinesisVideoEmulator {
       onInternalError: this.onInternalError,
       timers: this.timers,
       endpoint: () => this.endpointUrl,
+      inspection: this.inspection,
     });
     // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
     this.sockets = trackSockets(server);
@@ -265,6 +275,29 @@ export class KinesisVideoEmulator {
   /** Emulator-clock timestamps of every GetMedia attempt naming `stream` (refused ones included), oldest first. */
   getMediaCalls(stream: string): readonly number[] {
     return this.limits.calls(stream);
+  }
+
+  /**
+   * Lifetime GetMedia counters of every stream (open now, most open at once, calls): what `GET /_emulator/stats`
+   * answers. Not affected by `resetRequests()`.
+   */
+  stats(): EmulatorStats {
+    return emulatorStats(this.inspection);
+  }
+
+  /**
+   * Retained fragments of `stream` in order (numbers and timestamps), only those numbered above `after` when
+   * given: what `GET /_emulator/fragments?stream=NAME` answers.
+   * @throws Error for an unknown stream; RangeError when `after` is not a fragment number.
+   */
+  fragmentListing(stream: string, after?: string): FragmentListing {
+    if (after !== undefined && !KVS_FRAGMENT_NUMBER_PATTERN.test(after)) throw new RangeError(`after must be a fragment number, got ${JSON.stringify(after)}`);
+    return fragmentListing(this.inspection, stream, after === undefined ? undefined : BigInt(after)) ?? this.missing(stream);
+  }
+
+  /** GetMedia sessions whose response is open now, with the caller's address and port: `GET /_emulator/sessions`. */
+  openGetMediaSessions(): OpenSessionListing {
+    return openSessionListing(this.inspection);
   }
 
   /** Every request since start or the last `resetRequests()`, in arrival order (a snapshot). */

@@ -5,7 +5,7 @@ import type { KinesisFaultSchedule } from './kinesis.faults.js';
 import type { GetMediaSessionRecord } from './kinesis.get-media-session.js';
 import { GetMediaSession } from './kinesis.get-media-session.js';
 import type { JsonInput } from './kinesis.input.js';
-import type { ExpiredStartPolicy } from './kinesis.start-selector.js';
+import type { ExpiredStartPolicy, StartSelectorType } from './kinesis.start-selector.js';
 import { planStart, readStartSelector } from './kinesis.start-selector.js';
 import type { KinesisStreamStore } from './kinesis.store.js';
 import type { StreamLimits } from './kinesis.stream-limits.js';
@@ -20,6 +20,22 @@ import type { StreamLimits } from './kinesis.stream-limits.js';
  * connection slot; a call refused by the connection limit still counts as an accepted call for the rate.
  */
 
+/** A GetMedia session whose response is still open, as `GET /_emulator/sessions` reports it. */
+export interface OpenGetMediaSession {
+  /** Emulator-wide session number, as in the finished-session record. */
+  readonly id: number;
+  readonly stream: string;
+  readonly selector: StartSelectorType;
+  /** Emulator clock when the session started. */
+  readonly startedAt: number;
+  /**
+   * The caller's socket as the emulator sees it; on one machine the port identifies the process that holds the
+   * session (tests and benchmarks use it to find which gateway reads a stream).
+   */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+}
+
 /** What GetMedia needs from the emulator. */
 export interface GetMediaContext {
   readonly store: KinesisStreamStore;
@@ -33,6 +49,8 @@ export interface GetMediaContext {
   readonly nextSessionId: () => number;
   /** Called when a session's response has closed. */
   readonly onSessionEnd: (record: GetMediaSessionRecord) => void;
+  /** Sessions whose response is open, by id: added when a session starts, removed when its response closes. */
+  readonly openSessions: Map<number, OpenGetMediaSession>;
 }
 
 /**
@@ -51,17 +69,27 @@ export function getMedia(ctx: GetMediaContext, input: JsonInput, res: ServerResp
   if (!ctx.limits.tryOpen(name)) {
     throw new KinesisWireError('ConnectionLimitExceededException', 'Too many concurrent GetMedia connections for this stream');
   }
+  const id = ctx.nextSessionId();
   // Released exactly once, whether the session ends normally or fails while starting.
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
+    ctx.openSessions.delete(id);
     ctx.limits.release(name);
   };
+  ctx.openSessions.set(id, {
+    id,
+    stream: name,
+    selector: selector.type,
+    startedAt: ctx.now(),
+    remoteAddress: res.socket?.remoteAddress,
+    remotePort: res.socket?.remotePort,
+  });
   try {
     const plan = planStart(ctx.store, stream, selector, ctx.expiredStartPolicy);
     GetMediaSession.start({
-      id: ctx.nextSessionId(),
+      id,
       res,
       store: ctx.store,
       stream,

@@ -7,6 +7,8 @@ import type { KinesisFaultSchedule, KinesisOperation, RequestTerminalFault } fro
 import { getMedia } from './kinesis.get-media.js';
 import type { GetMediaContext } from './kinesis.get-media.js';
 import { checkAuthorization, faultError, readBody, routeOperation, sendJson } from './kinesis.http.js';
+import type { InspectionContext } from './kinesis.inspection.js';
+import { handleInspection, INSPECTION_PREFIX } from './kinesis.inspection.js';
 import type { JsonInput } from './kinesis.input.js';
 import { parseJsonInput } from './kinesis.input.js';
 import { KVS_MAX_REQUEST_BODY_BYTES } from './kinesis.limits.js';
@@ -22,7 +24,8 @@ import type { StreamLimits } from './kinesis.stream-limits.js';
  * 4. request faults: latency, then a terminal fault answers instead of the operation;
  * 5. an unknown route is `UnknownOperationException`, a body that is not a JSON object `SerializationException`;
  * 6. the operation (validation, stream lookup, limits, answer or GetMedia payload).
- * Every response carries `x-amzn-RequestId`.
+ * Every response carries `x-amzn-RequestId`. Paths under `/_emulator/` are the emulator's own inspection
+ * endpoints (`kinesis.inspection.ts`): answered before step 1, outside the log, auth and faults.
  */
 
 /** One request as received, recorded once its body is read (before auth, faults and validation). */
@@ -53,6 +56,8 @@ export interface RequestHandlerContext {
   readonly timers: Set<NodeJS.Timeout>;
   /** The emulator's base URL (GetDataEndpoint's answer). */
   readonly endpoint: () => string;
+  /** What the `/_emulator/` endpoints read. */
+  readonly inspection: InspectionContext;
 }
 
 /** Routes and answers the emulator's HTTP requests. */
@@ -66,6 +71,10 @@ export class KinesisRequestHandler {
     const target = req.url ?? '/';
     const mark = target.indexOf('?');
     const path = mark < 0 ? target : target.slice(0, mark);
+    if (path.startsWith(INSPECTION_PREFIX)) {
+      handleInspection(this.deps.inspection, req, res);
+      return;
+    }
     const operation = routeOperation(req.method ?? 'GET', path);
     readBody(req, res, KVS_MAX_REQUEST_BODY_BYTES, (reading) => {
       try {

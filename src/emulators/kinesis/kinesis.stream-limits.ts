@@ -27,6 +27,20 @@ interface StreamCounters {
   /** Accepted calls in the last second, oldest first. */
   readonly accepted: number[];
   active: number;
+  /** Highest `active` ever reached; never reset. */
+  maxActive: number;
+  /** GetMedia attempts since the emulator started (refused ones included); never reset, unlike `calls`. */
+  totalCalls: number;
+}
+
+/** Lifetime GetMedia counters of one stream, as `GET /_emulator/stats` reports them. */
+export interface GetMediaStreamStats {
+  /** Open GetMedia connections now. */
+  readonly openGetMedia: number;
+  /** Most GetMedia connections open at once since the emulator started. */
+  readonly maxOpenGetMedia: number;
+  /** GetMedia attempts naming the stream since the emulator started, refused ones included. */
+  readonly getMediaCalls: number;
 }
 
 /** GetMedia counters and limit checks, keyed by stream name. */
@@ -42,7 +56,7 @@ export class StreamLimits {
   private counters(stream: string): StreamCounters {
     let counters = this.streams.get(stream);
     if (counters === undefined) {
-      counters = { calls: [], accepted: [], active: 0 };
+      counters = { calls: [], accepted: [], active: 0, maxActive: 0, totalCalls: 0 };
       this.streams.set(stream, counters);
     }
     return counters;
@@ -50,7 +64,9 @@ export class StreamLimits {
 
   /** Records one GetMedia attempt on `stream` at the current emulator time. */
   recordCall(stream: string): void {
-    const { calls } = this.counters(stream);
+    const counters = this.counters(stream);
+    const { calls } = counters;
+    counters.totalCalls += 1;
     calls.push(this.now());
     if (calls.length > KVS_MAX_RECORDED_CALLS_PER_STREAM) calls.splice(0, calls.length - KVS_MAX_RECORDED_CALLS_PER_STREAM);
     this.onChange();
@@ -61,7 +77,13 @@ export class StreamLimits {
     return [...(this.streams.get(stream)?.calls ?? [])];
   }
 
-  /** Clears the call log of every stream (the rate window and connection counts are unaffected). */
+  /** Lifetime counters of `stream` (zeros for a stream never named by a GetMedia call). */
+  stats(stream: string): GetMediaStreamStats {
+    const counters = this.streams.get(stream);
+    return { openGetMedia: counters?.active ?? 0, maxOpenGetMedia: counters?.maxActive ?? 0, getMediaCalls: counters?.totalCalls ?? 0 };
+  }
+
+  /** Clears the call log of every stream (the rate window, connection counts and lifetime counters are unaffected). */
   resetCalls(): void {
     for (const counters of this.streams.values()) counters.calls.length = 0;
   }
@@ -81,6 +103,7 @@ export class StreamLimits {
     const counters = this.counters(stream);
     if (counters.active >= this.limits.maxConnectionsPerStream) return false;
     counters.active += 1;
+    counters.maxActive = Math.max(counters.maxActive, counters.active);
     this.onChange();
     return true;
   }

@@ -42,4 +42,18 @@ describe('StreamLimits', () => {
     subject.resetCalls();
     expect(subject.calls('cam')).toEqual([]);
   });
+
+  it('reports the most connections ever open and every call when slots and the call log change', () => {
+    const subject = limits({ now: 0 });
+    expect(subject.stats('cam')).toEqual({ openGetMedia: 0, maxOpenGetMedia: 0, getMediaCalls: 0 });
+    for (let index = 0; index < 3; index += 1) {
+      subject.recordCall('cam');
+      subject.tryOpen('cam');
+    }
+    subject.release('cam');
+    subject.release('cam');
+    subject.resetCalls();
+    subject.recordCall('cam');
+    expect(subject.stats('cam')).toEqual({ openGetMedia: 1, maxOpenGetMedia: 3, getMediaCalls: 4 });
+  });
 });
