@@ -1,5 +1,4 @@
-import { Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   DescribeObjectCommand,
@@ -9,7 +8,7 @@ import {
   type MediaStoreDataClient,
 } from '@aws-sdk/client-mediastore-data';
 import { DomainError } from '../../core/domain-error.js';
-import { abortError, idleWatchdog, withDeadline } from '../../core/deadline.js';
+import { UpstreamExchange, withDeadline } from '../../core/deadline.js';
 import type {
   CallOptions,
   ObjectBody,
@@ -32,9 +31,9 @@ export const MEDIASTORE_LIMITS: ObjectStoreLimits = {
 
 /** Timeouts applied to every MediaStore call. */
 export interface MediaStoreDataSourceOptions {
-  /** Deadline for a call up to its response headers (retries included), in ms. */
+  /** Deadline for a call up to its response headers (retries included), in ms; never applied to a body in flight. */
   readonly timeoutMs: number;
-  /** Longest silence tolerated inside a streamed body, in ms. */
+  /** Longest time a streamed body may make no progress on the store's side, in ms. */
   readonly idleTimeoutMs: number;
 }
 
@@ -74,50 +73,36 @@ export class MediaStoreDataSource implements ObjectStore {
     return toObjectMetadata(path, output);
   }
 
+  /**
+   * Opens the object's bytes. `UPSTREAM_TIMEOUT_MS` covers the wait for the response headers only; the body then
+   * streams at its reader's pace and fails only when the store sends nothing for `UPSTREAM_IDLE_TIMEOUT_MS` while
+   * there is room for its bytes (see {@link UpstreamExchange}).
+   */
   async get(path: string, range: string | undefined, options: CallOptions = {}): Promise<ObjectBody> {
-    const parent = options.signal;
-    if (parent?.aborted) throw abortError(parent);
-    // The deadline covers the wait for headers only; a large body may legitimately take longer, so the body is
-    // guarded by an idle watchdog instead. One controller aborts the request in either phase.
-    const controller = new AbortController();
-    let guarded: Transform | undefined;
-    const onParentAbort = (): void => {
-      controller.abort(parent?.reason);
-      if (parent !== undefined) guarded?.destroy(abortError(parent));
-    };
-    parent?.addEventListener('abort', onParentAbort, { once: true });
+    const exchange = UpstreamExchange.open(this.options, options.signal);
+    const translate = (error: unknown): Error => translateMediaStoreError(error, { operation: 'GetObject' });
     try {
-      const output = await this.call('GetObject', { signal: controller.signal }, (abortSignal) =>
-        this.client.send(new GetObjectCommand({ Path: path, Range: range }), { abortSignal }),
-      );
+      const output = await exchange.send((abortSignal) => this.client.send(new GetObjectCommand({ Path: path, Range: range }), { abortSignal }), translate);
       if (!(output.Body instanceof Readable)) {
         throw new DomainError('INTERNAL_SERVER_ERROR', 'The object store returned no body stream.');
       }
-      const upstream = output.Body;
-      const body = idleWatchdog(this.options.idleTimeoutMs, () => controller.abort());
-      guarded = body;
-      // Not `pipeline()`: it would destroy `body` with the raw socket error (e.g. `aborted`, ECONNRESET) before
-      // it could be translated. Errors are translated here; closing `body` early releases the upstream request.
-      upstream.on('error', (error: unknown) => {
-        body.destroy(parent?.aborted ? abortError(parent) : translateMediaStoreError(error, { operation: 'GetObject' }));
-      });
-      body.once('close', () => {
-        parent?.removeEventListener('abort', onParentAbort);
-        if (!upstream.readableEnded) upstream.destroy();
-      });
-      upstream.pipe(body);
       return {
         metadata: toObjectMetadata(path, output),
-        body,
+        body: exchange.downloadBody(output.Body, translate),
         contentRange: output.ContentRange,
         bodyLength: output.ContentLength,
       };
     } catch (error) {
-      parent?.removeEventListener('abort', onParentAbort);
+      exchange.close();
       throw error;
     }
   }
 
+  /**
+   * Stores an object. A streamed body is relayed at its writer's pace and fails only when the store stops taking
+   * bytes for `UPSTREAM_IDLE_TIMEOUT_MS`; `UPSTREAM_TIMEOUT_MS` starts once the last byte has been handed on (a
+   * streamed upload has no response before its body ends), or at once for an in-memory body.
+   */
   async put(input: PutObjectInput, options: CallOptions = {}): Promise<PutObjectResult> {
     const max = this.limits.maxObjectBytes[input.uploadAvailability];
     const length = input.body instanceof Uint8Array ? input.body.byteLength : input.contentLength;
@@ -129,42 +114,9 @@ export class MediaStoreDataSource implements ObjectStore {
     if (length === undefined && input.uploadAvailability === 'STANDARD') {
       throw new DomainError('BAD_USER_INPUT', 'A STANDARD upload needs its length; use STREAMING availability for chunked uploads.');
     }
-    const parent = options.signal;
-    if (parent?.aborted) throw abortError(parent);
-    // A streamed upload has no response until its body ends, so it cannot have one total deadline: the body is
-    // guarded by an idle watchdog, and the deadline starts once the last byte has been handed to the SDK.
-    const controller = new AbortController();
-    let stalled = false;
-    let bodyError: unknown;
-    const onParentAbort = (): void => controller.abort(parent?.reason);
-    parent?.addEventListener('abort', onParentAbort, { once: true });
-    let body: Readable | Uint8Array = input.body;
-    let guarded: Transform | undefined;
-    let deadline: NodeJS.Timeout | undefined;
-    const expire = (): void => {
-      stalled = true;
-      controller.abort();
-    };
-    if (input.body instanceof Readable) {
-      guarded = idleWatchdog(this.options.idleTimeoutMs, expire, 'upload');
-      guarded.once('end', () => {
-        deadline = setTimeout(expire, this.options.timeoutMs);
-      });
-      // The SDK only `pipe()`s the body into the request and listens for no stream errors, so errors are handled
-      // here: pipeline() keeps the watchdog's own error from going unhandled, and a failing source (e.g. a byte
-      // limit upstream of us) aborts the request and is reported as itself instead of hanging until a timeout.
-      pipeline(input.body, guarded).catch((error: unknown) => {
-        // A stall is already reported as UPSTREAM_TIMEOUT by the catch below; anything else is the source's
-        // failure and becomes the result of the call.
-        if (stalled) return;
-        bodyError ??= error;
-        controller.abort();
-      });
-      body = guarded;
-    } else {
-      deadline = setTimeout(expire, this.options.timeoutMs);
-    }
+    const exchange = UpstreamExchange.open(this.options, options.signal);
     try {
+      const body = input.body instanceof Readable ? exchange.uploadBody(input.body) : input.body;
       const command = new PutObjectCommand({
         Path: input.path,
         Body: body,
@@ -173,20 +125,14 @@ export class MediaStoreDataSource implements ObjectStore {
         UploadAvailability: input.uploadAvailability,
       });
       if (body instanceof Readable && input.contentLength !== undefined) declareContentLength(command, input.contentLength);
-      const output = await this.client.send(command, { abortSignal: controller.signal });
+      const output = await exchange.send(
+        (abortSignal) => this.client.send(command, { abortSignal }),
+        (error) => translateMediaStoreError(error, { operation: 'PutObject' }),
+      );
       return { eTag: output.ETag, contentSha256: output.ContentSHA256 };
-    } catch (error) {
-      if (parent?.aborted) throw abortError(parent);
-      if (stalled) {
-        throw new DomainError('UPSTREAM_TIMEOUT', 'The object store stopped accepting the upload.', { cause: error });
-      }
-      if (bodyError !== undefined) throw bodyError instanceof Error ? bodyError : new Error(String(bodyError));
-      throw translateMediaStoreError(error, { operation: 'PutObject' });
     } finally {
-      if (deadline !== undefined) clearTimeout(deadline);
-      // Stops the watchdog (and releases the source) when the request ended before the body did.
-      if (guarded !== undefined && !guarded.readableEnded) guarded.destroy();
-      parent?.removeEventListener('abort', onParentAbort);
+      // Also stops the watchdog and releases the source when the request ended before the body did.
+      exchange.close();
     }
   }
 

@@ -31,13 +31,20 @@ export interface ObjectListPage {
   readonly nextToken: string | undefined;
 }
 
-/** A readable object body. The caller owns `body` and must consume or destroy it. */
+/**
+ * A readable object body. The caller owns `body` and must consume or destroy it; destroying it releases the
+ * upstream request. `body` errors with a `DomainError` (`UPSTREAM_TIMEOUT` when the store stalls) or, when the
+ * caller's signal aborted, an `AbortError`; it never ends early without an error.
+ */
 export interface ObjectBody {
   readonly metadata: ObjectMetadata;
   readonly body: Readable;
   /** `Content-Range` of a partial response (`bytes a-b/total`), `undefined` for a full body. */
   readonly contentRange: string | undefined;
-  /** Length of `body` in bytes when known. */
+  /**
+   * Length of `body` in bytes, known for every stored object (full or ranged); `undefined` only while the object
+   * is still being uploaded with `STREAMING` availability.
+   */
   readonly bodyLength: number | undefined;
 }
 
@@ -80,7 +87,14 @@ export interface ObjectStoreLimits {
  * provider's own rules and translate provider errors into `DomainError`s through their error table.
  *
  * Every method throws `DomainError`: `NOT_FOUND`, `RANGE_NOT_SATISFIABLE`, `PAYLOAD_TOO_LARGE`, `BAD_USER_INPUT`,
- * `UPSTREAM_THROTTLED`, `UPSTREAM_UNAVAILABLE` or `UPSTREAM_TIMEOUT`.
+ * `UPSTREAM_THROTTLED`, `UPSTREAM_UNAVAILABLE` or `UPSTREAM_TIMEOUT`; when the caller's signal aborts, an
+ * `AbortError` instead (cancellation is not an upstream failure).
+ *
+ * Time limits, the same for every implementation (build transfers on `UpstreamExchange` in core/deadline.ts):
+ * the per-call deadline (`UPSTREAM_TIMEOUT_MS`) covers a call up to its response headers, never a body in
+ * flight. A body, downloaded or uploaded, then moves at the client's own pace and fails only when the store
+ * makes no progress for `UPSTREAM_IDLE_TIMEOUT_MS` (sends nothing while there is room, or takes nothing while
+ * bytes wait).
  */
 export interface ObjectStore {
   /** Short provider name for logs and metrics (e.g. `mediastore`). */
