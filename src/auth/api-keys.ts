@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import { DomainError } from '../core/domain-error.js';
-import { SCOPES, type Principal, type Scope } from './principal.js';
+import type { Logger } from '../core/logger.js';
+import { SCOPES, scopeNamed, type Principal, type Scope } from './principal.js';
 
 /** Prefix of every API key; lets secret scanners recognise leaked keys and lets us reject other strings cheaply. */
 export const API_KEY_PREFIX = 'mgk_';
@@ -21,11 +22,12 @@ const entrySchema = z
     id: z.string().regex(API_KEY_ID_PATTERN, 'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit'),
     sha256: z.string().regex(SHA256_HEX, 'must be 64 hexadecimal characters (the SHA-256 of the key)'),
     tenant: z.string().min(1, 'must not be empty'),
+    // Deprecated scope names (DEPRECATED_SCOPE_ALIASES) are accepted here and replaced in parseApiKeys.
     scopes: z
       .array(
-        z.enum(SCOPES, {
-          errorMap: (_issue, ctx) => ({ message: `unknown scope ${JSON.stringify(ctx.data)} (expected one of ${SCOPES.join(', ')})` }),
-        }),
+        z.string().refine((name) => scopeNamed(name) !== undefined, (name) => ({
+          message: `unknown scope ${JSON.stringify(name)} (expected one of ${SCOPES.join(', ')})`,
+        })),
       )
       .min(1, 'must list at least one scope'),
     description: z.string().optional(),
@@ -115,18 +117,35 @@ function apiKeyInvalid(message: string): DomainError {
 
 /**
  * Validates a parsed API keys document (`{ "keys": [...] }`) and builds the store. Unknown fields and unknown
- * scopes are errors because the file is written by operators and a typo must not silently grant less or more.
+ * scopes are errors because the file is written by operators and a typo must not silently grant less or more. A
+ * deprecated scope name grants the scope that replaced it, and `logger` gets one warning per key that uses one.
  * @param source file name (or other label) used in error messages.
  * @throws ConfigError naming `source`, the entry index and the field of every problem, including duplicate ids
  *   and duplicate hashes.
  */
-export function parseApiKeys(json: unknown, source: string): ApiKeyStore {
+export function parseApiKeys(json: unknown, source: string, logger?: Pick<Logger, 'warn'>): ApiKeyStore {
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
     throw new ConfigError(`invalid API keys file ${source}: ${problems.join('; ')}`);
   }
-  const entries: readonly ApiKeyEntry[] = parsed.data.keys;
+  const entries: readonly ApiKeyEntry[] = parsed.data.keys.map((entry) => {
+    const scopes = new Set<Scope>();
+    const deprecated: string[] = [];
+    for (const name of entry.scopes) {
+      const scope = scopeNamed(name);
+      if (scope === undefined) continue;
+      scopes.add(scope);
+      if (scope !== name) deprecated.push(`${name} -> ${scope}`);
+    }
+    if (deprecated.length > 0) {
+      logger?.warn(
+        { keyId: entry.id, source, renamed: deprecated },
+        `API key ${entry.id} lists deprecated scope names (${deprecated.join(', ')}); they are accepted for one release: use the new names`,
+      );
+    }
+    return { ...entry, scopes: [...scopes] };
+  });
   const problems: string[] = [];
   const firstById = new Map<string, number>();
   const firstByHash = new Map<string, number>();
@@ -145,9 +164,10 @@ export function parseApiKeys(json: unknown, source: string): ApiKeyStore {
 
 /**
  * Reads and validates the API keys file at `path` (UTF-8 JSON). Read once; the store does not watch the file.
+ * `logger` gets the deprecation warnings of {@link parseApiKeys}.
  * @throws ConfigError when the file cannot be read, is not JSON, or fails {@link parseApiKeys}.
  */
-export async function loadApiKeys(path: string): Promise<ApiKeyStore> {
+export async function loadApiKeys(path: string, logger?: Pick<Logger, 'warn'>): Promise<ApiKeyStore> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -160,7 +180,7 @@ export async function loadApiKeys(path: string): Promise<ApiKeyStore> {
   } catch (cause) {
     throw new ConfigError(`invalid API keys file ${path}: not JSON (${cause instanceof Error ? cause.message : String(cause)})`);
   }
-  return parseApiKeys(json, path);
+  return parseApiKeys(json, path, logger);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DomainError } from '../core/domain-error.js';
+import type { Logger } from '../core/logger.js';
 import { loadApiKeys, type ApiKeyStore } from './api-keys.js';
 import { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
@@ -9,6 +10,8 @@ export interface AuthOptions {
   readonly jwt?: JwtVerifierOptions;
   /** Path of the API keys file (`AUTH_API_KEYS_FILE`). */
   readonly apiKeysFile?: string;
+  /** Receives deprecation warnings: a key or a JWT issuer that still uses a former scope name. */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /** Credentials extracted from one HTTP request or WebSocket connection, not yet verified. */
@@ -39,8 +42,8 @@ export class Authenticator {
    */
   static async create(options: AuthOptions): Promise<Authenticator> {
     const [jwt, apiKeys] = await Promise.all([
-      options.jwt === undefined ? undefined : JwtVerifier.create(options.jwt),
-      options.apiKeysFile === undefined ? undefined : loadApiKeys(options.apiKeysFile),
+      options.jwt === undefined ? undefined : JwtVerifier.create(options.logger === undefined ? options.jwt : { ...options.jwt, logger: options.logger }),
+      options.apiKeysFile === undefined ? undefined : loadApiKeys(options.apiKeysFile, options.logger),
     ]);
     return new Authenticator(jwt, apiKeys);
   }

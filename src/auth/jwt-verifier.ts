@@ -9,9 +9,11 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../config.js';
 import { DomainError } from '../core/domain-error.js';
-import { isScope, type Principal, type Scope } from './principal.js';
+import type { Logger } from '../core/logger.js';
+import { DEPRECATED_SCOPE_ALIASES, scopeNamed, type Principal, type Scope } from './principal.js';
 import { webcrypto } from 'node:crypto';
 import type { CryptoKey as JoseCryptoKey } from 'jose';
 
@@ -34,6 +36,13 @@ export interface JwtVerifierOptions {
    * {@link ASYMMETRIC_ALGORITHMS} for a JWKS. Defaults to everything the key source allows.
    */
   readonly allowedAlgorithms?: readonly string[];
+  /**
+   * Most verified tokens remembered, so a client's repeated token skips the signature check; the least recently
+   * used is forgotten first. Default {@link DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}; 0 turns the cache off.
+   */
+  readonly verifiedTokenCacheSize?: number;
+  /** Receives the deprecation warning for a scope named by its former name, once per token issuer (`iss`). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /** Default {@link JwtVerifierOptions.clockToleranceSeconds}. */
@@ -74,10 +83,12 @@ export const REMOTE_JWKS_TIMEOUT_MS = 5_000;
 
 type KeySource = JoseCryptoKey | JWTVerifyGetKey;
 
-/** Most verified tokens remembered (oldest forgotten first). */
-const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+/** Default {@link JwtVerifierOptions.verifiedTokenCacheSize}. */
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 /** Longest a verified token is trusted without checking its signature again, in ms. */
 const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
+/** Issuers remembered as already warned about a deprecated scope name; beyond this, no more warnings are logged. */
+const MAX_WARNED_ISSUERS = 1_000;
 
 /** Marks a failure to obtain the key set, as opposed to a bad token, so it maps to `UPSTREAM_UNAVAILABLE`. */
 class KeySetUnavailable extends Error {
@@ -94,19 +105,37 @@ class KeySetUnavailable extends Error {
 export class JwtVerifier {
   /**
    * Tokens verified recently, by their exact text. Clients send the same token with every request until it
-   * expires, and a signature check costs far more than the rest of the security path; a cached token is still
-   * held to its expiry on every use. Entries live at most {@link VERIFIED_TOKEN_TTL_MS}, which bounds how long
-   * a key removed from the JWKS keeps vouching for tokens it signed.
+   * expires, and a signature check costs far more than the rest of the security path. Least recently used first
+   * out, so the tokens of active clients stay while one-off tokens make room. Each entry lives until the token
+   * expires (plus the clock tolerance) and at most {@link VERIFIED_TOKEN_TTL_MS}, which bounds how long a key
+   * removed from the JWKS keeps vouching for tokens it signed. `undefined` when the cache is off.
    */
-  private readonly verified = new Map<string, { readonly principal: Principal; readonly at: number }>();
+  private readonly verified: LRUCache<string, Principal> | undefined;
+  /** Issuers already warned about a deprecated scope name (`''` stands for tokens without `iss`). */
+  private readonly warnedIssuers = new Set<string>();
 
   private constructor(
     private readonly key: KeySource,
     private readonly verifyOptions: JWTVerifyOptions,
     private readonly toleranceMs: number,
+    cacheSize: number,
+    private readonly logger: Pick<Logger, 'warn'> | undefined,
     // Read through Date.now at each call, so the clock can be faked in tests as it is for jose.
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.verified =
+      cacheSize === 0
+        ? undefined
+        : new LRUCache<string, Principal>({
+            max: cacheSize,
+            ttl: VERIFIED_TOKEN_TTL_MS,
+            // Expired entries are dropped when next read; the size bound holds either way, so no timers are needed.
+            ttlAutopurge: false,
+            // Every read consults the clock (lru-cache would otherwise reuse a reading for up to 1 ms).
+            ttlResolution: 0,
+            perf: { now: () => this.now() },
+          });
+  }
 
   /**
    * Builds a verifier. Reads and validates the JWKS file now; a JWKS URL is only fetched on the first
@@ -126,6 +155,10 @@ export class JwtVerifier {
     const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
     if (!Number.isFinite(tolerance) || tolerance < 0) {
       throw new ConfigError('invalid JWT configuration: clockToleranceSeconds must be a non-negative number');
+    }
+    const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+      throw new ConfigError('invalid JWT configuration: verifiedTokenCacheSize must be a non-negative integer');
     }
 
     let key: KeySource;
@@ -168,58 +201,83 @@ export class JwtVerifier {
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
     };
-    return new JwtVerifier(key, verifyOptions, tolerance * 1000);
+    return new JwtVerifier(key, verifyOptions, tolerance * 1000, cacheSize, options.logger);
   }
 
   /**
    * Verifies `token` (compact JWS, without the `Bearer ` prefix): signature, algorithm, `iss`/`aud` when
    * configured, a present `exp` and `exp`/`nbf` within the clock tolerance, and a non-empty `sub`. Scopes come from `scope`
-   * (space-separated) and `scp` (array or space-separated); scopes this gateway does not know are dropped.
+   * (space-separated) and `scp` (array or space-separated); scopes this gateway does not know are dropped, and a
+   * deprecated scope name grants the scope that replaced it (see `DEPRECATED_SCOPE_ALIASES`).
    * @throws DomainError `UNAUTHENTICATED` with `details.reason` `TOKEN_EXPIRED` or `TOKEN_INVALID`; the
    *   message never contains the token.
    * @throws DomainError `UPSTREAM_UNAVAILABLE` (retryable) when the remote JWKS cannot be fetched.
    */
   async verify(token: string): Promise<Principal> {
-    const now = this.now();
-    const cached = this.verified.get(token);
-    if (cached !== undefined) {
-      const expiresAt = cached.principal.expiresAt;
-      if (now - cached.at < VERIFIED_TOKEN_TTL_MS && (expiresAt === undefined || now < expiresAt + this.toleranceMs)) return cached.principal;
-      // Expired (or stale): verify again, which reports the expiry with its proper reason.
-      this.verified.delete(token);
-    }
+    // A hit is never past the token's expiry: each entry's TTL ends there (a miss verifies again, which reports
+    // the expiry with its proper reason).
+    const cached = this.verified?.get(token);
+    if (cached !== undefined) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key, this.verifyOptions));
     } catch (error) {
       throw translateError(error);
     }
-    const principal = principalFromClaims(payload);
-    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, { principal, at: now });
+    const { principal, deprecated } = principalFromClaims(payload);
+    if (deprecated.length > 0) this.warnDeprecated(deprecated, payload.iss);
+    if (this.verified !== undefined) {
+      const expiresAt = principal.expiresAt;
+      const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, expiresAt === undefined ? VERIFIED_TOKEN_TTL_MS : expiresAt + this.toleranceMs - this.now());
+      if (ttl > 0) this.verified.set(token, principal, { ttl });
+    }
     return principal;
+  }
+
+  /** Logs that tokens of `issuer` still use deprecated scope names, the first time this issuer does. */
+  private warnDeprecated(names: readonly string[], issuer: string | undefined): void {
+    const key = issuer ?? '';
+    if (this.logger === undefined || this.warnedIssuers.has(key) || this.warnedIssuers.size >= MAX_WARNED_ISSUERS) return;
+    this.warnedIssuers.add(key);
+    const renamed = names.map((name) => `${name} -> ${DEPRECATED_SCOPE_ALIASES[name] ?? '?'}`);
+    this.logger.warn(
+      { issuer: issuer ?? null, deprecatedScopes: names, renamed },
+      `JWT issuer grants deprecated scope names (${renamed.join(', ')}); they are accepted for one release: issue the new names`,
+    );
   }
 }
 
-/** Builds the principal from verified claims. @throws DomainError `UNAUTHENTICATED` on malformed claims. */
-function principalFromClaims(payload: JWTPayload): Principal {
+/**
+ * Builds the principal from verified claims, with the deprecated scope names the token used (already replaced
+ * by their new scopes in the principal).
+ * @throws DomainError `UNAUTHENTICATED` on malformed claims.
+ */
+function principalFromClaims(payload: JWTPayload): { readonly principal: Principal; readonly deprecated: readonly string[] } {
   const { sub, exp } = payload;
   if (typeof sub !== 'string' || sub === '') throw invalid('the "sub" claim must be a non-empty string');
   const tenant: unknown = payload['tenant'];
   if (tenant !== undefined && (typeof tenant !== 'string' || tenant === '')) {
     throw invalid('the "tenant" claim must be a non-empty string');
   }
+  const scopes = new Set<Scope>();
+  const deprecated = new Set<string>();
+  for (const name of [...scopeNamesFrom(payload['scope'], 'scope'), ...scopeNamesFrom(payload['scp'], 'scp')]) {
+    const scope = scopeNamed(name);
+    if (scope === undefined) continue;
+    scopes.add(scope);
+    if (scope !== name) deprecated.add(name);
+  }
   return {
-    kind: 'jwt',
-    subject: sub,
-    tenant,
-    scopes: new Set([...scopesFrom(payload['scope'], 'scope'), ...scopesFrom(payload['scp'], 'scp')]),
-    expiresAt: exp === undefined ? undefined : exp * 1000,
+    principal: { kind: 'jwt', subject: sub, tenant, scopes, expiresAt: exp === undefined ? undefined : exp * 1000 },
+    deprecated: [...deprecated],
   };
 }
 
-/** Reads one scope claim. Unknown names are ignored because issuers often mint scopes for other audiences too. */
-function scopesFrom(claim: unknown, name: string): Scope[] {
+/**
+ * Reads the names of one scope claim. Names this gateway does not know are dropped later (by `scopeNamed`),
+ * because issuers often mint scopes for other audiences too.
+ */
+function scopeNamesFrom(claim: unknown, name: string): string[] {
   if (claim === undefined) return [];
   let names: unknown[];
   if (typeof claim === 'string') names = claim.split(' ');
@@ -228,7 +286,7 @@ function scopesFrom(claim: unknown, name: string): Scope[] {
   if (!names.every((value): value is string => typeof value === 'string')) {
     throw invalid(`the "${name}" claim must be a string or an array of strings`);
   }
-  return names.filter(isScope);
+  return names;
 }
 
 function invalid(why: string, cause?: unknown): DomainError {

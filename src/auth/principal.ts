@@ -9,7 +9,7 @@ export const SCOPES = [
   'streams:subscribe',
   'livestream:read',
   'livestream:write',
-  'playback:issue',
+  'oci:issue',
   'admin',
 ] as const;
 
@@ -21,6 +21,22 @@ const SCOPE_SET: ReadonlySet<string> = new Set<string>(SCOPES);
 /** True when `value` is exactly one of {@link SCOPES} (case-sensitive). */
 export function isScope(value: string): value is Scope {
   return SCOPE_SET.has(value);
+}
+
+/**
+ * Former scope names still accepted, each with the scope it now grants. A credential naming one is treated as
+ * naming the new scope, and the gateway logs a deprecation warning. `playback:issue` became `oci:issue` (one name
+ * per provider) and is accepted for one more release; see docs/operations.md, "Scopes".
+ */
+export const DEPRECATED_SCOPE_ALIASES: Readonly<Record<string, Scope>> = Object.freeze({ 'playback:issue': 'oci:issue' });
+
+/**
+ * The scope a credential's scope name grants: the name itself when it is one of {@link SCOPES}, the replacement
+ * of a {@link DEPRECATED_SCOPE_ALIASES} entry, otherwise `undefined`. Case-sensitive.
+ */
+export function scopeNamed(name: string): Scope | undefined {
+  if (isScope(name)) return name;
+  return Object.hasOwn(DEPRECATED_SCOPE_ALIASES, name) ? DEPRECATED_SCOPE_ALIASES[name] : undefined;
 }
 
 /**

@@ -41,6 +41,7 @@ export class Security {
     const authenticator = await Authenticator.create({
       ...(config.auth.jwt === undefined ? {} : { jwt: config.auth.jwt }),
       ...(config.auth.apiKeysFile === undefined ? {} : { apiKeysFile: config.auth.apiKeysFile }),
+      logger,
     });
     const tenants = config.auth.tenantsFile === undefined ? undefined : await loadTenants(config.auth.tenantsFile);
     const development = !authenticator.configured;

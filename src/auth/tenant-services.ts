@@ -274,15 +274,15 @@ function guardOci(oci: OciServices, access: Access, owners: OwnershipMemo): OciS
   // Every id a request names is checked by name before any provider call, then against remembered compartments,
   // and only then read: a request naming one foreign resource among its own costs nothing upstream.
   const checkChannel = (id: string): void => {
-    access.ociDistributionChannel(id, 'playback:issue');
+    access.ociDistributionChannel(id, 'oci:issue');
     checkRemembered(id);
   };
   const checkPackagingConfig = (id: string): void => {
-    access.ociPackagingConfig(id, 'playback:issue');
+    access.ociPackagingConfig(id, 'oci:issue');
     checkRemembered(id);
   };
   const checkAsset = (id: string): void => {
-    access.ociMediaAsset(id, 'playback:issue');
+    access.ociMediaAsset(id, 'oci:issue');
     checkRemembered(id);
   };
   const channelOf = async (id: string, options: Options): Promise<void> => {
@@ -293,7 +293,7 @@ function guardOci(oci: OciServices, access: Access, owners: OwnershipMemo): OciS
   };
   const guardedServices: Api<OciServices['mediaServices']> = {
     listMediaAssets: async (query, options) => {
-      access.ociCompartment(query.compartmentId, 'playback:issue');
+      access.ociCompartment(query.compartmentId, 'oci:issue');
       return page(await mediaServices.listMediaAssets(query, options), (asset) => access.policy.canAccessOciMediaAsset(asset.id));
     },
     getMediaAsset: async (id, options) => {
@@ -312,7 +312,7 @@ function guardOci(oci: OciServices, access: Access, owners: OwnershipMemo): OciS
       return inCompartment(await mediaServices.getPackagingConfig(id, options));
     },
     listDistributionChannels: async (query, options) => {
-      access.ociCompartment(query.compartmentId, 'playback:issue');
+      access.ociCompartment(query.compartmentId, 'oci:issue');
       return page(await mediaServices.listDistributionChannels(query, options), (channel) =>
         access.policy.canAccessOciDistributionChannel(channel.id),
       );
@@ -334,7 +334,7 @@ function guardOci(oci: OciServices, access: Access, owners: OwnershipMemo): OciS
       return mediaStreams.generatePlaylist(request, options);
     },
     generateSessionToken: async (request, options) => {
-      access.requireScope('playback:issue');
+      access.requireScope('oci:issue');
       const assets = request.mediaAssetIds ?? [];
       for (const id of assets) checkAsset(id);
       checkChannel(request.distributionChannelId);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import { API_KEY_ID_PATTERN, generateApiKey, parseApiKeys, type ApiKeyEntry } from '../auth/api-keys.js';
-import { isScope, SCOPES, type Scope } from '../auth/principal.js';
+import { isScope, SCOPES, scopeNamed, type Scope } from '../auth/principal.js';
 
 /** Streams the command writes to. */
 export interface ApiKeyIo {
@@ -100,7 +100,11 @@ function required(value: string | undefined, name: string): string {
 function parseScopes(list: string): Scope[] {
   const names = list.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.filter((name) => !isScope(name));
-  if (unknown.length > 0) throw new UsageError(`unknown scope(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    // A new key gets the current names only; a former name is pointed at its replacement.
+    const named = unknown.map((name) => (scopeNamed(name) === undefined ? name : `${name} (renamed ${scopeNamed(name) ?? ''})`));
+    throw new UsageError(`unknown scope(s): ${named.join(', ')}`);
+  }
   if (names.length === 0) throw new UsageError('--scopes must list at least one scope');
   return [...new Set(names.filter(isScope))];
 }

@@ -13,12 +13,12 @@ import { OperationsResolver } from '../resolvers/livestream/operations.resolver.
 import { NodeResolver, loadNode } from '../resolvers/node/node.resolver.js';
 import { MediaObjectFieldsResolver, ObjectFolderFieldsResolver } from '../resolvers/objects/media-object.resolver.js';
 import { ObjectsResolver } from '../resolvers/objects/objects.resolver.js';
-import { MediaAssetType } from '../resolvers/playback/media-asset.type.js';
-import { MediaAssetsResolver } from '../resolvers/playback/media-assets.resolver.js';
-import { PlaylistType } from '../resolvers/playback/playlist.type.js';
-import { PlaylistsResolver } from '../resolvers/playback/playlists.resolver.js';
-import { StreamDistributionChannelsResolver, StreamPackagingConfigsResolver } from '../resolvers/playback/stream-packaging.resolver.js';
-import { StreamDistributionChannelType, StreamPackagingConfigType } from '../resolvers/playback/stream-packaging.type.js';
+import { MediaAssetType } from '../resolvers/oci/media-asset.type.js';
+import { MediaAssetsResolver } from '../resolvers/oci/media-assets.resolver.js';
+import { PlaylistType } from '../resolvers/oci/playlist.type.js';
+import { PlaylistsResolver } from '../resolvers/oci/playlists.resolver.js';
+import { StreamDistributionChannelsResolver, StreamPackagingConfigsResolver } from '../resolvers/oci/stream-packaging.resolver.js';
+import { StreamDistributionChannelType, StreamPackagingConfigType } from '../resolvers/oci/stream-packaging.type.js';
 import { MediaObjectType, ObjectFolderType } from '../resolvers/objects/object.type.js';
 import { StreamType } from '../resolvers/streams/stream.type.js';
 import { StreamsResolver } from '../resolvers/streams/streams.resolver.js';

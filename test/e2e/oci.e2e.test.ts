@@ -14,9 +14,9 @@ import {
 import { errorCodes, execute, postGraphql, startTestGateway, type GraphqlResponse, type TestGateway } from '../helpers/gateway.js';
 
 /*
- * The playback API end to end: a test gateway with its embedded OCI emulator (unseeded at startup, seeded
+ * The OCI API end to end: a test gateway with its embedded OCI emulator (unseeded at startup, seeded
  * here with the demo content plus a compartment of numbered assets), queried over HTTP with the typed
- * operations of schema/operations/playback.graphql.
+ * operations of schema/operations/oci.graphql.
  */
 
 const DEMO_COMPARTMENT = 'ocid1.compartment.oc1..aaaaaaaamediagraphdemo';
@@ -32,7 +32,7 @@ function ociOf(t: TestGateway): OciMediaEmulator {
   return oci.emulator;
 }
 
-describe('Playback API over HTTP', () => {
+describe('OCI API over HTTP', () => {
   let t: TestGateway;
   let oci: OciMediaEmulator;
   let demo: OciDemoSeed;
@@ -353,7 +353,7 @@ describe('Playback API over HTTP', () => {
   });
 });
 
-describe('Playback API without OCI', () => {
+describe('OCI API without OCI configured', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
@@ -364,7 +364,7 @@ describe('Playback API without OCI', () => {
     await t.close();
   });
 
-  it('fails every playback field with UPSTREAM_UNAVAILABLE when OCI is neither configured nor emulated', async () => {
+  it('fails every OCI field with UPSTREAM_UNAVAILABLE when OCI is neither configured nor emulated', async () => {
     const asset = 'ocid1.mediaasset.oc1.iad.amaaaaaaanything';
     const responses = await Promise.all([
       execute(t.graphqlUrl, ListMediaAssetsDocument, { first: 5 }),
@@ -378,7 +378,7 @@ describe('Playback API without OCI', () => {
   });
 });
 
-describe('Playback API with a refused request signature', () => {
+describe('OCI API with a refused request signature', () => {
   let t: TestGateway;
 
   beforeAll(async () => {

@@ -913,7 +913,7 @@ describe('tenant isolation', () => {
         expect(at(data, 'deleteDvrSession.metadata.target')).toBe(`${A.channel}/dvrSessions/a-doomed`);
       },
     },
-    // ---- Playback (OCI) ----
+    // ---- OCI ----
     {
       entry: 'Query.mediaAsset',
       foreign: () => gql(GetMediaAssetDocument, { id: B.mediaAsset }, asA),

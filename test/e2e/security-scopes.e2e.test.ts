@@ -113,19 +113,19 @@ const MATRIX: Readonly<Record<string, MatrixRow>> = {
   },
   UpdateDvrSession: { scope: 'livestream:write', variables: () => ({ input: { name: DVR_SESSION, windows: windows() } }) },
   DeleteDvrSession: { scope: 'livestream:write', variables: () => ({ input: { name: `${CHANNEL}/dvrSessions/doomed` } }) },
-  // Playback (OCI)
-  ListMediaAssets: { scope: 'playback:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
-  GetMediaAsset: { scope: 'playback:issue', variables: () => ({ id: MEDIA_ASSET }) },
-  ListDistributionChannels: { scope: 'playback:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
-  GetDistributionChannel: { scope: 'playback:issue', variables: () => ({ id: DISTRIBUTION_CHANNEL }) },
-  ListPackagingConfigs: { scope: 'playback:issue', variables: () => ({ distributionChannelId: DISTRIBUTION_CHANNEL, first: 5 }) },
-  GetPackagingConfig: { scope: 'playback:issue', variables: () => ({ id: PACKAGING_CONFIG }) },
+  // OCI
+  ListMediaAssets: { scope: 'oci:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
+  GetMediaAsset: { scope: 'oci:issue', variables: () => ({ id: MEDIA_ASSET }) },
+  ListDistributionChannels: { scope: 'oci:issue', variables: () => ({ compartmentId: COMPARTMENT, first: 5 }) },
+  GetDistributionChannel: { scope: 'oci:issue', variables: () => ({ id: DISTRIBUTION_CHANNEL }) },
+  ListPackagingConfigs: { scope: 'oci:issue', variables: () => ({ distributionChannelId: DISTRIBUTION_CHANNEL, first: 5 }) },
+  GetPackagingConfig: { scope: 'oci:issue', variables: () => ({ id: PACKAGING_CONFIG }) },
   GetPlaylist: {
-    scope: 'playback:issue',
+    scope: 'oci:issue',
     variables: () => ({ streamPackagingConfigId: PACKAGING_CONFIG, mediaAssetId: MEDIA_ASSET }),
   },
   GenerateSessionToken: {
-    scope: 'playback:issue',
+    scope: 'oci:issue',
     variables: () => ({ input: { packagingConfigId: PACKAGING_CONFIG, scopes: ['PLAYLIST'] } }),
   },
 };
@@ -350,10 +350,10 @@ describe('scope matrix', () => {
     { type: 'Channel', key: () => CHANNEL, scope: 'livestream:read' },
     { type: 'DvrSession', key: () => DVR_SESSION, scope: 'livestream:read' },
     { type: 'Operation', key: () => runtime.operation, scope: 'livestream:read' },
-    { type: 'MediaAsset', key: () => MEDIA_ASSET, scope: 'playback:issue' },
-    { type: 'StreamPackagingConfig', key: () => PACKAGING_CONFIG, scope: 'playback:issue' },
-    { type: 'StreamDistributionChannel', key: () => DISTRIBUTION_CHANNEL, scope: 'playback:issue' },
-    { type: 'Playlist', key: () => `${PACKAGING_CONFIG}/${MEDIA_ASSET}`, scope: 'playback:issue' },
+    { type: 'MediaAsset', key: () => MEDIA_ASSET, scope: 'oci:issue' },
+    { type: 'StreamPackagingConfig', key: () => PACKAGING_CONFIG, scope: 'oci:issue' },
+    { type: 'StreamDistributionChannel', key: () => DISTRIBUTION_CHANNEL, scope: 'oci:issue' },
+    { type: 'Playlist', key: () => `${PACKAGING_CONFIG}/${MEDIA_ASSET}`, scope: 'oci:issue' },
   ];
 
   /** `node(id)` and, for entity types, `_entities` of the same id, with a token holding `scopes`. */

@@ -541,7 +541,9 @@ export type GapReason =
   /** This subscriber did not keep up; its buffer overflowed and fragments were skipped. */
   | 'SLOW_CONSUMER'
   /** Kinesis could not deliver the fragments. */
-  | 'UPSTREAM_ERROR';
+  | 'UPSTREAM_ERROR'
+  /** The stream's fragment numbers started over (the stream was recreated or its service restarted). Fragments after the gap may have lower numbers than those before it; compare only within one side of the gap. */
+  | 'UPSTREAM_RESET';
 
 /** What a new streaming session token is for and how long it lives. */
 export type GenerateSessionTokenInput = {
@@ -850,7 +852,7 @@ export type Mutation = {
   /**
    * Issues a streaming session token for a packaging configuration (GenerateSessionToken on its distribution channel), optionally limited to some assets. The token is a credential: it is never logged.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   generateSessionToken: SessionToken;
   /**
@@ -1131,13 +1133,13 @@ export type Query = {
   /**
    * One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   mediaAsset?: Maybe<MediaAsset>;
   /**
    * Lists the media assets of a compartment (ListMediaAssets), newest first. Cursors are opaque, signed, bound to this compartment and filter, and resume from any edge.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   mediaAssets: MediaAssetConnection;
   /**
@@ -1173,7 +1175,7 @@ export type Query = {
   /**
    * Generates the playlist of a media asset under a packaging configuration (GeneratePlaylist on the configuration's distribution channel) and parses it. `NOT_FOUND` for an unknown configuration or asset, `CONFLICT` when the asset is not ACTIVE.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   playlist: Playlist;
   /**
@@ -1185,25 +1187,25 @@ export type Query = {
   /**
    * One distribution channel by `StreamDistributionChannel.id` or OCID; null when it does not exist. Batched and deduplicated per request.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   streamDistributionChannel?: Maybe<StreamDistributionChannel>;
   /**
    * Lists the distribution channels of a compartment (ListStreamDistributionChannels). Cursors resume from any edge.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   streamDistributionChannels: StreamDistributionChannelConnection;
   /**
    * One packaging configuration by `StreamPackagingConfig.id` or OCID; null when it does not exist. Batched and deduplicated per request.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   streamPackagingConfig?: Maybe<StreamPackagingConfig>;
   /**
    * Lists the packaging configurations of a distribution channel (ListStreamPackagingConfigs). Cursors resume from any edge.
    *
-   * Requires scope `playback:issue`.
+   * Requires scope `oci:issue`.
    */
   streamPackagingConfigs: StreamPackagingConfigConnection;
   /**
@@ -1491,6 +1493,8 @@ export type StreamFeedStatus =
   | 'ENDED'
   /** The connection dropped or stalled; resuming from the last fragment without loss. */
   | 'RECONNECTING'
+  /** Connected, but every recent fragment Kinesis sent was at or before the last one delivered, so nothing could be delivered; CONNECTED follows with the next new fragment. */
+  | 'STALLED'
   /** Kinesis limits (calls or connections per stream) delay the reader; it backs off and retries. */
   | 'THROTTLED';
 

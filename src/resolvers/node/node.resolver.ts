@@ -3,11 +3,11 @@ import { badInput, isDomainError } from '../../core/domain-error.js';
 import { Arg, Ctx, ID, Query, Resolver } from '../../core/type-graphql.js';
 import type { RequestContext } from '../../auth/services.js';
 import type { MediaObjectSource } from '../objects/object.type.js';
-import type { MediaAssetSource } from '../playback/media-asset.type.js';
-import { isOcid, parsePlaylistKey } from '../playback/playback-ids.js';
-import type { PlaylistSource } from '../playback/playlist.type.js';
-import { generatePlaylist } from '../playback/playlists.resolver.js';
-import type { StreamDistributionChannelSource, StreamPackagingConfigSource } from '../playback/stream-packaging.type.js';
+import type { MediaAssetSource } from '../oci/media-asset.type.js';
+import { isOcid, parsePlaylistKey } from '../oci/oci-ids.js';
+import type { PlaylistSource } from '../oci/playlist.type.js';
+import { generatePlaylist } from '../oci/playlists.resolver.js';
+import type { StreamDistributionChannelSource, StreamPackagingConfigSource } from '../oci/stream-packaging.type.js';
 import type { StreamSource } from '../streams/stream.type.js';
 import { isLiveStreamNodeType, loadLiveStreamNode, type LiveStreamNodeSource } from '../livestream/livestream.node.js';
 import { decodeGlobalId, type NodeTypeName } from './global-id.js';
@@ -36,8 +36,8 @@ export async function loadNode(id: string, context: RequestContext): Promise<Nod
     return stream === null ? null : { ...stream, __typename: 'Stream' };
   }
   if (isLiveStreamNodeType(decoded.type)) return loadLiveStreamNode(decoded.type, decoded.key, context);
-  const playback = await loadPlaybackNode(decoded.type, decoded.key, context);
-  if (playback !== undefined) return playback;
+  const oci = await loadOciNode(decoded.type, decoded.key, context);
+  if (oci !== undefined) return oci;
   let path: string;
   try {
     path = parseObjectPath(decoded.key);
@@ -50,10 +50,10 @@ export async function loadNode(id: string, context: RequestContext): Promise<Nod
 }
 
 /**
- * Loads a node of the playback (OCI) API; `undefined` when `type` is not one of them, null when the key is
+ * Loads a node of the OCI API; `undefined` when `type` is not one of them, null when the key is
  * malformed or the resource does not exist.
  */
-async function loadPlaybackNode(type: NodeTypeName, key: string, context: RequestContext): Promise<NodeSource | null | undefined> {
+async function loadOciNode(type: NodeTypeName, key: string, context: RequestContext): Promise<NodeSource | null | undefined> {
   switch (type) {
     case 'MediaAsset': {
       const asset = isOcid(key) ? await context.loaders.mediaAsset.load(key) : null;

@@ -7,7 +7,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../c
 import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { FreeformTagType, MediaAssetLifecycleState, MediaAssetType, isFullMediaAsset, type MediaAssetSource } from './media-asset.type.js';
-import { compartmentOf, requireOci, toOcid } from './playback-ids.js';
+import { compartmentOf, requireOci, toOcid } from './oci-ids.js';
 
 /** `MediaAssetConnection`. */
 export const MediaAssetConnection = createConnectionType('MediaAsset', () => MediaAssetType, 'media asset');

@@ -3,7 +3,7 @@ import { badInput } from '../../core/domain-error.js';
 import type { Services } from '../../auth/services.js';
 import { decodeGlobalId, encodeGlobalId } from '../node/global-id.js';
 
-/** Node types of the playback API whose global id wraps an OCID. */
+/** Node types of the OCI API whose global id wraps an OCID. */
 export type OciNodeTypeName = 'MediaAsset' | 'StreamPackagingConfig' | 'StreamDistributionChannel';
 
 /**

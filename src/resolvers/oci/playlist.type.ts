@@ -2,7 +2,7 @@ import { SafeIntResolver } from 'graphql-scalars';
 import type { GeneratedPlaylist } from '../../datasources/oci/oci.types.js';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '../../core/type-graphql.js';
 import { NodeType } from '../node/node.type.js';
-import type { PlaylistKey } from './playback-ids.js';
+import type { PlaylistKey } from './oci-ids.js';
 import { StreamPackagingFormat } from './stream-packaging.type.js';
 
 /** What `Playlist` resolvers receive as their root: what was asked for and what the service generated. */

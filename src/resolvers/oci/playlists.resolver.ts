@@ -10,7 +10,7 @@ import { DomainError, badInput } from '../../core/domain-error.js';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from '../../core/type-graphql.js';
 import type { RequestContext } from '../../auth/services.js';
 import { MediaAssetType } from './media-asset.type.js';
-import { encodePlaylistId, requireOci, toOcid, type PlaylistKey } from './playback-ids.js';
+import { encodePlaylistId, requireOci, toOcid, type PlaylistKey } from './oci-ids.js';
 import {
   DashManifestType,
   HlsMasterPlaylistType,
@@ -42,7 +42,7 @@ async function packagingConfigOf(context: RequestContext, id: string): Promise<S
 export async function generatePlaylist(context: RequestContext, key: PlaylistKey, token: string | undefined): Promise<PlaylistSource> {
   const { mediaStreams } = requireOci(context.services);
   // The asset id alone can be refused; doing that before the configuration lookup spares a foreign request its call.
-  context.access.ociMediaAsset(key.mediaAssetId, 'playback:issue');
+  context.access.ociMediaAsset(key.mediaAssetId, 'oci:issue');
   const config = await packagingConfigOf(context, key.packagingConfigId);
   const generated = await mediaStreams.generatePlaylist(
     { distributionChannelId: config.distributionChannelId, packagingConfigId: key.packagingConfigId, mediaAssetId: key.mediaAssetId, token },
@@ -114,7 +114,7 @@ export class PlaylistsResolver {
   ): Promise<SessionToken> {
     const request = checkSessionTokenInput(input, Date.now());
     const { mediaStreams } = requireOci(context.services);
-    for (const id of request.assetIds) context.access.ociMediaAsset(id, 'playback:issue');
+    for (const id of request.assetIds) context.access.ociMediaAsset(id, 'oci:issue');
     const config = await packagingConfigOf(context, request.packagingConfigId);
     return mediaStreams.generateSessionToken(
       {

@@ -10,7 +10,7 @@ import { paginateForward, type ConnectionData } from '../../pagination/paginate.
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from '../../core/type-graphql.js';
 import type { RequestContext, Services } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
-import { compartmentOf, requireOci, toOcid } from './playback-ids.js';
+import { compartmentOf, requireOci, toOcid } from './oci-ids.js';
 import {
   StreamDistributionChannelType,
   StreamPackagingConfigType,

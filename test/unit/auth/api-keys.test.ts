@@ -7,6 +7,7 @@ import { API_KEY_PATTERN, generateApiKey, hashApiKey, loadApiKeys, parseApiKeys,
 import { runApiKey } from '../../../src/cli/api-key.command.js';
 import { ConfigError } from '../../../src/config.js';
 import { DomainError } from '../../../src/core/domain-error.js';
+import { createLogger } from '../../../src/core/logger.js';
 
 function entry(overrides: Partial<ApiKeyEntry> = {}): ApiKeyEntry {
   return { id: 'partner-a', sha256: 'a'.repeat(64), tenant: 'tenant-a', scopes: ['objects:read'], ...overrides };
@@ -88,6 +89,21 @@ describe('parseApiKeys', () => {
   it('throws naming the index and the scope when a scope is unknown', () => {
     const error = parseError({ keys: [entry({ scopes: ['objects:read', 'objects:delete'] as unknown as ApiKeyEntry['scopes'] })] });
     expect(error.message).toContain('keys[0].scopes[1]: unknown scope "objects:delete"');
+  });
+
+  it('grants oci:issue and warns once for the key when a key lists the deprecated playback:issue', () => {
+    const key = generateApiKey();
+    const capture = new Capture();
+    const store = parseApiKeys(
+      { keys: [entry({ sha256: key.sha256, scopes: ['playback:issue', 'oci:issue', 'objects:read'] as unknown as ApiKeyEntry['scopes'] }), entry({ id: 'partner-b', sha256: 'b'.repeat(64) })] },
+      'keys.json',
+      createLogger('warn', capture),
+    );
+    expect(store.authenticate(key.key).scopes).toEqual(new Set(['oci:issue', 'objects:read']));
+    const warnings = capture.text.trim().split('\n').map((line) => JSON.parse(line) as { keyId?: string; renamed?: string[]; msg?: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ keyId: 'partner-a', renamed: ['playback:issue -> oci:issue'] });
+    expect(warnings[0]?.msg).toContain('deprecated');
   });
 
   it('throws when a field is unknown or missing', () => {
@@ -207,6 +223,7 @@ describe('runApiKey', () => {
 
   it.each([
     ['an unknown scope', ['create', '--id', 'p', '--tenant', 't', '--scopes', 'objects:read,objects:nuke'], /unknown scope\(s\): objects:nuke/],
+    ['a deprecated scope name', ['create', '--id', 'p', '--tenant', 't', '--scopes', 'playback:issue'], /unknown scope\(s\): playback:issue \(renamed oci:issue\)/],
     ['a missing --tenant', ['create', '--id', 'p', '--scopes', 'admin'], /--tenant is required/],
     ['a bad id', ['create', '--id', 'has space', '--tenant', 't', '--scopes', 'admin'], /--id must be/],
     ['an unknown option', ['create', '--id', 'p', '--tenant', 't', '--scopes', 'admin', '--force'], /--force/],

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JwtVerifier, type JwtVerifierOptions } from '../../../src/auth/jwt-verifier.js';
 import { DomainError } from '../../../src/core/domain-error.js';
+import { createLogger } from '../../../src/core/logger.js';
 
 const ISSUER = 'https://issuer.test/';
 const AUDIENCE = 'media-graph';
@@ -244,8 +246,28 @@ describe('JwtVerifier', () => {
     });
 
     it('merges scp with scope when scp is an array', async () => {
-      const principal = await fileVerifier.verify(await sign(rsa, claims({ scope: 'admin', scp: ['livestream:read', 'email', 'playback:issue'] })));
-      expect(principal.scopes).toEqual(new Set(['admin', 'livestream:read', 'playback:issue']));
+      const principal = await fileVerifier.verify(await sign(rsa, claims({ scope: 'admin', scp: ['livestream:read', 'email', 'oci:issue'] })));
+      expect(principal.scopes).toEqual(new Set(['admin', 'livestream:read', 'oci:issue']));
+    });
+
+    it('grants oci:issue and warns once per issuer when a token names the deprecated playback:issue', async () => {
+      const lines: string[] = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString('utf8'));
+          callback();
+        },
+      });
+      const verifier = await JwtVerifier.create({ jwksFile, audience: AUDIENCE, logger: createLogger('warn', destination) });
+      const old = await verifier.verify(await sign(rsa, claims({ scope: 'playback:issue objects:read' })));
+      expect(old.scopes).toEqual(new Set(['oci:issue', 'objects:read']));
+      await verifier.verify(await sign(rsa, claims({ sub: 'user-2', scp: ['playback:issue'] })));
+      await verifier.verify(await sign(rsa, claims({ iss: 'https://other.test/', scope: 'playback:issue' })));
+      await verifier.verify(await sign(rsa, claims({ iss: 'https://third.test/', scope: 'oci:issue' })));
+      const warnings = lines.map((line) => JSON.parse(line) as { issuer?: string; renamed?: string[]; msg?: string });
+      expect(warnings.map((warning) => warning.issuer)).toEqual([ISSUER, 'https://other.test/']);
+      expect(warnings[0]?.renamed).toEqual(['playback:issue -> oci:issue']);
+      expect(warnings[0]?.msg).toContain('deprecated');
     });
 
     it('returns no scopes when neither claim is present', async () => {
@@ -283,6 +305,27 @@ describe('JwtVerifier', () => {
       } finally {
         vi.useRealTimers();
       }
+    });
+
+    it('keeps a token in use and forgets the least recently used one when the cache is full', async () => {
+      const small = await JwtVerifier.create({ hs256Secret: SECRET, issuer: ISSUER, audience: AUDIENCE, verifiedTokenCacheSize: 2 });
+      const [inUse, idle, newcomer] = await Promise.all(['a', 'b', 'c'].map((sub) => signHs256(claims({ sub }))));
+      if (inUse === undefined || idle === undefined || newcomer === undefined) throw new Error('unreachable');
+      const first = await small.verify(inUse);
+      const idleFirst = await small.verify(idle);
+      // The client of `inUse` keeps sending it: the oldest entry, but the most recently used.
+      expect(await small.verify(inUse)).toBe(first);
+      await small.verify(newcomer);
+      // A cached answer is the same object; a verified-again token yields a new one.
+      expect(await small.verify(inUse)).toBe(first);
+      expect(await small.verify(idle)).not.toBe(idleFirst);
+    });
+
+    it('verifies every time when the cache is turned off', async () => {
+      const uncached = await JwtVerifier.create({ hs256Secret: SECRET, verifiedTokenCacheSize: 0 });
+      const token = await signHs256(claims());
+      expect(await uncached.verify(token)).not.toBe(await uncached.verify(token));
+      await expect(JwtVerifier.create({ hs256Secret: SECRET, verifiedTokenCacheSize: -1 })).rejects.toThrow('verifiedTokenCacheSize');
     });
 
     it('rejects the token when it was signed with another secret', async () => {
