@@ -1,11 +1,18 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 
-/** Why fragments are missing between two deliveries. */
-export type GapReason = 'RETENTION' | 'SLOW_CONSUMER' | 'UPSTREAM_ERROR';
+/**
+ * Why fragments are missing between two deliveries. `UPSTREAM_RESET`: the stream's fragment numbers started over
+ * (the stream was recreated, or its service restarted), so positions before the gap say nothing about those after
+ * it; delivery continues from the new numbering.
+ */
+export type GapReason = 'RETENTION' | 'SLOW_CONSUMER' | 'UPSTREAM_ERROR' | 'UPSTREAM_RESET';
 
-/** Upstream state as subscribers see it. */
-export type FeedStatus = 'CONNECTED' | 'RECONNECTING' | 'THROTTLED' | 'ENDED';
+/**
+ * Upstream state as subscribers see it. `STALLED`: connected, but the last fragments Kinesis sent were all at or
+ * before the last one delivered, so none could be delivered (duplicates are never passed on).
+ */
+export type FeedStatus = 'CONNECTED' | 'RECONNECTING' | 'THROTTLED' | 'STALLED' | 'ENDED';
 
 /** One event of a live fragment subscription. */
 export type LiveEvent =

@@ -1,4 +1,5 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
+import type { Logger } from '../core/logger.js';
 import type { FragmentHub, HubStreamStats, LiveEvent, SubscribeOptions } from './live.types.js';
 import type { MediaOpener, MediaReaderOptions, StreamLimits } from './media-reader.js';
 import { StreamFeed, type StreamFeedOptions } from './stream-feed.js';
@@ -18,6 +19,8 @@ export interface LocalHubOptions {
   readonly subscriberBuffer: number;
   readonly overflow: OverflowPolicy;
   readonly fatalCooldownMs: number;
+  /** Receives the warnings of {@link StreamFeedOptions.logger}; none when omitted. */
+  readonly logger?: Logger;
 }
 
 /** Defaults sized for the documented Kinesis limits and a fragment every ~2 s. */
@@ -94,6 +97,7 @@ export class LocalFragmentHub implements FragmentHub {
         overflow: this.options.overflow,
         fatalCooldownMs: this.options.fatalCooldownMs,
         now: this.now,
+        logger: this.options.logger,
       };
       feed = new StreamFeed(stream, this.open, limits, feedOptions);
       this.feeds.set(stream, feed);

@@ -27,12 +27,15 @@ export interface OpenOptions {
  */
 export type MediaOpener = (stream: string, start: MediaStart, signal: AbortSignal, options: OpenOptions) => Promise<Readable>;
 
-/** The per-stream budgets every reader of the stream (live and catch-up) draws from. */
+/**
+ * The per-stream budgets every reader of the stream (live and catch-up) draws from: in-process ones
+ * ({@link TokenBucket}, {@link Semaphore}) or fleet-wide ones kept in Redis, with the same contract.
+ */
 export interface StreamLimits {
   /** GetMedia calls per second (the service allows 5). */
-  readonly calls: TokenBucket;
+  readonly calls: Pick<TokenBucket, 'take'>;
   /** Concurrent GetMedia sessions (the service allows 3). */
-  readonly connections: Semaphore;
+  readonly connections: Pick<Semaphore, 'acquire' | 'held'>;
 }
 
 /** Tunables of a {@link MediaReader}; all in milliseconds. */
@@ -49,7 +52,10 @@ export interface MediaReaderOptions {
 
 /** Callbacks of a {@link MediaReader}; all called synchronously from the reader's loop. */
 export interface MediaReaderHandlers {
-  /** A new fragment, in order; duplicates and error documents never reach it. */
+  /**
+   * A new fragment, in order; duplicates and error documents never reach it. After an `UPSTREAM_RESET` gap the order
+   * starts over: the next fragment may have a lower number than those before the gap.
+   */
   onFragment(fragment: Fragment): void;
   /**
    * The session's state changed. `ENDED` (detail: the error code) comes only right before `onFatal`; a reader
@@ -65,6 +71,12 @@ export interface MediaReaderHandlers {
 /** GetMedia error ids (AWS_KINESISVIDEO_ERROR_ID) that come from KMS and must not be retried in a loop. */
 const KMS_ERROR_IDS = new Set([4500, 4501, 4502, 4503, 4504, 4505, 4506]);
 const RETENTION_ERROR_ID = 4000;
+/**
+ * Consecutive fragments dropped as not after the last delivered one before the reader reports `STALLED`. One repeat
+ * is normal after a resume (the service may send the last delivered fragment again); three in a row, i.e. three
+ * fragment durations of the stream with nothing delivered, are not.
+ */
+export const STALLED_AFTER_FRAGMENTS = 3;
 /** Printable ASCII, as the service's tokens are (they are fragment numbers today). */
 const CONTINUATION_TOKEN_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
@@ -75,6 +87,14 @@ const CONTINUATION_TOKEN_PATTERN = /^[\x21-\x7e]{1,128}$/;
  * delivered (continuation token, else fragment number) with full-jitter backoff; a retention error (4000) falls
  * back and reports a gap; KMS errors (4500–4506) and unknown streams end the reader through `onFatal`.
  * Fragment numbers are compared as BigInt; anything not strictly after the last delivered one is dropped.
+ *
+ * A fallback (after error 4000, or after the service refused the reader's own position) reads from NOW or EARLIEST,
+ * where every fragment is newer than the last one delivered unless the stream's numbering started over (the stream
+ * was recreated, the service restarted). Such a session's first fragment at or before the last one delivered
+ * therefore starts a new baseline: it is delivered after an `UPSTREAM_RESET` gap instead of being dropped, which
+ * would drop everything until the new numbers overtook the old ones. Outside a fallback, fragments that keep coming
+ * at or before the last one are dropped as duplicates, and after {@link STALLED_AFTER_FRAGMENTS} of them in a row
+ * the reader reports `STALLED` (then `CONNECTED` again with the next fragment it delivers).
  */
 export class MediaReader {
   private readonly stopper = new AbortController();
@@ -82,6 +102,8 @@ export class MediaReader {
   private last: string | null = null;
   private status: FeedStatus | undefined;
   private pendingGap: { reason: GapReason; afterFragmentNumber: string | null } | undefined;
+  /** Fragments dropped in a row as not after `last` (see {@link STALLED_AFTER_FRAGMENTS}). */
+  private droppedInRow = 0;
   private tagError: { id: number; code: string | null } | undefined;
   private running: Promise<void> | undefined;
   /** Fragments delivered by the current session; a session that delivered any resets the backoff. */
@@ -250,7 +272,18 @@ export class MediaReader {
   private accept(fragment: Fragment): boolean {
     // An incomplete fragment was cut off mid-way; it will be read again after resuming from the last token.
     if (!fragment.complete || fragment.fragmentNumber === null || !isFragmentNumber(fragment.fragmentNumber)) return false;
-    if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) return false;
+    if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) {
+      if (this.pendingGap === undefined) {
+        this.droppedInRow += 1;
+        if (this.droppedInRow >= STALLED_AFTER_FRAGMENTS && this.status === 'CONNECTED') this.setStatus('STALLED', 'fragment numbers not advancing');
+        return false;
+      }
+      // A fallback session (see the class comment): the numbering started over.
+      this.pendingGap = { reason: 'UPSTREAM_RESET', afterFragmentNumber: this.last };
+      this.last = null;
+    }
+    this.droppedInRow = 0;
+    if (this.status === 'STALLED') this.setStatus('CONNECTED', null);
     // Resume by the continuation token only when it looks like one: with live emission a fragment is delivered
     // when its trailing tags close, before the bytes after it could reveal corruption inside those tags.
     this.position =

@@ -1,8 +1,9 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { DomainError } from '../core/domain-error.js';
+import type { Logger } from '../core/logger.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
-import type { FeedStatus } from './live.types.js';
+import type { FeedStatus, GapReason } from './live.types.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from './media-reader.js';
 import { Subscriber, type OverflowPolicy } from './subscriber.js';
 
@@ -22,6 +23,11 @@ export interface StreamFeedOptions {
   /** How long a fatal upstream failure (KMS) is remembered so new subscribers fail without a call, in ms. */
   readonly fatalCooldownMs: number;
   readonly now: () => number;
+  /**
+   * Where a stream that needs an operator's eye is logged at warn level: a reader reporting `STALLED`, and an
+   * `UPSTREAM_RESET` gap. Without one, subscribers still get the events.
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -36,7 +42,11 @@ export interface StreamFeedOptions {
  * had gets the service's error 4000, which reaches the subscriber as a RETENTION gap from the requested number
  * followed by the earliest retained fragments (K7). Waiting in the window for it would be silent forever.
  *
- * Statuses: subscribers hear CONNECTED, RECONNECTING and THROTTLED from the readers serving them; ENDED only when
+ * When the live reader reports an `UPSTREAM_RESET` gap (the stream's numbering started over), the window is emptied
+ * with it: its fragments belong to the old numbering, and a NOW subscriber positioned after the newest of them would
+ * drop every fragment of the new one.
+ *
+ * Statuses: subscribers hear CONNECTED, RECONNECTING, THROTTLED and STALLED from the readers serving them; ENDED only when
  * the upstream failed for good (stream deleted, KMS, refused start), right before the coded error. Readers the feed
  * stopped itself (linger, hand-over, close) or replaced are never heard from again.
  */
@@ -195,10 +205,14 @@ export class StreamFeed {
           }
         },
         onGap: (gap) => {
-          if (current()) subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
+          if (!current()) return;
+          this.warnOfGap('catch-up', gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
+          subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
         },
         onStatus: (status, detail) => {
-          if (current()) subscriber.offerStatus(status, detail);
+          if (!current()) return;
+          this.warnOfStatus('catch-up', status, detail);
+          subscriber.offerStatus(status, detail);
         },
         onFatal: (error) => {
           if (!current()) return;
@@ -238,12 +252,16 @@ export class StreamFeed {
         },
         onGap: (gap) => {
           if (!current()) return;
+          this.warnOfGap('live', gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
+          // Before the gap reaches anyone: the fragment that follows it is the first of the new numbering.
+          if (gap.reason === 'UPSTREAM_RESET') this.window = [];
           for (const subscriber of this.subscribers) {
             if (subscriber.mode === 'live') subscriber.offerGap(gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
           }
         },
         onStatus: (status, detail) => {
           if (!current()) return;
+          this.warnOfStatus('live', status, detail);
           this.liveStatus = { status, detail };
           for (const subscriber of this.subscribers) subscriber.offerStatus(status, detail);
         },
@@ -261,6 +279,22 @@ export class StreamFeed {
     );
     this.live = reader;
     void reader.start();
+  }
+
+  private warnOfStatus(reader: 'live' | 'catch-up', status: FeedStatus, detail: string | null): void {
+    if (status !== 'STALLED') return;
+    this.options.logger?.warn(
+      { stream: this.stream, reader, status, detail },
+      'live reader connected but delivering nothing: every fragment received is at or before the last one delivered',
+    );
+  }
+
+  private warnOfGap(reader: 'live' | 'catch-up', reason: GapReason, afterFragmentNumber: string | null, beforeFragmentNumber: string | null): void {
+    if (reason !== 'UPSTREAM_RESET') return;
+    this.options.logger?.warn(
+      { stream: this.stream, reader, reason, afterFragmentNumber, beforeFragmentNumber },
+      'stream fragment numbers started over (stream recreated or upstream restarted); delivery continues from the new numbering',
+    );
   }
 
   private remove(subscriber: Subscriber): void {

@@ -99,9 +99,21 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     this.enqueue({ kind: 'fragment', stream: this.stream, fragment });
   }
 
-  /** Queues a gap the upstream reader reported. */
+  /**
+   * Queues a gap the upstream reader reported. After an `UPSTREAM_RESET` gap the stream's numbering has started over,
+   * so the next fragment is accepted whatever its number (the position before the gap says nothing about it); a
+   * slow-consumer loss still pending from before the reset is reported first, since it happened before.
+   */
   offerGap(reason: GapReason, afterFragmentNumber: string | null, beforeFragmentNumber: string | null): void {
     if (this.finished) return;
+    if (reason === 'UPSTREAM_RESET') {
+      if (this.dropped !== undefined) {
+        const { after, count } = this.dropped;
+        this.dropped = undefined;
+        this.enqueue({ kind: 'gap', stream: this.stream, reason: 'SLOW_CONSUMER', afterFragmentNumber: after, beforeFragmentNumber: null, missedFragments: count });
+      }
+      this.last = null;
+    }
     this.enqueue({ kind: 'gap', stream: this.stream, reason, afterFragmentNumber, beforeFragmentNumber, missedFragments: null });
   }
 

@@ -7,6 +7,7 @@ export enum GapReasonEnum {
   RETENTION = 'RETENTION',
   SLOW_CONSUMER = 'SLOW_CONSUMER',
   UPSTREAM_ERROR = 'UPSTREAM_ERROR',
+  UPSTREAM_RESET = 'UPSTREAM_RESET',
 }
 registerEnumType(GapReasonEnum, {
   name: 'GapReason',
@@ -15,6 +16,10 @@ registerEnumType(GapReasonEnum, {
     RETENTION: { description: 'The requested position is older than the stream retention; delivery resumed at the earliest (or newest) available fragment.' },
     SLOW_CONSUMER: { description: 'This subscriber did not keep up; its buffer overflowed and fragments were skipped.' },
     UPSTREAM_ERROR: { description: 'Kinesis could not deliver the fragments.' },
+    UPSTREAM_RESET: {
+      description:
+        "The stream's fragment numbers started over (the stream was recreated or its service restarted). Fragments after the gap may have lower numbers than those before it; compare only within one side of the gap.",
+    },
   },
 });
 
@@ -23,6 +28,7 @@ export enum FeedStatusEnum {
   CONNECTED = 'CONNECTED',
   RECONNECTING = 'RECONNECTING',
   THROTTLED = 'THROTTLED',
+  STALLED = 'STALLED',
   ENDED = 'ENDED',
 }
 registerEnumType(FeedStatusEnum, {
@@ -32,6 +38,10 @@ registerEnumType(FeedStatusEnum, {
     CONNECTED: { description: 'Reading from Kinesis.' },
     RECONNECTING: { description: 'The connection dropped or stalled; resuming from the last fragment without loss.' },
     THROTTLED: { description: 'Kinesis limits (calls or connections per stream) delay the reader; it backs off and retries.' },
+    STALLED: {
+      description:
+        'Connected, but every recent fragment Kinesis sent was at or before the last one delivered, so nothing could be delivered; CONNECTED follows with the next new fragment.',
+    },
     ENDED: { description: 'The reader stopped.' },
   },
 });

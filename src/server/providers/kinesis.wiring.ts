@@ -26,7 +26,7 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
     logger.info({ provider: 'kinesis', endpoint: emulator.endpoint }, 'embedded emulator started');
     return { emulator, endpoints: { kinesis: emulator.endpoint }, close: () => emulator.close() };
   },
-  async wire({ config }, emulator) {
+  async wire({ config, logger }, emulator) {
     const clients = createKinesisClients({
       endpoint: config.kinesis.endpoint ?? emulator?.endpoint,
       region: config.kinesis.region,
@@ -49,6 +49,7 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
         lingerMs: config.live.lingerMs,
         subscriberBuffer: config.live.subscriberBuffer,
         overflow: config.live.overflow,
+        logger,
       },
     );
     return {
