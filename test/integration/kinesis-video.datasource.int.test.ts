@@ -3,7 +3,7 @@ import { createKinesisClients, type KinesisClients } from '../../src/datasources
 import { KinesisVideoDataSource } from '../../src/datasources/kinesis/kinesis-video.datasource.js';
 import { KinesisVideoEmulator } from '../../src/emulators/kinesis/kinesis.emulator.js';
 
-/* KinesisVideoDataSource.listStreams over the real SDK client against the Kinesis Video emulator. */
+/* KinesisVideoDataSource (listStreams, the data-endpoint cache) over the real SDK client against the Kinesis Video emulator. */
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
@@ -50,5 +50,66 @@ describe('KinesisVideoDataSource.listStreams', () => {
 
   it('treats an empty prefix as no prefix', async () => {
     expect((await listAll('', 100)).names).toHaveLength(6);
+  });
+});
+
+describe('KinesisVideoDataSource.dataEndpoint', () => {
+  let emulator: KinesisVideoEmulator;
+  let clients: KinesisClients;
+
+  beforeAll(async () => {
+    emulator = await KinesisVideoEmulator.start();
+    for (const name of ['in-use', 'idle', 'newcomer']) emulator.createStream(name);
+    clients = createKinesisClients({ endpoint: emulator.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: CREDENTIALS });
+  });
+
+  afterAll(async () => {
+    clients.destroy();
+    await emulator.close();
+  });
+
+  /** GetDataEndpoint calls the emulator has answered since `before`. */
+  function lookups(before: number): number {
+    return emulator.count('GetDataEndpoint') - before;
+  }
+
+  it('keeps the endpoint in use and forgets the least recently used one when the cache is full', async () => {
+    const control = new KinesisVideoDataSource(clients.control, { timeoutMs: 2_000, endpointTtlMs: 600_000, maxCachedEndpoints: 2 });
+    const before = emulator.count('GetDataEndpoint');
+    await control.dataEndpoint({ name: 'in-use' }, 'GET_MEDIA');
+    await control.dataEndpoint({ name: 'idle' }, 'GET_MEDIA');
+    // The oldest entry, but the most recently used.
+    await control.dataEndpoint({ name: 'in-use' }, 'GET_MEDIA');
+    expect(lookups(before)).toBe(2);
+    await control.dataEndpoint({ name: 'newcomer' }, 'GET_MEDIA');
+    expect(lookups(before)).toBe(3);
+    await control.dataEndpoint({ name: 'in-use' }, 'GET_MEDIA');
+    expect(lookups(before)).toBe(3);
+    await control.dataEndpoint({ name: 'idle' }, 'GET_MEDIA');
+    expect(lookups(before)).toBe(4);
+  });
+
+  it('asks again once the TTL has passed when an endpoint is reused', async () => {
+    let now = 1_000_000;
+    const control = new KinesisVideoDataSource(clients.control, { timeoutMs: 2_000, endpointTtlMs: 60_000, now: () => now });
+    const before = emulator.count('GetDataEndpoint');
+    const first = await control.dataEndpoint({ name: 'in-use' }, 'LIST_FRAGMENTS');
+    now += 59_000;
+    expect(await control.dataEndpoint({ name: 'in-use' }, 'LIST_FRAGMENTS')).toBe(first);
+    expect(lookups(before)).toBe(1);
+    now += 2_000;
+    expect(await control.dataEndpoint({ name: 'in-use' }, 'LIST_FRAGMENTS')).toBe(first);
+    expect(lookups(before)).toBe(2);
+  });
+
+  it('shares one lookup between concurrent callers and does not remember a failed one', async () => {
+    const control = new KinesisVideoDataSource(clients.control, { timeoutMs: 2_000, endpointTtlMs: 600_000 });
+    const before = emulator.count('GetDataEndpoint');
+    const [a, b] = await Promise.all([control.dataEndpoint({ name: 'idle' }, 'LIST_FRAGMENTS'), control.dataEndpoint({ name: 'idle' }, 'LIST_FRAGMENTS')]);
+    expect(a).toBe(b);
+    expect(lookups(before)).toBe(1);
+    await expect(control.dataEndpoint({ name: 'no-such-stream' }, 'GET_MEDIA')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(control.dataEndpoint({ name: 'no-such-stream' }, 'GET_MEDIA')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(lookups(before)).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
 import { DescribeStreamCommand, GetDataEndpointCommand, ListStreamsCommand, type KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { LRUCache } from 'lru-cache';
 import { DomainError } from '../../core/domain-error.js';
 import { withDeadline } from '../../core/deadline.js';
 import type { CallOptions } from '../object-store/object-store.js';
@@ -15,26 +16,44 @@ export interface KinesisVideoDataSourceOptions {
   readonly timeoutMs: number;
   /** How long a resolved data endpoint is reused before asking again, in ms. */
   readonly endpointTtlMs: number;
+  /**
+   * Most data endpoints remembered (one per stream and API); the least recently used is forgotten first.
+   * Default {@link DEFAULT_MAX_CACHED_ENDPOINTS}.
+   */
+  readonly maxCachedEndpoints?: number;
+  /** Clock in epoch ms, for tests; default `Date.now`. */
   readonly now?: () => number;
 }
+
+/** Default {@link KinesisVideoDataSourceOptions.maxCachedEndpoints}: a GET_MEDIA and a LIST_FRAGMENTS entry for 5,000 streams. */
+export const DEFAULT_MAX_CACHED_ENDPOINTS = 10_000;
 
 /** Largest ListStreams page the service accepts. */
 export const LIST_STREAMS_MAX_RESULTS = 10_000;
 
 /**
  * The Kinesis Video control plane (DescribeStream, ListStreams, GetDataEndpoint) over an injected SDK client.
- * Data endpoints are cached per stream and API (they rarely change; `InvalidEndpointException` from a data-plane
- * call invalidates the entry) and concurrent lookups share one call. Lifetime: the process.
+ * Data endpoints are cached per stream and API for `endpointTtlMs` (they rarely change; `InvalidEndpointException`
+ * from a data-plane call invalidates the entry), at most `maxCachedEndpoints` of them, least recently used out
+ * first; concurrent lookups share one call. Lifetime: the process.
  */
 export class KinesisVideoDataSource {
-  private readonly endpoints = new Map<string, { readonly value: Promise<string>; readonly at: number }>();
-  private readonly now: () => number;
+  private readonly endpoints: LRUCache<string, Promise<string>>;
 
   constructor(
     private readonly client: KinesisVideoClient,
     private readonly options: KinesisVideoDataSourceOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.endpoints = new LRUCache<string, Promise<string>>({
+      max: options.maxCachedEndpoints ?? DEFAULT_MAX_CACHED_ENDPOINTS,
+      ttl: options.endpointTtlMs,
+      // Expired entries are dropped when next read; the size bound holds either way, so no timers are needed.
+      ttlAutopurge: false,
+      // Every read consults the clock (lru-cache would otherwise reuse a reading for up to 1 ms).
+      ttlResolution: 0,
+      perf: { now },
+    });
   }
 
   /** @throws DomainError NOT_FOUND for an unknown stream, or an UPSTREAM_* code. */
@@ -72,17 +91,17 @@ export class KinesisVideoDataSource {
   dataEndpoint(ref: StreamRef, api: DataEndpointApi, options: CallOptions = {}): Promise<string> {
     const key = endpointKey(ref, api);
     const cached = this.endpoints.get(key);
-    if (cached !== undefined && this.now() - cached.at < this.options.endpointTtlMs) return cached.value;
+    if (cached !== undefined) return cached;
     const value = this.call(options, (abortSignal) =>
       this.client.send(new GetDataEndpointCommand({ StreamName: ref.name, StreamARN: ref.arn, APIName: api }), { abortSignal }),
     ).then((output) => {
       if (output.DataEndpoint === undefined) throw new DomainError('UPSTREAM_UNAVAILABLE', 'Kinesis Video returned no data endpoint.');
       return output.DataEndpoint;
     });
-    this.endpoints.set(key, { value, at: this.now() });
-    // A failed lookup must not be cached: the next caller asks again.
+    this.endpoints.set(key, value);
+    // A failed lookup must not be cached: the next caller asks again. `peek` leaves the recency order alone.
     value.catch(() => {
-      if (this.endpoints.get(key)?.value === value) this.endpoints.delete(key);
+      if (this.endpoints.peek(key) === value) this.endpoints.delete(key);
     });
     return value;
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { MediaStreamClient } from 'oci-mediaservices';
 import { DomainError, badInput } from '../../core/domain-error.js';
 import type { Logger } from '../../core/logger.js';
@@ -25,7 +26,7 @@ export interface OciMediaStreamsDataSourceOptions {
   readonly defaultSessionTtlMs?: number | undefined;
   /** Largest playlist accepted, in bytes; default 2 MiB (a master playlist is a few KB). */
   readonly maxPlaylistBytes?: number | undefined;
-  /** Channels whose endpoint is remembered; default 1 000 (oldest forgotten first). */
+  /** Channels whose endpoint is remembered; default 1 000 (least recently used forgotten first). */
   readonly maxCachedChannels?: number | undefined;
   /** Clock, epoch ms; default `Date.now`. */
   readonly now?: (() => number) | undefined;
@@ -80,10 +81,9 @@ async function readText(body: AsyncIterable<Uint8Array | string>, maxBytes: numb
  */
 export class OciMediaStreamsDataSource {
   private readonly settings: OciCallSettings;
-  private readonly endpoints = new Map<string, Promise<string>>();
+  private readonly endpoints: LRUCache<string, Promise<string>>;
   private readonly defaultTtlMs: number;
   private readonly maxPlaylistBytes: number;
-  private readonly maxCachedChannels: number;
   private readonly now: () => number;
 
   constructor(
@@ -93,7 +93,7 @@ export class OciMediaStreamsDataSource {
     this.settings = { timeoutMs: options.timeoutMs, logger: options.logger, keyFingerprint: options.keyFingerprint };
     this.defaultTtlMs = options.defaultSessionTtlMs ?? 60 * 60 * 1000;
     this.maxPlaylistBytes = options.maxPlaylistBytes ?? 2 * 1024 * 1024;
-    this.maxCachedChannels = options.maxCachedChannels ?? 1000;
+    this.endpoints = new LRUCache<string, Promise<string>>({ max: options.maxCachedChannels ?? 1000 });
     this.now = options.now ?? Date.now;
   }
 
@@ -189,14 +189,11 @@ export class OciMediaStreamsDataSource {
         return this.dependencies.endpointFor(channel.domainName);
       });
       this.endpoints.set(channelId, endpoint);
-      // A failure is reported to the callers of this lookup, then forgotten so the next call tries again.
+      // A failure is reported to the callers of this lookup, then forgotten so the next call tries again. `peek`
+      // leaves the recency order alone.
       endpoint.catch(() => {
-        if (this.endpoints.get(channelId) === endpoint) this.endpoints.delete(channelId);
+        if (this.endpoints.peek(channelId) === endpoint) this.endpoints.delete(channelId);
       });
-      if (this.endpoints.size > this.maxCachedChannels) {
-        const oldest = this.endpoints.keys().next();
-        if (oldest.done !== true) this.endpoints.delete(oldest.value);
-      }
     }
     return untilAborted(endpoint, options.signal);
   }

@@ -8,6 +8,7 @@ import {
   type OciError,
   type RetryConfiguration,
 } from 'oci-common';
+import { LRUCache } from 'lru-cache';
 import { MediaServicesClient, MediaStreamClient } from 'oci-mediaservices';
 import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 import { toMediaStreamsEndpoint } from './oci.mapper.js';
@@ -45,12 +46,23 @@ export interface OciClientsOptions {
   readonly retryBaseDelayMs?: number | undefined;
   /** Largest retry delay in ms; default 5 000. */
   readonly retryMaxDelayMs?: number | undefined;
+  /**
+   * Most Media Streams clients kept (one per channel domain); the least recently used is closed and forgotten
+   * first. Default {@link DEFAULT_MAX_MEDIA_STREAM_CLIENTS}.
+   */
+  readonly maxMediaStreamClients?: number | undefined;
 }
+
+/** Default {@link OciClientsOptions.maxMediaStreamClients}. */
+export const DEFAULT_MAX_MEDIA_STREAM_CLIENTS = 1_000;
 
 /** The OCI clients of one process. */
 export interface OciClients {
   readonly mediaServices: MediaServicesClient;
-  /** The Media Streams client of one endpoint (created on first use, then reused). */
+  /**
+   * The Media Streams client of one endpoint: created on first use, then reused while it is among the
+   * `maxMediaStreamClients` most recently used (a client forgotten in the middle of a call still finishes it).
+   */
   mediaStream(endpoint: string): MediaStreamClient;
   /** The Media Streams endpoint of a channel domain (see `OciClientsOptions.mediaStreamsEndpoint`). */
   mediaStreamsEndpoint(domainName: string): string;
@@ -108,11 +120,15 @@ function jitteredDelay(policy: BackoffPolicy): DelayStrategy {
  * by {@link SigningHttpClient}, which also carries each call's abort signal. The SDK's circuit breaker is
  * disabled (the datasource owns deadlines and the error policy).
  *
- * @throws RangeError for `maxAttempts` < 1; Error when the private key cannot be parsed.
+ * @throws RangeError for `maxAttempts` or `maxMediaStreamClients` < 1; Error when the private key cannot be parsed.
  */
 export function createOciClients(options: OciClientsOptions): OciClients {
   if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${String(options.maxAttempts)}`);
+  }
+  const maxClients = options.maxMediaStreamClients ?? DEFAULT_MAX_MEDIA_STREAM_CLIENTS;
+  if (!Number.isInteger(maxClients) || maxClients < 1) {
+    throw new RangeError(`maxMediaStreamClients must be a positive integer, got ${String(maxClients)}`);
   }
   const { credentials } = options;
   const provider = new SimpleAuthenticationDetailsProvider(
@@ -133,7 +149,9 @@ export function createOciClients(options: OciClientsOptions): OciClients {
   const mediaServices = new MediaServicesClient({ httpClient }, configuration);
   if (options.endpoint === undefined) mediaServices.regionId = options.region;
   else mediaServices.endpoint = options.endpoint;
-  const streams = new Map<string, MediaStreamClient>();
+  // Closing a client only stops its (disabled) circuit breaker; the shared transport stays, so a call still running
+  // on an evicted client completes.
+  const streams = new LRUCache<string, MediaStreamClient>({ max: maxClients, dispose: (client) => client.close() });
   return {
     mediaServices,
     mediaStream: (endpoint) => {
@@ -149,7 +167,7 @@ export function createOciClients(options: OciClientsOptions): OciClients {
     keyFingerprint: credentials.fingerprint,
     close: () => {
       mediaServices.close();
-      for (const client of streams.values()) client.close();
+      // clear() closes every client through `dispose`.
       streams.clear();
     },
   };

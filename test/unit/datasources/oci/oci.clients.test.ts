@@ -70,8 +70,24 @@ describe('createOciClients', () => {
     }
   });
 
-  it('throws RangeError when maxAttempts is below one', () => {
+  it('keeps the client in use and forgets the least recently used one when maxMediaStreamClients are open', () => {
+    const clients = createOciClients({ credentials: credentials(key.privateKeyPem), region: 'us-ashburn-1', maxAttempts: 1, maxMediaStreamClients: 2 });
+    try {
+      const inUse = clients.mediaStream('https://in-use.example');
+      const idle = clients.mediaStream('https://idle.example');
+      // The oldest client, but the most recently used.
+      expect(clients.mediaStream('https://in-use.example')).toBe(inUse);
+      clients.mediaStream('https://newcomer.example');
+      expect(clients.mediaStream('https://in-use.example')).toBe(inUse);
+      expect(clients.mediaStream('https://idle.example')).not.toBe(idle);
+    } finally {
+      clients.close();
+    }
+  });
+
+  it('throws RangeError when maxAttempts or maxMediaStreamClients is below one', () => {
     expect(() => createOciClients({ credentials: credentials(key.privateKeyPem), region: 'us-ashburn-1', maxAttempts: 0 })).toThrow(RangeError);
+    expect(() => createOciClients({ credentials: credentials(key.privateKeyPem), region: 'us-ashburn-1', maxAttempts: 1, maxMediaStreamClients: 0 })).toThrow(RangeError);
   });
 });
 
