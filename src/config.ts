@@ -96,6 +96,7 @@ const envSchema = z.object({
   WS_ALLOWED_ORIGINS: z.string().min(1).optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000, 100),
   WS_KEEPALIVE_MS: integer(1_000, 600_000, 12_000),
+  GRAPHQL_JSON_MAX_DEPTH: integer(8, 1_000, 64),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -256,6 +257,8 @@ export class ConfigError extends Error {
 }
 
 /** A variable that must be set when another one is. */
+    /** Deepest nesting of JSON arrays and objects in a request body, GET parameter or WebSocket message. */
+    readonly jsonMaxDepth: number;
 function requireWith(value: string | undefined, name: string, because: string): string {
   if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required when ${because} is set`);
   return value;
@@ -382,6 +385,7 @@ function jwtConfig(e: z.infer<typeof envSchema>): Config['auth']['jwt'] {
     ...(e.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: e.AUTH_JWKS_URL }),
     ...(e.AUTH_JWT_SECRET === undefined ? {} : { hs256Secret: e.AUTH_JWT_SECRET }),
     ...(e.AUTH_ISSUER === undefined ? {} : { issuer: e.AUTH_ISSUER }),
+      jsonMaxDepth: e.GRAPHQL_JSON_MAX_DEPTH,
     ...(e.AUTH_AUDIENCE === undefined ? {} : { audience: e.AUTH_AUDIENCE }),
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
   };

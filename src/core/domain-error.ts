@@ -72,12 +72,29 @@ export class DomainError extends Error {
   }
 }
 
-const DEFAULT_RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+const DEFAULT_RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'RATE_LIMITED',
   'UPSTREAM_THROTTLED',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
 ]);
+
+/**
+ * Whether an error with `code` may succeed if the same request is sent again later, when the error itself says
+ * nothing more specific (a {@link DomainError} carries its own `retryable`). `code` is any client-visible code:
+ * those of {@link ERROR_CODES} and the request-level ones (`BAD_REQUEST`, `GRAPHQL_PARSE_FAILED`, ...). Only the
+ * rate limit and the upstream codes are transient; a request refused for what it is fails again unchanged.
+ */
+export function isRetryableCode(code: string): boolean {
+  return DEFAULT_RETRYABLE.has(code);
+}
+
+/**
+ * The wait, in milliseconds, a retryable `RATE_LIMITED` error advertises as `retryAfterMs` when its source knows
+ * no better (the per-socket operation cap, a live subscriber that fell behind): long enough that an immediate
+ * retry loop cannot hammer the server, short enough to be no real delay for a client that retries once.
+ */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 /** Narrows an unknown thrown value to a {@link DomainError}. */
 export function isDomainError(error: unknown): error is DomainError {

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import { isDomainError } from '../core/domain-error.js';
+import { DEFAULT_RETRY_AFTER_MS, isDomainError, isRetryableCode } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
 
 /** GraphQL-level codes produced by parsing/validation/coercion; safe to show as they are (no provider data). */
@@ -22,6 +22,9 @@ const GATEWAY_CODES = new Set(['FORBIDDEN', 'RATE_LIMITED', 'UNAUTHENTICATED']);
 /** Extension keys never passed through: transport internals and anything that could carry a stack. */
 const HIDDEN_EXTENSIONS = new Set(['stacktrace', 'exception', 'http', 'originalError']);
 
+/** Client-safe scalar details of an error, merged into `extensions`. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+
 /** Options for {@link formatError}. */
 export interface FormatErrorOptions {
   /** Development adds the original message of masked errors under `extensions.debugMessage`. */
@@ -35,6 +38,7 @@ export interface FormatErrorOptions {
  * - Parse/validation/coercion errors from graphql-js and Apollo: unchanged, without stack traces.
  * - Anything else: masked as `INTERNAL_SERVER_ERROR` and logged with its cause; never a stack, a provider
  *   message, an ARN or a credential (RELIABILITY.md S11).
+ * Every result carries `extensions.code` and `extensions.retryable` (see {@link contractExtensions}).
  */
 export function formatError(error: GraphQLError, options: FormatErrorOptions): GraphQLFormattedError {
   const original = unwrap(error);
@@ -43,9 +47,9 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
   const base = { ...(locations === undefined ? {} : { locations }), ...(path === undefined ? {} : { path }) };
   if (isDomainError(original)) {
     if (original.code === 'INTERNAL_SERVER_ERROR' || original.code.startsWith('UPSTREAM_')) {
-      options.logger.warn({ code: original.code, path, cause: describeCause(original.cause) }, 'upstream or internal error');
+      options.logger.warn({ code: original.code, path, err: describeCause(original.cause) }, 'upstream or internal error');
     }
-    return { message: original.message, ...base, extensions: { code: original.code, retryable: original.retryable, ...original.details } };
+    return { message: original.message, ...base, extensions: contractExtensions(original.code, original.details, original.retryable) };
   }
   const code = typeof error.extensions['code'] === 'string' ? error.extensions['code'] : undefined;
   if (original === undefined || original.name === 'GraphQLError') {
@@ -56,20 +60,21 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
         if (HIDDEN_EXTENSIONS.has(key)) continue;
         if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') extensions[key] = value;
       }
-      return { message: error.message, ...base, extensions: { ...extensions, code } };
+      const retryable = typeof extensions['retryable'] === 'boolean' ? extensions['retryable'] : undefined;
+      return { message: error.message, ...base, extensions: contractExtensions(code, extensions, retryable) };
     }
     if (code === undefined && error.path === undefined && isVariableError(error)) {
       // graphql-js variable coercion errors ("got invalid value", "was not provided") on the graphql-ws and SSE
       // paths. Over HTTP, Apollo codes the same errors BAD_USER_INPUT; without this they would be masked (the
       // scalar's own GraphQLError is their originalError) or reported as validation failures.
-      return { message: error.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
+      return { message: error.message, ...base, extensions: contractExtensions('BAD_USER_INPUT') };
     }
     if (code === undefined && original === undefined && error.path === undefined) {
       // graphql-js validation errors without an Apollo code (graphql-ws, SSE paths).
-      return { message: error.message, ...base, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+      return { message: error.message, ...base, extensions: contractExtensions('GRAPHQL_VALIDATION_FAILED') };
     }
   }
-  options.logger.error({ path, cause: describeCause(original ?? error) }, 'unexpected error masked');
+  options.logger.error({ path, err: describeCause(original ?? error) }, 'unexpected error masked');
   return {
     message: 'Internal server error.',
     ...base,
@@ -79,6 +84,27 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
       ...(options.development ? { debugMessage: (original ?? error).message } : {}),
     },
   };
+}
+
+/**
+ * The `extensions` every error a client sees carries, whatever the transport: `details`, then `code` and
+ * `retryable` (`retryable` as given, else the code's default from `isRetryableCode`). A retryable `RATE_LIMITED`
+ * always says how long to wait: its own `retryAfterMs`, or `DEFAULT_RETRY_AFTER_MS` when its source knows none.
+ */
+export function contractExtensions(code: string, details: ErrorDetails = {}, retryable?: boolean): Record<string, string | number | boolean | null> {
+  const canRetry = retryable ?? isRetryableCode(code);
+  const extensions: Record<string, string | number | boolean | null> = { ...details, code, retryable: canRetry };
+  if (code === 'RATE_LIMITED' && canRetry && typeof extensions['retryAfterMs'] !== 'number') extensions['retryAfterMs'] = DEFAULT_RETRY_AFTER_MS;
+  return extensions;
+}
+
+/**
+ * A request-level error in the shape {@link formatError} gives, for answers written without graphql-js or Apollo
+ * (body parser refusals, authentication and rate-limit refusals, SSE protocol errors). `message` must be safe for
+ * clients; `details` are merged into `extensions`.
+ */
+export function requestError(code: string, message: string, details: ErrorDetails = {}, retryable?: boolean): GraphQLFormattedError {
+  return { message, extensions: contractExtensions(code, details, retryable) };
 }
 
 /**

@@ -23,7 +23,8 @@ import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
-import { accessOf, authenticateRequests, guardOperations, persistedQueryGuard } from './http-security.js';
+import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard } from './http-security.js';
+import { jsonBody } from './json-body.js';
 import { createIdeRouter } from './ide.js';
 import { createObjectsRouter } from './objects-endpoint.js';
 import { OperationGuard } from './operation-guard.js';
@@ -163,6 +164,7 @@ async function serve(
     guard,
     maxSubscriptionsPerSocket: config.websocket.maxSubscriptionsPerSocket,
     keepAliveMs: config.websocket.keepAliveMs,
+    maxJsonDepth: config.limits.jsonMaxDepth,
   });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -197,14 +199,21 @@ async function serve(
   app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes)));
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: config.graphqlBodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
-    authenticateRequests(security, logger, config.limits.batchMax),
+    // Credentials first, from the headers alone: a caller without them costs no body read (RELIABILITY.md S16).
+    authenticateRequests(security, logger),
+    jsonBody({
+      limitBytes: config.graphqlBodyLimitBytes,
+      maxDepth: config.limits.jsonMaxDepth,
+      types: ['application/json', 'application/graphql-response+json'],
+      queryParameters: ['variables', 'extensions'],
+    }),
+    chargeRequests(security, logger, config.limits.batchMax),
     ...(options.withoutHttpOperationGuard === true ? [] : [guardOperations(guard, config.limits.batchMax, config.env === 'development', logger)]),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => createRequestContext(services, requestSignal(req, res), accessOf(req)),
     }),
   );
-  app.use(bodyErrorHandler);
+  app.use(bodyErrorHandler(logger));
 
   cleanup.push(async () => {
     await apollo.stop();

@@ -1,29 +1,38 @@
 import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { createHandler } from 'graphql-sse/lib/use/express';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createRequestContext, type Services } from '../auth/request-context.js';
 import type { Security } from '../auth/security.js';
 import { endAtExpiry } from './expiring-subscription.js';
-import { formatError } from './format-error.js';
-import { accessOf, authenticateRequests, ROUTER_SECRET_HEADER } from './http-security.js';
+import { formatError, requestError } from './format-error.js';
+import { accessOf, authenticateRequests, chargeRequests, ROUTER_SECRET_HEADER } from './http-security.js';
+import { jsonBody } from './json-body.js';
 import type { OperationGuard } from './operation-guard.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
+import { createSseHandler } from './sse-handler.js';
 
-/**
- * Serves graphql-sse (distinct connections mode and single connection mode) at `path` with the same schema,
- * context and error formatting as HTTP. The operation's signal aborts when the client disconnects.
- */
-/** The SSE router and a way to drop its open streams at shutdown. */
+/** What an event stream's last lines say when the server ends it at shutdown: an SSE comment, which clients skip. */
+const SHUTDOWN_COMMENT = ': server shutting down; reconnect to resume\n\n';
+
+/** The SSE router and a way to end its open streams at shutdown. */
 export interface SseEndpoint {
   readonly router: Router;
   /**
-   * Cuts every open event stream at the TCP level. At shutdown this must come before the subscriptions end:
-   * a stream that ends with `complete` tells the client the subscription is over, while a cut connection makes
-   * it reconnect (to another instance) and resume (RELIABILITY.md R3).
+   * Ends every open event stream, at shutdown, before the subscriptions end. A stream already streaming gets what
+   * was queued for it, an SSE comment saying the server is going away, and a clean end of the response, but no
+   * `complete` event: to a graphql-sse client `complete` means the subscription is over for good, while a stream
+   * that ends without it makes the client reconnect (to another instance) and resume, as a graphql-ws client does
+   * after its 1001 close (RELIABILITY.md R3). A request whose stream has not started yet is cut.
    */
   dropStreams(): void;
 }
 
+/**
+ * Serves graphql-sse (distinct connections mode and single connection mode) at `path` with the same schema,
+ * context, authentication, body limits and error formatting as HTTP. Credentials are checked from the headers
+ * before the body is read; a GET or POST that is no event-stream request (no `Accept: text/event-stream`, no
+ * single-connection token) gets 406 `BAD_REQUEST` naming the header. The operation's signal aborts when the
+ * client disconnects. Lifetime: the gateway's; {@link SseEndpoint.dropStreams} ends the open streams.
+ */
 export function createSseRouter(
   path: string,
   schema: GraphQLSchema,
@@ -38,7 +47,7 @@ export function createSseRouter(
     raw.once('close', () => controller.abort());
     return createRequestContext(services, controller.signal, accessOf(raw)) as unknown as Record<string, unknown>;
   };
-  const handler = createHandler<Record<string, unknown>>({
+  const handler = createSseHandler<Record<string, unknown>>({
     schema,
     // Identical subscriptions run once and fan out, exactly as over graphql-ws; they end when the credential does.
     subscribe: async (args) => {
@@ -74,11 +83,19 @@ export function createSseRouter(
   const router = Router();
   router.all(
     path,
-    requireJsonPost,
-    // graphql-sse would otherwise buffer a body of any size in memory; this is the same limit as `/graphql`
-    // (RELIABILITY.md S6). Errors (413, malformed JSON) go to the gateway's body error handler.
-    express.json({ limit: services.config.graphqlBodyLimitBytes, type: 'application/json' }),
+    // Credentials first, from the headers alone: a caller without them costs no body read (RELIABILITY.md S16).
     authenticateRequests(security.security, services.logger),
+    requireJsonPost,
+    requireEventStream,
+    // graphql-sse would otherwise buffer a body of any size in memory; this is the same size and depth limit as
+    // `/graphql` (RELIABILITY.md S6, S16). Errors (413, too deep, malformed JSON) go to the gateway's body error handler.
+    jsonBody({
+      limitBytes: services.config.graphqlBodyLimitBytes,
+      maxDepth: services.config.limits.jsonMaxDepth,
+      types: ['application/json'],
+      queryParameters: ['variables', 'extensions'],
+    }),
+    chargeRequests(security.security, services.logger),
     (req, res, next) => {
       open.add(res);
       res.once('close', () => open.delete(res));
@@ -88,7 +105,10 @@ export function createSseRouter(
   return {
     router,
     dropStreams: () => {
-      for (const res of open) res.destroy();
+      for (const res of open) {
+        if (res.headersSent && String(res.getHeader('content-type')).startsWith('text/event-stream') && res.writable) res.end(SHUTDOWN_COMMENT);
+        else res.destroy();
+      }
       open.clear();
     },
   };
@@ -105,5 +125,38 @@ function requireJsonPost(req: Request, res: Response, next: NextFunction): void 
     next();
     return;
   }
-  res.status(415).json({ errors: [{ message: 'POST requests must have content-type application/json.', extensions: { code: 'BAD_REQUEST' } }] });
+  res.status(415).json({ errors: [requestError('BAD_REQUEST', 'POST requests must have content-type application/json.')] });
+}
+
+/** graphql-sse's header that names a reserved stream (single connection mode); `?token=` does the same. */
+const STREAM_TOKEN_HEADER = 'x-graphql-event-stream-token';
+
+/**
+ * Refuses with 406 a GET or POST that is not an event-stream request: graphql-sse would answer it 404 "Stream not
+ * found", which reads as a media stream that does not exist. A request in single connection mode (it names a
+ * reserved stream's token) passes, as do PUT and DELETE. An `Accept` that lists `text/event-stream` among others
+ * is narrowed to it, since graphql-sse recognises only that exact value.
+ */
+function requireEventStream(req: Request, res: Response, next: NextFunction): void {
+  if ((req.method !== 'GET' && req.method !== 'POST') || req.headers[STREAM_TOKEN_HEADER] !== undefined || new URL(req.url, 'http://localhost').searchParams.has('token')) {
+    next();
+    return;
+  }
+  const accept = req.headers.accept ?? '';
+  if (accept !== 'text/event-stream' && listsEventStream(accept)) req.headers.accept = 'text/event-stream';
+  if (req.headers.accept === 'text/event-stream') {
+    next();
+    return;
+  }
+  res
+    .status(406)
+    .json({ errors: [requestError('BAD_REQUEST', 'This endpoint streams Server-Sent Events: send the header `Accept: text/event-stream`.', { header: 'accept' })] });
+}
+
+/** Whether an `Accept` header names `text/event-stream` with a non-zero quality. */
+function listsEventStream(accept: string): boolean {
+  return accept.split(',').some((range) => {
+    const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    return type === 'text/event-stream' && !parameters.some((parameter) => /^q=0(?:\.0*)?$/.test(parameter));
+  });
 }

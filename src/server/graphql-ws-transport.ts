@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../core/logger.js';
+import { exceedsJsonDepth } from './json-depth.js';
 
 /** What graphql-ws hands each operation hook as `ctx.extra`. */
 export interface WsExtra {
@@ -20,7 +21,9 @@ const SERVER_ONLY_TYPES = new Set(['connection_ack', 'next', 'error']);
  *   any other malformed frame does, instead of 4500 Internal Server Error;
  * - socket errors (oversized frames, invalid UTF-8, resets) are logged once through our logger at info level
  *   without a stack, never on stderr, so a client cannot make the server write at will;
- * - an error inside message handling is logged with its cause and closes with 4500 and a fixed reason.
+ * - an error inside message handling is logged with its cause and closes with 4500 and a fixed reason;
+ * - a message nesting JSON arrays and objects deeper than `maxJsonDepth` closes with 4400 and a reason naming the
+ *   limit, found by a scan before graphql-ws parses it (RELIABILITY.md S16).
  * Lifetime: until `dispose()`, which closes every socket with 1001 and then the server.
  */
 export function serveGraphqlWs(
@@ -28,11 +31,12 @@ export function serveGraphqlWs(
   options: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
   keepAliveMs: number,
   logger: Logger,
+  maxJsonDepth: number,
 ): { dispose(): Promise<void> } {
   const server = makeServer<Record<string, unknown> | undefined, WsExtra>(options);
   ws.options.handleProtocols = handleProtocols;
   ws.on('error', (error) => {
-    logger.error({ cause: { name: error.name, message: error.message } }, 'WebSocket server error');
+    logger.error({ err: { name: error.name, message: error.message } }, 'WebSocket server error');
     for (const client of ws.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
   ws.on('connection', (socket, request) => {
@@ -66,12 +70,16 @@ export function serveGraphqlWs(
         onMessage: (handle) => {
           socket.on('message', (data: Buffer, isBinary: boolean) => {
             const text = isBinary ? undefined : data.toString('utf8');
+            if (text !== undefined && exceedsJsonDepth(text, maxJsonDepth)) {
+              socket.close(CloseCode.BadRequest, `JSON nested deeper than ${maxJsonDepth} levels (GRAPHQL_JSON_MAX_DEPTH)`);
+              return;
+            }
             if (text === undefined || SERVER_ONLY_TYPES.has(messageType(text) ?? '')) {
               socket.close(CloseCode.BadRequest, 'Invalid message received');
               return;
             }
             handle(text).catch((error: unknown) => {
-              logger.error({ cause: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'graphql-ws message handling failed');
+              logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'graphql-ws message handling failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           });
@@ -83,7 +91,7 @@ export function serveGraphqlWs(
       clearTimeout(pongWait);
       clearInterval(pingInterval);
       void closed(code, reason.toString('utf8')).catch((error: unknown) =>
-        logger.error({ cause: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'graphql-ws close handling failed'),
+        logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'graphql-ws close handling failed'),
       );
     });
   });

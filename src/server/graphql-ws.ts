@@ -19,6 +19,8 @@ export interface GraphqlWsSecurity {
   /** Ping interval; a socket silent for this long after a ping is terminated (W11), in ms. */
   readonly keepAliveMs: number;
 }
+  /** Deepest JSON nesting a message may have (`GRAPHQL_JSON_MAX_DEPTH`); a deeper one closes the socket with 4400. */
+  readonly maxJsonDepth: number;
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
@@ -142,6 +144,7 @@ export function attachGraphqlWs(
     security.keepAliveMs,
     services.logger,
   );
+    security.maxJsonDepth,
   let disposing: Promise<void> | undefined;
   return {
     // Idempotent: shutdown closes sockets before ending subscriptions, and Apollo's drain calls this again.

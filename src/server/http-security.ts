@@ -7,7 +7,7 @@ import type { Security } from '../auth/security.js';
 import { DomainError, HTTP_STATUS_BY_CODE, isDomainError } from '../core/domain-error.js';
 import type { RequestContext } from '../auth/services.js';
 import type { Logger } from '../core/logger.js';
-import { formatError } from './format-error.js';
+import { formatError, requestError } from './format-error.js';
 import type { GuardedRequest, OperationGuard } from './operation-guard.js';
 
 const accessByRequest = new WeakMap<IncomingMessage, Access>();
@@ -26,21 +26,34 @@ export function accessOf(req: IncomingMessage): Access {
 }
 
 /**
- * Express middleware: authenticates the request's headers, charges the caller's tenant one request per operation
- * (a batched POST of at most `batchMax` operations holds several), and
- * attaches the resulting {@link Access} for {@link accessOf}. Refusals answer 401 (with `WWW-Authenticate`),
- * 429 (with `Retry-After`) or the status of the error's code, in the GraphQL error shape.
+ * Express middleware: authenticates the request from its headers alone and attaches the resulting {@link Access}
+ * for {@link accessOf}. Mount it before the body parser: a caller without valid credentials is refused before a
+ * byte of its body is read (RELIABILITY.md S16). Refusals answer 401 (with `WWW-Authenticate`) or the status of
+ * the error's code, in the GraphQL error shape; the body is then left unread (Node discards it).
  */
-export function authenticateRequests(security: Security, logger: Logger, batchMax = 0): RequestHandler {
+export function authenticateRequests(security: Security, logger: Logger): RequestHandler {
   return (req, res, next) => {
-    void (async () => {
-      const access = await security.fromHeaders(req.headers);
-      // A batch that will run is as many requests as it holds operations; one that will be refused (batching off,
-      // or longer than `batchMax`) costs one, like any refused request.
-      const body: unknown = req.body;
-      await security.charge(access, Array.isArray(body) && body.length <= batchMax ? Math.max(1, body.length) : 1);
-      accessByRequest.set(req, access);
-    })().then(
+    security.fromHeaders(req.headers).then(
+      (access) => {
+        accessByRequest.set(req, access);
+        next();
+      },
+      (error: unknown) => sendRefusal(res, error, logger),
+    );
+  };
+}
+
+/**
+ * Express middleware, after {@link authenticateRequests} and the body parser: charges the caller's tenant one
+ * request per operation (a batched POST of at most `batchMax` operations holds several). A refusal answers 429
+ * with `Retry-After` (or the status of the error's code), in the GraphQL error shape.
+ */
+export function chargeRequests(security: Security, logger: Logger, batchMax = 0): RequestHandler {
+  return (req, res, next) => {
+    // A batch that will run is as many requests as it holds operations; one that will be refused (batching off,
+    // or longer than `batchMax`) costs one, like any refused request.
+    const body: unknown = req.body;
+    security.charge(accessOf(req), Array.isArray(body) && body.length <= batchMax ? Math.max(1, body.length) : 1).then(
       () => next(),
       (error: unknown) => sendRefusal(res, error, logger),
     );
@@ -118,23 +131,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function sendErrors(res: Response, status: number, errors: readonly (GraphQLError | DomainError)[], development: boolean, logger: Logger): void {
-  const formatted = errors.map((error) =>
-    isDomainError(error) ? { message: error.message, extensions: { code: error.code, ...error.details } } : formatError(error, { development, logger }),
-  );
+  const formatted = errors.map((error) => (isDomainError(error) ? requestError(error.code, error.message, error.details, error.retryable) : formatError(error, { development, logger })));
   res.status(status).json({ errors: formatted });
 }
 
 /** Answers an authentication or rate-limit refusal; anything else is an internal error, logged. */
 function sendRefusal(res: Response, error: unknown, logger: Logger): void {
   if (!isDomainError(error)) {
-    logger.error({ cause: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'authentication failed unexpectedly');
-    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    logger.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'authentication failed unexpectedly');
+    res.status(500).json({ errors: [requestError('INTERNAL_SERVER_ERROR', 'Internal server error.')] });
     return;
   }
   if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer, ApiKey');
   const retryAfterMs = error.details['retryAfterMs'];
   if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-  res.status(HTTP_STATUS_BY_CODE[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
+  res.status(HTTP_STATUS_BY_CODE[error.code]).json({ errors: [requestError(error.code, error.message, error.details, error.retryable)] });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { GraphQLError, Kind, parse, type VariableDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../../src/core/domain-error.js';
-import { formatError, toParseFailedError } from '../../../src/server/format-error.js';
+import { DEFAULT_RETRY_AFTER_MS, DomainError } from '../../../src/core/domain-error.js';
+import { formatError, requestError, toParseFailedError } from '../../../src/server/format-error.js';
 import { createLogger } from '../../../src/core/logger.js';
 
 const SECRET_MESSAGE = 'AccessDenied for arn:aws:iam::123456789012:role/x secret=AKIAIOSFODNN7EXAMPLE/wJalrXUtnFEMI/K7MDENG';
@@ -87,15 +87,15 @@ describe('formatError', () => {
       nodes: node,
       originalError: scalarError,
     });
-    expect(formatError(error, { development: false, logger }).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(formatError(error, { development: false, logger }).extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
     const missing = new GraphQLError('Variable "$f" of required type "Int!" was not provided.', { nodes: node });
-    expect(formatError(missing, { development: false, logger }).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(formatError(missing, { development: false, logger }).extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
   });
 
   it('codes a validation error about a variable GRAPHQL_VALIDATION_FAILED when it is not a coercion error', () => {
     const { logger } = capturingLogger();
     const error = new GraphQLError('Variable "$f" is never used.', { nodes: variableDefinition('query Q($f: Int) { a }') });
-    expect(formatError(error, { development: false, logger }).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(formatError(error, { development: false, logger }).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', retryable: false });
   });
 
   it('codes a syntax error GRAPHQL_PARSE_FAILED with its location when tagged by toParseFailedError', () => {
@@ -111,7 +111,40 @@ describe('formatError', () => {
     expect(formatted).toEqual({
       message: 'Syntax Error: Expected Name, found <EOF>.',
       locations: [{ line: 1, column: 2 }],
-      extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+      extensions: { code: 'GRAPHQL_PARSE_FAILED', retryable: false },
     });
+  });
+
+  it('adds retryable false and keeps scalar details when a request-level code passes through', () => {
+    const { logger } = capturingLogger();
+    const limit = new GraphQLError('Query is too deep.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', max: 12, http: { status: 400 } } });
+    expect(formatError(limit, { development: false, logger }).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', retryable: false, limit: 'depth', max: 12 });
+    for (const code of ['BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'UNAUTHENTICATED', 'FORBIDDEN']) {
+      expect(formatError(new GraphQLError('refused', { extensions: { code } }), { development: false, logger }).extensions, code).toEqual({ code, retryable: false });
+    }
+  });
+
+  it('marks RATE_LIMITED retryable with a default retryAfterMs when its source names no wait', () => {
+    const { logger } = capturingLogger();
+    const cap = new GraphQLError('At most 5 operations may be open on one connection.', { extensions: { code: 'RATE_LIMITED', max: 5 } });
+    expect(formatError(cap, { development: false, logger }).extensions).toEqual({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: DEFAULT_RETRY_AFTER_MS, max: 5 });
+    const slow = new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.');
+    expect(formatError(resolverError(slow), { development: false, logger }).extensions).toMatchObject({ retryable: true, retryAfterMs: DEFAULT_RETRY_AFTER_MS });
+  });
+
+  it("keeps a RATE_LIMITED error's own retryAfterMs, and adds none when it is not retryable", () => {
+    const { logger } = capturingLogger();
+    const limited = new DomainError('RATE_LIMITED', 'Rate limit exceeded for this tenant.', { details: { retryAfterMs: 400 } });
+    expect(formatError(resolverError(limited), { development: false, logger }).extensions).toEqual({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 400 });
+    const tooCostly = new DomainError('RATE_LIMITED', 'Request cost exceeds the rate limit for this tenant.', { retryable: false, details: { cost: 5, burst: 2 } });
+    expect(formatError(resolverError(tooCostly), { development: false, logger }).extensions).toEqual({ code: 'RATE_LIMITED', retryable: false, cost: 5, burst: 2 });
+  });
+});
+
+describe('requestError', () => {
+  it('builds the formatted shape with code and retryable when a refusal is written without graphql-js', () => {
+    expect(requestError('BAD_REQUEST', 'Malformed request body.')).toEqual({ message: 'Malformed request body.', extensions: { code: 'BAD_REQUEST', retryable: false } });
+    expect(requestError('UPSTREAM_TIMEOUT', 'Too slow.').extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', retryable: true });
+    expect(requestError('RATE_LIMITED', 'Slow down.', { retryAfterMs: 250 }).extensions).toEqual({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 250 });
   });
 });
