@@ -54,6 +54,8 @@ const envSchema = z.object({
   LIVESTREAM_REST_ENDPOINT: httpUrl.optional(),
   LIVESTREAM_KEY_FILE: z.string().min(1).optional(),
   EMULATORS: z.enum(['auto', 'off']).default('auto'),
+  EMULATOR_PORTS: z.string().min(1).optional(),
+  EMULATOR_DEMO_FRAGMENT_MS: integer(10, 3_600_000, 2_000),
   UPSTREAM_TIMEOUT_MS: integer(100, 300_000, 10_000),
   UPSTREAM_IDLE_TIMEOUT_MS: integer(100, 300_000, 15_000),
   UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
@@ -169,6 +171,13 @@ export interface Config {
   };
   /** `auto`: start an embedded emulator for every provider without a configured endpoint; `off`: never. */
   readonly emulators: 'auto' | 'off';
+  /** Settings of the embedded emulators themselves. */
+  readonly emulator: {
+    /** Fixed loopback ports by endpoint name (`kinesis`, `mediastore`, ...) for `media-graph emulate`; empty = free ports. */
+    readonly ports: Readonly<Record<string, number>>;
+    /** Milliseconds between two fragments of the demo Kinesis stream (also each fragment's length). */
+    readonly demoFragmentMs: number;
+  };
   readonly upstream: {
     /** Deadline for one upstream call including retries, in milliseconds. */
     readonly timeoutMs: number;
@@ -325,6 +334,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS,
     },
     emulators: e.EMULATORS,
+    emulator: {
+      ports: e.EMULATOR_PORTS === undefined ? {} : parseEndpointPorts(e.EMULATOR_PORTS.split(','), 'EMULATOR_PORTS'),
+      demoFragmentMs: e.EMULATOR_DEMO_FRAGMENT_MS,
+    },
     upstream: {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
@@ -389,6 +402,26 @@ function jwtConfig(e: z.infer<typeof envSchema>): Config['auth']['jwt'] {
     ...(e.AUTH_AUDIENCE === undefined ? {} : { audience: e.AUTH_AUDIENCE }),
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
   };
+}
+
+/**
+ * Endpoint ports given as `name=port` entries (`kinesis=4566`), from `EMULATOR_PORTS` (comma-separated) or
+ * `media-graph emulate --port`; a later entry for the same name wins. Port 0 asks for a free port. Which names
+ * exist is the emulators' business: this checks only the shape.
+ * @throws ConfigError naming `source` for an entry that is not `name=port` with a port in 0..65535.
+ */
+export function parseEndpointPorts(entries: readonly string[], source: string): Readonly<Record<string, number>> {
+  const ports: Record<string, number> = {};
+  for (const raw of entries) {
+    const entry = raw.trim();
+    const match = /^([A-Za-z][A-Za-z0-9]*)=(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (match?.[1] === undefined || port > 65_535) {
+      throw new ConfigError(`invalid configuration: ${source}: '${entry}' must be name=port with a port from 0 to 65535, e.g. kinesis=4566`);
+    }
+    ports[match[1]] = port;
+  }
+  return ports;
 }
 
 /** Comma-separated origins, each `scheme://host[:port]` without a path. */

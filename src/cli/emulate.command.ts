@@ -1,30 +1,163 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config.js';
+import { ConfigError, loadConfig, parseEndpointPorts } from '../config.js';
 import type { CliIo } from './cli-io.js';
 import { startEmbeddedEmulators } from '../server/providers/registry.js';
 import { createLogger } from '../core/logger.js';
 
-/**
- * `media-graph emulate`: starts only the embedded emulators (seeded with demo data), prints their endpoints as
- * JSON, and stops them on SIGTERM/SIGINT. Useful for pointing other tools or the AWS CLI at them.
- */
-export async function runEmulate(_args: readonly string[], io: CliIo): Promise<number> {
-  let config;
+const USAGE = `Usage: media-graph emulate [--port NAME=PORT]...
+
+Starts only the embedded emulators, seeded with demo data (the live Kinesis stream is demo-stream), prints
+their endpoints as one JSON object on stdout, e.g.
+  {"mediastore":"http://127.0.0.1:4567","kinesis":"http://127.0.0.1:4566","livestreamGrpc":"127.0.0.1:…",…}
+and runs until SIGTERM or SIGINT. Log lines go to stderr, so stdout can be piped to jq.
+
+Options:
+  -p, --port NAME=PORT   bind that endpoint to a fixed loopback port (repeatable; 0 = a free port).
+                         NAME is a key of the printed JSON: kinesis, mediastore, livestreamGrpc,
+                         livestreamRest, oci. Without it every endpoint gets a free port.
+  -h, --help             print this help
+
+Environment:
+  EMULATOR_PORTS             the same as --port, comma-separated (kinesis=4566,mediastore=4567);
+                             --port wins for the names it gives
+  EMULATOR_DEMO_FRAGMENT_MS  milliseconds between demo-stream fragments (default 2000; 100 = 10/s)
+  LOG_LEVEL                  log threshold (default info)
+
+Exit status: 0 after a signal, 1 when a port cannot be bound (already in use, or not allowed),
+2 bad usage or configuration.
+`;
+
+/** Cloud settings that would otherwise turn an emulator off: `emulate` always starts every emulator. */
+const CLOUD_SETTINGS = ['MEDIASTORE_ENDPOINT', 'KINESIS_ENDPOINT', 'OCI_ENDPOINT', 'OCI_TENANCY_ID', 'LIVESTREAM_PROJECT'] as const;
+
+/** The parsed command line, or the exit code and message of a usage error. */
+type Parsed = { readonly help: boolean; readonly portEntries: readonly string[] } | { readonly error: string };
+
+function parse(args: readonly string[]): Parsed {
   try {
-    config = loadConfig({ ...process.env, MEDIASTORE_ENDPOINT: undefined, KINESIS_ENDPOINT: undefined, OCI_ENDPOINT: undefined, OCI_TENANCY_ID: undefined, LIVESTREAM_PROJECT: undefined, EMULATORS: 'auto' });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { port: { type: 'string', short: 'p', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    });
+    return { help: values.help === true, portEntries: values.port ?? [] };
+  } catch (error) {
+    // parseArgs reports unknown options and stray arguments as TypeErrors with a readable message.
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A listen failure of a fixed port: its errno code and port, when `error` is one. */
+function bindFailure(error: unknown): { readonly code: string; readonly port: number } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, port } = error as NodeJS.ErrnoException & { port?: unknown };
+  if ((code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') && typeof port === 'number') return { code, port };
+  // gRPC servers wrap the listen error in a message of their own: "... errors: [listen EADDRINUSE: ... 127.0.0.1:4568]".
+  const wrapped = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b[^\]]*:(\d+)\]?/.exec(error.message);
+  return wrapped?.[1] === undefined ? undefined : { code: wrapped[1], port: Number(wrapped[2]) };
+}
+
+/**
+ * Binds and releases each fixed port on the loopback interface before any emulator starts, so a taken port is
+ * reported before anything else has started or logged. (A port taken in between is still caught at start.)
+ */
+async function firstUnbindablePort(ports: Readonly<Record<string, number>>): Promise<{ readonly code: string; readonly port: number } | undefined> {
+  for (const port of new Set(Object.values(ports).filter((value) => value > 0))) {
+    const failure = await new Promise<{ code: string; port: number } | undefined>((resolve) => {
+      const probe = createServer();
+      probe.once('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code ?? 'EINVAL', port }));
+      probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(undefined)));
+    });
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
+}
+
+function bindMessage(failure: { readonly code: string; readonly port: number }, ports: Readonly<Record<string, number>>): string {
+  const names = Object.keys(ports).filter((name) => ports[name] === failure.port);
+  const what = `port ${failure.port}${names.length > 0 ? ` (${names.join(', ')})` : ''}`;
+  switch (failure.code) {
+    case 'EADDRINUSE':
+      return `${what} is already in use; stop what holds it or choose another with --port`;
+    case 'EACCES':
+      return `${what} may not be bound by this user; choose a port above 1023 with --port`;
+    default:
+      return `${what} cannot be bound on 127.0.0.1 (${failure.code})`;
+  }
+}
+
+/**
+ * `media-graph emulate`: starts only the embedded emulators (seeded with demo data) on the ports asked for,
+ * prints their endpoints as one JSON line on stdout (logs go to stderr), and stops them on SIGTERM/SIGINT.
+ * Resolves with the exit code: 0 after a signal, 1 when a fixed port cannot be bound (nothing is left running),
+ * 2 for bad usage or configuration.
+ * @throws only for unexpected failures of an emulator.
+ */
+export async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parse(args);
+  if ('error' in parsed) {
+    io.stderr.write(`media-graph emulate: ${parsed.error}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  let config: Config;
+  let ports: Readonly<Record<string, number>>;
+  try {
+    const env: Record<string, string | undefined> = { ...process.env, EMULATORS: 'auto' };
+    for (const name of CLOUD_SETTINGS) env[name] = undefined;
+    config = loadConfig(env);
+    ports = { ...config.emulator.ports, ...parseEndpointPorts(parsed.portEntries, '--port') };
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr.write(`media-graph: ${error.message}\n`);
+      io.stderr.write(`media-graph emulate: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const emulators = await startEmbeddedEmulators({ config, logger }, { seedDemo: true });
+  const taken = await firstUnbindablePort(ports);
+  if (taken !== undefined) {
+    io.stderr.write(`media-graph emulate: ${bindMessage(taken, ports)}\n`);
+    return 1;
+  }
+  const logger = createLogger(config.logLevel, io.stderr);
+  let emulators;
+  try {
+    emulators = await startEmbeddedEmulators({ config, logger }, { seedDemo: true, ports });
+  } catch (error) {
+    // The registry has already closed the emulators that did start.
+    const failure = bindFailure(error);
+    if (failure === undefined) throw error;
+    io.stderr.write(`media-graph emulate: ${bindMessage(failure, ports)}\n`);
+    return 1;
+  }
+  // Endpoint names come from the wiring modules, so a misspelt name can only be told once they have started.
+  const unknown = Object.keys(ports).filter((name) => !(name in emulators.endpoints));
+  if (unknown.length > 0) {
+    await emulators.close();
+    io.stderr.write(`media-graph emulate: unknown endpoint ${unknown.map((name) => `'${name}'`).join(', ')} in --port or EMULATOR_PORTS; known: ${Object.keys(emulators.endpoints).join(', ')}\n`);
+    return 2;
+  }
   io.stdout.write(`${JSON.stringify(emulators.endpoints)}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
+  logger.info({ signal }, 'stopping the emulators');
+  // A close that hangs must not hold the ports hostage: a second signal ends the process at once.
+  const force = (): void => {
+    io.stderr.write('media-graph emulate: second signal, exiting now\n');
+    process.exit(1);
+  };
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
   await emulators.close();
+  process.off('SIGTERM', force);
+  process.off('SIGINT', force);
   return 0;
 }

@@ -695,6 +695,34 @@ describe('MediaStoreEmulator faults', () => {
     expect(emulator.readObjectDirect('stalled.ts')).toBeUndefined();
   });
 
+  it('stops reading a PutObject body after about afterBytes when a stall with afterBytes is injected', async () => {
+    const afterBytes = 64 * 1024;
+    emulator.injectFault({ kind: 'stall', operation: 'PutObject', afterBytes, times: 1 });
+    const total = 32 * 1024 * 1024;
+    let produced = 0;
+    let producedEnough: () => void = () => undefined;
+    const wellPast = new Promise<void>((resolve) => {
+      producedEnough = resolve;
+    });
+    // Produced on demand, so the count shows how far the client got; 1 MiB past afterBytes is more than the
+    // stalled store can have read.
+    const source = new Readable({
+      read() {
+        produced += 64 * 1024;
+        if (produced >= afterBytes + 1024 * 1024) producedEnough();
+        this.push(produced > total ? null : Buffer.alloc(64 * 1024, 7));
+      },
+    });
+    const abort = new AbortController();
+    const put = clientFor(emulator).send(new PutObjectCommand({ Path: 'stalled/big.bin', Body: source }), { abortSignal: abort.signal });
+    await emulator.waitForBodyBytes('stalled/big.bin', afterBytes);
+    await wellPast;
+    expect(emulator.receivedBodyBytes('stalled/big.bin')).toBeLessThan(afterBytes + 64 * 1024 + 1);
+    abort.abort();
+    await expect(put).rejects.toMatchObject({ name: 'AbortError' });
+    expect(emulator.readObjectDirect('stalled/big.bin')).toBeUndefined();
+  });
+
   it('ends stalled connections when the emulator is closed', async () => {
     emulator.injectFault({ kind: 'stall', operation: 'ListItems' });
     const list = clientFor(emulator).send(new ListItemsCommand({}));

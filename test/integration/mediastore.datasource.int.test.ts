@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import type { MediaStoreDataClient } from '@aws-sdk/client-mediastore-data';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMediaStoreClient } from '../../src/datasources/mediastore/mediastore.client.js';
@@ -529,7 +529,73 @@ describe('MediaStoreDataSource upstream failures', () => {
   });
 });
 
+/**
+ * Consumes `body` through a Writable that takes bytes no faster than `bytesPerSecond` (backpressure does the rest,
+ * as with a slow client), and resolves with everything it took.
+ */
+async function drainAtPace(body: Readable, bytesPerSecond: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let taken = 0;
+  const started = Date.now();
+  const slow = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      taken += chunk.length;
+      setTimeout(callback, Math.max(0, started + (taken / bytesPerSecond) * 1000 - Date.now()));
+    },
+  });
+  await pipeline(body, slow);
+  return Buffer.concat(chunks);
+}
+
+/** A body that sends `parts` one after the other, waiting `gapMs` before the part at `pauseAt`. */
+function pausingStream(parts: readonly Buffer[], pauseAt: number, gapMs: number): Readable {
+  let index = 0;
+  return new Readable({
+    read() {
+      const part = parts[index];
+      if (part === undefined) {
+        this.push(null);
+        return;
+      }
+      index += 1;
+      if (index - 1 === pauseAt) setTimeout(() => this.push(part), gapMs);
+      else this.push(part);
+    },
+  });
+}
+
 describe('MediaStoreDataSource deadlines (M2)', () => {
+  it('streams every byte of a download that outlasts timeoutMs when its reader is slow', async () => {
+    const bytes = patternBytes(8 * MiB);
+    emulator.putObjectDirect('f/slow.bin', bytes);
+    const source = dataSource({ timeoutMs: 200, idleTimeoutMs: 10_000 });
+    const started = Date.now();
+    const object = await source.get('f/slow.bin', undefined);
+    const received = await drainAtPace(object.body, 4 * MiB);
+    expect(Date.now() - started).toBeGreaterThan(5 * 200);
+    expect(received.equals(bytes)).toBe(true);
+  });
+
+  it('stores a streamed upload that outlasts timeoutMs and pauses longer than idleTimeoutMs at its writer\'s pace', async () => {
+    const parts = Array.from({ length: 8 }, (_, index) => patternBytes(64 * 1024).fill(index, 0, 1));
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    const source = dataSource({ timeoutMs: 200, idleTimeoutMs: 150 });
+    // The writer goes quiet for longer than both limits before its fifth part: its own pace, not a store stall.
+    await source.put(putInput({ path: 'f/paced.bin', body: pausingStream(parts, 4, 600), contentLength: total }));
+    expect(emulator.readObjectDirect('f/paced.bin')?.equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('throws UPSTREAM_TIMEOUT when the store stops reading an upload after its first bytes', async () => {
+    emulator.injectFault({ kind: 'stall', operation: 'PutObject', afterBytes: 64 * 1024, times: 1 });
+    const source = dataSource({ timeoutMs: 10_000, idleTimeoutMs: 200 });
+    const total = 24 * MiB;
+    await expectDomainError(source.put(putInput({ path: 'f/stalled.bin', body: lazyStream(total), contentLength: total })), 'UPSTREAM_TIMEOUT');
+    expect(emulator.receivedBodyBytes('f/stalled.bin')).toBeLessThan(total);
+    expect(emulator.readObjectDirect('f/stalled.bin')).toBeUndefined();
+  });
+
   it('throws UPSTREAM_TIMEOUT and closes the connection when describe gets no answer within timeoutMs', async () => {
     const tap = await ConnectionTap.start(emulator.endpoint);
     emulator.injectFault({ kind: 'latency', ms: 5_000, operation: 'DescribeObject' });

@@ -15,7 +15,7 @@ import type { OperationContext } from './mediastore.operations.js';
 import { deleteObject, describeObject, getObject, listItems, putObject } from './mediastore.operations.js';
 import { parseObjectPathname, validateObjectPath } from './mediastore.paths.js';
 import { MediaStoreObjectStore } from './mediastore.store.js';
-import { discardBodyThen } from './mediastore.streams.js';
+import { discardBodyThen, stopReadingAfter } from './mediastore.streams.js';
 
 import { ChangeSignal, EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
@@ -395,6 +395,13 @@ export class MediaStoreEmulator {
       throw new MediaStoreWireError('ThrottlingException', 'Rate exceeded');
     }
     if (terminal?.kind === 'stall') {
+      if (operation === 'PutObject' && terminal.afterBytes !== undefined) {
+        const target = parseObjectPathname(pathname);
+        stopReadingAfter(req, terminal.afterBytes, (received) => {
+          if (target.ok) this.onBodyBytes(target.value.path, received);
+        });
+        return;
+      }
       if (operation !== 'GetObject') {
         // Read the request so the client believes it was delivered, then never answer.
         req.resume();

@@ -26,7 +26,9 @@ export type MediaStoreFault =
   | { kind: 'throttle'; operation?: MediaStoreOperation; times?: number }
   /**
    * GetObject: send the success headers and the first `afterBytes` (default 0) body bytes, then nothing.
-   * Other operations (and a GetObject of a missing object): read the request, never answer.
+   * PutObject with `afterBytes`: read about that many body bytes (whole chunks), then stop reading the request, as a
+   * store that stops accepting an upload. Other operations, PutObject without `afterBytes` (and a GetObject of a
+   * missing object): read the request, never answer.
    * A stalled exchange lasts until the client gives up or the emulator closes.
    */
   | { kind: 'stall'; operation?: MediaStoreOperation; afterBytes?: number; times?: number }

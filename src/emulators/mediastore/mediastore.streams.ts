@@ -120,3 +120,27 @@ export function discardBodyThen(req: IncomingMessage, then: () => void): void {
   req.once('end', then);
   req.resume();
 }
+
+/**
+ * Reads whole chunks of `req` until at least `bytes` have arrived (none when `bytes` is 0), then stops reading for
+ * good: the request buffer fills, the socket is no longer read, and the client's writes block once the socket
+ * buffers are full, as with a store that stops accepting an upload. `onBytes` gets the running count of body bytes
+ * read. The exchange ends when either side closes.
+ */
+export function stopReadingAfter(req: IncomingMessage, bytes: number, onBytes: (received: number) => void): void {
+  let received = 0;
+  onBytes(0);
+  if (bytes === 0) {
+    req.pause();
+    return;
+  }
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    onBytes(received);
+    if (received >= bytes) {
+      req.off('data', onData);
+      req.pause();
+    }
+  };
+  req.on('data', onData);
+}

@@ -20,9 +20,9 @@ const DATA_ENDPOINT_TTL_MS = 10 * 60 * 1000;
 export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulator> = {
   name: 'kinesis',
   emulated: (config) => config.kinesis.endpoint === undefined && config.emulators === 'auto',
-  async startEmulator({ logger }, { seedDemo, ports }) {
+  async startEmulator({ config, logger }, { seedDemo, ports }) {
     const emulator = await KinesisVideoEmulator.start({ host: '127.0.0.1', port: ports?.['kinesis'] ?? 0 });
-    if (seedDemo) seedKinesisDemo(emulator);
+    if (seedDemo) seedKinesisDemo(emulator, { fragmentIntervalMs: config.emulator.demoFragmentMs });
     logger.info({ provider: 'kinesis', endpoint: emulator.endpoint }, 'embedded emulator started');
     return { emulator, endpoints: { kinesis: emulator.endpoint }, close: () => emulator.close() };
   },
