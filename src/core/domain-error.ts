@@ -48,6 +48,11 @@ export interface DomainErrorOptions {
   readonly cause?: unknown;
   /** Extra, client-safe details (e.g. `{ maxFirst: 100 }`); must never contain provider messages or secrets. */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>;
+  /**
+   * The provider's own words about the failure (e.g. which value of which argument it refused), shown to clients
+   * only in development, as `extensions.debugMessage`. May name resources; must never contain secrets.
+   */
+  readonly debugMessage?: string;
 }
 
 /**
@@ -62,6 +67,8 @@ export class DomainError extends Error {
   readonly retryable: boolean;
   /** Client-safe extra fields merged into `extensions`. */
   readonly details: Readonly<Record<string, string | number | boolean | null>>;
+  /** See {@link DomainErrorOptions.debugMessage}; `undefined` when there is none. */
+  readonly debugMessage: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -69,6 +76,7 @@ export class DomainError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? DEFAULT_RETRYABLE.has(code);
     this.details = options.details ?? {};
+    this.debugMessage = options.debugMessage;
   }
 }
 

@@ -49,7 +49,10 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
     if (original.code === 'INTERNAL_SERVER_ERROR' || original.code.startsWith('UPSTREAM_')) {
       options.logger.warn({ code: original.code, path, err: describeCause(original.cause) }, 'upstream or internal error');
     }
-    return { message: original.message, ...base, extensions: contractExtensions(original.code, original.details, original.retryable) };
+    const extensions = contractExtensions(original.code, original.details, original.retryable);
+    // The provider's own message helps while developing; outside development it could name resources.
+    if (options.development && original.debugMessage !== undefined) extensions['debugMessage'] = original.debugMessage;
+    return { message: original.message, ...base, extensions };
   }
   const code = typeof error.extensions['code'] === 'string' ? error.extensions['code'] : undefined;
   if (original === undefined || original.name === 'GraphQLError') {
