@@ -62,7 +62,9 @@ export function createSseHandler<Context extends OperationContext>(
       writeRefusal(res, init, typeof body === 'string' ? body : null);
       return;
     }
-    res.writeHead(init.status, init.statusText, init.headers);
+    // Set one by one, not through writeHead: later readers (the shutdown path) see them with getHeader.
+    for (const [name, value] of Object.entries(init.headers ?? {})) res.setHeader(name, value);
+    res.writeHead(init.status, init.statusText);
     if (body === null || typeof body === 'string') {
       await new Promise<void>((resolve) => res.end(body ?? undefined, () => resolve()));
       return;
@@ -72,12 +74,13 @@ export function createSseHandler<Context extends OperationContext>(
     };
     res.once('close', stop);
     for await (const value of body) {
-      // The response's `close` may come late: a response no longer writable has gone away.
-      if (!res.writable) break;
+      // The response's `close` may come late; one ended at shutdown takes no more events (`writable` stays true).
+      if (res.writableEnded || res.destroyed) break;
       const written = await new Promise<boolean>((resolve, reject) => res.write(value, (error) => (error === undefined || error === null ? resolve(true) : reject(error))));
       if (!written) break;
     }
     res.off('close', stop);
+    if (res.writableEnded || res.destroyed) return;
     await new Promise<void>((resolve) => res.end(() => resolve()));
   };
 }
