@@ -12,11 +12,13 @@ export const DEFAULT_RELAY_GC_INTERVAL_BYTES = 2 * 1024 * 1024;
  * '1e3' and '0x50', so `PORT=' '` would silently bind an ephemeral port.
  */
 function integer(min: number, max: number, fallback: number) {
+  // One message for every way a value can miss, so `PORT=-1` and `PORT=70000` both say what would be accepted.
+  const range = `must be a whole number in the range ${String(min)}-${String(max)}`;
   return z
     .string()
-    .regex(/^\d+$/, 'must be a whole number')
+    .regex(/^\d+$/, range)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
+    .pipe(z.number().int(range).min(min, range).max(max, range))
     .default(String(fallback));
 }
 
@@ -71,6 +73,10 @@ const envSchema = z.object({
   LIVE_WINDOW_FRAGMENTS: integer(1, 100_000, 150),
   LIVE_LINGER_MS: integer(0, 3_600_000, 5_000),
   LIVE_IDLE_TIMEOUT_MS: integer(500, 300_000, 5_000),
+  LIVE_HUB: z.enum(['local', 'redis']).default('local'),
+  LIVE_LEASE_TTL_MS: integer(500, 600_000, 5_000),
+  REDIS_URL: z.string().min(1).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[^\s{}]+$/, 'must contain no whitespace and no braces (they would break the per-stream hash tags)').default('media-graph:'),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
   AUTH_JWKS_URL: httpUrl.optional(),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -90,6 +96,7 @@ const envSchema = z.object({
   LIMIT_MAX_TOKENS: integer(100, 1_000_000, 5_000),
   LIMIT_MAX_COST: integer(1, 100_000_000, 5_000),
   GRAPHQL_BATCH_MAX: integer(0, 100, 0),
+  GRAPHQL_JSON_MAX_DEPTH: integer(8, 1_000, 64),
   RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
   RATE_LIMIT_BURST: integer(1, 1_000_000, 100),
   RATE_LIMIT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
@@ -98,7 +105,6 @@ const envSchema = z.object({
   WS_ALLOWED_ORIGINS: z.string().min(1).optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000, 100),
   WS_KEEPALIVE_MS: integer(1_000, 600_000, 12_000),
-  GRAPHQL_JSON_MAX_DEPTH: integer(8, 1_000, 64),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -168,7 +174,16 @@ export interface Config {
     readonly lingerMs: number;
     /** Silence after which an upstream GetMedia session is considered stalled and resumed, in ms. */
     readonly idleTimeoutMs: number;
+    /**
+     * `local`: one GetMedia reader per stream per instance; `redis`: one per stream across every instance sharing
+     * `redis` (fleet mode, docs/architecture.md).
+     */
+    readonly hub: 'local' | 'redis';
+    /** Lifetime of a fleet reader lease in ms; renewed every third of it. Fleet mode only. */
+    readonly leaseTtlMs: number;
   };
+  /** The Redis the fleet hub coordinates through; set when `REDIS_URL` is. */
+  readonly redis: { readonly target: RedisTarget; readonly keyPrefix: string } | undefined;
   /** `auto`: start an embedded emulator for every provider without a configured endpoint; `off`: never. */
   readonly emulators: 'auto' | 'off';
   /** Settings of the embedded emulators themselves. */
@@ -242,6 +257,8 @@ export interface Config {
     readonly maxEntityRepresentations: number;
     /** Most operations in one batched HTTP request; 0 turns batching off. */
     readonly batchMax: number;
+    /** Deepest nesting of JSON arrays and objects in a request body, GET parameter or WebSocket message. */
+    readonly jsonMaxDepth: number;
     /** Accept only the operations in `schema/operations/` (and introspection). */
     readonly persistedOperationsOnly: boolean;
   };
@@ -266,8 +283,6 @@ export class ConfigError extends Error {
 }
 
 /** A variable that must be set when another one is. */
-    /** Deepest nesting of JSON arrays and objects in a request body, GET parameter or WebSocket message. */
-    readonly jsonMaxDepth: number;
 function requireWith(value: string | undefined, name: string, because: string): string {
   if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required when ${because} is set`);
   return value;
@@ -332,7 +347,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       windowFragments: e.LIVE_WINDOW_FRAGMENTS,
       lingerMs: e.LIVE_LINGER_MS,
       idleTimeoutMs: e.LIVE_IDLE_TIMEOUT_MS,
+      hub: e.LIVE_HUB,
+      leaseTtlMs: e.LIVE_LEASE_TTL_MS,
     },
+    redis: redisConfig(e),
     emulators: e.EMULATORS,
     emulator: {
       ports: e.EMULATOR_PORTS === undefined ? {} : parseEndpointPorts(e.EMULATOR_PORTS.split(','), 'EMULATOR_PORTS'),
@@ -367,6 +385,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxCost: e.LIMIT_MAX_COST,
       maxEntityRepresentations: e.ENTITIES_MAX_REPRESENTATIONS,
       batchMax: e.GRAPHQL_BATCH_MAX,
+      jsonMaxDepth: e.GRAPHQL_JSON_MAX_DEPTH,
       persistedOperationsOnly: e.PERSISTED_OPERATIONS_ONLY === 'true',
     },
     websocket: {
@@ -376,6 +395,31 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
   };
+}
+
+/**
+ * Settings that are valid but probably not what the operator meant, one sentence each, for the caller to log at
+ * startup (empty when there are none). Pure: reads only `config`.
+ */
+export function configWarnings(config: Config): readonly string[] {
+  const warnings: string[] = [];
+  if (config.publicBaseUrl === undefined && isWildcardHost(config.host)) {
+    // Without PUBLIC_BASE_URL the signed byte URLs are built from the listening address, which for a wildcard bind
+    // names no interface a client could reach.
+    const listening = config.host.includes(':') ? `[${config.host.replace(/^\[|\]$/g, '')}]` : config.host;
+    warnings.push(
+      `HOST=${config.host} listens on every interface but PUBLIC_BASE_URL is not set: signed URLs will point at ` +
+        `http://${listening}:${String(config.port)}, which clients cannot reach; set PUBLIC_BASE_URL to the URL clients use`,
+    );
+  }
+  return warnings;
+}
+
+/** A host that binds every interface: `0.0.0.0`, or the IPv6 unspecified address in any spelling (`::`, `[::]`, `0:0:0:0:0:0:0:0`). */
+function isWildcardHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === '0.0.0.0') return true;
+  return bare.includes('::') || bare.split(':').length === 8 ? bare.split(':').every((group) => /^0*$/.test(group)) : false;
 }
 
 /** The JWT settings, or undefined when no key source is set. At most one key source may be. */
@@ -398,7 +442,6 @@ function jwtConfig(e: z.infer<typeof envSchema>): Config['auth']['jwt'] {
     ...(e.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: e.AUTH_JWKS_URL }),
     ...(e.AUTH_JWT_SECRET === undefined ? {} : { hs256Secret: e.AUTH_JWT_SECRET }),
     ...(e.AUTH_ISSUER === undefined ? {} : { issuer: e.AUTH_ISSUER }),
-      jsonMaxDepth: e.GRAPHQL_JSON_MAX_DEPTH,
     ...(e.AUTH_AUDIENCE === undefined ? {} : { audience: e.AUTH_AUDIENCE }),
     clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
   };
@@ -422,6 +465,110 @@ export function parseEndpointPorts(entries: readonly string[], source: string): 
     ports[match[1]] = port;
   }
   return ports;
+}
+
+/** One Redis host and port. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Credentials and TLS shared by every node of a Redis deployment. */
+export interface RedisAuth {
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** `rediss`: TLS to every node. */
+  readonly tls: boolean;
+}
+
+/**
+ * Where Redis is, parsed from `REDIS_URL`: one server (`redis://` / `rediss://`, given to ioredis as is), a Sentinel
+ * group (`redis+sentinel://[user:pass@]host:port,host:port/masterName[/db]`, optional `?sentinelPassword=`), or a
+ * Cluster seed list (comma-separated `redis://host:port` URLs).
+ */
+export type RedisTarget =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | (RedisAuth & {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly RedisNode[];
+      readonly masterName: string;
+      readonly db: number;
+      readonly sentinelPassword: string | undefined;
+    })
+  | (RedisAuth & { readonly mode: 'cluster'; readonly nodes: readonly RedisNode[] });
+
+/** The fleet hub's Redis, or undefined without `REDIS_URL`; `LIVE_HUB=redis` needs it. */
+function redisConfig(e: z.infer<typeof envSchema>): Config['redis'] {
+  if (e.REDIS_URL === undefined) {
+    if (e.LIVE_HUB === 'redis') throw new ConfigError('invalid configuration: REDIS_URL: required when LIVE_HUB=redis');
+    return undefined;
+  }
+  return { target: parseRedisUrl(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX };
+}
+
+/**
+ * Parses `REDIS_URL` (see {@link RedisTarget}).
+ * @throws ConfigError naming `REDIS_URL` and what is wrong (never echoing the value: it may carry a password).
+ */
+export function parseRedisUrl(value: string): RedisTarget {
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid configuration: REDIS_URL: ${why}`);
+  };
+  const sentinel = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/?]+)\/([^/?]+)(?:\/(\d+))?\/?(?:\?(.*))?$/i.exec(value);
+  if (sentinel !== null) {
+    const [, scheme = '', userinfo, hosts = '', masterName = '', db, query] = sentinel;
+    const params = new URLSearchParams(query ?? '');
+    return {
+      mode: 'sentinel',
+      ...splitUserinfo(userinfo),
+      tls: scheme.toLowerCase() === 'rediss',
+      sentinels: hosts.split(',').map((entry) => parseHostPort(entry.trim(), 26_379, fail)),
+      masterName: decodeURIComponent(masterName),
+      db: db === undefined ? 0 : Number(db),
+      sentinelPassword: params.get('sentinelPassword') ?? undefined,
+    };
+  }
+  if (/^rediss?\+sentinel:/i.test(value)) fail('a Sentinel URL is redis+sentinel://[user:password@]host:port[,host:port...]/masterName[/db]');
+  const entries = value.split(',').map((entry) => entry.trim());
+  const urls = entries.map((entry) => {
+    if (!/^rediss?:\/\/[^\s]+$/i.test(entry)) {
+      fail('must be a redis:// or rediss:// URL, a redis+sentinel:// URL, or a comma-separated list of redis:// cluster nodes');
+    }
+    try {
+      return new URL(entry);
+    } catch {
+      return fail('is not a valid URL');
+    }
+  });
+  if (urls.length === 1) return { mode: 'standalone', url: value };
+  const schemes = new Set(urls.map((url) => url.protocol.toLowerCase()));
+  if (schemes.size > 1) fail('cluster nodes must all use redis:// or all use rediss://');
+  const first = urls.find((url) => url.username !== '' || url.password !== '');
+  return {
+    mode: 'cluster',
+    username: first === undefined || first.username === '' ? undefined : decodeURIComponent(first.username),
+    password: first === undefined || first.password === '' ? undefined : decodeURIComponent(first.password),
+    tls: schemes.has('rediss:'),
+    nodes: urls.map((url) => ({ host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) })),
+  };
+}
+
+function splitUserinfo(userinfo: string | undefined): Pick<RedisAuth, 'username' | 'password'> {
+  if (userinfo === undefined || userinfo === '') return { username: undefined, password: undefined };
+  const colon = userinfo.indexOf(':');
+  const username = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  const password = colon === -1 ? undefined : userinfo.slice(colon + 1);
+  return {
+    username: username === '' ? undefined : decodeURIComponent(username),
+    password: password === undefined || password === '' ? undefined : decodeURIComponent(password),
+  };
+}
+
+function parseHostPort(entry: string, defaultPort: number, fail: (why: string) => never): RedisNode {
+  const match = /^(\[[0-9a-f:.]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/i.exec(entry);
+  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
+  if (match?.[1] === undefined || port < 1 || port > 65_535) return fail('each Sentinel must be host[:port] with a port from 1 to 65535');
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
 /** Comma-separated origins, each `scheme://host[:port]` without a path. */

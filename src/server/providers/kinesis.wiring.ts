@@ -4,7 +4,12 @@ import { KinesisMediaDataSource } from '../../datasources/kinesis/kinesis-media.
 import { KinesisVideoDataSource } from '../../datasources/kinesis/kinesis-video.datasource.js';
 import { KinesisVideoEmulator } from '../../emulators/kinesis/kinesis.emulator.js';
 import { seedKinesisDemo } from '../../emulators/kinesis/kinesis.seed.js';
-import { DEFAULT_HUB_OPTIONS, LocalFragmentHub } from '../../live/local-fragment-hub.js';
+import { ConfigError, type Config } from '../../config.js';
+import type { Logger } from '../../core/logger.js';
+import { redisConnector } from '../../live/fleet/redis-connection.js';
+import { RedisFragmentHub } from '../../live/fleet/redis-fragment-hub.js';
+import { DEFAULT_HUB_OPTIONS, LocalFragmentHub, type LocalHubOptions } from '../../live/local-fragment-hub.js';
+import type { MediaOpener } from '../../live/media-reader.js';
 import { kinesisMediaOpener } from '../../live/media-opener.js';
 import { streamRef } from '../../resolvers/streams/streams.resolver.js';
 import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
@@ -36,22 +41,21 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
     const control = new KinesisVideoDataSource(clients.control, { timeoutMs: config.upstream.timeoutMs, endpointTtlMs: DATA_ENDPOINT_TTL_MS });
     const media = new KinesisMediaDataSource(control, (endpoint) => clients.media(endpoint), { timeoutMs: config.upstream.timeoutMs });
     const archived = new KinesisArchivedMediaDataSource(control, (endpoint) => clients.archived(endpoint), { timeoutMs: config.upstream.timeoutMs });
-    const hub = new LocalFragmentHub(
-      kinesisMediaOpener({
-        getMedia: async (stream, start, signal) => (await media.getMedia(streamRef(stream), start, signal)).payload,
-        invalidateEndpoint: (stream) => control.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
-        refreshCredentials: () => clients.refreshCredentials(),
-      }),
-      {
-        ...DEFAULT_HUB_OPTIONS,
-        reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },
-        windowSize: config.live.windowFragments,
-        lingerMs: config.live.lingerMs,
-        subscriberBuffer: config.live.subscriberBuffer,
-        overflow: config.live.overflow,
-        logger,
-      },
-    );
+    const open = kinesisMediaOpener({
+      getMedia: async (stream, start, signal) => (await media.getMedia(streamRef(stream), start, signal)).payload,
+      invalidateEndpoint: (stream) => control.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
+      refreshCredentials: () => clients.refreshCredentials(),
+    });
+    const hubOptions: LocalHubOptions = {
+      ...DEFAULT_HUB_OPTIONS,
+      reader: { ...DEFAULT_HUB_OPTIONS.reader, idleTimeoutMs: config.live.idleTimeoutMs },
+      windowSize: config.live.windowFragments,
+      lingerMs: config.live.lingerMs,
+      subscriberBuffer: config.live.subscriberBuffer,
+      overflow: config.live.overflow,
+      logger,
+    };
+    const hub = config.live.hub === 'redis' ? fleetHub(config, open, hubOptions, logger) : new LocalFragmentHub(open, hubOptions);
     return {
       services: { kinesis: { control, archived }, hub },
       readiness: [{ name: 'kinesis', check: async (signal) => void (await control.listStreams({ pageSize: 1, token: undefined }, { signal })) }],
@@ -62,3 +66,16 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
     };
   },
 };
+
+/**
+ * The fleet hub (`LIVE_HUB=redis`) over `REDIS_URL`. Commands time out after a third of the lease, so a holder
+ * learns that Redis is gone well before its lease could expire.
+ * @throws ConfigError when `REDIS_URL` is missing (loadConfig already refuses that).
+ */
+function fleetHub(config: Config, open: MediaOpener, options: LocalHubOptions, logger: Logger): RedisFragmentHub {
+  const redis = config.redis;
+  if (redis === undefined) throw new ConfigError('invalid configuration: REDIS_URL: required when LIVE_HUB=redis');
+  const ttl = config.live.leaseTtlMs;
+  const connect = redisConnector(redis.target, { commandTimeoutMs: Math.max(100, Math.floor(ttl / 3)), blockMs: 2_000 });
+  return new RedisFragmentHub(connect, open, { ...options, leaseTtlMs: ttl, keyPrefix: redis.keyPrefix, tailBlockMs: 2_000 }, logger);
+}

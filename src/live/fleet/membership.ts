@@ -1,0 +1,89 @@
+import type { FleetKeys } from './fleet-keys.js';
+import { ANNOUNCE } from './fleet-scripts.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** The fleet as the last announcement saw it. */
+export interface FleetView {
+  /** Instances announced and not expired (this one included while it watches or holds anything). */
+  readonly members: ReadonlySet<string>;
+  /** Streams some instance watches (S). */
+  readonly watched: number;
+  /** Leases held, by instance. */
+  readonly held: ReadonlyMap<string, number>;
+}
+
+/**
+ * An instance's place in the fleet, for spreading reader leases: instances announce themselves (expiring), the
+ * streams they watch and the leases they hold. From that, each instance's share is ⌈S/N⌉ readers for S watched
+ * streams and N instances. An instance at or over its share does not take a free lease while another interested
+ * instance is under its share (unless the lease stays free for a while: liveness first), and hands over leases
+ * it holds beyond its share to streams where such an instance is interested. Views are refreshed every tick, so a
+ * count can be a tick old: the bound in steady state is ⌈S/N⌉ + 1.
+ */
+export class FleetMembership {
+  private current: FleetView | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: FleetKeys,
+    readonly instance: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The last view, or undefined before the first announcement answered. */
+  get view(): FleetView | undefined {
+    return this.current;
+  }
+
+  /**
+   * Announces this instance (`active`: it watches or holds something) with its held count and watched streams, or
+   * withdraws it, and refreshes the view.
+   * @throws the client's error when Redis is unreachable (the previous view stays).
+   */
+  async announce(active: boolean, held: number, watched: readonly string[]): Promise<FleetView> {
+    const k = this.keys.fleet;
+    const [members, streams, flat] = (await ANNOUNCE.run(
+      this.client,
+      [k.members, k.streams, k.held],
+      [this.instance, this.ttlMs, active ? '1' : '0', held, ...watched],
+    )) as [string[], number, string[]];
+    const counts = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2) counts.set(flat[i] as string, Number(flat[i + 1]));
+    this.current = { members: new Set(members), watched: Number(streams), held: counts };
+    return this.current;
+  }
+
+  /** ⌈S/N⌉ under the current view; Infinity before the first view. */
+  share(): number {
+    const view = this.current;
+    if (view === undefined) return Infinity;
+    return Math.ceil(Math.max(1, view.watched) / Math.max(1, view.members.size));
+  }
+
+  /**
+   * Whether this instance, holding `held` leases, may take a free lease of a stream whose interested instances are
+   * `interested`, which has been free (as seen here) for `freeForMs` out of a patience of `deferMs`.
+   */
+  mayAcquire(held: number, interested: readonly string[], freeForMs: number, deferMs: number): boolean {
+    if (held < this.share() || freeForMs >= deferMs) return true;
+    return !this.anotherUnderShare(interested);
+  }
+
+  /** Whether an instance other than this one, interested in the stream, is under its share. */
+  anotherUnderShare(interested: readonly string[]): boolean {
+    const view = this.current;
+    if (view === undefined) return false;
+    const share = this.share();
+    return interested.some((id) => id !== this.instance && view.members.has(id) && (view.held.get(id) ?? 0) < share);
+  }
+
+  /** Free places under their share among the other instances (how many leases may be handed over at once). */
+  room(): number {
+    const view = this.current;
+    if (view === undefined) return 0;
+    const share = this.share();
+    let room = 0;
+    for (const id of view.members) if (id !== this.instance) room += Math.max(0, share - (view.held.get(id) ?? 0));
+    return room;
+  }
+}
