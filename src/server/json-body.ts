@@ -24,8 +24,8 @@ export interface JsonBodyOptions {
  * {@link JsonDepthScanner} chunk by chunk as it arrives, so a body of `[[[[…` is refused at its first bracket past
  * the limit, before it is buffered, let alone parsed. Query-string JSON parameters are checked the same way.
  *
- * Refusals go to `next(error)` as a {@link BodyError}, after the rest of the request has been read off and
- * discarded: `entity.too.large` (413) for a body over `limitBytes` (a declared `Content-Length` over it is refused
+ * Refusals go to `next(error)` as a {@link BodyError} at once, while the rest of the body is read off and discarded
+ * (so the connection stays usable and nothing more is kept): `entity.too.large` (413) for a body over `limitBytes` (a declared `Content-Length` over it is refused
  * without reading), `entity.too.deep` (400) past `maxDepth`, `entity.parse.failed` (400) for a body that is not
  * one JSON object or array, or a corrupt compressed body, `charset.unsupported` / `encoding.unsupported` (415) for
  * a charset other than UTF-8/UTF-16 or a `Content-Encoding` other than gzip, deflate and br,
@@ -58,20 +58,23 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
     }
     const decoder = textDecoder(req.headers['content-type']);
     if (decoder === undefined) {
-      drain(req, () => next(new BodyError('charset.unsupported', 'The request body must be JSON in UTF-8 (or UTF-16).', 415)));
+      req.resume();
+      next(new BodyError('charset.unsupported', 'The request body must be JSON in UTF-8 (or UTF-16).', 415));
       return;
     }
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     const inflate = decompressor(contentEncoding);
     if (inflate === null) {
-      drain(req, () => next(new BodyError('encoding.unsupported', `Content-Encoding ${contentEncoding} is not supported; use gzip, deflate or br.`, 415)));
+      req.resume();
+      next(new BodyError('encoding.unsupported', `Content-Encoding ${contentEncoding} is not supported; use gzip, deflate or br.`, 415));
       return;
     }
     const declared = inflate === undefined ? declaredLength(req) : undefined;
     const tooLarge = (): BodyError =>
       new BodyError('entity.too.large', 'Request body too large.', 413, { maxBytes: options.limitBytes });
     if (declared !== undefined && declared > options.limitBytes) {
-      drain(req, () => next(tooLarge()));
+      req.resume();
+      next(tooLarge());
       return;
     }
     const source: Readable = inflate === undefined ? req : req.pipe(inflate);
@@ -101,7 +104,10 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
         req.unpipe(inflate);
         inflate.destroy();
       }
-      drain(req, () => next(error));
+      // With no `data` listener left, the rest of the body flows into the void; Node would not do this itself for
+      // a request that was being read.
+      req.resume();
+      next(error);
     };
     const onData = (chunk: Buffer): void => {
       received += chunk.length;
@@ -196,21 +202,4 @@ function parseStrict(text: string): unknown {
     // The parser's message quotes the body; clients get the fixed one.
     return new BodyError('entity.parse.failed', 'Malformed request body.', 400);
   }
-}
-
-/** Reads off and discards what is left of the request, then calls `done` once (the response must not race the upload). */
-function drain(req: IncomingMessage, done: () => void): void {
-  if (req.readableEnded || req.destroyed) {
-    done();
-    return;
-  }
-  let called = false;
-  const once = (): void => {
-    if (called) return;
-    called = true;
-    done();
-  };
-  req.once('end', once);
-  req.once('close', once);
-  req.resume();
 }
