@@ -7,6 +7,18 @@ import type { FeedStatus, GapReason, LiveEvent } from './live.types.js';
 export type OverflowPolicy = 'gap' | 'close';
 
 /**
+ * The error that ends a subscriber the `close` policy drops: `RATE_LIMITED`, retryable, with `reason: SLOW_CONSUMER`
+ * and the buffer size (`buffer`, in events) in its details, and a message saying why and how to go on.
+ */
+export function slowConsumerError(buffer: number): DomainError {
+  return new DomainError(
+    'RATE_LIMITED',
+    `Closed because this subscriber fell ${buffer} events behind the stream (its buffer, LIVE_SUBSCRIBER_BUFFER) without reading them. Subscribe again after the last fragment received.`,
+    { details: { reason: 'SLOW_CONSUMER', buffer } },
+  );
+}
+
+/**
  * One subscriber's bounded event queue and async iterator. The producer side (the feed) offers events
  * synchronously and never waits: a full buffer drops fragments and records them as one gap event (policy `gap`)
  * or ends the subscription with `RATE_LIMITED` (policy `close`), so a slow consumer never slows the others.
@@ -75,7 +87,7 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     }
     if (this.queued >= this.capacity) {
       if (this.overflow === 'close') {
-        this.fail(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'));
+        this.fail(slowConsumerError(this.capacity));
         return;
       }
       this.dropped ??= { after: this.last, count: 0 };

@@ -196,7 +196,7 @@ async function serve(
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);
-  app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes)));
+  app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes), { isShuttingDown: () => shuttingDown }));
   app.use(
     GRAPHQL_PATH,
     // Credentials first, from the headers alone: a caller without them costs no body read (RELIABILITY.md S16).

@@ -7,7 +7,7 @@ import { formatError, requestError } from './format-error.js';
 import { accessOf, authenticateRequests, chargeRequests, ROUTER_SECRET_HEADER } from './http-security.js';
 import { jsonBody } from './json-body.js';
 import type { OperationGuard } from './operation-guard.js';
-import type { SharedSubscriptions } from './shared-subscriptions.js';
+import type { PulledTransport, SharedSubscriptions } from './shared-subscriptions.js';
 import { createSseHandler } from './sse-handler.js';
 
 /** What an event stream's last lines say when the server ends it at shutdown: an SSE comment, which clients skip. */
@@ -41,17 +41,21 @@ export function createSseRouter(
   security: { readonly security: Security; readonly guard: OperationGuard },
 ): SseEndpoint {
   const development = services.config.env === 'development';
+  const transports = new WeakMap<object, PulledTransport>();
   // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
   const contextFor = (raw: Request): Record<string, unknown> => {
     const controller = new AbortController();
     raw.once('close', () => controller.abort());
-    return createRequestContext(services, controller.signal, accessOf(raw)) as unknown as Record<string, unknown>;
+    const context = createRequestContext(services, controller.signal, accessOf(raw)) as unknown as Record<string, unknown>;
+    // The response's own queue counts against the subscriber's buffer (RELIABILITY.md R1; see PulledTransport).
+    transports.set(context, { queuedBytes: () => raw.res?.writableLength ?? 0 });
+    return context;
   };
   const handler = createSseHandler<Record<string, unknown>>({
     schema,
     // Identical subscriptions run once and fan out, exactly as over graphql-ws; they end when the credential does.
     subscribe: async (args) => {
-      const result = await shared.subscribe(args);
+      const result = await shared.subscribe(args, undefined, transports.get(args.contextValue));
       const expiresAt = (args.contextValue as { access?: { principal: { expiresAt: number | undefined } } }).access?.principal.expiresAt;
       return Symbol.asyncIterator in result ? endAtExpiry(result, expiresAt) : result;
     },

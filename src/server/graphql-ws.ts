@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { WebSocket, type WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
 import { isDomainError } from '../core/domain-error.js';
@@ -8,7 +8,8 @@ import { credentialExpired, credentialExpiredError, endAtExpiry } from './expiri
 import { formatError } from './format-error.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
 import type { OperationGuard } from './operation-guard.js';
-import type { DirectSink, SharedSubscriptions } from './shared-subscriptions.js';
+import type { SharedSubscriptions } from './shared-subscriptions.js';
+import { socketSink } from './ws-socket-sink.js';
 
 /** What graphql-ws needs besides the schema and services. */
 export interface GraphqlWsSecurity {
@@ -18,9 +19,9 @@ export interface GraphqlWsSecurity {
   readonly maxSubscriptionsPerSocket: number;
   /** Ping interval; a socket silent for this long after a ping is terminated (W11), in ms. */
   readonly keepAliveMs: number;
-}
   /** Deepest JSON nesting a message may have (`GRAPHQL_JSON_MAX_DEPTH`); a deeper one closes the socket with 4400. */
   readonly maxJsonDepth: number;
+}
 
 /** Handle returned by {@link attachGraphqlWs}. */
 export interface GraphqlWsHandle {
@@ -143,8 +144,8 @@ export function attachGraphqlWs(
     },
     security.keepAliveMs,
     services.logger,
-  );
     security.maxJsonDepth,
+  );
   let disposing: Promise<void> | undefined;
   return {
     // Idempotent: shutdown closes sockets before ending subscriptions, and Apollo's drain calls this again.
@@ -154,23 +155,6 @@ export function attachGraphqlWs(
         await disposable.dispose();
       })();
       return disposing;
-    },
-  };
-}
-
-const NEXT_SUFFIX = Buffer.from('}');
-
-/**
- * Writes `next` messages for operation `id` to `socket`, byte-identical to what graphql-ws would send. A failed
- * write is not reported here: the socket then emits `close`, and graphql-ws ends the operation from that.
- */
-function socketSink(socket: WebSocket, id: string): DirectSink {
-  const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-  return {
-    write: (payload, flushed) => {
-      if (socket.readyState !== WebSocket.OPEN) return false;
-      socket.send(Buffer.concat([prefix, payload, NEXT_SUFFIX]), { binary: false }, flushed);
-      return true;
     },
   };
 }

@@ -15,6 +15,15 @@ export const UPLOAD_AVAILABILITY_HEADER = 'x-mg-upload-availability';
 
 type ObjectScope = 'objects:read' | 'objects:write';
 
+/** Options of {@link createObjectsRouter}. */
+export interface ObjectsRouterOptions {
+  /**
+   * True once the process has begun to shut down: a transfer cut from then on is logged as cut by the shutdown
+   * (`reason: 'SHUTDOWN'`), not as a client or upstream failure. Default: never.
+   */
+  readonly isShuttingDown?: () => boolean;
+}
+
 /**
  * The byte endpoints outside GraphQL:
  * - `GET|HEAD /objects/{path}` streams an object (Range, ETag, Last-Modified, Cache-Control pass through);
@@ -27,23 +36,43 @@ type ObjectScope = 'objects:read' | 'objects:write';
  * carries no signature, by its credentials (`Authorization: Bearer <jwt>`, `Authorization: ApiKey <key>` or
  * `x-api-key`), authenticated and rate-limited as on `/graphql`, with `objects:read` (GET, HEAD) or
  * `objects:write` (PUT) and the tenant's path policy. An authorized PUT takes what to store from its own headers:
- * `Content-Type`, `Cache-Control` and `X-MG-Upload-Availability`. A request with neither is refused with 401.
- * Refusals cost no upstream call.
+ * `Content-Type`, `Cache-Control` and `X-MG-Upload-Availability`. A request with neither is refused with 401 when
+ * authentication is configured; in anonymous development mode (none configured) it is served as GraphQL is, with
+ * full access. Refusals cost no upstream call.
  *
- * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message } }` (401 with
- * `WWW-Authenticate`, 429 with `Retry-After`).
+ * Time: the store's per-call deadline covers the wait for its response headers only; a body then moves at the
+ * client's pace, both ways, and fails only when the store makes no progress (`UPSTREAM_IDLE_TIMEOUT_MS`). A full
+ * download carries `Content-Length`, and a cut one ends with a reset connection, so a client can always tell a
+ * cut from an end. Each cut is logged with who caused it: the shutdown, the client, or the store.
+ *
+ * Errors answer with the HTTP status of their code and a JSON body `{ error: { code, message, retryable, ...details } }`
+ * (401 with `WWW-Authenticate`, 429 with `Retry-After` and `retryAfterMs`).
  * Relayed bytes, both ways, are counted by `pacer`, which keeps forwarded chunks from piling up as garbage.
  */
-export function createObjectsRouter(services: Services, security: Security, pacer: RelayGcPacer): Router {
+export function createObjectsRouter(services: Services, security: Security, pacer: RelayGcPacer, options: ObjectsRouterOptions = {}): Router {
   const router = Router();
-  router.get(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, pacer, req, res, false)));
-  router.head(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => download(services, security, pacer, req, res, true)));
-  router.put(/^\/objects\/(.+)$/, (req, res) => handle(services, res, () => upload(services, security, pacer, req, res)));
-  router.all(/^\/objects\/(.*)$/, (_req, res) => {
+  const context: TransferContext = { services, security, pacer, isShuttingDown: options.isShuttingDown ?? (() => false) };
+  // Routes without capture groups: the router would percent-decode a captured parameter itself and fail a bad
+  // escape (`%zz`) with an uncoded 500 before the request reached us; parseRequest decodes and codes it instead.
+  router.get(OBJECT_ROUTE, (req, res) => handle(context, req, res, () => download(context, req, res, false)));
+  router.head(OBJECT_ROUTE, (req, res) => handle(context, req, res, () => download(context, req, res, true)));
+  router.put(OBJECT_ROUTE, (req, res) => handle(context, req, res, () => upload(context, req, res)));
+  router.all(OBJECT_ROUTE, (_req, res) => {
     res.setHeader('Allow', 'GET, HEAD, PUT');
     sendError(res, new DomainError('BAD_USER_INPUT', 'Method not allowed on the object endpoint.'), 405);
   });
   return router;
+}
+
+/** Every request target under `/objects/`, the bare prefix included (refused as naming no object). */
+const OBJECT_ROUTE = /^\/objects\/.*$/;
+
+/** What every byte request needs, fixed for the router's lifetime. */
+interface TransferContext {
+  readonly services: Services;
+  readonly security: Security;
+  readonly pacer: RelayGcPacer;
+  readonly isShuttingDown: () => boolean;
 }
 
 /**
@@ -63,11 +92,11 @@ async function servicesForUrl(services: Services, security: Security, req: Reque
 /**
  * The caller's view of the services for a request without a signature: its credentials authenticate it as on
  * `/graphql` (same authenticator, tenant policy and rate limit), and its calls cross the same tenant boundary.
- * Development mode's anonymous access does not extend to a request without credentials: a bare object URL is
- * refused in every mode, so a client built against a development server does not come to depend on it.
+ * Without credentials the rule is GraphQL's too: refused whenever authentication is configured, and served with
+ * the anonymous developer's full access in development mode (no authentication configured, loopback only).
  */
 async function servicesForCaller(services: Services, security: Security, req: Request, path: string, scope: ObjectScope): Promise<Services> {
-  if (!hasCredentials(req)) {
+  if (!hasCredentials(req) && !security.development) {
     throw new DomainError('UNAUTHENTICATED', 'This endpoint needs a signed URL or credentials (`Authorization: Bearer <token>`, `Authorization: ApiKey <key>` or `x-api-key`).');
   }
   const access = await security.fromHeaders(req.headers);
@@ -128,9 +157,9 @@ function singleHeader(req: Request, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function download(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response, headOnly: boolean): Promise<void> {
+async function download(context: TransferContext, req: Request, res: Response, headOnly: boolean): Promise<void> {
   const { path, query } = parseRequest(req);
-  const services = await servicesForDownload(processServices, security, req, path, query);
+  const services = await servicesForDownload(context.services, context.security, req, path, query);
   const signal = abortOnClose(req, res);
   if (headOnly) {
     const metadata = await services.objectStore.describe(path, { signal });
@@ -145,21 +174,30 @@ async function download(processServices: Services, security: Security, pacer: Re
   }
   const object = await services.objectStore.get(path, range, { signal });
   writeObjectHeaders(res, object.metadata);
-  if (object.bodyLength !== undefined) res.setHeader('Content-Length', String(object.bodyLength));
+  if (object.bodyLength !== undefined) {
+    res.setHeader('Content-Length', String(object.bodyLength));
+    // Ending with fewer bytes than announced fails instead of looking complete on a kept-alive connection.
+    res.strictContentLength = true;
+  }
   if (object.contentRange !== undefined) res.setHeader('Content-Range', object.contentRange);
   res.status(object.contentRange === undefined ? 200 : 206);
-  pacer.observe(object.body);
+  context.pacer.observe(object.body);
+  let sentBytes = 0;
+  object.body.on('data', (chunk: Buffer) => {
+    sentBytes += chunk.length;
+  });
   try {
     await pipeline(object.body, res);
   } catch (error) {
-    // Headers are gone; the only honest signal left is a truncated response, which pipeline already caused.
-    services.logger.warn({ path, code: isDomainError(error) ? error.code : 'STREAM_ERROR' }, 'object download interrupted');
+    // Headers are gone: the only signal left for the client is the cut itself (a reset before Content-Length
+    // bytes, or an unterminated chunked body), which pipeline already caused. The log says who cut it.
+    logCut(context, 'download', { path, sentBytes, totalBytes: object.bodyLength ?? null }, error, signal);
   }
 }
 
-async function upload(processServices: Services, security: Security, pacer: RelayGcPacer, req: Request, res: Response): Promise<void> {
+async function upload(context: TransferContext, req: Request, res: Response): Promise<void> {
   const { path, query } = parseRequest(req);
-  const { services, grant } = await servicesForUpload(processServices, security, req, path, query);
+  const { services, grant } = await servicesForUpload(context.services, context.security, req, path, query);
   const max = services.objectStore.limits.maxObjectBytes[grant.uploadAvailability];
   const declared = req.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);
@@ -171,7 +209,7 @@ async function upload(processServices: Services, security: Security, pacer: Rela
     });
   }
   const signal = abortOnClose(req, res);
-  const limited = byteLimit(max, pacer);
+  const limited = byteLimit(max, context.pacer);
   req.once('error', (error: Error) => limited.destroy(error));
   const result = await services.objectStore.put(
     {
@@ -238,12 +276,15 @@ function tooLarge(max: number): DomainError {
   return new DomainError('PAYLOAD_TOO_LARGE', `The object may be at most ${max} bytes.`, { details: { maxBytes: max } });
 }
 
-async function handle(services: Services, res: Response, work: () => Promise<void>): Promise<void> {
+async function handle(context: TransferContext, req: Request, res: Response, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    if (!isDomainError(error) || error.code === 'INTERNAL_SERVER_ERROR' || error.code.startsWith('UPSTREAM_')) {
-      services.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'object endpoint failed');
+    if (req.method === 'PUT' && (!isDomainError(error) || (context.isShuttingDown() && error.code.startsWith('UPSTREAM_')))) {
+      // An upload that did not end by itself (an abort, a cut connection): say who cut it.
+      logCut(context, 'upload', { target: loggablePath(req) }, error, undefined);
+    } else if (!isDomainError(error) || error.code === 'INTERNAL_SERVER_ERROR' || error.code.startsWith('UPSTREAM_')) {
+      context.services.logger.warn({ code: isDomainError(error) ? error.code : null, err: errorFields(error) }, 'object endpoint failed');
     }
     if (res.headersSent) {
       res.destroy();
@@ -258,10 +299,41 @@ async function handle(services: Services, res: Response, work: () => Promise<voi
   }
 }
 
+/**
+ * Logs a transfer that ended before its last byte, naming who ended it: the shutdown's grace deadline, the client
+ * (it closed its connection: `clientGone` aborted and the error is not the store's), or the store.
+ */
+function logCut(context: TransferContext, transfer: 'download' | 'upload', fields: Record<string, string | number | null>, error: unknown, clientGone: AbortSignal | undefined): void {
+  const logger = context.services.logger;
+  if (context.isShuttingDown()) {
+    logger.warn({ ...fields, reason: 'SHUTDOWN' }, `object ${transfer} cut by shutdown`);
+  } else if (!isDomainError(error) && (clientGone?.aborted ?? isAbort(error))) {
+    logger.info({ ...fields, reason: 'CLIENT_CLOSED' }, `object ${transfer} ended by the client`);
+  } else {
+    logger.warn({ ...fields, code: isDomainError(error) ? error.code : 'STREAM_ERROR', err: errorFields(error) }, `object ${transfer} interrupted`);
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** The request's path without its query string (which may carry a signature), for logs. */
+function loggablePath(req: Request): string {
+  const question = req.originalUrl.indexOf('?');
+  return question === -1 ? req.originalUrl : req.originalUrl.slice(0, question);
+}
+
+function errorFields(error: unknown): { name: string; message: string } | string {
+  return error instanceof Error ? { name: error.name, message: error.message } : String(error);
+}
+
 function sendError(res: Response, error: DomainError, status: number): void {
   // The same hints /graphql gives: which credentials to send, and when to come back.
   if (error.code === 'UNAUTHENTICATED') res.setHeader('WWW-Authenticate', 'Bearer, ApiKey');
-  const retryAfterMs = error.details['retryAfterMs'];
+  const { httpStatus: _status, ...details } = error.details;
+  const retryAfterMs = details['retryAfterMs'];
   if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-  res.status(status).json({ error: { code: error.code, message: error.message } });
+  // The error contract of every transport: the code, whether the same request may succeed later, client-safe details.
+  res.status(status).json({ error: { ...details, code: error.code, message: error.message, retryable: error.retryable } });
 }

@@ -8,10 +8,9 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
-import { DomainError } from '../core/domain-error.js';
 import { isLiveEdge } from '../core/live-edge.js';
 import type { LiveEvent } from '../live/live.types.js';
-import type { OverflowPolicy } from '../live/subscriber.js';
+import { slowConsumerError, type OverflowPolicy } from '../live/subscriber.js';
 
 /** Options of {@link SharedSubscriptions}. */
 export interface SharedSubscriptionOptions {
@@ -46,6 +45,31 @@ export interface DirectSink {
    * Returns false, and never calls `flushed`, when the transport is already closed.
    */
   write(payload: Buffer, flushed: () => void): boolean;
+  /**
+   * Read receipts, optional: how many of this sink's messages the client has not been seen to read yet, whether they
+   * wait in the process, in the kernel's socket buffers or on the wire. When given, this is what counts against the
+   * member's buffer instead of the unflushed writes, which stay at zero until the kernel's buffers (megabytes) are
+   * full, far too late to notice a client that stopped reading. Called on every delivery: O(1), no allocation.
+   */
+  unread?(): number;
+  /**
+   * Asks the transport to find out how far the client has read (a WebSocket ping: its pong confirms everything sent
+   * before it). Called when half the buffer is unread; a no-op while an earlier probe is unanswered.
+   */
+  probe?(): void;
+  /** The member is done with the sink: the sink may drop its bookkeeping. Called once. */
+  release?(): void;
+}
+
+/**
+ * A transport that pulls a member's results through its iterator (graphql-sse) and writes them to a socket. It pulls
+ * as fast as results come and queues them itself, so the member's queue stays empty; instead, what the member hands
+ * over while the socket holds bytes the kernel would not take counts against its buffer, until a delivery finds the
+ * socket's queue empty again.
+ */
+export interface PulledTransport {
+  /** Bytes the socket holds that the kernel has not taken (an SSE response's `writableLength`); read per delivery. */
+  queuedBytes(): number;
 }
 
 
@@ -65,10 +89,14 @@ const printed = new WeakMap<DocumentNode, string>();
  * A member that joins after a status event (`THROTTLED`, `RECONNECTING`, ...) first gets the latest one, as a new
  * hub subscriber gets the feed's current status.
  *
- * Each member has a bounded queue. When it is full, fragment events are skipped and, once the member catches up,
- * a gap event (executed with the member's own selection) tells it what it missed; with the `close` policy the
- * member instead ends with a `RATE_LIMITED` error. Other events are never skipped. A slow member never delays
- * the group or other members.
+ * Each member has a bounded buffer of `memberBuffer` events. What counts against it is what the client has not
+ * taken yet: results queued here, plus, with a {@link DirectSink} that has read receipts, every message the client
+ * has not been seen to read (so a client that stops reading fills it within `memberBuffer` events, not once the
+ * kernel's socket buffers are full), or, with a {@link PulledTransport}, what was handed over while the socket was
+ * backed up. When it is full, fragment events are skipped and, once the member catches up, a gap event (executed
+ * with the member's own selection) tells it what it missed; with the `close` policy the member instead ends with a
+ * `RATE_LIMITED` error whose message and details (`reason: SLOW_CONSUMER`, `buffer`) say why. Other events are never
+ * skipped. A slow member never delays the group or other members.
  */
 export class SharedSubscriptions {
   /** Groups that new members may join, by key. */
@@ -85,9 +113,14 @@ export class SharedSubscriptions {
 
   /**
    * Drop-in for graphql's `subscribe` in graphql-ws and graphql-sse. With `sink`, results go to the sink and the
-   * returned iterator only ends (see {@link DirectSink}).
+   * returned iterator only ends (see {@link DirectSink}); without one, `pulled` (when given) says how backed up the
+   * socket behind the iterator is (see {@link PulledTransport}).
    */
-  readonly subscribe = async (args: ExecutionArgs, sink?: DirectSink): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+  readonly subscribe = async (
+    args: ExecutionArgs,
+    sink?: DirectSink,
+    pulled?: PulledTransport,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const identity = this.options.identityOf(args.contextValue);
     const key = groupKey(args, identity);
     let group = this.groups.get(key);
@@ -108,7 +141,7 @@ export class SharedSubscriptions {
       this.running.add(created);
       group = created;
     }
-    return group.join(sink);
+    return group.join(sink, pulled);
   };
 }
 
@@ -153,8 +186,8 @@ class SharedGroup {
     this.ready = this.start();
   }
 
-  async join(sink: DirectSink | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const member = new Member(this, this.options.memberBuffer, this.options.overflow, sink);
+  async join(sink: DirectSink | undefined, pulled: PulledTransport | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const member = new Member(this, this.options.memberBuffer, this.options.overflow, sink, pulled);
     this.members.add(member);
     // Synchronously with the add: the next event the pump fans out comes after this one.
     if (this.status !== undefined) member.deliver(this.status.result, this.status.event, this.status.encode);
@@ -251,7 +284,8 @@ interface Slot {
 /**
  * One subscriber of a group. Without a sink, results wait in `queue` until the transport pulls them through the
  * iterator. With a sink, results are written at once and `queue` only holds what arrived behind a gap result
- * that is still executing (so order is kept); the buffer bound then counts writes the sink has not flushed yet.
+ * that is still executing (so order is kept); the buffer bound then counts what the client has not read yet (or,
+ * for a sink without read receipts, writes it has not flushed yet). See {@link SharedSubscriptions}.
  */
 class Member implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: Slot[] = [];
@@ -261,6 +295,10 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   private dropped: { after: string | null; count: number; stream: string } | undefined;
   /** Sink writes not yet flushed. */
   private inFlight = 0;
+  /** Pulled transport: results handed over since a delivery last found the socket's queue empty. */
+  private handedWhileBackedUp = 0;
+  /** Unread sink messages from which the sink is asked for read receipts: half the buffer. */
+  private readonly probeAt: number;
   /** Sink mode: the error result that ends the member, yielded through the iterator. */
   private terminal: ExecutionResult | undefined;
   private readonly onFlushed = (): void => {
@@ -272,16 +310,17 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     private readonly capacity: number,
     private readonly overflow: OverflowPolicy,
     private readonly sink: DirectSink | undefined,
-  ) {}
+    private readonly pulled: PulledTransport | undefined,
+  ) {
+    this.probeAt = Math.max(1, Math.ceil(capacity / 2));
+  }
 
   deliver(result: ExecutionResult, event: unknown, encode: () => Buffer): void {
     if (this.done) return;
     const fragment = fragmentOf(event);
-    if (fragment !== undefined && this.queue.length + this.inFlight >= this.capacity) {
+    if (fragment !== undefined && this.backlog() >= this.capacity) {
       if (this.overflow === 'close') {
-        this.endWith({
-          errors: [toGraphQLError(new DomainError('RATE_LIMITED', 'The subscriber did not keep up with the stream and was disconnected.'))],
-        });
+        this.endWith({ errors: [toGraphQLError(slowConsumerError(this.capacity))] });
         return;
       }
       this.dropped ??= { after: this.lastFragment, count: 0, stream: fragment.stream };
@@ -324,6 +363,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   end(): void {
     if (this.done) return;
     this.done = true;
+    this.sink?.release?.();
     this.flush();
   }
 
@@ -337,6 +377,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     if (this.sink === undefined) this.queue.push({ result });
     else this.terminal = result;
     this.done = true;
+    this.sink?.release?.();
     this.flush();
   }
 
@@ -353,6 +394,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.done) this.sink?.release?.();
     this.done = true;
     this.queue.length = 0;
     this.terminal = undefined;
@@ -382,12 +424,25 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
       return terminal;
     }
     const head = this.queue[0]?.result;
-    if (head !== undefined) this.queue.shift();
+    if (head !== undefined) {
+      this.queue.shift();
+      if (this.pulled !== undefined && this.pulled.queuedBytes() > 0) this.handedWhileBackedUp += 1;
+    }
     return head;
   }
 
+  /** What counts against the buffer now (see the class comment). */
+  private backlog(): number {
+    if (this.sink !== undefined) return this.queue.length + (this.sink.unread === undefined ? this.inFlight : this.sink.unread());
+    if (this.pulled !== undefined && this.pulled.queuedBytes() === 0) this.handedWhileBackedUp = 0;
+    return this.queue.length + this.handedWhileBackedUp;
+  }
+
   private write(payload: Buffer): void {
-    if (this.sink?.write(payload, this.onFlushed) === true) this.inFlight += 1;
+    const sink = this.sink;
+    if (sink?.write(payload, this.onFlushed) !== true) return;
+    this.inFlight += 1;
+    if (sink.probe !== undefined && sink.unread !== undefined && sink.unread() >= this.probeAt) sink.probe();
   }
 
   private flush(): void {

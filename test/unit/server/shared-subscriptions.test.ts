@@ -461,3 +461,117 @@ describe('SharedSubscriptions late members', () => {
     expect(payloads(await takeSoon(member, 4))).toEqual(['fragment 1001', 'status ENDED', 'error NOT_FOUND']);
   });
 });
+
+/** A sink with read receipts: the test says how far the client has read; every write is flushed at once. */
+class ReceiptSink extends RecordingSink {
+  read = 0;
+  probes = 0;
+  released = 0;
+
+  override write(payload: Buffer, flushed: () => void): boolean {
+    const written = super.write(payload, flushed);
+    // Flushed at once, as writes are while the kernel's socket buffers have room.
+    this.flushAll();
+    return written;
+  }
+
+  unread(): number {
+    return this.written.length - this.read;
+  }
+
+  probe(): void {
+    this.probes += 1;
+  }
+
+  release(): void {
+    this.released += 1;
+  }
+}
+
+describe('SharedSubscriptions backlog', () => {
+  it('counts what a sink client has not read against the buffer, asks for receipts at half of it, and writes a gap when it reads again', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 4);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const fast = new ReceiptSink();
+    const stalled = new ReceiptSink();
+    await sharing.subscribe(args, fast);
+    const member = asIterator(await sharing.subscribe({ ...args, contextValue: {} }, stalled));
+    for (let n = 1; n <= 8; n += 1) {
+      source.emit(fragment(n));
+      await writesOf(fast, n);
+      fast.read = fast.written.length;
+    }
+    // Every write was flushed, yet the stalled client read nothing: four writes fill its buffer, four are skipped.
+    expect(stalled.written).toHaveLength(4);
+    expect(stalled.probes).toBeGreaterThan(0);
+    expect(fast.events()).toHaveLength(8);
+    stalled.read = stalled.written.length;
+    source.emit(fragment(9));
+    await writesOf(stalled, 6);
+    expect(stalled.events().slice(4)).toEqual([
+      { kind: 'gap', number: null, missed: 4 },
+      { kind: 'fragment', number: '1009', missed: null },
+    ]);
+    await member.return?.();
+    expect(stalled.released).toBe(1);
+  });
+
+  it('counts results handed over while the socket is backed up against the buffer of a pulled member', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('gap', 2);
+    const args = { schema, document: DOCUMENT, variableValues: {}, contextValue: {} };
+    const fast = asIterator(await sharing.subscribe(args));
+    const socket = { queued: 0 };
+    const pulled = asIterator(await sharing.subscribe({ ...args, contextValue: {} }, undefined, { queuedBytes: () => socket.queued }));
+    // Like graphql-sse, the transport pulls as fast as results come, whatever its socket holds.
+    const handed: unknown[] = [];
+    const pulling = (async () => {
+      for await (const result of pulled) handed.push(result.data?.['events']);
+    })();
+    socket.queued = 65_536;
+    const fastSeen = take(fast, 5);
+    for (let n = 1; n <= 5; n += 1) source.emit(fragment(n));
+    expect(await fastSeen).toHaveLength(5);
+    expect(handed).toEqual([
+      { kind: 'fragment', number: '1001', missed: null },
+      { kind: 'fragment', number: '1002', missed: null },
+    ]);
+    socket.queued = 0;
+    const fastNext = take(fast, 1);
+    source.emit(fragment(6));
+    await fastNext;
+    await within(
+      (async () => {
+        while (handed.length < 4) await new Promise<void>((resolve) => setImmediate(resolve));
+      })(),
+      2_000,
+      'the gap and the next fragment',
+    );
+    expect(handed.slice(2)).toEqual([
+      { kind: 'gap', number: null, missed: 3 },
+      { kind: 'fragment', number: '1006', missed: null },
+    ]);
+    await pulled.return?.();
+    await pulling;
+  });
+
+  it('ends a member the close policy drops with RATE_LIMITED saying why: reason SLOW_CONSUMER and the buffer size', async () => {
+    const source = new Source();
+    const schema = schemaOver(source, { count: 0 });
+    const sharing = shared('close', 3);
+    const sink = new ReceiptSink();
+    const member = asIterator(await sharing.subscribe({ schema, document: DOCUMENT, variableValues: {}, contextValue: {} }, sink));
+    const ending = take(member, 2);
+    for (let n = 1; n <= 4; n += 1) source.emit(fragment(n));
+    const results = await ending;
+    expect(sink.written).toHaveLength(3);
+    expect(results).toHaveLength(1);
+    const error = results[0]?.errors?.[0]?.originalError;
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', details: { reason: 'SLOW_CONSUMER', buffer: 3 } });
+    expect(error?.message).toMatch(/fell 3 events behind/);
+    expect(sink.released).toBe(1);
+  });
+});
