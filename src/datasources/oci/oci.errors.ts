@@ -1,5 +1,6 @@
-import { DomainError, isDomainError, type ErrorCode } from '../../core/domain-error.js';
+import { DomainError, isDomainError } from '../../core/domain-error.js';
 import type { Logger } from '../../core/logger.js';
+import { domainErrorFor, isAbortError, rowFor, type ProviderErrorRow, type ProviderErrorTable } from '../provider-errors.js';
 
 /**
  * The one error table of the OCI provider: what the `oci-mediaservices` clients throw, translated into
@@ -8,18 +9,13 @@ import type { Logger } from '../../core/logger.js';
  * because the SDK's own error carries the request URL, and GeneratePlaylist URLs carry session tokens.
  */
 
-/** One row of the table: the first row matching an error's HTTP status (and service code, if given) wins. */
-interface ErrorRow {
-  readonly status: number | 'network';
-  /** OCI service code (the `code` of the error body); omitted = any. */
-  readonly serviceCode?: string;
-  readonly code: ErrorCode;
-  readonly message: string;
+/** One row of the table. */
+interface OciErrorRow extends ProviderErrorRow {
   /** Rows that mean "our credentials were refused": logged at error level with a configuration hint. */
   readonly credentials?: true;
 }
 
-const UNAVAILABLE = 'The media service is unavailable; try again later.';
+const UNAVAILABLE: OciErrorRow = { code: 'UPSTREAM_UNAVAILABLE', message: 'The media service is unavailable; try again later.' };
 const NOT_FOUND_MESSAGE = 'The media resource does not exist.';
 
 /**
@@ -30,27 +26,36 @@ export function ociNotFoundError(): DomainError {
   return new DomainError('NOT_FOUND', NOT_FOUND_MESSAGE);
 }
 
-/** The table (OCI "API Errors": common errors returned by all services). */
-export const OCI_ERROR_TABLE: readonly ErrorRow[] = [
-  // Signature wrong, key deleted or rotated, clock skewed by more than 5 minutes (RELIABILITY O1): a
-  // deployment problem the client cannot fix, reported as an upstream outage with a log line for operators.
-  { status: 401, code: 'UPSTREAM_UNAVAILABLE', message: 'The media service refused the gateway credentials.', credentials: true },
-  // 403 NotAllowed / NotAuthorized / SignUpRequired: the gateway's identity or tenancy setup, not the client.
-  { status: 403, code: 'UPSTREAM_UNAVAILABLE', message: 'The media service refused the request for this account.', credentials: true },
-  // OCI answers "not found" and "not authorized" alike (NotAuthorizedOrNotFound), on purpose.
-  { status: 404, code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE },
-  { status: 400, code: 'BAD_USER_INPUT', message: 'The media service refused the request parameters.' },
-  { status: 409, code: 'CONFLICT', message: 'The media resource is not in a state that allows this request.' },
-  { status: 412, code: 'CONFLICT', message: 'The media resource changed; read it again.' },
-  { status: 429, code: 'UPSTREAM_THROTTLED', message: 'The media service is throttling requests; retry later.' },
-  { status: 500, code: 'UPSTREAM_UNAVAILABLE', message: UNAVAILABLE },
-  { status: 502, code: 'UPSTREAM_UNAVAILABLE', message: UNAVAILABLE },
-  { status: 503, code: 'UPSTREAM_UNAVAILABLE', message: UNAVAILABLE },
-  { status: 504, code: 'UPSTREAM_UNAVAILABLE', message: UNAVAILABLE },
+/**
+ * The table (OCI "API Errors": common errors returned by all services). OCI errors are told apart by HTTP status;
+ * by name only transport failures, by their Node error code, since the service codes add nothing the status does not
+ * say here.
+ */
+export const OCI_ERRORS: ProviderErrorTable<OciErrorRow> = {
+  byName: {
+    ETIMEDOUT: { code: 'UPSTREAM_TIMEOUT', message: 'The media service did not answer in time.' },
+  },
+  byStatus: {
+    // Signature wrong, key deleted or rotated, clock skewed by more than 5 minutes (RELIABILITY O1): a
+    // deployment problem the client cannot fix, reported as an upstream outage with a log line for operators.
+    401: { code: 'UPSTREAM_UNAVAILABLE', message: 'The media service refused the gateway credentials.', credentials: true },
+    // 403 NotAllowed / NotAuthorized / SignUpRequired: the gateway's identity or tenancy setup, not the client.
+    403: { code: 'UPSTREAM_UNAVAILABLE', message: 'The media service refused the request for this account.', credentials: true },
+    // OCI answers "not found" and "not authorized" alike (NotAuthorizedOrNotFound), on purpose.
+    404: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE },
+    // InvalidParameter, MissingParameter, CannotParseRequest: OCI's message usually names the parameter.
+    400: { code: 'BAD_USER_INPUT', message: 'The media service refused the request parameters.', refusesArgument: true },
+    409: { code: 'CONFLICT', message: 'The media resource is not in a state that allows this request.' },
+    412: { code: 'CONFLICT', message: 'The media resource changed; read it again.' },
+    429: { code: 'UPSTREAM_THROTTLED', message: 'The media service is throttling requests; retry later.' },
+  },
+  serverError: UNAVAILABLE,
   // No HTTP response at all (connection refused or reset, DNS): the service cannot be reached.
-  { status: 'network', serviceCode: 'ETIMEDOUT', code: 'UPSTREAM_TIMEOUT', message: 'The media service did not answer in time.' },
-  { status: 'network', code: 'UPSTREAM_UNAVAILABLE', message: 'The media service cannot be reached.' },
-];
+  network: { code: 'UPSTREAM_UNAVAILABLE', message: 'The media service cannot be reached.' },
+  unexpected: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected media service error.' },
+  // The API's names: a page size and a cursor wrap OCI's paging, and session tokens are named for what they are.
+  argumentNames: { limit: 'first', page: 'after', timeExpires: 'expiresAt', token: 'sessionToken' },
+};
 
 /** What the translation knows about the call. */
 export interface OciErrorContext {
@@ -110,37 +115,27 @@ function text(value: unknown): string | undefined {
 }
 
 /**
- * Translates anything an OCI SDK call throws into a {@link DomainError} through {@link OCI_ERROR_TABLE}.
- * Domain errors and our own `AbortError`s (the caller went away) are returned unchanged. A refused
- * credential is logged at error level, once per failed call, without any secret.
+ * Translates anything an OCI SDK call throws into a {@link DomainError} through {@link OCI_ERRORS}. A refused
+ * parameter is named (`details.argument`) when OCI's message says which, and the scrubbed message becomes the
+ * development-only `debugMessage`. Domain errors and our own `AbortError`s (the caller went away) are returned
+ * unchanged. A refused credential is logged at error level, once per failed call, without any secret.
  *
  * @returns the error to throw; never throws itself.
  */
 export function translateOciError(error: unknown, context: OciErrorContext): Error {
   if (isDomainError(error)) return error;
+  if (isAbortError(error)) return error;
   const shape: ErrorShape = typeof error === 'object' && error !== null ? (error as ErrorShape) : {};
-  if (shape.name === 'AbortError' && error instanceof Error) return error;
   const status = typeof shape.statusCode === 'number' && shape.statusCode > 0 ? shape.statusCode : undefined;
   // OciError carries the service code in `serviceCode`; network errors from the retrier carry `code`.
   const serviceCode = text(shape.serviceCode) ?? (typeof shape.code === 'string' ? shape.code : undefined);
-  const cause = new OciUpstreamError(
-    context.operation,
-    status,
-    serviceCode,
-    text(shape.opcRequestId),
-    scrubSecrets(text(shape.message) ?? String(error), context.secrets),
-  );
+  const providerMessage = scrubSecrets(text(shape.message) ?? String(error), context.secrets);
+  const cause = new OciUpstreamError(context.operation, status, serviceCode, text(shape.opcRequestId), providerMessage);
   // Without a response, only the SDK's own transport failures count as network errors; anything else
   // without a status is a bug on our side and must not be reported as an outage.
   const network = status === undefined && (typeof shape.requestEndpoint === 'string' || (error instanceof TypeError && error.message === 'fetch failed'));
-  const row = OCI_ERROR_TABLE.find(
-    (candidate) =>
-      (candidate.status === 'network' ? network : candidate.status === status) &&
-      (candidate.serviceCode === undefined || candidate.serviceCode === serviceCode),
-  );
-  const fallback = status !== undefined && status >= 500 ? OCI_ERROR_TABLE.find((candidate) => candidate.status === 500) : undefined;
-  const chosen = row ?? fallback;
-  if (chosen === undefined) return new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected media service error.', { cause });
+  const facts = { name: network ? serviceCode : undefined, status, network, providerMessage };
+  const chosen = rowFor(OCI_ERRORS, facts);
   if (chosen.credentials === true) {
     context.logger.error(
       {
@@ -156,5 +151,5 @@ export function translateOciError(error: unknown, context: OciErrorContext): Err
     );
   }
   // A refused credential is not fixed by retrying; everything else keeps the code's default.
-  return new DomainError(chosen.code, chosen.message, chosen.credentials === true ? { cause, retryable: false } : { cause });
+  return domainErrorFor(OCI_ERRORS, chosen.credentials === true ? { ...chosen, retryable: false } : chosen, facts, cause);
 }

@@ -67,6 +67,44 @@ describe('translateLiveStreamError', () => {
     expectCode(translateLiveStreamError(refused), 'UPSTREAM_UNAVAILABLE');
   });
 
+  it('names the refused argument from a gRPC field violation and keeps the status message for development', () => {
+    const error = Object.assign(new Error('3 INVALID_ARGUMENT: Request contains an invalid argument.'), {
+      code: 3,
+      details: 'Request contains an invalid argument.',
+      statusDetails: [{ fieldViolations: [{ field: 'order_by', description: 'unknown field crc32c' }] }],
+    });
+    const translated = translateLiveStreamError(error) as DomainError;
+    expect(translated.code).toBe('BAD_USER_INPUT');
+    expect(translated.message).toBe('Live Stream rejected the request arguments: orderBy.');
+    expect(translated.details).toEqual({ argument: 'orderBy' });
+    expect(translated.debugMessage).toBe('Request contains an invalid argument.');
+  });
+
+  it('names the refused argument from a REST BadRequest detail or from the message when the service gives one', () => {
+    const detailed = Object.assign(new Error('Request failed with status code 400'), {
+      code: 400,
+      response: {
+        status: 400,
+        data: {
+          error: {
+            code: 400,
+            status: 'INVALID_ARGUMENT',
+            message: 'Invalid DVR session.',
+            details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'dvr_session.dvr_windows', description: 'empty' }] }],
+          },
+        },
+      },
+    });
+    expect((translateLiveStreamError(detailed) as DomainError).details).toEqual({ argument: 'dvrSession.dvrWindows' });
+    const worded = Object.assign(new Error('3 INVALID_ARGUMENT: invalid filter: state has no value "SLEEPING"'), {
+      code: 3,
+      details: 'invalid filter: state has no value "SLEEPING"',
+    });
+    const translated = translateLiveStreamError(worded) as DomainError;
+    expect(translated.details).toEqual({ argument: 'filter' });
+    expect(translated.debugMessage).toBe('invalid filter: state has no value "SLEEPING"');
+  });
+
   it('returns domain errors and aborts unchanged and masks anything else', () => {
     const domain = new DomainError('NOT_FOUND', 'gone');
     expect(translateLiveStreamError(domain)).toBe(domain);

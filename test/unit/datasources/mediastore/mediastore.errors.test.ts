@@ -46,6 +46,15 @@ describe('translateMediaStoreError', () => {
     }
   });
 
+  it('names the refused parameter and keeps the provider message for development when ValidationError says which', () => {
+    const error = Object.assign(sdkError('ValidationError', 400), { message: 'Value at ContentType failed to satisfy constraint: Member must satisfy regular expression pattern' });
+    const translated = translate(error, 'PutObject') as DomainError;
+    expectCode(translated, 'BAD_USER_INPUT');
+    expect(translated.message).toBe('The object store refused the request parameters: contentType.');
+    expect(translated.details).toEqual({ argument: 'contentType' });
+    expect(translated.debugMessage).toBe(error.message);
+  });
+
   it('does not report CURSOR_EXPIRED when ListItems fails with an unrelated 400', () => {
     expectCode(translate(sdkError('SomethingNew', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');
     expectCode(translate(sdkError('IncompleteSignature', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');

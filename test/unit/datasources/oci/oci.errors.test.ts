@@ -59,6 +59,22 @@ describe('translateOciError', () => {
     expect(error.message).toBe('The media service is unavailable; try again later.');
   });
 
+  it('names the refused parameter in the API spelling and keeps the scrubbed message for development on a 400', () => {
+    const { logger } = capture();
+    const paging = translateOciError(ociError(400, 'InvalidParameter', 'Invalid limit: must be an integer from 1 to 100.'), { operation: 'ListMediaAssets', logger }) as DomainError;
+    expect(paging.code).toBe('BAD_USER_INPUT');
+    expect(paging.message).toBe('The media service refused the request parameters: first.');
+    expect(paging.details).toEqual({ argument: 'first' });
+    expect(paging.debugMessage).toBe('Invalid limit: must be an integer from 1 to 100.');
+    const expiry = translateOciError(ociError(400, 'InvalidParameter', 'timeExpires must be in the future, not near SECRET.'), {
+      operation: 'GenerateSessionToken',
+      logger,
+      secrets: ['SECRET'],
+    }) as DomainError;
+    expect(expiry.details).toEqual({ argument: 'expiresAt' });
+    expect(expiry.debugMessage).toBe('timeExpires must be in the future, not near [redacted].');
+  });
+
   it('logs refused credentials once at error level without the message or secrets', () => {
     const { logger, lines } = capture();
     const error = translateOciError(ociError(401, 'NotAuthenticated'), { operation: 'ListMediaAssets', logger, keyFingerprint: 'aa:bb', secrets: ['SECRET'] }) as DomainError;
