@@ -30,6 +30,7 @@ const CLEARER_MESSAGES: Readonly<Record<string, string>> = {
   'Stream not found': 'No event stream is reserved for this token (graphql-sse single-connection mode): reserve one with PUT first.',
   'Stream already open': 'The event stream for this token is already open on another connection.',
   'Stream already registered': 'An event stream is already reserved for this token.',
+  'Missing query': 'The request has no `query`: over this transport an operation is sent with its text (a persisted-query hash alone is accepted only over HTTP).',
 };
 
 /**
