@@ -116,4 +116,55 @@ describe('StreamFeed', () => {
     expect(opened.length).toBe(calls);
     expect(logs.join('')).toContain('"reason":"UPSTREAM_RESET"');
   });
+
+  it('tells subscribers STALLED and logs a warning while the live reader connects but every fragment is at or before the last one delivered', async () => {
+    const logs: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          logs.push(chunk.toString('utf8'));
+          callback();
+        },
+      }),
+    );
+    const feed = new StreamFeed(
+      'cam',
+      (_stream, _start, signal) => {
+        // Without error 4000, nothing says the numbering started over: older numbers are duplicates to drop.
+        const chunks = [before(5), before(6), before(1), before(2), before(3), before(4), before(7)].map(documentOf);
+        const payload = new Readable({
+          read() {
+            const chunk = chunks.shift();
+            if (chunk !== undefined) this.push(chunk);
+          },
+        });
+        signal.addEventListener('abort', () => payload.destroy(), { once: true });
+        return Promise.resolve(payload);
+      },
+      { calls: new TokenBucket(100, 1_000), connections: new Semaphore(3) },
+      {
+        reader: { idleTimeoutMs: 5_000, backoffBaseMs: 1, backoffCapMs: 4, idleReconnectMs: 1_000, retentionFallback: 'NOW' },
+        windowSize: 10,
+        lingerMs: 10,
+        subscriberBuffer: 64,
+        overflow: 'gap',
+        fatalCooldownMs: 60_000,
+        now: () => Date.now(),
+        logger,
+      },
+    );
+    feeds.push(feed);
+    const live = feed.subscribe({ type: 'NOW' }, new AbortController().signal);
+    const seen: string[] = [];
+    while (!seen.includes(`f ${before(7)}`)) {
+      const next = await within(live.next(), 5_000, `the next event (so far ${JSON.stringify(seen)})`);
+      if (next.done === true) throw new Error('the subscription ended');
+      const event = next.value;
+      seen.push(event.kind === 'fragment' ? `f ${event.fragment.fragmentNumber ?? ''}` : event.kind === 'status' ? `status ${event.status}` : `gap ${event.reason}`);
+    }
+    expect(seen).toEqual(['status CONNECTED', `f ${before(5)}`, `f ${before(6)}`, 'status STALLED', 'status CONNECTED', `f ${before(7)}`]);
+    const warning = logs.map((line) => JSON.parse(line) as { level: number; status?: string; stream?: string }).find((line) => line.status === 'STALLED');
+    expect(warning).toMatchObject({ level: 40, stream: 'cam' });
+  });
 });
