@@ -216,6 +216,25 @@ describe('error contract', () => {
       for (const [name, body, code] of inStream) expectContract(await sseInStream(stream, body), code, `SSE stream: ${name}`);
     });
 
+    it('answers a coded 406 naming the Accept header when an SSE request does not ask for an event stream, and streams when Accept lists it among others', async () => {
+      const stream = `${base}/graphql/stream`;
+      for (const accept of [undefined, '*/*', 'application/json', 'text/event-stream;q=0, application/json']) {
+        const answer = await http(stream, { headers: { ...JSON_HEADERS, ...(accept === undefined ? {} : { accept }) }, body: JSON.stringify({ query: '{ __typename }' }) });
+        expect(answer.status, String(accept)).toBe(406);
+        expectContract(answer.errors, 'BAD_REQUEST', `SSE with Accept: ${String(accept)}`);
+        expect(answer.errors?.[0]?.message, String(accept)).toBe('This endpoint streams Server-Sent Events: send the header `Accept: text/event-stream`.');
+        expect(answer.errors?.[0]?.extensions?.['header']).toBe('accept');
+      }
+      const listed = await fetch(stream, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, accept: 'application/json;q=0.5, text/event-stream' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get('content-type')).toContain('text/event-stream');
+      expect(await listed.text()).toContain('{"data":{"__typename":"Query"}}');
+    });
+
     it('carries code and retryable on every error message over graphql-ws', async () => {
       const session = await WsSession.open(t.graphqlUrl);
       try {
