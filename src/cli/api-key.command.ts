@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
+import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import { API_KEY_ID_PATTERN, generateApiKey, parseApiKeys, type ApiKeyEntry } from '../auth/api-keys.js';
 import { isScope, SCOPES, scopeNamed, type Scope } from '../auth/principal.js';
 
@@ -10,13 +11,23 @@ export interface ApiKeyIo {
   readonly stderr: NodeJS.WritableStream;
 }
 
-const USAGE = `usage: media-graph api-key create --id ID --tenant TENANT --scopes SCOPE[,SCOPE...] [--description TEXT] [--expires-at ISO-8601]
-scopes: ${SCOPES.join(', ')}
+const USAGE = `Usage: media-graph api-key create --id ID --tenant TENANT --scopes SCOPE[,SCOPE...] [--description TEXT] [--expires-at ISO-8601]
+
+Makes a partner API key. Prints "key: mgk_..." once (it is never shown again) and then the JSON entry to add
+to the "keys" array of AUTH_API_KEYS_FILE (only the key's SHA-256 is stored there). Nothing is written to disk.
+
+Options:
+  --id ID                 the key's name in logs and in the file (letters, digits, ".", "_", "-"; at most 64)
+  --tenant TENANT         the tenant whose resources the key reaches
+  --scopes SCOPE,...      what the key may do: ${SCOPES.join(', ')}
+  --description TEXT      a note for operators
+  --expires-at ISO-8601   when the key stops working, with a time zone (2030-01-01T00:00:00Z)
+  -h, --help              print this help
+
+Exit status: 0 printed, 2 bad usage.
 `;
 
 const ISO_INSTANT = z.string().datetime({ offset: true });
-
-class UsageError extends Error {}
 
 /**
  * `media-graph api-key create`: generates a partner API key. Writes `key: mgk_...` as the first stdout line (the
@@ -29,19 +40,15 @@ export async function runApiKey(args: readonly string[], io: ApiKeyIo): Promise<
     create(args, io);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      io.stderr.write(`media-graph api-key: ${error.message}\n${USAGE}`);
-      return 2;
-    }
+    if (error instanceof UsageError || error instanceof ConfigError) return usageFailure(io, 'api-key', error.message, USAGE);
     throw error;
   }
 }
 
 /** Prints a new key and its entry, or the usage for `--help`. @throws UsageError or ConfigError on bad arguments. */
 function create(args: readonly string[], io: ApiKeyIo): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseCommandLine(() =>
+    parseArgs({
       args: [...args],
       allowPositionals: true,
       strict: true,
@@ -53,19 +60,16 @@ function create(args: readonly string[], io: ApiKeyIo): void {
         'expires-at': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
-  } catch (error) {
-    // parseArgs reports unknown options and missing values as TypeErrors with a readable message.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+    }),
+  );
   if (values.help === true) {
     io.stdout.write(USAGE);
     return;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'create') {
-    throw new UsageError(positionals.length === 0 ? 'missing subcommand' : `unknown subcommand "${positionals.join(' ')}"`);
-  }
+  const [subcommand, ...extra] = positionals;
+  if (subcommand === undefined) throw new UsageError('missing subcommand (create)');
+  if (subcommand !== 'create') throw new UsageError(`unknown subcommand '${subcommand}'`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] ?? ''}'`);
   const id = required(values.id, 'id');
   if (!API_KEY_ID_PATTERN.test(id)) {
     throw new UsageError('--id must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');

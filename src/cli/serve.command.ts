@@ -1,14 +1,57 @@
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
 import { TenantConfigError } from '../auth/tenants.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, configWarnings, loadConfig, type Config } from '../config.js';
+import { createLogger } from '../core/logger.js';
+import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
-import { startGateway } from '../server/gateway.js';
+
+const USAGE = `Usage: media-graph serve
+
+Starts the GraphQL gateway on HOST:PORT (default 127.0.0.1:4000): GraphQL over HTTP and graphql-ws at
+/graphql, Server-Sent Events at /graphql/stream, the IDE at /graphiql, /healthz and /readyz. Every provider
+without cloud settings runs on an embedded emulator seeded with demo data. Runs until SIGTERM or SIGINT,
+then shuts down gracefully (a second signal exits at once).
+
+Options:
+  -h, --help   print this help
+
+Configuration comes only from environment variables (docs/configuration.md), e.g. PORT, HOST,
+PUBLIC_BASE_URL, LOG_LEVEL, EMULATORS. Logs are JSON lines on stdout.
+
+Exit status: 0 after a signal and a graceful shutdown, 1 when HOST:PORT cannot be bound (in use, not
+allowed, or not an address of this machine), 2 bad usage or configuration.
+`;
+
+/** A failure to bind `HOST:PORT`: the errno code Node reported (`EADDRINUSE`, `EACCES`, ...). */
+interface BindFailure {
+  readonly code: string;
+}
 
 /**
  * `media-graph serve`: starts the gateway (embedded, demo-seeded emulators for unconfigured providers) and
  * resolves with the exit code after SIGTERM/SIGINT triggered a graceful shutdown. A second signal forces exit.
+ * A port that cannot be bound is found before anything starts; one lost to a race while starting is reported the
+ * same way after the gateway has closed what it started.
+ * @returns 0 after a graceful shutdown, 1 when HOST:PORT cannot be bound, 2 for bad usage or configuration, each
+ * failure with one line on stderr.
+ * @throws only for unexpected failures while starting (the caller prints them).
  */
-export async function runServe(_args: readonly string[], io: CliIo): Promise<number> {
-  let config;
+export async function runServe(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values } = parseCommandLine(() =>
+      parseArgs({ args: [...args], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }),
+    );
+    if (values.help === true) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(io, 'serve', error.message, USAGE);
+    throw error;
+  }
+
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -18,14 +61,31 @@ export async function runServe(_args: readonly string[], io: CliIo): Promise<num
     }
     throw error;
   }
+  // Binding and releasing the port first makes a taken port a one-line failure before any emulator starts and
+  // before the gateway's modules load, which takes seconds on a busy machine.
+  const taken = await probeBind(config.host, config.port);
+  if (taken !== undefined) {
+    io.stderr.write(`media-graph: ${bindMessage(taken, config)}\n`);
+    return 1;
+  }
+
+  const logger = createLogger(config.logLevel);
+  for (const warning of configWarnings(config)) logger.warn({ host: config.host, port: config.port }, warning);
+  const { startGateway } = await import('../server/gateway.js');
   let gateway;
   try {
-    gateway = await startGateway(config, { seedDemo: true });
+    gateway = await startGateway(config, { seedDemo: true, logger });
   } catch (error) {
     // Security settings are read at startup: a missing auth setup or a bad tenants/keys file is a usage error.
     if (error instanceof ConfigError || error instanceof TenantConfigError) {
       io.stderr.write(`media-graph: ${error.message}\n`);
       return 2;
+    }
+    // startGateway has already closed what it started (emulators included) before rethrowing.
+    const failure = listenFailure(error);
+    if (failure !== undefined) {
+      io.stderr.write(`media-graph: ${bindMessage(failure, config)}\n`);
+      return 1;
     }
     throw error;
   }
@@ -42,5 +102,41 @@ export async function runServe(_args: readonly string[], io: CliIo): Promise<num
   process.once('SIGTERM', force);
   process.once('SIGINT', force);
   await gateway.close();
+  process.off('SIGTERM', force);
+  process.off('SIGINT', force);
   return 0;
+}
+
+/** Binds `host:port` and releases it; resolves with the failure, or undefined when the bind worked (or port is 0). */
+function probeBind(host: string, port: number): Promise<BindFailure | undefined> {
+  if (port === 0) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code ?? 'EINVAL' }));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+}
+
+/** The bind failure behind a startGateway rejection, when that is what it was. */
+function listenFailure(error: unknown): BindFailure | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return code !== undefined && (syscall === 'listen' || syscall === 'getaddrinfo') ? { code } : undefined;
+}
+
+function bindMessage(failure: BindFailure, config: Config): string {
+  const where = `cannot listen on ${config.host.includes(':') ? `[${config.host.replace(/^\[|\]$/g, '')}]` : config.host}:${String(config.port)}`;
+  switch (failure.code) {
+    case 'EADDRINUSE':
+      return `${where}: the port is already in use (EADDRINUSE); stop what holds it or set PORT to a free port`;
+    case 'EACCES':
+      return `${where}: permission denied (EACCES); ports below 1024 need privileges, set PORT to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `${where}: HOST is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${where}: HOST does not resolve (${failure.code}); set HOST to an address or a resolvable name`;
+    default:
+      return `${where} (${failure.code})`;
+  }
 }

@@ -30,6 +30,13 @@ export interface FragmentReaderOptions {
    * frames, other tags) is reported. Default false: one emission per document, at its end.
    */
   readonly emitOnTrailingTags?: boolean;
+  /**
+   * Input that ends before any EBML document started (empty input, a text file, bytes the parser can only skip
+   * as unknown elements) is malformed: {@link FragmentReader.end} throws a {@link MalformedMediaError} at the
+   * input's end offset. Checked once, at the end, so reading costs nothing more. Default false, because a GetMedia
+   * payload may end before its first fragment (an idle producer) and the live reader treats that as a retry.
+   */
+  readonly requireDocument?: boolean;
 }
 
 /** Defaults of the fragment-level bounds of {@link FragmentReaderOptions}. */
@@ -47,6 +54,9 @@ export const DEFAULT_FRAGMENT_LIMITS = Object.freeze({ maxTagBytes: 1024 * 1024,
 export class FragmentReader {
   private readonly parser: EbmlParser;
   private readonly assembler: FragmentAssembler;
+  private readonly requireDocument: boolean;
+  private stopped = false;
+  private noDocument: MalformedMediaError | null = null;
 
   /**
    * @param onFragment called synchronously from {@link push}/{@link end} for each fragment; it may
@@ -59,6 +69,7 @@ export class FragmentReader {
     for (const [key, value] of Object.entries({ maxTagBytes, maxTracks })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${key} must be a positive integer`);
     }
+    this.requireDocument = options.requireDocument ?? false;
     this.assembler = new FragmentAssembler(onFragment, maxTagBytes, maxTracks, options.emitOnTrailingTags ?? false);
     this.parser = new EbmlParser(this.assembler, options.limits === undefined ? {} : { limits: options.limits });
     this.assembler.parser = this.parser;
@@ -93,14 +104,21 @@ export class FragmentReader {
   /**
    * Ends the input: emits the last fragment, with `complete: false` when the input stopped in the
    * middle of it. Idempotent.
-   * @throws MalformedMediaError when an earlier push failed.
+   * @throws MalformedMediaError when an earlier push failed, or (with
+   *   {@link FragmentReaderOptions.requireDocument}) when no EBML document started before the end.
    */
   end(): void {
     this.parser.end();
+    if (this.requireDocument && !this.stopped && this.assembler.emitted === 0) {
+      // Every document (EBML header or bare Segment) is emitted by the end, so none emitted means none started.
+      this.noDocument ??= new MalformedMediaError('no EBML document: the input ended without an EBML header or Segment', this.parser.offset, []);
+      throw this.noDocument;
+    }
   }
 
   /** Stops reading: no further fragment is emitted. Safe to call from `onFragment`. */
   stop(): void {
+    this.stopped = true;
     this.parser.stop();
   }
 }

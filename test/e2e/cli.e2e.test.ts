@@ -1,9 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/core/logger.js';
 import { DEMO_DVR_CHANNEL, DEMO_PARENT, DEMO_PLAIN_CHANNEL } from '../../src/emulators/livestream/livestream.seed.js';
-import { postGraphql } from '../helpers/gateway.js';
+import { startGateway } from '../../src/server/gateway.js';
+import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { within } from '../helpers/within.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The compartment `seedOciDemo` fills (src/emulators/oci/oci.seed.ts keeps its ids private). */
@@ -137,5 +143,174 @@ describe('media-graph serve', () => {
     // The CLI's own diagnostics (e.g. "second signal, exiting now") start with its name.
     expect(output.stderr).not.toMatch(/^media-graph:/m);
     expect(performance.now() - started).toBeLessThan(SHUTDOWN_GRACE_MS);
+  });
+});
+
+/** How a `media-graph` process ended and what it wrote. */
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** From spawn to exit, in ms. */
+  readonly ms: number;
+}
+
+/**
+ * Runs `media-graph <args>` with `env` until it exits by itself. A process still running after `limitMs` is killed
+ * and the promise rejects with what it wrote: these commands must end on their own.
+ */
+async function runToEnd(args: readonly string[], env: NodeJS.ProcessEnv, limitMs: number): Promise<Finished> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString('utf8');
+  });
+  const closed = once(child, 'close') as Promise<[number | null]>;
+  try {
+    const [code] = await within(closed, limitMs, `media-graph ${args.join(' ')} to exit`);
+    return { code, ...output, ms: performance.now() - started };
+  } catch (error) {
+    child.kill('SIGKILL');
+    await closed;
+    throw new Error(`${(error as Error).message}; it wrote:\n${output.stdout}\n${output.stderr}`);
+  }
+}
+
+/** A TCP server holding a loopback port, as another program would. */
+async function holdPort(): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/** Handles that keep a process alive because of the network: listening servers and sockets. */
+function networkHandles(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap' || name === 'TCPSocketWrap').length;
+}
+
+// RELIABILITY: a port that is taken must not leave `serve` running with the emulators' ports held (issue 12, defect 2).
+const BIND_FAILURE_LIMIT_MS = 5_000;
+
+describe('media-graph serve when it cannot start', () => {
+  const held: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(held.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  });
+
+  it('exits 1 within 5 s with one line on stderr and nothing started when the port is already in use', async () => {
+    const server = await holdPort();
+    held.push(server);
+    const port = portOf(server);
+    const result = await runToEnd(['serve'], { ...serveEnv(), PORT: String(port), LOG_LEVEL: 'info' }, 30_000);
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `media-graph: cannot listen on 127.0.0.1:${String(port)}: the port is already in use (EADDRINUSE); stop what holds it or set PORT to a free port\n`,
+    });
+    expect(result.ms).toBeLessThan(BIND_FAILURE_LIMIT_MS);
+  });
+
+  it('exits 1 with one line on stderr when HOST is not an address of this machine', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): assigned to no interface.
+    const result = await runToEnd(['serve'], { ...serveEnv(), HOST: '192.0.2.1', PORT: '4000' }, 30_000);
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'media-graph: cannot listen on 192.0.2.1:4000: HOST is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses\n',
+    });
+  });
+
+  it('exits 2 with one configuration line and no stack trace when EMULATORS=off and no object store is configured', async () => {
+    const result = await runToEnd(['serve'], { ...serveEnv(), EMULATORS: 'off' }, 60_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^media-graph: [^\n]*EMULATORS=off[^\n]*\n$/);
+    expect(result.stdout).not.toContain('GraphQL at');
+  });
+
+  it('exits 2 with one line stating the allowed range when PORT is -1', async () => {
+    const result = await runToEnd(['serve'], { ...serveEnv(), PORT: '-1' }, 30_000);
+    expect(result).toMatchObject({ code: 2, stdout: '', stderr: 'media-graph: invalid configuration: PORT: must be a whole number in the range 0-65535\n' });
+  });
+
+  it('exits 2 with one line and then the usage on stderr when given an unknown option', async () => {
+    const result = await runToEnd(['serve', '--frobnicate'], serveEnv(), 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const [line, blank, usage] = result.stderr.split('\n');
+    expect([line, blank, usage]).toEqual(["media-graph serve: unknown option '--frobnicate'", '', 'Usage: media-graph serve']);
+  });
+
+  it('prints its usage on stdout and exits 0 when given --help', async () => {
+    const result = await runToEnd(['serve', '--help'], serveEnv(), 30_000);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Usage: media-graph serve\n[\s\S]*Exit status:/);
+  });
+});
+
+describe('startGateway when the port is taken after the emulators started', () => {
+  it('closes every emulator and client it started before rejecting with EADDRINUSE', async () => {
+    const server = await holdPort();
+    try {
+      const before = networkHandles();
+      const logs: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          logs.push(chunk.toString('utf8'));
+          callback();
+        },
+      });
+      const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(portOf(server)), SIGNING_SECRET: TEST_SIGNING_SECRET });
+      // serve finds a taken port before starting anything; this is the race where the port goes in between.
+      await expect(startGateway(config, { seedDemo: true, logger: createLogger('info', sink) })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      const started = logs.filter((line) => line.includes('embedded emulator started')).length;
+      expect(started).toBeGreaterThanOrEqual(4);
+      // Sockets close on the next turns of the event loop; servers are closed already.
+      await within(
+        (async () => {
+          while (networkHandles() > before) await new Promise((resolve) => setImmediate(resolve));
+        })(),
+        BIND_FAILURE_LIMIT_MS,
+        'the gateway to release its servers and sockets',
+      );
+      expect(networkHandles()).toBe(before);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('media-graph serve on a wildcard HOST', () => {
+  it('warns once at startup, naming PUBLIC_BASE_URL, when HOST is 0.0.0.0 and PUBLIC_BASE_URL is not set', async () => {
+    const env = { ...serveEnv(), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'a-jwt-secret-of-at-least-32-characters!!' };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString('utf8');
+    });
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    try {
+      const url = await within(waitForReadyLine(child, output), 60_000, 'serve to listen');
+      expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/graphql$/);
+      const warnings = output.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((entry) => entry.msg.includes('PUBLIC_BASE_URL'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 40 });
+      expect(warnings[0]?.msg).toContain('http://0.0.0.0:');
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = await within(exited, SHUTDOWN_GRACE_MS * 2, 'serve to exit after SIGTERM');
+      expect(code).toBe(0);
+    }
   });
 });

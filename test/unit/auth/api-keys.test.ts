@@ -235,6 +235,6 @@ describe('runApiKey', () => {
     expect(await runApiKey(args, { stdout, stderr })).toBe(2);
     expect(stdout.text).toBe('');
     expect(stderr.text).toMatch(message);
-    expect(stderr.text).toContain('usage: media-graph api-key create');
+    expect(stderr.text).toContain('Usage: media-graph api-key create');
   });
 });

@@ -142,6 +142,32 @@ describe('runMkvCommand', () => {
     expect(help.stdout).toMatch(/^Usage/);
   });
 
+  it.each([
+    ['empty', Buffer.alloc(0), 0],
+    ['a text file', Buffer.from('hello world\nthis is not Matroska\n'), 33],
+    ['only a Void element', Buffer.from([0xec, 0x82, 0x00, 0x00]), 4],
+  ])('exits 2 with a message naming the missing EBML document when the input is %s', async (_label, input, end) => {
+    const file = join(dir, `no-document-${String(end)}.bin`);
+    writeFileSync(file, input);
+    for (const result of [await run(['inspect', file]), await run(['inspect', '-'], input)]) {
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `media-graph mkv inspect: malformed media: no EBML document: the input ended without an EBML header or Segment at byte ${String(end)}\n`,
+      });
+    }
+  });
+
+  it('prints usage on stderr and exits 2 when an option is unknown', async () => {
+    const result = await run(['inspect', '--frobnicate', files.three]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^media-graph mkv: unknown option '--frobnicate'.*\n\nUsage: media-graph mkv inspect FILE/);
+    const help = await run(['inspect', '--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: media-graph mkv inspect FILE/);
+  });
+
   it('exits 1 with the reason on stderr when the file cannot be read', async () => {
     const result = await run(['inspect', join(dir, 'absent.mkv')]);
     expect(result.code).toBe(1);
@@ -172,6 +198,15 @@ describe('media-graph mkv inspect (process)', () => {
     const [code] = (await once(child, 'close')) as [number | null];
     expect(Buffer.concat(err).toString('utf8')).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('exits 2 with a message when run as a process on empty stdin', async () => {
+    const result = await spawnCli(['mkv', 'inspect', '-'], Buffer.alloc(0));
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'media-graph mkv inspect: malformed media: no EBML document: the input ended without an EBML header or Segment at byte 0\n',
+    });
   });
 
   it('exits 2 with the byte offset on stderr when run as a process on malformed stdin', async () => {

@@ -223,6 +223,43 @@ describe('FragmentReader', () => {
     expect(reader.fragmentCount).toBe(1);
   });
 
+  it('ends quietly when the input holds no EBML document and requireDocument is off', () => {
+    // A GetMedia payload that ends before its first fragment (an idle producer) is not malformed for the live reader.
+    expect(parseFragments(new Uint8Array(0))).toEqual([]);
+    expect(parseFragments(Buffer.from([0xec, 0x82, 0x00, 0x00]))).toEqual([]);
+  });
+
+  it('throws at the end offset when the input holds no EBML document and requireDocument is on', () => {
+    for (const input of [Buffer.alloc(0), Buffer.from('plain text, not Matroska\n'), Buffer.from([0xec, 0x82, 0x00, 0x00])]) {
+      const reader = new FragmentReader(() => undefined, { requireDocument: true });
+      reader.push(input);
+      const error = (() => {
+        try {
+          reader.end();
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(MalformedMediaError);
+      expect(error).toMatchObject({ offset: input.length, reason: 'no EBML document: the input ended without an EBML header or Segment' });
+      // Like every other failure, a later end() rethrows the same error.
+      expect(() => reader.end()).toThrow(error as Error);
+    }
+  });
+
+  it('accepts any document, a bare EBML header or Segment or a cut-off one, when requireDocument is on', () => {
+    const one = bytesOf(BASE);
+    const header = Buffer.concat(masterElement(E.EBML, [stringElement(E.DocType, 'matroska')]));
+    for (const input of [one, header, one.subarray(0, one.length - 10)]) {
+      const fragments: Fragment[] = [];
+      const reader = new FragmentReader((fragment) => fragments.push(fragment), { requireDocument: true });
+      reader.push(input);
+      reader.end();
+      expect(fragments).toHaveLength(1);
+    }
+  });
+
   it('yields fragments from an async source in order when read with readFragments', async () => {
     const one = bytesOf(BASE);
     const source = Readable.from(chunksOf(Buffer.concat([one, one, one]), { chunkSize: 4096 }));
