@@ -74,6 +74,22 @@ async function readText(body: AsyncIterable<Uint8Array | string>, maxBytes: numb
 }
 
 /**
+ * The error of a GeneratePlaylist call that sent a session token: the ids have a checked shape and an unknown one
+ * is a 404, so a parameter refusal that names no other parameter is the token's (invalid, expired, or issued for
+ * other assets). Anything else is returned unchanged.
+ */
+function blameToken(error: unknown): unknown {
+  if (!(error instanceof DomainError) || error.code !== 'BAD_USER_INPUT') return error;
+  const named = error.details['argument'];
+  if (named !== undefined && named !== 'sessionToken') return error;
+  return new DomainError('BAD_USER_INPUT', 'The session token is invalid, has expired, or does not cover this playlist.', {
+    details: { argument: 'sessionToken' },
+    cause: error.cause,
+    ...(error.debugMessage === undefined ? {} : { debugMessage: error.debugMessage }),
+  });
+}
+
+/**
  * Media Streams: playlists and session tokens of a distribution channel. Each channel has its own Media
  * Streams domain; the datasource resolves it once per channel with GetStreamDistributionChannel (concurrent
  * callers share one lookup; a failed lookup is not remembered) and talks to it with the client the injected
@@ -100,7 +116,8 @@ export class OciMediaStreamsDataSource {
   /**
    * The master playlist of an asset as packaged by a configuration of the channel, parsed.
    *
-   * @throws DomainError `BAD_USER_INPUT` (empty ids, or a token the service refuses), `NOT_FOUND`,
+   * @throws DomainError `BAD_USER_INPUT` (empty ids, or a token the service refuses: then `details.argument` is
+   *   `sessionToken` and the message says it is the token), `NOT_FOUND`,
    *   `CONFLICT` (asset not ACTIVE, channel without a domain), `UPSTREAM_UNAVAILABLE` (also when the
    *   playlist cannot be parsed), `UPSTREAM_THROTTLED`, `UPSTREAM_TIMEOUT`.
    */
@@ -127,7 +144,9 @@ export class OciMediaStreamsDataSource {
         return readText(response.value as AsyncIterable<Uint8Array | string>, this.maxPlaylistBytes);
       },
       secrets,
-    );
+    ).catch((error: unknown) => {
+      throw request.token === undefined ? error : blameToken(error);
+    });
     try {
       // The SDK does not expose the response's Content-Type, so the format is recognised from the text.
       const parsed = parsePlaylist(text, undefined, this.now());
