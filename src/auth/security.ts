@@ -130,7 +130,7 @@ function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
   let down = false;
   redis.on('error', (error: Error) => {
-    if (!down) logger.warn({ cause: { name: error.name, message: error.message } }, 'rate-limit Redis unreachable: counting in memory until it is back');
+    if (!down) logger.warn({ err: error }, 'rate-limit Redis unreachable: counting in memory until it is back');
     down = true;
   });
   redis.on('ready', () => {

@@ -41,7 +41,7 @@ export function serveGraphqlWs(
   });
   ws.on('connection', (socket, request) => {
     socket.once('error', (error: Error & { code?: string }) => {
-      logger.info({ code: error.code ?? error.name }, 'WebSocket closed on a socket error');
+      logger.info({ err: error }, 'WebSocket closed on a socket error');
       // ws has already closed with the matching code (1009 for an oversized frame); this covers the rest.
       if (socket.readyState === socket.OPEN) socket.close(CloseCode.BadRequest, 'Bad request');
     });
