@@ -15,6 +15,7 @@ export function uniquePrefix(what: string): string {
 /** Deletes every key under `prefix` (SCAN, never KEYS). */
 export async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
   try {
     let cursor = '0';
     do {
@@ -112,9 +113,9 @@ export class TcpProxy {
 
   /** Listens on a free loopback port and forwards to `127.0.0.1:targetPort`. */
   static async start(targetPort: number): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((socket) => proxy?.accept(socket));
-    proxy = new TcpProxy(server, targetPort);
+    const server = createServer();
+    const proxy = new TcpProxy(server, targetPort);
+    server.on('connection', (socket: Socket) => proxy.accept(socket));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return proxy;

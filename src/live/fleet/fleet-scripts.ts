@@ -46,14 +46,23 @@ local function newer(a, b)
 end
 `;
 
+/** The lease value that holds a stream's lease for nobody while Redis recovers from losing its data. */
+export const QUARANTINE = '~quarantine|0';
+
 /**
  * A stream's coordination tick for one instance: announce (or withdraw) its interest, prune expired interest, then
  * renew the lease when the caller holds it, or take it when it is free (or left over from this instance, e.g. a
  * renewal whose reply was lost) and the caller may. A new holder gets a fencing token from the stream's counter,
  * which starts from the server time in microseconds, so tokens keep growing even when Redis lost its data.
  *
+ * Redis losing its data (a restart without persistence, a failover to a replica that had not seen the lease) must not
+ * let two instances read: the holder still reads on its confirmed lease. So a holder finding its lease gone (or
+ * quarantined) takes it back with its own value, and an instance that knew the stream's log but finds neither lease
+ * nor counter (the signature of lost data) does not take the lease: it quarantines it for one lease lifetime, long
+ * enough for a living holder to take it back or for a dead one's confirmation to run out.
+ *
  * KEYS: lease, fence, interest, log, head, status. ARGV: instance, holder value or '', interested 1|0,
- * may acquire 1|0, lease ttl ms, interest ttl ms, log grace ms.
+ * may acquire 1|0, lease ttl ms, interest ttl ms, log grace ms, knew the log 1|0.
  * Reply: { 'held' | 'acquired' | 'other', lease value or '', head fragment number or '', interested instances }.
  */
 export const TICK = new FleetScript(
@@ -61,6 +70,7 @@ export const TICK = new FleetScript(
   `${PRELUDE}
 local now = nowMs()
 local me = ARGV[1]
+local quarantine = '${QUARANTINE}'
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[3], int(now + tonumber(ARGV[6])), me)
 else
@@ -72,12 +82,20 @@ if #interested > 0 then redis.call('PEXPIRE', KEYS[3], int(2 * tonumber(ARGV[6])
 local current = redis.call('GET', KEYS[1])
 local state = 'other'
 local value = current or ''
-if current and current == ARGV[2] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if ARGV[2] ~= '' and (current == ARGV[2] or (not current) or current == quarantine) then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[5])
   for i = 4, 6 do redis.call('PEXPIRE', KEYS[i], ARGV[7]) end
+  redis.call('PEXPIRE', KEYS[2], 86400000)
+  value = ARGV[2]
   state = 'held'
 elseif ARGV[4] == '1' and ARGV[2] == '' and ((not current) or string.sub(current, 1, #me + 1) == me .. '|') then
-  if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], int(now * 1000)) end
+  if redis.call('EXISTS', KEYS[2]) == 0 then
+    redis.call('SET', KEYS[2], int(now * 1000))
+    if ARGV[8] == '1' and not current then
+      redis.call('SET', KEYS[1], quarantine, 'PX', ARGV[5])
+      return {'other', quarantine, redis.call('GET', KEYS[5]) or '', interested}
+    end
+  end
   local token = redis.call('INCR', KEYS[2])
   redis.call('PEXPIRE', KEYS[2], 86400000)
   value = me .. '|' .. int(token)

@@ -246,7 +246,7 @@ export class FleetStream {
       this.ctx.membership.mayAcquire(this.ctx.heldCount(), this.interestedNow, this.freeSince === undefined ? 0 : now - this.freeSince, this.ctx.options.deferMs);
     let result: TickResult;
     try {
-      result = await this.ctx.leases.tick(this.stream, { holder: term?.value, interested, mayAcquire });
+      result = await this.ctx.leases.tick(this.stream, { holder: term?.value, interested, mayAcquire, knewLog: this.feed?.newest != null });
     } catch (err) {
       if (!this.tickFailing) this.ctx.logger.warn({ err, stream: this.stream, holding: term !== undefined }, 'fleet tick failed; the lease is unconfirmed');
       this.tickFailing = true;

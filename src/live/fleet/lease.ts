@@ -53,11 +53,20 @@ export class StreamLeases {
   }
 
   /**
-   * One tick for `stream`: announces or withdraws interest, renews `holder` when it still holds the lease, or takes a
-   * free lease when `mayAcquire`.
+   * One tick for `stream`: announces or withdraws interest, renews `holder` when it still holds the lease (or takes it
+   * back after Redis lost it), or takes a free lease when `mayAcquire` (see `TICK` for the quarantine after lost data).
    * @throws the client's error when Redis is unreachable (the caller treats the lease as unconfirmed).
    */
-  async tick(stream: string, request: { readonly holder: string | undefined; readonly interested: boolean; readonly mayAcquire: boolean }): Promise<TickResult> {
+  async tick(
+    stream: string,
+    request: {
+      readonly holder: string | undefined;
+      readonly interested: boolean;
+      readonly mayAcquire: boolean;
+      /** This instance has read the stream's log before (a free lease without a counter then means lost data). */
+      readonly knewLog?: boolean;
+    },
+  ): Promise<TickResult> {
     const k = this.keys.stream(stream);
     const reply = (await TICK.run(
       this.client,
@@ -70,6 +79,7 @@ export class StreamLeases {
         this.timings.ttlMs,
         this.timings.interestTtlMs,
         this.timings.logGraceMs,
+        request.knewLog === true ? '1' : '0',
       ],
     )) as [string, string, string, string[]];
     const [state, value, head, interested] = reply;

@@ -27,6 +27,8 @@ export interface LogTailOptions {
   readonly batch: number;
   readonly backoffBaseMs: number;
   readonly backoffCapMs: number;
+  /** How long a reply may take beyond the block time before the connection counts as cut. */
+  readonly replyTimeoutMs: number;
 }
 
 /**
@@ -66,31 +68,31 @@ export class LogTail {
   }
 
   private async run(): Promise<void> {
-    const client = this.connect('blocking', this.name);
-    this.client = client;
-    // ioredis reports connection errors as events too; the loop below sees each as a failed command.
-    client.on('error', (err: unknown) => this.logger.debug({ err, stream: this.name }, 'fleet log tail connection error'));
     let lastId: string | undefined;
     let down = false;
     let attempt = 0;
     while (!this.stopped) {
+      // A connection that failed once is replaced, never reused: a command resent on it after a silent cut could
+      // hang or answer late, and a fresh one fails or works at once.
+      const client = this.client ?? this.open();
       try {
         if (lastId === undefined) {
-          const [range, status] = await Promise.all([client.xrange(this.keys.log, '-', '+'), client.get(this.keys.status)]);
+          const [range, status] = await this.bounded(Promise.all([client.xrange(this.keys.log, '-', '+'), client.get(this.keys.status)]), 0);
           const entries = this.decode(range);
           lastId = range.length === 0 ? '0-0' : (range[range.length - 1] as [string, string[]])[0];
           if (this.stopped) break;
           this.handlers.onPrimed(entries, this.status(status));
         } else if (down) {
-          const [newest, status] = await Promise.all([client.xrevrange(this.keys.log, '+', '-', 'COUNT', 1), client.get(this.keys.status)]);
+          const [newest, status] = await this.bounded(Promise.all([client.xrevrange(this.keys.log, '+', '-', 'COUNT', 1), client.get(this.keys.status)]), 0);
           const newestId = newest[0]?.[0];
+          // A log recreated with lower ids (Redis lost its data, the new log's clock is behind): read it from its start.
           if (newestId !== undefined && compareIds(newestId, lastId) < 0) lastId = '0-0';
           down = false;
           if (this.stopped) break;
           this.logger.info({ stream: this.name }, 'fleet log tail reconnected');
           this.handlers.onOutage(false, this.status(status));
         }
-        const reply = (await client.xread('COUNT', this.options.batch, 'BLOCK', this.options.blockMs, 'STREAMS', this.keys.log, lastId)) as
+        const reply = (await this.bounded(client.xread('COUNT', this.options.batch, 'BLOCK', this.options.blockMs, 'STREAMS', this.keys.log, lastId), this.options.blockMs)) as
           | [string, [string, string[]][]][]
           | null;
         attempt = 0;
@@ -101,6 +103,8 @@ export class LogTail {
         this.handlers.onEntries(this.decode(range));
       } catch (err) {
         if (this.stopped) break;
+        client.disconnect();
+        this.client = undefined;
         // Only once primed is there a position to resume from; before that the next round simply primes again.
         if (!down && lastId !== undefined) {
           down = true;
@@ -117,7 +121,31 @@ export class LogTail {
         }
       }
     }
-    client.disconnect();
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+
+  private open(): RedisClient {
+    const client = this.connect('blocking', this.name);
+    // ioredis reports connection errors as events too; the loop sees each as a failed command.
+    client.on('error', (err: unknown) => this.logger.debug({ err, stream: this.name }, 'fleet log tail connection error'));
+    this.client = client;
+    return client;
+  }
+
+  /** `promise`, or a rejection when it has not settled `waitMs` plus the reply timeout after it was sent. */
+  private async bounded<T>(promise: Promise<T>, waitMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply from Redis within ${String(waitMs + this.options.replyTimeoutMs)} ms`)), waitMs + this.options.replyTimeoutMs);
+    });
+    // The abandoned command may still fail later, on the connection being dropped; that is expected.
+    promise.catch((err: unknown) => this.logger.trace({ err, stream: this.name }, 'abandoned fleet log tail command ended'));
+    try {
+      return await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private decode(range: readonly [string, string[]][]): LogEntry[] {

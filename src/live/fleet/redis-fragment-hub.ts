@@ -23,6 +23,8 @@ export interface RedisHubOptions extends LocalHubOptions {
   readonly instanceId?: string;
   /** `XREAD BLOCK` time of the log tails, in ms (default 2000). */
   readonly tailBlockMs?: number;
+  /** How long a Redis reply may take (beyond a block) before the connection counts as cut, in ms; default a third of the lease. */
+  readonly replyTimeoutMs?: number;
 }
 
 /** What this instance does in the fleet, for tests, health and the console. */
@@ -97,7 +99,7 @@ export class RedisFragmentHub implements FragmentHub {
     const streamOptions: FleetStreamOptions = {
       feed: { reader: options.reader, windowSize: options.windowSize, subscriberBuffer: options.subscriberBuffer, overflow: options.overflow, fatalCooldownMs: options.fatalCooldownMs },
       reader: options.reader,
-      tail: { blockMs: options.tailBlockMs ?? 2_000, batch: 256, backoffBaseMs: 50, backoffCapMs: 1_000 },
+      tail: { blockMs: options.tailBlockMs ?? 2_000, batch: 256, backoffBaseMs: 50, backoffCapMs: 1_000, replyTimeoutMs: options.replyTimeoutMs ?? tickMs },
       lingerMs: options.lingerMs,
       leaseTtlMs: ttl,
       maxLogLength: options.windowSize,
