@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'UPSTREAM_THROTTLED',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
+  'UPSTREAM_FORBIDDEN',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -37,6 +38,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   UPSTREAM_THROTTLED: 503,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_TIMEOUT: 504,
+  // The provider refused the gateway's own identity (e.g. an S3 bucket policy): a gateway-side failure.
+  UPSTREAM_FORBIDDEN: 502,
   INTERNAL_SERVER_ERROR: 500,
 };
 
