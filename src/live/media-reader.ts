@@ -88,18 +88,22 @@ const CONTINUATION_TOKEN_PATTERN = /^[\x21-\x7e]{1,128}$/;
  * back and reports a gap; KMS errors (4500–4506) and unknown streams end the reader through `onFatal`.
  * Fragment numbers are compared as BigInt; anything not strictly after the last delivered one is dropped.
  *
- * A fallback (after error 4000, or after the service refused the reader's own position) reads from NOW or EARLIEST,
- * where every fragment is newer than the last one delivered unless the stream's numbering started over (the stream
- * was recreated, the service restarted). Such a session's first fragment at or before the last one delivered
- * therefore starts a new baseline: it is delivered after an `UPSTREAM_RESET` gap instead of being dropped, which
- * would drop everything until the new numbers overtook the old ones. Outside a fallback, fragments that keep coming
- * at or before the last one are dropped as duplicates, and after {@link STALLED_AFTER_FRAGMENTS} of them in a row
- * the reader reports `STALLED` (then `CONNECTED` again with the next fragment it delivers).
+ * A fallback (after error 4000, or after the service refused the reader's own position) reads from NOW or EARLIEST.
+ * If its first new fragment is numbered below the last one delivered yet was received later (server timestamp), the
+ * stream's numbering has started over (the stream was recreated, the service restarted): that fragment starts a new
+ * baseline and is delivered after an `UPSTREAM_RESET` gap, where dropping it as a duplicate would drop everything
+ * until the new numbers overtook the old ones. A lower number received earlier is an older fragment of the same
+ * stream, and the last one delivered again (NOW starts with the newest fragment) is a duplicate: both are dropped.
+ * Fragments that keep coming at or before the last one are dropped as duplicates, and after
+ * {@link STALLED_AFTER_FRAGMENTS} of them in a row the reader reports `STALLED` (then `CONNECTED` again with the next
+ * fragment it delivers).
  */
 export class MediaReader {
   private readonly stopper = new AbortController();
   private position: MediaStart;
   private last: string | null = null;
+  /** Server timestamp of `last` (epoch ms), when it had one. */
+  private lastServerTimestamp: number | null = null;
   private status: FeedStatus | undefined;
   private pendingGap: { reason: GapReason; afterFragmentNumber: string | null } | undefined;
   /** Fragments dropped in a row as not after `last` (see {@link STALLED_AFTER_FRAGMENTS}). */
@@ -273,12 +277,11 @@ export class MediaReader {
     // An incomplete fragment was cut off mid-way; it will be read again after resuming from the last token.
     if (!fragment.complete || fragment.fragmentNumber === null || !isFragmentNumber(fragment.fragmentNumber)) return false;
     if (this.last !== null && compareFragmentNumbers(fragment.fragmentNumber, this.last) <= 0) {
-      if (this.pendingGap === undefined) {
+      if (!this.startedOver(fragment)) {
         this.droppedInRow += 1;
         if (this.droppedInRow >= STALLED_AFTER_FRAGMENTS && this.status === 'CONNECTED') this.setStatus('STALLED', 'fragment numbers not advancing');
         return false;
       }
-      // A fallback session (see the class comment): the numbering started over.
       this.pendingGap = { reason: 'UPSTREAM_RESET', afterFragmentNumber: this.last };
       this.last = null;
     }
@@ -295,8 +298,25 @@ export class MediaReader {
       this.pendingGap = undefined;
     }
     this.last = fragment.fragmentNumber;
+    this.lastServerTimestamp = fragment.serverTimestamp;
     this.handlers.onFragment(fragment);
     return true;
+  }
+
+  /**
+   * Whether `fragment`, numbered at or before the last one delivered, is the first of a numbering that started over
+   * (see the class comment): only in a fallback session, numbered strictly lower, and received strictly later.
+   */
+  private startedOver(fragment: Fragment): boolean {
+    return (
+      this.pendingGap !== undefined &&
+      this.last !== null &&
+      fragment.fragmentNumber !== null &&
+      compareFragmentNumbers(fragment.fragmentNumber, this.last) < 0 &&
+      fragment.serverTimestamp !== null &&
+      this.lastServerTimestamp !== null &&
+      fragment.serverTimestamp > this.lastServerTimestamp
+    );
   }
 
   /** Decides what an error document in the stream means; returns the delay before the next call. */

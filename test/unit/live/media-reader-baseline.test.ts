@@ -24,14 +24,24 @@ const before = (i: number): string => (OLD + BigInt(i) * 1000n).toString();
 /** Fragment `i` after the restart: far lower than any before it. */
 const after = (i: number): string => (NEW + BigInt(i) * 1000n).toString();
 
+/**
+ * When the service received a fragment: fragment `i` before the restart at T0 + i s, fragment `i` after it an hour
+ * later plus i s. Numbers and times both grow within one numbering; across the restart the numbers fall, time does not.
+ */
+function receivedAt(number: string): number {
+  const value = BigInt(number);
+  const [base, t0] = value >= OLD ? [OLD, 1_700_000_000_000] : [NEW, 1_700_003_600_000];
+  return t0 + Number((value - base) / 1000n) * 1_000;
+}
+
 function fragment(number: string): Buffer {
   return Buffer.concat(
     writeFragment({
       tracks: [TRACK],
       frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(32, 7) }],
       fragmentNumber: number,
-      serverTimestamp: 1_700_000_000_000,
-      producerTimestamp: 1_700_000_000_000,
+      serverTimestamp: receivedAt(number),
+      producerTimestamp: receivedAt(number),
       millisBehindNow: 0,
       continuationToken: number,
     }),
@@ -60,7 +70,12 @@ interface Run {
  * Runs a reader from `start` over `script` (then quiet sessions that stay open until aborted) until `done` holds,
  * then stops it.
  */
-async function runReader(script: readonly Session[], start: MediaStart, done: (run: Run) => boolean): Promise<Run> {
+async function runReader(
+  script: readonly Session[],
+  start: MediaStart,
+  done: (run: Run) => boolean,
+  retentionFallback: MediaReaderOptions['retentionFallback'] = 'NOW',
+): Promise<Run> {
   const run: Run = { delivered: [], gaps: [], statuses: [], starts: [] };
   let wake: () => void = () => undefined;
   const reached = new Promise<void>((resolve) => {
@@ -105,7 +120,7 @@ async function runReader(script: readonly Session[], start: MediaStart, done: (r
       },
       onFatal: () => wake(),
     },
-    FAST,
+    { ...FAST, retentionFallback },
   );
   const stopped = reader.start();
   try {
@@ -162,6 +177,29 @@ describe('MediaReader', () => {
     // 39 comes after 40 in the same session: a duplicate-or-older fragment outside a fallback, dropped.
     expect(run.delivered).toEqual([before(1), before(40), before(41)]);
     expect(run.gaps).toEqual([{ reason: 'RETENTION', afterFragmentNumber: before(1), beforeFragmentNumber: before(40) }]);
+  });
+
+  it('drops older fragments of the same stream that an EARLIEST fallback brings, and reports RETENTION at the first newer one', async () => {
+    // Fragment 10 was delivered; the position is refused (error 4000) although 8 and 9 are still retained: lower
+    // numbers received earlier are the same stream's history, not a new numbering.
+    const run = await runReader(
+      [{ chunks: [fragment(before(10))], fail: dropped() }, { chunks: [errorDocument(4000)] }, { chunks: [fragment(before(8)), fragment(before(9)), fragment(before(10)), fragment(before(11))] }],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 2,
+      'EARLIEST',
+    );
+    expect(run.delivered).toEqual([before(10), before(11)]);
+    expect(run.gaps).toEqual([{ reason: 'RETENTION', afterFragmentNumber: before(10), beforeFragmentNumber: before(11) }]);
+  });
+
+  it('drops the last fragment delivered when the NOW fallback starts with it again', async () => {
+    const run = await runReader(
+      [{ chunks: [fragment(before(4))], fail: dropped() }, { chunks: [errorDocument(4000)] }, { chunks: [fragment(before(4)), fragment(before(5))] }],
+      { type: 'NOW' },
+      (r) => r.delivered.length >= 2,
+    );
+    expect(run.delivered).toEqual([before(4), before(5)]);
+    expect(run.gaps).toEqual([{ reason: 'RETENTION', afterFragmentNumber: before(4), beforeFragmentNumber: before(5) }]);
   });
 
   it(`reports STALLED after ${STALLED_AFTER_FRAGMENTS} fragments in a row at or before the last delivered, and CONNECTED with the next new one`, async () => {

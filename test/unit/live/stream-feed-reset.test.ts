@@ -18,14 +18,20 @@ const NEW = 91343852333181432392682062600000000000000000000n;
 const before = (i: number): string => (OLD + BigInt(i)).toString();
 const after = (i: number): string => (NEW + BigInt(i)).toString();
 
+/** Received 1 s apart within a numbering; the restarted numbering an hour after the first. */
+function receivedAt(number: string): number {
+  const value = BigInt(number);
+  return value >= OLD ? 1_000 + Number(value - OLD) * 1_000 : 3_601_000 + Number(value - NEW) * 1_000;
+}
+
 function documentOf(number: string): Buffer {
   return Buffer.concat(
     writeFragment({
       tracks: [syntheticH264Track(64, 36)],
       frames: [{ trackNumber: 1, timecode: 0, keyframe: true, data: Buffer.alloc(16, 1) }],
       fragmentNumber: number,
-      serverTimestamp: 1_000,
-      producerTimestamp: 1_000,
+      serverTimestamp: receivedAt(number),
+      producerTimestamp: receivedAt(number),
       continuationToken: number,
     }),
   );
