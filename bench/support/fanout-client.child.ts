@@ -7,7 +7,7 @@
  * afterwards, so nothing but the sockets' own work runs while events arrive.
  */
 import { createClient, GRAPHQL_TRANSPORT_WS_PROTOCOL, type FormattedExecutionResult } from 'graphql-ws';
-import type { ClientStatus, ClientWindowReport, ConnectArgs, ConnectResult, FanoutClientCommands } from './fanout-commands.js';
+import type { Arrivals, ClientStatus, ClientWindowReport, ConnectArgs, ConnectResult, FanoutClientCommands } from './fanout-commands.js';
 import { serveCommands } from './ipc.js';
 import { GraphqlWsLeanSocket, LeanWebSocket } from './lean-websocket.js';
 
@@ -420,6 +420,32 @@ function report(fromMs: number, toMs: number): ClientWindowReport {
   };
 }
 
+/**
+ * The earliest receive time of an event stamped at or after `stampedFromMs`, and how many clients have one. Such an
+ * event cannot have been received before it was stamped, and receive times are appended in order, so the scan
+ * starts at the first event received at or after that moment (found by bisection).
+ */
+function arrivals(stampedFromMs: number): Arrivals {
+  let low = 0;
+  let high = eventReceived.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((eventReceived[middle] as number) < stampedFromMs) low = middle + 1;
+    else high = middle;
+  }
+  let firstReceivedMs: number | null = null;
+  const reached = new Set<number>();
+  for (let index = low; index < eventClient.length; index += 1) {
+    if ((eventStamp[index] as number) < stampedFromMs) continue;
+    const client = eventClient[index] as number;
+    if (slots[client]?.abandoned === true) continue;
+    const received = eventReceived[index] as number;
+    firstReceivedMs = firstReceivedMs === null ? received : Math.min(firstReceivedMs, received);
+    reached.add(client);
+  }
+  return { firstReceivedMs, clientsReached: reached.size, clients: slots.filter((slot) => !slot.abandoned).length };
+}
+
 /** How long `disconnect` waits for the close handshakes before the process may exit anyway. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -458,6 +484,7 @@ serveCommands<FanoutClientCommands>(
     connect,
     status: async () => status(),
     report: async ({ fromMs, toMs }) => report(fromMs, toMs),
+    arrivals: async ({ stampedFromMs }) => arrivals(stampedFromMs),
     disconnect,
   },
   () => {

@@ -170,11 +170,23 @@ export interface ClientWindowReport {
   readonly payloadChars: number | null;
 }
 
+/** How events stamped at or after a moment reached one client process (the fleet benchmark's failover probe). */
+export interface Arrivals {
+  /** Earliest receive time (epoch ms) of a fragment event stamped at or after the moment; null when none arrived yet. */
+  readonly firstReceivedMs: number | null;
+  /** Clients (those not given up) that have received at least one such event. */
+  readonly clientsReached: number;
+  /** Clients not given up. */
+  readonly clients: number;
+}
+
 /** Commands of `fanout-client.child.ts`. */
 export type FanoutClientCommands = {
   connect: { args: ConnectArgs; result: ConnectResult };
   status: { args: NoArgs; result: ClientStatus };
   report: { args: WallWindow; result: ClientWindowReport };
+  /** When fragment events stamped at or after `stampedFromMs` (epoch ms) started to arrive, and at how many clients. */
+  arrivals: { args: { readonly stampedFromMs: number }; result: Arrivals };
   /** Completes every subscription and closes every socket. */
   disconnect: { args: NoArgs; result: { readonly closed: number } };
 };
