@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisTarget } from '../../config.js';
+import { backoffDelay } from '../../core/backoff.js';
 import type { Logger } from '../../core/logger.js';
 
 /** A Redis connection of any deployment shape; commands route by key (hash tags keep a stream in one slot). */
@@ -23,9 +24,9 @@ export interface ConnectionTimings {
   readonly blockMs: number;
 }
 
-/** Reconnection delay after `times` failed attempts: fast at first, never above half a second. */
+/** Reconnection delay after `times` failed attempts (from 1), in ms: fast at first, never above half a second. */
 function retryDelay(times: number): number {
-  return Math.min(500, 25 * 2 ** Math.min(times, 5)) + Math.floor(Math.random() * 25);
+  return backoffDelay({ initialDelayMs: 25, maxDelayMs: 500 }, times);
 }
 
 /**
