@@ -26,6 +26,7 @@ import { createHealthRouter } from './health.js';
 import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard } from './http-security.js';
 import { jsonBody } from './json-body.js';
 import { createIdeRouter } from './ide.js';
+import { IDE_TABS } from './ide-examples.js';
 import { createObjectsRouter } from './objects-endpoint.js';
 import { OperationGuard } from './operation-guard.js';
 import { originCheck } from './origin-check.js';
@@ -38,17 +39,6 @@ import { SharedSubscriptions } from './shared-subscriptions.js';
 export const GRAPHQL_PATH = '/graphql';
 /** Server-Sent Events endpoint path (graphql-sse). */
 export const SSE_PATH = '/graphql/stream';
-
-/** What the IDE opens with: a query a newcomer can run at once against the demo data. */
-const IDE_DEFAULT_QUERY = `# media-graph: run this, then explore the schema in the docs panel.
-query Demo {
-  objects(path: "/", first: 10) {
-    edges { node { __typename name path type } }
-    pageInfo { hasNextPage endCursor }
-  }
-  streams(first: 5) { edges { node { name status retentionHours } } }
-}
-`;
 
 /** How long one readiness check may take before `/readyz` counts its provider unreachable. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -192,7 +182,7 @@ async function serve(
   await apollo.start();
 
   app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown }));
-  app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultQuery: IDE_DEFAULT_QUERY }));
+  app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultTabs: IDE_TABS }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);

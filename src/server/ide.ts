@@ -22,8 +22,25 @@ export interface IdeOptions {
   readonly subscriptionsPath?: string;
   /** Text of the page's `<title>`; defaults to `'GraphiQL'`. */
   readonly title?: string;
-  /** Operation shown in the editor when the browser has no saved GraphiQL tabs for this origin. */
+  /**
+   * Operation shown in the editor when the browser has no saved GraphiQL tabs for this origin. Ignored when
+   * `defaultTabs` is given.
+   */
   readonly defaultQuery?: string;
+  /**
+   * Tabs the IDE opens with, in order, the first one active, when the browser has no saved GraphiQL tabs for this
+   * origin (GraphiQL keeps a user's tabs in localStorage, so edits survive a reload). Each tab is titled with its
+   * operation's name.
+   */
+  readonly defaultTabs?: readonly IdeTab[];
+}
+
+/** One tab of the IDE: a GraphQL document and, optionally, its variables. */
+export interface IdeTab {
+  /** The document, usually one named operation (the name becomes the tab's title). */
+  readonly query: string;
+  /** Variables as a JSON object text, e.g. `'{ "first": 10 }'`. */
+  readonly variables?: string;
 }
 
 /** Path of the IDE page below the router's mount point. */
@@ -99,7 +116,7 @@ export function createIdeRouter(options: IdeOptions): Router {
   const generated: ReadonlyMap<string, Asset> = new Map([
     [
       'bootstrap.js',
-      identityAsset(JS, Buffer.from(renderBootstrap(graphqlPath, subscriptionsPath, options.defaultQuery))),
+      identityAsset(JS, Buffer.from(renderBootstrap(graphqlPath, subscriptionsPath, options.defaultQuery, options.defaultTabs))),
     ],
     ['page.css', pageCssAsset],
   ]);
@@ -189,11 +206,13 @@ function renderBootstrap(
   graphqlPath: string,
   subscriptionsPath: string | undefined,
   defaultQuery: string | undefined,
+  defaultTabs: readonly IdeTab[] | undefined,
 ): string {
   const config = JSON.stringify({
     graphqlPath,
     subscriptionsPath: subscriptionsPath ?? null,
     defaultQuery: defaultQuery ?? null,
+    defaultTabs: defaultTabs === undefined ? null : defaultTabs.map((tab) => ({ query: tab.query, variables: tab.variables ?? null })),
   });
   return `(function () {
   'use strict';
@@ -209,7 +228,9 @@ function renderBootstrap(
     fetcherOptions.subscriptionUrl = ws.href;
   }
   var props = { fetcher: GraphiQL.createFetcher(fetcherOptions) };
-  if (config.defaultQuery !== null) {
+  if (config.defaultTabs !== null) {
+    props.defaultTabs = config.defaultTabs;
+  } else if (config.defaultQuery !== null) {
     props.defaultQuery = config.defaultQuery;
   }
   ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, props));

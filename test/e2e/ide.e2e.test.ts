@@ -228,7 +228,7 @@ describe('createIdeRouter', () => {
     const body = await (await fetch(`${backend.origin}/graphiql/assets/bootstrap.js`)).text();
 
     expect(body).toContain(
-      JSON.stringify({ graphqlPath: '/graphql', subscriptionsPath: '/graphql', defaultQuery: DEFAULT_QUERY }),
+      JSON.stringify({ graphqlPath: '/graphql', subscriptionsPath: '/graphql', defaultQuery: DEFAULT_QUERY, defaultTabs: null }),
     );
   });
 
