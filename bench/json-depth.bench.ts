@@ -17,6 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +25,7 @@ import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
 import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady } from './support/commands.js';
 import { ChildServer, childEnv, describeError, requireLoopback, runSupervised } from './support/ipc.js';
+import type { ProbeCommands } from './support/json-depth-probe.child.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { percentile } from './support/stats.js';
 
@@ -48,8 +50,9 @@ interface Round {
   readonly answers: readonly string[];
   /** Latencies of the concurrent `{ __typename }`, ms. */
   readonly probeMs: readonly number[];
-  /** Probe answers that were not `{ data: { __typename: "Query" } }`. */
+  /** Probe answers that were not `{ data: { __typename: "Query" } }`, or never came. */
   readonly probeFailures: number;
+  readonly probeFirstFailure: string | null;
   /** From the first bad body sent to the last answer, ms. */
   readonly burstMs: number;
   readonly gatewayCpuMs: number;
@@ -59,7 +62,7 @@ interface Round {
   readonly rssAfterGcBytes: number;
 }
 
-const children: ChildServer<EmulatorCommands | GatewayCommands>[] = [];
+const children: ChildServer<EmulatorCommands | GatewayCommands | ProbeCommands>[] = [];
 let worktree: string | undefined;
 
 function positiveInteger(name: string, fallback: number): number {
@@ -136,43 +139,43 @@ async function startGateway(name: ServerKind, root: string, mediastoreEndpoint: 
   return { server, url: requireLoopback(`gateway-${name}`, (info as GatewayReady).url) };
 }
 
-async function answerOf(response: Response): Promise<string> {
-  const text = await response.text();
-  try {
-    const code = (JSON.parse(text) as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code;
-    return `${response.status} ${typeof code === 'string' ? code : '(no code)'}`;
-  } catch {
-    return `${response.status} (not JSON)`;
-  }
+async function startProbe(): Promise<ChildServer<ProbeCommands>> {
+  // `stop` waits for the query in flight, which the code before the check can hold for tens of seconds.
+  const { server } = await startBenchChild<ProbeCommands>({ name: 'probe', entry: 'json-depth-probe.child.ts', env: {}, requestTimeoutMs: 300_000 });
+  children.push(server);
+  return server;
 }
 
-/** Sends `{ __typename }` back to back until `stop()` resolves; each latency from request start to last byte. */
-function startProbe(url: string, authorization: string): { stop(): Promise<{ latencies: number[]; failures: number }> } {
-  const latencies: number[] = [];
-  let failures = 0;
-  let running = true;
-  const body = JSON.stringify({ query: '{ __typename }' });
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
-      const json = (await response.json()) as { data?: { __typename?: unknown } };
-      latencies.push(performance.now() - started);
-      if (response.status !== 200 || json.data?.__typename !== 'Query') failures += 1;
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { latencies, failures };
-    },
-  };
+/**
+ * POSTs one hostile body on a connection of its own (as an attacker would open them); resolves with `status code`
+ * of the answer, e.g. `400 BAD_REQUEST`, or with why none came.
+ */
+function sendBadBody(url: string, headers: Record<string, string>, body: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/graphql`, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } });
+    req.once('error', (error: NodeJS.ErrnoException) => resolve(`no answer (${error.code ?? error.message})`));
+    req.once('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.once('error', (error: NodeJS.ErrnoException) => resolve(`${String(res.statusCode)} cut (${error.code ?? error.message})`));
+      res.once('end', () => {
+        try {
+          const code = (JSON.parse(text) as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code;
+          resolve(`${String(res.statusCode)} ${typeof code === 'string' ? code : '(no code)'}`);
+        } catch {
+          resolve(`${String(res.statusCode)} (not JSON)`);
+        }
+      });
+    });
+    req.end(body);
+  });
 }
 
 async function runRound(
   server: ServerKind,
   gateway: { server: ChildServer<GatewayCommands>; url: string },
+  probe: ChildServer<ProbeCommands>,
   credentials: Credentials,
   auth: BenchAuth,
   deepBody: Buffer,
@@ -181,13 +184,12 @@ async function runRound(
   await gateway.server.request('openRssWindow', {});
   const usage0 = await gateway.server.request('usage', {});
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(credentials === 'with' ? { authorization: auth.authorization } : {}) };
-  const probe = startProbe(gateway.url, auth.authorization);
+  // Probing first (its first answer is in): the burst lands on a query in flight.
+  await probe.request('start', { url: gateway.url, authorization: auth.authorization });
   const started = performance.now();
-  const answers = await Promise.all(
-    Array.from({ length: CONCURRENT_BODIES }, async () => answerOf(await fetch(`${gateway.url}/graphql`, { method: 'POST', headers, body: deepBody }))),
-  );
+  const answers = await Promise.all(Array.from({ length: CONCURRENT_BODIES }, () => sendBadBody(gateway.url, headers, deepBody)));
   const burstMs = performance.now() - started;
-  const probed = await probe.stop();
+  const probed = await probe.request('stop', {});
   const usage1 = await gateway.server.request('usage', {});
   const closed = await gateway.server.request('closeRssWindow', {});
   const after = await gateway.server.request('gc', {});
@@ -198,6 +200,7 @@ async function runRound(
     answers,
     probeMs: probed.latencies,
     probeFailures: probed.failures,
+    probeFirstFailure: probed.firstFailure,
     burstMs,
     gatewayCpuMs: cpuMs(usage0, usage1),
     rssBaselineBytes: baseline.rssBytes,
@@ -231,16 +234,17 @@ function summarize(rounds: readonly Round[], server: ServerKind, credentials: Cr
   for (const answer of mine.flatMap((round) => round.answers)) answers.set(answer, (answers.get(answer) ?? 0) + 1);
   const expected = credentials === 'with' ? '400 BAD_REQUEST' : '401 UNAUTHENTICATED';
   const peakGrowthBytes = Math.max(...mine.map((round) => round.rssPeakBytes - round.rssBaselineBytes));
-  const p99 = percentile(latencies, 99);
+  // No answered probe at all reads as an infinite latency, never as a fast one.
+  const p99 = latencies.length === 0 ? Number.POSITIVE_INFINITY : percentile(latencies, 99);
   return {
     server,
     credentials,
     answers,
     probeCount: latencies.length,
     probeFailures: mine.reduce((sum, round) => sum + round.probeFailures, 0),
-    p50: percentile(latencies, 50),
+    p50: latencies.length === 0 ? Number.POSITIVE_INFINITY : percentile(latencies, 50),
     p99,
-    max: Math.max(...latencies),
+    max: latencies.length === 0 ? Number.POSITIVE_INFINITY : Math.max(...latencies),
     burstMs: percentile(
       mine.map((round) => round.burstMs),
       50,
@@ -283,6 +287,7 @@ async function run(): Promise<boolean> {
 
   const auth = await createBenchAuth('json-depth-bench', ['objects:read']);
   const emulator = await startEmulator();
+  const probe = await startProbe();
   const gateways = {
     before: await startGateway('before', beforeRoot, emulator, auth),
     current: await startGateway('current', REPO_ROOT, emulator, auth),
@@ -295,10 +300,11 @@ async function run(): Promise<boolean> {
     const order: ServerKind[] = index % 2 === 0 ? ['before', 'current'] : ['current', 'before'];
     for (const server of order) {
       for (const credentials of ['with', 'without'] as const) {
-        const round = await runRound(server, gateways[server], credentials, auth, deepBody);
+        const round = await runRound(server, gateways[server], probe, credentials, auth, deepBody);
         rounds.push(round);
         console.error(
-          `round ${index + 1} ${server} ${credentials}: burst ${ms(round.burstMs)}, probe max ${ms(Math.max(...round.probeMs))} over ${round.probeMs.length}, RSS peak +${mb(round.rssPeakBytes - round.rssBaselineBytes)}`,
+          `round ${index + 1} ${server} ${credentials}: burst ${ms(round.burstMs)}, probe max ${ms(Math.max(...round.probeMs))} over ${round.probeMs.length}` +
+            `${round.probeFailures > 0 ? ` (${round.probeFailures} failed, first: ${String(round.probeFirstFailure)})` : ''}, RSS peak +${mb(round.rssPeakBytes - round.rssBaselineBytes)}, answers ${[...new Set(round.answers)].join(' / ')}`,
         );
       }
     }
