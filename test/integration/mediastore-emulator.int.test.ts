@@ -195,10 +195,10 @@ describe('MediaStoreEmulator PutObject', () => {
     expect(emulator.readObjectDirect('big/max.bin')?.length).toBe(MEDIASTORE_MAX_STANDARD_OBJECT_BYTES);
   });
 
-  it('rejects with 413 EntityTooLarge when a STANDARD body exceeds 25 MB', async () => {
+  it('rejects with 413 when a STANDARD body exceeds 25 MB', async () => {
     await expectServiceError(
       clientFor(emulator).send(new PutObjectCommand({ Path: 'big/over.bin', Body: Buffer.alloc(MEDIASTORE_MAX_STANDARD_OBJECT_BYTES + 1) })),
-      'EntityTooLarge',
+      'RequestEntityTooLargeException',
       413,
     );
     expect(emulator.objectCount).toBe(0);
@@ -206,10 +206,11 @@ describe('MediaStoreEmulator PutObject', () => {
 
   it('accepts exactly 10 MB and rejects one byte more when upload availability is STREAMING', async () => {
     const client = clientFor(emulator);
+    // A stream body of unknown length: the SDK sends it chunked, as STREAMING requires.
     const ok = await client.send(
       new PutObjectCommand({
         Path: 'live/max.ts',
-        Body: Buffer.alloc(MEDIASTORE_MAX_STREAMING_OBJECT_BYTES),
+        Body: Readable.from([Buffer.alloc(MEDIASTORE_MAX_STREAMING_OBJECT_BYTES)]),
         UploadAvailability: 'STREAMING',
       }),
     );
@@ -218,11 +219,11 @@ describe('MediaStoreEmulator PutObject', () => {
       client.send(
         new PutObjectCommand({
           Path: 'live/over.ts',
-          Body: Buffer.alloc(MEDIASTORE_MAX_STREAMING_OBJECT_BYTES + 1),
+          Body: Readable.from([Buffer.alloc(MEDIASTORE_MAX_STREAMING_OBJECT_BYTES + 1)]),
           UploadAvailability: 'STREAMING',
         }),
       ),
-      'EntityTooLarge',
+      'RequestEntityTooLargeException',
       413,
     );
   });
@@ -235,7 +236,7 @@ describe('MediaStoreEmulator PutObject', () => {
       clientFor(emulator, { logger }).send(
         new PutObjectCommand({ Path: 'live/grow.ts', Body: Readable.from(parts), UploadAvailability: 'STREAMING' }),
       ),
-      'EntityTooLarge',
+      'RequestEntityTooLargeException',
       413,
     );
     expect(emulator.readObjectDirect('live/grow.ts')).toBeUndefined();
@@ -251,15 +252,27 @@ describe('MediaStoreEmulator PutObject', () => {
     );
   });
 
-  it('rejects with 400 RequestTimeout when the body does not arrive within the upload timeout', async () => {
+  it('rejects with 400 ValidationError, storing nothing, when a STREAMING upload comes with a Content-Length', async () => {
+    // The reference: STREAMING availability needs Transfer-Encoding chunked. A Buffer body makes the SDK send its length.
+    const error = await expectServiceError(
+      clientFor(emulator).send(new PutObjectCommand({ Path: 'live/sized.ts', Body: Buffer.alloc(1024, 3), UploadAvailability: 'STREAMING' })),
+      'ValidationError',
+      400,
+    );
+    expect(error.message).toMatch(/^Value at UploadAvailability failed/);
+    expect(emulator.readObjectDirect('live/sized.ts')).toBeUndefined();
+    expect(emulator.requests.filter((request) => request.operation === 'PutObject').map((request) => request.bodyFraming)).toEqual(['content-length']);
+  });
+
+  it('rejects with 408 when the body does not arrive within the upload timeout', async () => {
     const slow = await startEmulator({ uploadTimeoutMs: 50 });
     const never = new PassThrough();
     never.write(Buffer.from('partial'));
     const { warnings, logger } = recordingLogger();
     await expectServiceError(
       clientFor(slow, { logger }).send(new PutObjectCommand({ Path: 'slow.ts', Body: never, UploadAvailability: 'STREAMING' })),
-      'RequestTimeout',
-      400,
+      'RequestTimeoutException',
+      408,
     );
     never.destroy();
     expect(slow.readObjectDirect('slow.ts')).toBeUndefined();
@@ -464,7 +477,7 @@ describe('MediaStoreEmulator ListItems', () => {
     );
   });
 
-  it('accepts a NextToken until the TTL elapses, then rejects it with 400 ExpiredNextTokenException', async () => {
+  it('accepts a NextToken until the TTL elapses, then rejects it with 400 ValidationError saying it expired', async () => {
     for (const name of ['a', 'b', 'c']) emulator.putObjectDirect(`exp/${name}.ts`, name);
     const client = clientFor(emulator);
     const first = await client.send(new ListItemsCommand({ Path: 'exp', MaxResults: 1 }));
@@ -472,11 +485,12 @@ describe('MediaStoreEmulator ListItems', () => {
     const second = await client.send(new ListItemsCommand({ Path: 'exp', MaxResults: 1, NextToken: first.NextToken }));
     expect(second.Items?.map((item) => item.Name)).toEqual(['b.ts']);
     clock += 1;
-    await expectServiceError(
+    const expired = await expectServiceError(
       client.send(new ListItemsCommand({ Path: 'exp', MaxResults: 1, NextToken: first.NextToken })),
-      'ExpiredNextTokenException',
+      'ValidationError',
       400,
     );
+    expect(expired.message).toMatch(/^NextToken has expired/);
     // A token issued later has its own 15 minutes.
     const third = await client.send(new ListItemsCommand({ Path: 'exp', MaxResults: 1, NextToken: second.NextToken }));
     expect(third.Items?.map((item) => item.Name)).toEqual(['c.ts']);
@@ -491,12 +505,12 @@ describe('MediaStoreEmulator ListItems', () => {
     clock += 1000;
     await expectServiceError(
       client.send(new ListItemsCommand({ Path: 'x', MaxResults: 1, NextToken: first.NextToken })),
-      'ExpiredNextTokenException',
+      'ValidationError',
       400,
     );
   });
 
-  it('rejects with 400 InvalidNextTokenException when the token is forged, tampered, foreign or for another path', async () => {
+  it('rejects with 400 ValidationError when the token is forged, tampered, foreign or for another path', async () => {
     emulator.putObjectDirect('one/a.ts', 'a');
     emulator.putObjectDirect('one/b.ts', 'b');
     const client = clientFor(emulator);
@@ -513,11 +527,12 @@ describe('MediaStoreEmulator ListItems', () => {
       ['one', foreign],
       ['two', token],
     ] as const) {
-      await expectServiceError(
+      const invalid = await expectServiceError(
         client.send(new ListItemsCommand({ Path: path, MaxResults: 1, NextToken: candidate })),
-        'InvalidNextTokenException',
+        'ValidationError',
         400,
       );
+      expect(invalid.message).toBe('NextToken is not valid for this request');
     }
   });
 });

@@ -280,16 +280,18 @@ describe('MediaStoreDataSource list', () => {
     await expect(source.list('vod', { pageSize: 2, token: first.nextToken })).resolves.toMatchObject({ entries: [{ name: 'c.ts' }, { name: 'd.ts' }] });
     clock += 1;
     const error = await expectDomainError(source.list('vod', { pageSize: 2, token: first.nextToken }), 'CURSOR_EXPIRED');
-    expect(error.cause).toMatchObject({ name: 'ExpiredNextTokenException', $metadata: { httpStatusCode: 400 } });
+    expect(error.cause).toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
     expect(error.message).not.toMatch(/token older|expired token/i);
   });
 
-  it('throws CURSOR_INVALID when the NextToken is forged or belongs to another folder', async () => {
+  it('throws CURSOR_EXPIRED when the store refuses a NextToken for any reason (the reference names no token error)', async () => {
+    // Provider tokens reach the store only inside signed cursors, so a refused one was issued by the store and
+    // can no longer be used: the listing starts over either way.
     const source = dataSource();
     const first = await source.list('vod', { pageSize: 2, token: undefined });
-    const invalid = await expectDomainError(source.list('vod', { pageSize: 2, token: 'forged.token' }), 'CURSOR_INVALID');
-    expect(invalid.cause).toMatchObject({ name: 'InvalidNextTokenException' });
-    await expectDomainError(source.list('vod/sub', { pageSize: 2, token: first.nextToken }), 'CURSOR_INVALID');
+    const invalid = await expectDomainError(source.list('vod', { pageSize: 2, token: 'forged.token' }), 'CURSOR_EXPIRED');
+    expect(invalid.cause).toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    await expectDomainError(source.list('vod/sub', { pageSize: 2, token: first.nextToken }), 'CURSOR_EXPIRED');
   });
 
   it('throws BAD_USER_INPUT, not CURSOR_EXPIRED, when the provider refuses the request itself', async () => {
@@ -446,6 +448,17 @@ describe('MediaStoreDataSource put', () => {
     await expect(put).resolves.toMatchObject({ contentSha256: hex('sha256', Buffer.from('first-second')) });
     expect(emulator.readObjectDirect('live/seg.ts')?.toString()).toBe('first-second');
     expect(emulator.requests.filter((request) => request.operation === 'PutObject').map((request) => request.bodyFraming)).toEqual(['chunked']);
+  });
+
+  it('sends a STREAMING body chunked without a Content-Length even when its length is known', async () => {
+    // The reference makes Transfer-Encoding: chunked mandatory for STREAMING; the emulator refuses a length.
+    const inMemory = patternBytes(4096);
+    await dataSource().put(putInput({ path: 'live/inline.ts', body: inMemory, uploadAvailability: 'STREAMING' }));
+    const parts = [patternBytes(1000), patternBytes(24)];
+    await dataSource().put(putInput({ path: 'live/known.ts', body: Readable.from(parts), contentLength: 1024, uploadAvailability: 'STREAMING' }));
+    expect(emulator.readObjectDirect('live/inline.ts')?.equals(inMemory)).toBe(true);
+    expect(emulator.readObjectDirect('live/known.ts')?.equals(Buffer.concat(parts))).toBe(true);
+    expect(emulator.requests.filter((request) => request.operation === 'PutObject').map((request) => request.bodyFraming)).toEqual(['chunked', 'chunked']);
   });
 
   it('throws PAYLOAD_TOO_LARGE with 0 upstream calls when a body is over the limit of its availability (M1)', async () => {

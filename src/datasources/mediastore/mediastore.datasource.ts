@@ -18,7 +18,7 @@ import type {
   PutObjectInput,
   PutObjectResult,
 } from '../object-store/object-store.js';
-import { translateMediaStoreError } from './mediastore.errors.js';
+import { translateMediaStoreError, type MediaStoreErrorContext } from './mediastore.errors.js';
 import { toObjectEntry, toObjectMetadata } from './mediastore.mapper.js';
 import type { ObjectEntry, ObjectMetadata } from '../object-store/object-store.js';
 
@@ -52,7 +52,7 @@ export class MediaStoreDataSource implements ObjectStore {
   ) {}
 
   async list(folder: string, page: { pageSize: number; token: string | undefined }, options: CallOptions = {}): Promise<ObjectListPage> {
-    const output = await this.call('ListItems', options, (abortSignal) =>
+    const output = await this.call({ operation: 'ListItems', sentNextToken: page.token !== undefined && page.token !== '' }, options, (abortSignal) =>
       this.client.send(
         new ListItemsCommand({ Path: folder === '' ? undefined : folder, MaxResults: page.pageSize, NextToken: page.token }),
         { abortSignal },
@@ -67,7 +67,7 @@ export class MediaStoreDataSource implements ObjectStore {
   }
 
   async describe(path: string, options: CallOptions = {}): Promise<ObjectMetadata> {
-    const output = await this.call('DescribeObject', options, (abortSignal) =>
+    const output = await this.call({ operation: 'DescribeObject' }, options, (abortSignal) =>
       this.client.send(new DescribeObjectCommand({ Path: path }), { abortSignal }),
     );
     return toObjectMetadata(path, output);
@@ -101,7 +101,9 @@ export class MediaStoreDataSource implements ObjectStore {
   /**
    * Stores an object. A streamed body is relayed at its writer's pace and fails only when the store stops taking
    * bytes for `UPSTREAM_IDLE_TIMEOUT_MS`; `UPSTREAM_TIMEOUT_MS` starts once the last byte has been handed on (a
-   * streamed upload has no response before its body ends), or at once for an in-memory body.
+   * streamed upload has no response before its body ends), or at once for an in-memory body. A STANDARD upload
+   * declares its length; a STREAMING one always goes with chunked transfer encoding and no length, as the service
+   * requires (also when the length is known).
    */
   async put(input: PutObjectInput, options: CallOptions = {}): Promise<PutObjectResult> {
     const max = this.limits.maxObjectBytes[input.uploadAvailability];
@@ -116,7 +118,11 @@ export class MediaStoreDataSource implements ObjectStore {
     }
     const exchange = UpstreamExchange.open(this.options, options.signal);
     try {
-      const body = input.body instanceof Readable ? exchange.uploadBody(input.body) : input.body;
+      const streaming = input.uploadAvailability === 'STREAMING';
+      // The reference makes chunked transfer encoding mandatory with STREAMING availability. The SDK measures a
+      // Uint8Array and sends its Content-Length, so such a body goes as a stream: one chunk, no length.
+      const source = streaming && !(input.body instanceof Readable) ? Readable.from([input.body], { objectMode: false }) : input.body;
+      const body = source instanceof Readable ? exchange.uploadBody(source) : source;
       const command = new PutObjectCommand({
         Path: input.path,
         Body: body,
@@ -124,7 +130,7 @@ export class MediaStoreDataSource implements ObjectStore {
         CacheControl: input.cacheControl,
         UploadAvailability: input.uploadAvailability,
       });
-      if (body instanceof Readable && input.contentLength !== undefined) declareContentLength(command, input.contentLength);
+      if (body instanceof Readable && input.contentLength !== undefined && !streaming) declareContentLength(command, input.contentLength);
       const output = await exchange.send(
         (abortSignal) => this.client.send(command, { abortSignal }),
         (error) => translateMediaStoreError(error, { operation: 'PutObject' }),
@@ -137,22 +143,22 @@ export class MediaStoreDataSource implements ObjectStore {
   }
 
   async delete(path: string, options: CallOptions = {}): Promise<void> {
-    await this.call('DeleteObject', options, (abortSignal) =>
+    await this.call({ operation: 'DeleteObject' }, options, (abortSignal) =>
       this.client.send(new DeleteObjectCommand({ Path: path }), { abortSignal }),
     );
   }
 
   async checkReachable(options: CallOptions = {}): Promise<void> {
-    await this.call('ListItems', options, (abortSignal) =>
+    await this.call({ operation: 'ListItems' }, options, (abortSignal) =>
       this.client.send(new ListItemsCommand({ MaxResults: 1 }), { abortSignal }),
     );
   }
 
-  private async call<T>(operation: string, options: CallOptions, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(context: MediaStoreErrorContext, options: CallOptions, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
       return await withDeadline(this.options.timeoutMs, options.signal, send);
     } catch (error) {
-      throw translateMediaStoreError(error, { operation });
+      throw translateMediaStoreError(error, context);
     }
   }
 }

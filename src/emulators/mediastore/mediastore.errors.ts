@@ -25,13 +25,13 @@ export type MediaStoreErrorType =
   | 'ThrottlingException'
   | 'ValidationError'
   | 'InvalidAction'
-  | 'MissingAuthenticationToken'
   | 'IncompleteSignature'
-  // The documentation is silent on these situations; see PROTOCOL.md for the reasoning.
-  | 'ExpiredNextTokenException'
-  | 'InvalidNextTokenException'
-  | 'EntityTooLarge'
-  | 'RequestTimeout';
+  // The AWS-wide error for an unsigned request (emulator choice: MediaStore's page does not list it).
+  | 'MissingAuthenticationToken'
+  // Emulator choices where the MediaStore reference documents a limit but no error; PROTOCOL.md says so. Clients
+  // must key on the HTTP status of these, never on the name.
+  | 'RequestEntityTooLargeException'
+  | 'RequestTimeoutException';
 
 /** HTTP status of each error type (documented where the docs give one; PROTOCOL.md marks the choices). */
 export const MEDIASTORE_ERROR_STATUS: Readonly<Record<MediaStoreErrorType, number>> = {
@@ -45,10 +45,8 @@ export const MEDIASTORE_ERROR_STATUS: Readonly<Record<MediaStoreErrorType, numbe
   InvalidAction: 400,
   MissingAuthenticationToken: 403,
   IncompleteSignature: 400,
-  ExpiredNextTokenException: 400,
-  InvalidNextTokenException: 400,
-  EntityTooLarge: 413,
-  RequestTimeout: 400,
+  RequestEntityTooLargeException: 413,
+  RequestTimeoutException: 408,
 };
 
 /** An error the emulator sends as a response; thrown inside handlers and rendered once at the top. */

@@ -70,11 +70,13 @@ export interface PutSettings {
  * PutObject (`PUT /{Path+}`): validates the headers, reads the body (Content-Length or chunked) within the
  * size limit of its upload availability, stores it, answers `{ ContentSHA256, ETag, StorageClass }`.
  *
- * STREAMING uploads are readable by GetObject while they arrive. Oversized bodies are read to the end
- * and discarded before the 413 goes out, so the client always receives the error rather than a reset.
+ * STREAMING uploads are readable by GetObject while they arrive, and must come chunked (no Content-Length), as
+ * the reference requires. Oversized bodies are read to the end and discarded before the 413 goes out, so the
+ * client always receives the error rather than a reset.
  *
- * @throws MediaStoreWireError `ValidationError` for a bad Content-Type, storage class, upload availability
- *   or Content-Length, before any body is read (the body is then discarded by the caller).
+ * @throws MediaStoreWireError `ValidationError` for a bad Content-Type, storage class, upload availability,
+ *   Content-Length, or a STREAMING upload that is not chunked, before any body is read (the body is then
+ *   discarded by the caller).
  */
 export function putObject(ctx: OperationContext, path: MediaStorePath, settings: PutSettings): void {
   const { req, res, store } = ctx;
@@ -96,9 +98,16 @@ export function putObject(ctx: OperationContext, path: MediaStorePath, settings:
   if (declared !== undefined && !/^\d+$/.test(declared)) {
     throw new MediaStoreWireError('ValidationError', 'Content-Length must be a non-negative integer');
   }
+  // The reference: "To use this header, you must also set the HTTP Transfer-Encoding header to chunked."
+  if (availability === 'STREAMING' && (declared !== undefined || !/\bchunked\b/i.test(singleHeader(req, 'transfer-encoding') ?? ''))) {
+    throw new MediaStoreWireError(
+      'ValidationError',
+      'Value at UploadAvailability failed to satisfy constraint: STREAMING requires Transfer-Encoding chunked and no Content-Length',
+    );
+  }
   const tooLarge = (): MediaStoreWireError =>
     new MediaStoreWireError(
-      'EntityTooLarge',
+      'RequestEntityTooLargeException',
       `Object size exceeds the limit of ${limit} bytes for ${availability} upload availability`,
     );
   if (declared !== undefined && Number(declared) > limit) {
@@ -116,7 +125,7 @@ export function putObject(ctx: OperationContext, path: MediaStorePath, settings:
   const timer = setTimeout(() => {
     settings.timers.delete(timer);
     if (req.readableEnded) return;
-    refused = new MediaStoreWireError('RequestTimeout', 'The object did not upload completely within the upload timeout');
+    refused = new MediaStoreWireError('RequestTimeoutException', 'The object did not upload completely within the upload timeout');
     finishUpload(false);
     // The client is still sending; answer, then drop the connection rather than read on.
     ctx.fail(refused, true);
@@ -274,8 +283,8 @@ function itemJson(item: ListedItem): Record<string, unknown> {
  * @param rawQuery the query string as received (without `?`).
  * @param cap at most this many items whatever `MaxResults` says (a `short-page` fault); the `NextToken` then
  *   resumes after the last item returned, exactly as for a smaller `MaxResults`.
- * @throws MediaStoreWireError `ValidationError` (bad Path or MaxResults), `InvalidNextTokenException`,
- *   `ExpiredNextTokenException` (all 400).
+ * @throws MediaStoreWireError `ValidationError` (400) for a bad Path or MaxResults and for a NextToken that has
+ *   expired or was not issued for this Path.
  */
 export function listItems(ctx: OperationContext, rawQuery: string, tokens: ListTokenCodec, cap?: number): void {
   const params = new URLSearchParams(rawQuery);
@@ -300,9 +309,11 @@ export function listItems(ctx: OperationContext, rawQuery: string, tokens: ListT
   if (token !== null && token !== '') {
     const reading = tokens.read(token, folder.value.path);
     if (!reading.ok) {
+      // The reference documents the 15-minute expiry but no error for it: ValidationError, the documented error
+      // for a parameter that fails its constraints, with a message saying which case it is.
       throw reading.rejection === 'expired'
-        ? new MediaStoreWireError('ExpiredNextTokenException', 'The NextToken has expired: tokens expire 15 minutes after they are issued')
-        : new MediaStoreWireError('InvalidNextTokenException', 'The NextToken is not valid for this request');
+        ? new MediaStoreWireError('ValidationError', 'NextToken has expired: tokens expire 15 minutes after they are issued')
+        : new MediaStoreWireError('ValidationError', 'NextToken is not valid for this request');
     }
     after = { name: reading.cursor.afterName, type: reading.cursor.afterType };
   }

@@ -12,8 +12,8 @@ function sdkError(name: string, status: number | undefined): Error {
   return error;
 }
 
-function translate(error: unknown, operation = 'DescribeObject'): Error {
-  return translateMediaStoreError(error, { operation });
+function translate(error: unknown, operation = 'DescribeObject', sentNextToken = false): Error {
+  return translateMediaStoreError(error, { operation, sentNextToken });
 }
 
 function expectCode(error: Error, code: ErrorCode): void {
@@ -24,19 +24,21 @@ function expectCode(error: Error, code: ErrorCode): void {
 }
 
 describe('translateMediaStoreError', () => {
-  it('maps every error type the emulator documents to its client code', () => {
+  it('maps every documented error name to its client code', () => {
     const table: ReadonlyArray<readonly [string, number, ErrorCode, string?]> = [
       ['ContainerNotFoundException', 404, 'NOT_FOUND'],
       ['ObjectNotFoundException', 404, 'NOT_FOUND'],
       ['RequestedRangeNotSatisfiableException', 416, 'RANGE_NOT_SATISFIABLE', 'GetObject'],
       ['InternalServerError', 500, 'UPSTREAM_UNAVAILABLE'],
+      ['InternalFailure', 500, 'UPSTREAM_UNAVAILABLE'],
       ['ServiceUnavailable', 503, 'UPSTREAM_UNAVAILABLE'],
       ['ThrottlingException', 400, 'UPSTREAM_THROTTLED'],
       ['ValidationError', 400, 'BAD_USER_INPUT'],
-      ['ExpiredNextTokenException', 400, 'CURSOR_EXPIRED', 'ListItems'],
-      ['InvalidNextTokenException', 400, 'CURSOR_INVALID', 'ListItems'],
-      ['EntityTooLarge', 413, 'PAYLOAD_TOO_LARGE', 'PutObject'],
-      ['RequestTimeout', 400, 'UPSTREAM_TIMEOUT', 'PutObject'],
+      ['AccessDeniedException', 400, 'UPSTREAM_UNAVAILABLE'],
+      ['NotAuthorized', 400, 'UPSTREAM_UNAVAILABLE'],
+      ['RequestExpired', 400, 'UPSTREAM_UNAVAILABLE'],
+      ['IncompleteSignature', 400, 'UPSTREAM_UNAVAILABLE'],
+      ['InvalidClientTokenId', 403, 'UPSTREAM_UNAVAILABLE'],
       ['MissingAuthenticationToken', 403, 'UPSTREAM_UNAVAILABLE'],
     ];
     for (const [name, status, code, operation] of table) {
@@ -44,6 +46,35 @@ describe('translateMediaStoreError', () => {
       expectCode(translated, code);
       expect(translated.cause, name).toBeInstanceOf(Error);
     }
+  });
+
+  it('maps the emulator-chosen names of undocumented cases by their status alone', () => {
+    // Names the reference never gives: only the status may decide (413 too large, 408 cancelled upload).
+    expectCode(translate(sdkError('RequestEntityTooLargeException', 413), 'PutObject'), 'PAYLOAD_TOO_LARGE');
+    expectCode(translate(sdkError('AnyOtherName', 413), 'PutObject'), 'PAYLOAD_TOO_LARGE');
+    expectCode(translate(sdkError('RequestTimeoutException', 408), 'PutObject'), 'UPSTREAM_TIMEOUT');
+    // The names the client used to depend on mean nothing now; their statuses decide.
+    expectCode(translate(sdkError('EntityTooLarge', 413), 'PutObject'), 'PAYLOAD_TOO_LARGE');
+    expectCode(translate(sdkError('RequestTimeout', 400), 'PutObject'), 'BAD_USER_INPUT');
+  });
+
+  it('reports CURSOR_EXPIRED when ListItems sent a NextToken and the store refused it, whatever the 4xx is called', () => {
+    for (const [name, message] of [
+      ['ValidationError', 'NextToken has expired: tokens expire 15 minutes after they are issued'],
+      ['ValidationError', 'NextToken is not valid for this request'],
+      ['ExpiredNextTokenException', 'Token expired'],
+      ['InvalidNextTokenException', 'Invalid token'],
+      ['SomethingNew', 'whatever'],
+    ] as const) {
+      expectCode(translate(Object.assign(sdkError(name, 400), { message }), 'ListItems', true), 'CURSOR_EXPIRED');
+    }
+  });
+
+  it('keeps BAD_USER_INPUT when ListItems with a NextToken was refused for another named parameter', () => {
+    const error = Object.assign(sdkError('ValidationError', 400), { message: 'Value at Path failed to satisfy constraint: too deep' });
+    const translated = translate(error, 'ListItems', true) as DomainError;
+    expectCode(translated, 'BAD_USER_INPUT');
+    expect(translated.details).toEqual({ argument: 'path' });
   });
 
   it('names the refused parameter and keeps the provider message for development when ValidationError says which', () => {
@@ -55,9 +86,11 @@ describe('translateMediaStoreError', () => {
     expect(translated.debugMessage).toBe(error.message);
   });
 
-  it('does not report CURSOR_EXPIRED when ListItems fails with an unrelated 400', () => {
-    expectCode(translate(sdkError('SomethingNew', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');
-    expectCode(translate(sdkError('IncompleteSignature', 400), 'ListItems'), 'INTERNAL_SERVER_ERROR');
+  it('reports an unknown 4xx as BAD_USER_INPUT, never INTERNAL_SERVER_ERROR, and not as a cursor problem without a NextToken', () => {
+    for (const status of [400, 405, 409, 422]) {
+      expectCode(translate(sdkError('SomethingNew', status), 'ListItems'), 'BAD_USER_INPUT');
+      expectCode(translate(sdkError('SomethingNew', status), 'PutObject'), 'BAD_USER_INPUT');
+    }
   });
 
   it('falls back on the HTTP status when the name is unknown', () => {
