@@ -38,6 +38,20 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: httpUrl.optional(),
   SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  OBJECT_STORE: z.enum(['s3', 'mediastore']).optional(),
+  OBJECT_URLS: z.enum(['gateway', 'direct']).default('gateway'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens')
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9_.\-~=:]+\/)*$/, 'must be path segments each ending with / (e.g. media/), or empty')
+    .refine((value) => !value.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain . or .. segments')
+    .default(''),
+  S3_REGION: word.default('us-east-1'),
+  S3_ENDPOINT: httpUrl.optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
   MEDIASTORE_ENDPOINT: httpUrl.optional(),
   MEDIASTORE_REGION: word.default('us-east-1'),
   KINESIS_ENDPOINT: httpUrl.optional(),
@@ -105,6 +119,13 @@ const envSchema = z.object({
   WS_ALLOWED_ORIGINS: z.string().min(1).optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000, 100),
   WS_KEEPALIVE_MS: integer(1_000, 600_000, 12_000),
+  METRICS_PORT: z.string().regex(/^(?:off|\d{1,5})$/, 'must be off or a port number in the range 1-65535').optional(),
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,}$/, 'must be at least 16 visible ASCII characters').optional(),
+  METRICS_STREAM_LABELS: z.string().min(1).optional(),
+  UPSTREAM_BREAKER_FAILURES: integer(0, 1_000, 5),
+  UPSTREAM_BREAKER_FAILURE_PERCENT: integer(1, 100, 50),
+  UPSTREAM_BREAKER_WINDOW_MS: integer(1_000, 3_600_000, 30_000),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: integer(100, 3_600_000, 10_000),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -117,6 +138,30 @@ export interface Config {
   readonly publicBaseUrl: string | undefined;
   /** HMAC key material for cursors and signed URLs; `undefined` means a random per-process key (development only). */
   readonly signingSecret: string | undefined;
+  /** The Objects API: which store serves it, and how bytes move. */
+  readonly objects: {
+    /**
+     * `s3` (the default), or `mediastore`, the legacy store AWS retired on 2025-11-13. Without `OBJECT_STORE`,
+     * `mediastore` when `MEDIASTORE_ENDPOINT` is set, so a deployment that predates the variable keeps its store.
+     */
+    readonly store: 's3' | 'mediastore';
+    /**
+     * `gateway`: `MediaObject.url` and `createObjectUpload` point at the gateway's signed byte endpoints. `direct`:
+     * presigned S3 URLs, so bytes never pass through the gateway (S3 only).
+     */
+    readonly urls: 'gateway' | 'direct';
+  };
+  /** Amazon S3 (or an S3-compatible store). Without `bucket` and `endpoint` the embedded emulator is used (when allowed). */
+  readonly s3: {
+    readonly bucket: string | undefined;
+    /** Key prefix of every object (`''` or segments ending with `/`): the Objects API's root inside the bucket. */
+    readonly prefix: string;
+    readonly region: string;
+    /** An S3-compatible endpoint; `undefined` uses AWS's regional endpoint. */
+    readonly endpoint: string | undefined;
+    /** Path-style addressing; defaults to true with `endpoint`, false for AWS. */
+    readonly forcePathStyle: boolean;
+  };
   readonly mediastore: {
     /** MediaStore container data endpoint; `undefined` starts the embedded emulator (when emulators are allowed). */
     readonly endpoint: string | undefined;
@@ -199,6 +244,26 @@ export interface Config {
     /** Longest silence tolerated inside a streamed upstream body, in milliseconds. */
     readonly idleTimeoutMs: number;
     readonly maxAttempts: number;
+    /** Circuit breaker per provider endpoint; `consecutiveFailures` 0 turns breakers off. */
+    readonly breaker: {
+      readonly consecutiveFailures: number;
+      /** Failed share of calls (0-1) over `windowMs` that opens a breaker. */
+      readonly failureRate: number;
+      readonly windowMs: number;
+      /** How long an open breaker fails fast before one probe call, in ms. */
+      readonly halfOpenAfterMs: number;
+    };
+  };
+  /** Prometheus metrics (see {@link metricsConfig}). */
+  readonly metrics: {
+    /** Separate metrics listener port on HOST; `undefined` = none. */
+    readonly port: number | undefined;
+    /** Bearer token for `/metrics` (on the main port when `port` is undefined, else on the metrics listener). */
+    readonly token: string | undefined;
+    /** Streams that keep their own `stream` label; the rest are aggregated as `other`. */
+    readonly streamLabels: readonly string[];
+    /** The port is development's default, not the operator's choice: when it is taken, metrics stay off with a warning. */
+    readonly byDefault: boolean;
   };
   /** Concurrent upstream describes per request (DataLoader batch fan-out). */
   readonly describeConcurrency: number;
@@ -317,6 +382,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     signingSecret: e.SIGNING_SECRET,
+    objects: objectsConfig(e),
+    s3: {
+      bucket: e.S3_BUCKET,
+      prefix: e.S3_PREFIX,
+      region: e.S3_REGION,
+      endpoint: e.S3_ENDPOINT,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE === undefined ? e.S3_ENDPOINT !== undefined : e.S3_FORCE_PATH_STYLE === 'true',
+    },
     mediastore: { endpoint: e.MEDIASTORE_ENDPOINT, region: e.MEDIASTORE_REGION },
     kinesis: { endpoint: e.KINESIS_ENDPOINT, region: e.KINESIS_REGION },
     livestream: {
@@ -360,6 +433,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      breaker: {
+        consecutiveFailures: e.UPSTREAM_BREAKER_FAILURES,
+        failureRate: e.UPSTREAM_BREAKER_FAILURE_PERCENT / 100,
+        windowMs: e.UPSTREAM_BREAKER_WINDOW_MS,
+        halfOpenAfterMs: e.UPSTREAM_BREAKER_HALF_OPEN_MS,
+      },
     },
     describeConcurrency: e.DESCRIBE_CONCURRENCY,
     pageSizeMax: e.PAGE_SIZE_MAX,
@@ -394,7 +473,41 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
+    metrics: metricsConfig(e),
   };
+}
+
+/** Port of the metrics listener when development turns it on by default (the Prometheus exporter convention). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/**
+ * Where metrics are served. `METRICS_PORT` (a port) starts a separate listener on HOST; `METRICS_TOKEN` alone serves
+ * `/metrics` on the main port behind that bearer token (with both, the listener asks for the token). Without either,
+ * development listens on {@link DEFAULT_METRICS_PORT} and other environments serve no metrics; `METRICS_PORT=off`
+ * turns them off everywhere.
+ * @throws ConfigError when metrics would be on by default on a HOST other machines reach: neither a port the
+ * operator chose nor a token protects them.
+ */
+function metricsConfig(e: z.infer<typeof envSchema>): Config['metrics'] {
+  const streamLabels = (e.METRICS_STREAM_LABELS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const port = e.METRICS_PORT === undefined || e.METRICS_PORT === 'off' ? undefined : Number(e.METRICS_PORT);
+  if (port !== undefined && (port < 1 || port > 65_535)) throw new ConfigError('invalid configuration: METRICS_PORT: must be off or a port number in the range 1-65535');
+  if (port !== undefined && port === e.PORT) throw new ConfigError('invalid configuration: METRICS_PORT: must differ from PORT (set METRICS_TOKEN instead to serve /metrics on the main port)');
+  if (e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined || e.NODE_ENV !== 'development') {
+    return { port, token: e.METRICS_TOKEN, streamLabels, byDefault: false };
+  }
+  if (!isLoopbackHost(e.HOST)) {
+    throw new ConfigError(
+      `invalid configuration: METRICS_PORT: development serves metrics by default on port ${String(DEFAULT_METRICS_PORT)}, and HOST=${e.HOST} is not a loopback address, ` +
+        'so anyone who reaches this machine could read them; set METRICS_TOKEN (bearer token for /metrics), METRICS_PORT (a port you keep off public networks), or METRICS_PORT=off',
+    );
+  }
+  return { port: DEFAULT_METRICS_PORT, token: undefined, streamLabels, byDefault: true };
+}
+
+/** A bind address only this machine reaches. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**
@@ -420,6 +533,16 @@ function isWildcardHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   if (bare === '0.0.0.0') return true;
   return bare.includes('::') || bare.split(':').length === 8 ? bare.split(':').every((group) => /^0*$/.test(group)) : false;
+}
+
+/** Which object store serves the Objects API, and how its bytes move. */
+function objectsConfig(e: z.infer<typeof envSchema>): Config['objects'] {
+  const store = e.OBJECT_STORE ?? (e.MEDIASTORE_ENDPOINT === undefined ? 's3' : 'mediastore');
+  if (store === 's3' && e.S3_ENDPOINT !== undefined) requireWith(e.S3_BUCKET, 'S3_BUCKET', 'S3_ENDPOINT');
+  if (e.OBJECT_URLS === 'direct' && store !== 's3') {
+    throw new ConfigError('invalid configuration: OBJECT_URLS: direct needs OBJECT_STORE=s3 (MediaStore has no presigned URLs)');
+  }
+  return { store, urls: e.OBJECT_URLS };
 }
 
 /** The JWT settings, or undefined when no key source is set. At most one key source may be. */

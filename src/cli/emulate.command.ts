@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { ConfigError, loadConfig, parseEndpointPorts } from '../config.js';
+import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import { startEmbeddedEmulators } from '../server/providers/registry.js';
 import { createLogger } from '../core/logger.js';
@@ -10,17 +11,18 @@ const USAGE = `Usage: media-graph emulate [--port NAME=PORT]...
 
 Starts only the embedded emulators, seeded with demo data (the live Kinesis stream is demo-stream), prints
 their endpoints as one JSON object on stdout, e.g.
-  {"mediastore":"http://127.0.0.1:4567","kinesis":"http://127.0.0.1:4566","livestreamGrpc":"127.0.0.1:…",…}
+  {"s3":"http://127.0.0.1:4567","kinesis":"http://127.0.0.1:4566","livestreamGrpc":"127.0.0.1:…",…}
 and runs until SIGTERM or SIGINT. Log lines go to stderr, so stdout can be piped to jq.
 
 Options:
   -p, --port NAME=PORT   bind that endpoint to a fixed loopback port (repeatable; 0 = a free port).
-                         NAME is a key of the printed JSON: kinesis, mediastore, livestreamGrpc,
-                         livestreamRest, oci. Without it every endpoint gets a free port.
+                         NAME is a key of the printed JSON: kinesis, s3 (mediastore with
+                         OBJECT_STORE=mediastore), livestreamGrpc, livestreamRest, oci. Without it every
+                         endpoint gets a free port.
   -h, --help             print this help
 
 Environment:
-  EMULATOR_PORTS             the same as --port, comma-separated (kinesis=4566,mediastore=4567);
+  EMULATOR_PORTS             the same as --port, comma-separated (kinesis=4566,s3=4567);
                              --port wins for the names it gives
   EMULATOR_DEMO_FRAGMENT_MS  milliseconds between demo-stream fragments (default 2000; 100 = 10/s)
   LOG_LEVEL                  log threshold (default info)
@@ -30,25 +32,7 @@ Exit status: 0 after a signal, 1 when a port cannot be bound (already in use, or
 `;
 
 /** Cloud settings that would otherwise turn an emulator off: `emulate` always starts every emulator. */
-const CLOUD_SETTINGS = ['MEDIASTORE_ENDPOINT', 'KINESIS_ENDPOINT', 'OCI_ENDPOINT', 'OCI_TENANCY_ID', 'LIVESTREAM_PROJECT'] as const;
-
-/** The parsed command line, or the exit code and message of a usage error. */
-type Parsed = { readonly help: boolean; readonly portEntries: readonly string[] } | { readonly error: string };
-
-function parse(args: readonly string[]): Parsed {
-  try {
-    const { values } = parseArgs({
-      args: [...args],
-      options: { port: { type: 'string', short: 'p', multiple: true }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-      strict: true,
-    });
-    return { help: values.help === true, portEntries: values.port ?? [] };
-  } catch (error) {
-    // parseArgs reports unknown options and stray arguments as TypeErrors with a readable message.
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
-}
+const CLOUD_SETTINGS = ['S3_ENDPOINT', 'S3_BUCKET', 'MEDIASTORE_ENDPOINT', 'KINESIS_ENDPOINT', 'OCI_ENDPOINT', 'OCI_TENANCY_ID', 'LIVESTREAM_PROJECT'] as const;
 
 /** A listen failure of a fixed port: its errno code and port, when `error` is one. */
 function bindFailure(error: unknown): { readonly code: string; readonly port: number } | undefined {
@@ -97,14 +81,24 @@ function bindMessage(failure: { readonly code: string; readonly port: number }, 
  * @throws only for unexpected failures of an emulator.
  */
 export async function runEmulate(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parse(args);
-  if ('error' in parsed) {
-    io.stderr.write(`media-graph emulate: ${parsed.error}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE);
-    return 0;
+  let portEntries: readonly string[];
+  try {
+    const { values } = parseCommandLine(() =>
+      parseArgs({
+        args: [...args],
+        options: { port: { type: 'string', short: 'p', multiple: true }, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: false,
+        strict: true,
+      }),
+    );
+    if (values.help === true) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    portEntries = values.port ?? [];
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(io, 'emulate', error.message, USAGE);
+    throw error;
   }
   let config: Config;
   let ports: Readonly<Record<string, number>>;
@@ -112,7 +106,7 @@ export async function runEmulate(args: readonly string[], io: CliIo): Promise<nu
     const env: Record<string, string | undefined> = { ...process.env, EMULATORS: 'auto' };
     for (const name of CLOUD_SETTINGS) env[name] = undefined;
     config = loadConfig(env);
-    ports = { ...config.emulator.ports, ...parseEndpointPorts(parsed.portEntries, '--port') };
+    ports = { ...config.emulator.ports, ...parseEndpointPorts(portEntries, '--port') };
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr.write(`media-graph emulate: ${error.message}\n`);

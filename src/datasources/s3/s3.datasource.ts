@@ -22,7 +22,7 @@ import type {
   PutObjectInput,
   PutObjectResult,
 } from '../object-store/object-store.js';
-import { isNoSuchBucket, translateS3Error } from './s3.errors.js';
+import { NoSuchBucketError, isNoSuchBucket, translateS3Error } from './s3.errors.js';
 import { keyOf, listPrefixOf, type KeyLayout } from './s3.keys.js';
 import { toObjectEntries, toObjectMetadata } from './s3.mapper.js';
 import { S3_MAX_PARTS, S3_PART_BYTES, isStreamBody, uploadStream } from './s3.upload.js';
@@ -153,8 +153,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * HeadBucket. @throws Error naming the bucket when it does not exist (logged: a deployment error), otherwise the
-   * translated error.
+   * HeadBucket. @throws NoSuchBucketError naming the bucket when it does not exist (also logged: a deployment
+   * error), otherwise the translated error.
    */
   async checkReachable(options: CallOptions = {}): Promise<void> {
     try {
@@ -162,7 +162,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (isNoSuchBucket(error, true)) {
         this.options.logger.error({ err: error, bucket: this.options.bucket }, `S3 bucket "${this.options.bucket}" does not exist (NoSuchBucket): check S3_BUCKET`);
-        throw new Error(`S3 bucket "${this.options.bucket}" does not exist`, { cause: error });
+        throw new NoSuchBucketError(this.options.bucket, error);
       }
       throw translateS3Error(error);
     }

@@ -89,6 +89,17 @@ export function translateS3Error(error: unknown): Error {
   return domainErrorFor(S3_ERRORS, row, facts, error);
 }
 
+/** The configured bucket does not exist: a deployment error, raised by the readiness check (and at startup). */
+export class NoSuchBucketError extends Error {
+  constructor(
+    readonly bucket: string,
+    cause: unknown,
+  ) {
+    super(`S3 bucket "${bucket}" does not exist`, { cause });
+    this.name = 'NoSuchBucketError';
+  }
+}
+
 /** Whether an SDK error says the bucket does not exist (`NoSuchBucket`, or a bare 404 on a bucket-level HEAD). */
 export function isNoSuchBucket(error: unknown, bucketLevel: boolean): boolean {
   const facts = awsErrorFacts(error);

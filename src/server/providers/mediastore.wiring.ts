@@ -9,6 +9,7 @@ import type { ProviderWiring } from './provider.js';
 /** AWS Elemental MediaStore Data (legacy object store: AWS retired the service on 2025-11-13). */
 export const mediaStoreWiring: ProviderWiring<'objectStore', MediaStoreEmulator> = {
   name: 'mediastore',
+  enabled: (config) => config.objects.store === 'mediastore',
   emulated: (config) => config.mediastore.endpoint === undefined && config.emulators === 'auto',
   async startEmulator({ logger }, { seedDemo, ports }) {
     const emulator = await MediaStoreEmulator.start({ host: '127.0.0.1', port: ports?.['mediastore'] ?? 0 });

@@ -49,6 +49,11 @@ export interface WiredProvider<K extends keyof ProviderServices> {
 export interface ProviderWiring<K extends keyof ProviderServices, E> {
   /** The provider's one name (config prefix, emulator name, readiness check name). */
   readonly name: string;
+  /**
+   * Whether `config` selects this provider at all; omitted = always. Providers that fill the same service (the
+   * object stores, chosen by `OBJECT_STORE`) answer it so that exactly one of them is wired and emulated.
+   */
+  enabled?(config: Config): boolean;
   /** Whether `config` asks for this provider's embedded emulator (no cloud settings and `EMULATORS=auto`). */
   emulated(config: Config): boolean;
   /** Starts the embedded emulator. @throws when its port cannot be bound. */

@@ -3,10 +3,12 @@ import { kinesisWiring } from './kinesis.wiring.js';
 import { liveStreamWiring } from './livestream.wiring.js';
 import { mediaStoreWiring } from './mediastore.wiring.js';
 import { ociWiring } from './oci.wiring.js';
+import { s3Wiring } from './s3.wiring.js';
 import type { EmulatorStartOptions, ProviderContext, ProviderServices, ProviderWiring, WiredProvider } from './provider.js';
 
 /** Every provider the gateway serves, by name. Adding a provider is one line here plus its wiring module. */
 export const PROVIDERS = {
+  s3: s3Wiring,
   mediastore: mediaStoreWiring,
   kinesis: kinesisWiring,
   livestream: liveStreamWiring,
@@ -21,6 +23,10 @@ type KeysOf<W> = W extends ProviderWiring<infer K, infer _E> ? K : never;
 // Compile-time check that the registry builds every provider service the gateway needs.
 const registryCoversServices: [Exclude<keyof ProviderServices, KeysOf<Registry[ProviderName]>>] extends [never] ? true : never = true;
 void registryCoversServices;
+
+function isEnabled(wiring: ProviderWiring<never, unknown>, config: ProviderContext['config']): boolean {
+  return wiring.enabled?.(config) ?? true;
+}
 
 /** The embedded emulators that were started (a provider with cloud settings has none). Lifetime: until `close()`. */
 export type EmbeddedEmulators = { readonly [N in ProviderName]: EmulatorOf<Registry[N]> | undefined } & {
@@ -43,7 +49,7 @@ export async function startEmbeddedEmulators(context: ProviderContext, options: 
   try {
     for (const name of Object.keys(PROVIDERS) as ProviderName[]) {
       const wiring: ProviderWiring<never, unknown> = PROVIDERS[name];
-      if (!wiring.emulated(context.config)) continue;
+      if (!isEnabled(wiring, context.config) || !wiring.emulated(context.config)) continue;
       started.push({ name, ...(await wiring.startEmulator(context, options)) });
     }
   } catch (error) {
@@ -80,6 +86,7 @@ export async function wireProviders(context: ProviderContext, emulators: Embedde
   try {
     for (const name of Object.keys(PROVIDERS) as ProviderName[]) {
       const wiring: ProviderWiring<never, unknown> = PROVIDERS[name];
+      if (!isEnabled(wiring, context.config)) continue;
       wired.push(await wiring.wire(context, emulators[name]));
     }
   } catch (error) {
