@@ -28,7 +28,8 @@
  * Environment, for investigations only (a run that sets any of them prints its tables but leaves bench/RESULTS.md
  * alone): `FLEET_HUB=local` runs the fleet tiers with the in-process hub (each instance its own reader: the harness
  * without fleet mode), `FLEET_TIERS` (subscribers per instance, e.g. `100,1000`), `FLEET_SINGLE` (subscribers of the
- * single gateway; 0 skips it), `FLEET_WINDOW_MS`.
+ * single gateway; 0 skips it), `FLEET_WINDOW_MS`, `FLEET_FRAGMENT_MS` (the emulator's cadence, e.g. 2000 for the realistic
+ * one: Redis work per stream that does not follow fragments, such as lease ticks, then shows in the per-fragment figures).
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -89,6 +90,7 @@ const READY_LINE = /^media-graph: GraphQL at (http:\/\/\S+)\/graphql\b/;
 
 interface Overrides {
   readonly hub: 'redis' | 'local';
+  readonly fragmentMs: number;
   readonly perInstance: readonly number[];
   readonly single: number;
   readonly windowMs: number;
@@ -104,8 +106,10 @@ function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   if (!Number.isSafeInteger(single) || single < 0) throw new Error(`FLEET_SINGLE must be a whole number, got ${String(env['FLEET_SINGLE'])}`);
   const windowMs = env['FLEET_WINDOW_MS'] === undefined ? PLAN.windowMs : Number(env['FLEET_WINDOW_MS']);
   if (!Number.isSafeInteger(windowMs) || windowMs < 1_000) throw new Error(`FLEET_WINDOW_MS must be at least 1000, got ${String(env['FLEET_WINDOW_MS'])}`);
-  const partial = ['FLEET_HUB', 'FLEET_TIERS', 'FLEET_SINGLE', 'FLEET_WINDOW_MS'].some((name) => env[name] !== undefined);
-  return { hub, perInstance, single, windowMs, partial };
+  const fragmentMs = env['FLEET_FRAGMENT_MS'] === undefined ? PLAN.fragmentMs : Number(env['FLEET_FRAGMENT_MS']);
+  if (!Number.isSafeInteger(fragmentMs) || fragmentMs < 10) throw new Error(`FLEET_FRAGMENT_MS must be a whole number of at least 10, got ${String(env['FLEET_FRAGMENT_MS'])}`);
+  const partial = ['FLEET_HUB', 'FLEET_TIERS', 'FLEET_SINGLE', 'FLEET_WINDOW_MS', 'FLEET_FRAGMENT_MS'].some((name) => env[name] !== undefined);
+  return { hub, fragmentMs, perInstance, single, windowMs, partial };
 }
 
 /** Every child still running; runSupervised kills them if the benchmark dies. */
@@ -284,7 +288,16 @@ async function fragmentsBetween(ctx: Context, fromMs: number, toMs: number): Pro
 async function streamMemory(ctx: Context, spec: TierSpec): Promise<StreamMemory> {
   const prefix = `bench-fleet-${ctx.runId}-${spec.label}:`;
   const keys = await keyMemory(ctx.redisClient, `${prefix}{${PLAN.stream}}:*`);
-  return { tier: spec.label, windowFragments: PLAN.windowFragments, keys: keys.map((key) => ({ role: key.key.slice(key.key.lastIndexOf(':') + 1), type: key.type, entries: key.entries, bytes: key.bytes })) };
+  const clients = await ctx.redisClient.info('clients');
+  const memory = await ctx.redisClient.info('memory');
+  const field = (info: string, name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return {
+    tier: spec.label,
+    windowFragments: PLAN.windowFragments,
+    connectedClients: field(clients, 'connected_clients'),
+    clientMemoryBytes: field(memory, 'mem_clients_normal'),
+    keys: keys.map((key) => ({ role: key.key.slice(key.key.lastIndexOf(':') + 1), type: key.type, entries: key.entries, bytes: key.bytes })),
+  };
 }
 
 /** Sums the client reports of a window: deliveries, latency, per-client completeness. */
@@ -543,7 +556,7 @@ async function run(overrides: Overrides): Promise<boolean> {
   const { child: emulator, match } = await startCli({
     name: 'emulator',
     ...CliChild.mediaGraph(['emulate']),
-    env: { EMULATOR_DEMO_FRAGMENT_MS: String(PLAN.fragmentMs), LOG_LEVEL: 'warn' },
+    env: { EMULATOR_DEMO_FRAGMENT_MS: String(overrides.fragmentMs), LOG_LEVEL: 'warn' },
     ready: /^\{.*"kinesis":"(http:\/\/[^"]+)"/,
     readyTimeoutMs: PLAN.startTimeoutMs,
   });
@@ -579,12 +592,13 @@ async function run(overrides: Overrides): Promise<boolean> {
     const results: FleetResults = {
       date: new Date().toISOString().slice(0, 10),
       uname: execFileSync('uname', ['-a'], { encoding: 'utf8' }).trim(),
+      revision: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim(),
       cpuModel: machine.cpuModel,
       cores: machine.cores,
       machine: formatMachine(machine),
       redisVersion,
       command: 'npm run bench:fleet',
-      fragmentMs: PLAN.fragmentMs,
+      fragmentMs: overrides.fragmentMs,
       warmupMs: PLAN.warmupMs,
       tiers: outcomes.map((outcome) => outcome.result),
       failover: outcomes.find((outcome) => outcome.failover !== null)?.failover ?? null,

@@ -69,12 +69,17 @@ export interface StreamMemory {
   readonly keys: readonly { readonly role: string; readonly type: string; readonly entries: number | null; readonly bytes: number }[];
   /** `LIVE_WINDOW_FRAGMENTS` the gateways ran with. */
   readonly windowFragments: number;
+  /** Redis `connected_clients` and `mem_clients_normal` (bytes) at the same moment, the benchmark's own client included. */
+  readonly connectedClients: number;
+  readonly clientMemoryBytes: number;
 }
 
 /** Everything one run measured. */
 export interface FleetResults {
   readonly date: string;
   readonly uname: string;
+  /** `git describe --always --dirty` of the code measured. */
+  readonly revision: string;
   readonly cpuModel: string;
   readonly cores: number;
   readonly machine: string;
@@ -193,6 +198,7 @@ function memoryTable(memory: StreamMemory): string {
     '|---|---|---:|---:|',
     ...memory.keys.map((key) => `| ${key.role} | ${key.type} | ${key.entries === null ? '—' : n(key.entries)} | ${n(key.bytes)} B |`),
     `| all keys of the stream | | | ${n(total)} B |`,
+    `| client connections (all instances, \`connected_clients\`; \`mem_clients_normal\`) | | ${n(memory.connectedClients)} | ${n(memory.clientMemoryBytes)} B |`,
   ].join('\n');
 }
 
@@ -286,7 +292,7 @@ export function formatSection(results: FleetResults, setup: string): string {
     '',
     `- Date: ${results.date}`,
     `- Machine: \`${results.uname}\`; CPU ${results.cpuModel}, ${results.cores} cores; ${results.machine}`,
-    `- Command: \`${results.command}\``,
+    `- Command: \`${results.command}\` on \`${results.revision}\``,
     `- Setup: ${setup}`,
     '',
     tierTable(results.tiers),

@@ -46,6 +46,7 @@ function results(tiers: readonly FleetTierResult[]): FleetResults {
   return {
     date: '2026-12-06',
     uname: 'Linux test',
+    revision: 'abc1234',
     cpuModel: 'test CPU',
     cores: 2,
     machine: 'test',
