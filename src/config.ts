@@ -36,6 +36,7 @@ const envSchema = z.object({
   HOST: word.default('127.0.0.1'),
   PORT: integer(0, 65535, 4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONSOLE: z.enum(['on', 'off']).optional(),
   PUBLIC_BASE_URL: httpUrl.optional(),
   SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   OBJECT_STORE: z.enum(['s3', 'mediastore']).optional(),
@@ -229,6 +230,8 @@ export interface Config {
   };
   /** The Redis the fleet hub coordinates through; set when `REDIS_URL` is. */
   readonly redis: { readonly target: RedisTarget; readonly keyPrefix: string } | undefined;
+  /** Whether the gateway serves the web console at `/console` (`CONSOLE`; on unless `NODE_ENV=production`). */
+  readonly console: boolean;
   /** `auto`: start an embedded emulator for every provider without a configured endpoint; `off`: never. */
   readonly emulators: 'auto' | 'off';
   /** Settings of the embedded emulators themselves. */
@@ -424,6 +427,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       leaseTtlMs: e.LIVE_LEASE_TTL_MS,
     },
     redis: redisConfig(e),
+    console: e.CONSOLE === undefined ? e.NODE_ENV !== 'production' : e.CONSOLE === 'on',
     emulators: e.EMULATORS,
     emulator: {
       ports: e.EMULATOR_PORTS === undefined ? {} : parseEndpointPorts(e.EMULATOR_PORTS.split(','), 'EMULATOR_PORTS'),

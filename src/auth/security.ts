@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../config.js';
-import { DomainError } from '../core/domain-error.js';
+import { DomainError, isDomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
+import { authRefusals, rateLimited } from '../core/metrics.js';
 import { Access } from './access.js';
 import { Authenticator, credentialsFromConnectionParams, credentialsFromHeaders, type HeaderMap } from './authenticator.js';
 import { ANONYMOUS_DEVELOPER, hasScope, type Principal, type Scope } from './principal.js';
@@ -69,7 +70,7 @@ export class Security {
    * @throws DomainError UNAUTHENTICATED for missing (outside development) or invalid credentials.
    */
   async fromHeaders(headers: HeaderMap): Promise<Access> {
-    return this.accessFor(await this.authenticator.authenticate(credentialsFromHeaders(headers)));
+    return countRefusal(async () => this.accessFor(await this.authenticator.authenticate(credentialsFromHeaders(headers))));
   }
 
   /**
@@ -77,7 +78,7 @@ export class Security {
    * @throws DomainError UNAUTHENTICATED for missing (outside development) or invalid credentials.
    */
   async fromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): Promise<Access> {
-    return this.accessFor(await this.authenticator.authenticate(credentialsFromConnectionParams(params)));
+    return countRefusal(async () => this.accessFor(await this.authenticator.authenticate(credentialsFromConnectionParams(params))));
   }
 
   /**
@@ -100,7 +101,12 @@ export class Security {
   async charge(access: Access, cost = 1): Promise<void> {
     const principal = access.principal;
     if (principal.kind === 'anonymous' && this.development) return;
-    await this.limiter.consume(principal.tenant ?? `${principal.kind}:${principal.subject}`, cost);
+    try {
+      await this.limiter.consume(principal.tenant ?? `${principal.kind}:${principal.subject}`, cost);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'RATE_LIMITED') rateLimited.inc();
+      throw error;
+    }
   }
 
   private accessFor(principal: Principal | undefined): Access {
@@ -119,6 +125,16 @@ export class Security {
     if (this.tenants === undefined) return UNRESTRICTED_POLICY;
     if (principal.tenant === undefined) return hasScope(principal, 'admin') ? UNRESTRICTED_POLICY : NOTHING;
     return this.tenants.get(principal.tenant) ?? NOTHING;
+  }
+}
+
+/** Runs an authentication, counting a refusal (`media_graph_auth_refusals_total`) before it propagates. */
+async function countRefusal(authenticate: () => Promise<Access>): Promise<Access> {
+  try {
+    return await authenticate();
+  } catch (error) {
+    if (isDomainError(error)) authRefusals.labels(error.code.toLowerCase()).inc();
+    throw error;
   }
 }
 

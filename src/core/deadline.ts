@@ -1,6 +1,18 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from './domain-error.js';
+
+/** The deadline signal of the innermost {@link withDeadline} the current code runs under. */
+const deadlines = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Whether the innermost {@link withDeadline} around the current code has fired: lets code deep inside a call (the
+ * upstream metrics) tell a deadline from the caller's own cancellation, both of which reach it as an `AbortError`.
+ */
+export function deadlineExpired(): boolean {
+  return deadlines.getStore()?.aborted === true;
+}
 
 /**
  * Runs `call` with a signal that aborts when `parent` aborts or after `timeoutMs`, whichever comes first.
@@ -15,7 +27,7 @@ export async function withDeadline<T>(
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = parent === undefined ? deadline : AbortSignal.any([parent, deadline]);
   try {
-    return await call(signal);
+    return await deadlines.run(deadline, () => call(signal));
   } catch (error) {
     if (deadline.aborted && !(parent?.aborted ?? false)) {
       throw new DomainError('UPSTREAM_TIMEOUT', 'The upstream service did not answer in time.', { cause: error });

@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { DEFAULT_RETRY_AFTER_MS, isDomainError, isRetryableCode } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
+import { authRefusals, graphqlErrors } from '../core/metrics.js';
 
 /** GraphQL-level codes produced by parsing/validation/coercion; safe to show as they are (no provider data). */
 const PASS_THROUGH_CODES = new Set([
@@ -46,8 +47,12 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
   const path = error.path;
   const base = { ...(locations === undefined ? {} : { locations }), ...(path === undefined ? {} : { path }) };
   if (isDomainError(original)) {
-    if (original.code === 'INTERNAL_SERVER_ERROR' || original.code.startsWith('UPSTREAM_')) {
+    if (original.code === 'INTERNAL_SERVER_ERROR') {
       options.logger.warn({ code: original.code, path, err: describeCause(original.cause) }, 'upstream or internal error');
+    } else if (original.code.startsWith('UPSTREAM_')) {
+      // An outage fails many requests: its warning is the circuit breaker's, once per state change; each request's
+      // code is in its access line, and the cause here for whoever turns debug on.
+      options.logger.debug({ code: original.code, path, err: describeCause(original.cause) }, 'upstream or internal error');
     }
     const extensions = contractExtensions(original.code, original.details, original.retryable);
     // The provider's own message helps while developing; outside development it could name resources.
@@ -78,6 +83,7 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
     }
   }
   options.logger.error({ path, err: describeCause(original ?? error) }, 'unexpected error masked');
+  graphqlErrors.labels('INTERNAL_SERVER_ERROR').inc();
   return {
     message: 'Internal server error.',
     ...base,
@@ -95,6 +101,8 @@ export function formatError(error: GraphQLError, options: FormatErrorOptions): G
  * always says how long to wait: its own `retryAfterMs`, or `DEFAULT_RETRY_AFTER_MS` when its source knows none.
  */
 export function contractExtensions(code: string, details: ErrorDetails = {}, retryable?: boolean): Record<string, string | number | boolean | null> {
+  graphqlErrors.labels(code).inc();
+  if (code === 'FORBIDDEN') authRefusals.labels('forbidden').inc();
   const canRetry = retryable ?? isRetryableCode(code);
   const extensions: Record<string, string | number | boolean | null> = { ...details, code, retryable: canRetry };
   if (code === 'RATE_LIMITED' && canRetry && typeof extensions['retryAfterMs'] !== 'number') extensions['retryAfterMs'] = DEFAULT_RETRY_AFTER_MS;

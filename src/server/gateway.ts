@@ -16,15 +16,19 @@ import type { RequestContext, Services } from '../auth/services.js';
 import { UrlSigner } from '../auth/signed-url.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { setKnownOperations, setLabelledStreams, startProcessMetrics } from '../core/metrics.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
+import { accessLog, observeSubscription, operationAccessLog } from './access-log.js';
 import { bodyErrorHandler } from './body-errors.js';
+import { createConsoleRouter } from './console.js';
 import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
-import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard } from './http-security.js';
+import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard, tenantOfRequest } from './http-security.js';
 import { jsonBody } from './json-body.js';
+import { METRICS_PATH, serveMetrics, startMetricsListener } from './metrics-endpoint.js';
 import { createIdeRouter } from './ide.js';
 import { IDE_TABS } from './ide-examples.js';
 import { createObjectsRouter } from './objects-endpoint.js';
@@ -122,16 +126,27 @@ async function serve(
   };
 
   const schema = await buildFederatedSchema();
+  // Operation names outside the persisted set count as `other`, so clients cannot grow the label set.
+  const persisted = knownOperations(config, logger);
+  setKnownOperations(persisted?.names ?? []);
+  setLabelledStreams(config.metrics.streamLabels);
+  const metricsOn = config.metrics.port !== undefined || config.metrics.token !== undefined;
+  if (metricsOn) startProcessMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(accessLog(logger, tenantOfRequest));
+  if (config.metrics.port === undefined && config.metrics.token !== undefined) {
+    const token = config.metrics.token;
+    app.get(METRICS_PATH, (req, res) => serveMetrics(req, res, token));
+  }
   const httpServer = createServer(app);
   let shuttingDown = false;
 
   const guard = new OperationGuard(
     schema,
     config.limits,
-    config.limits.persistedOperationsOnly ? loadPersistedOperations() : undefined,
+    config.limits.persistedOperationsOnly ? persisted : undefined,
     config.auth.routerSecret,
     config.pageSizeMax,
   );
@@ -148,6 +163,7 @@ async function serve(
     // Members share an execution only when they are authorized identically.
     identityOf: (member) => principalKey((member as RequestContext).access.principal),
     serialize: (result) => Buffer.from(JSON.stringify(formatResult(result, { development: config.env === 'development', logger }))),
+    observe: (args, transport, result) => observeSubscription(args, transport, result, logger),
   });
   const wsHandle = attachGraphqlWs(ws, schema, services, shared, {
     security,
@@ -176,6 +192,7 @@ async function serve(
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       ...(options.withoutHttpOperationGuard === true ? [] : [persistedQueryGuard(guard)]),
+      operationAccessLog(logger),
       { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
     ],
   });
@@ -184,6 +201,7 @@ async function serve(
   app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown }));
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultTabs: IDE_TABS }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
+  app.use(createConsoleRouter({ enabled: config.console, logger }));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);
   app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes), { isShuttingDown: () => shuttingDown }));
@@ -216,6 +234,8 @@ async function serve(
       resolve();
     });
   });
+  const metricsListener = await startMetricsListener(config, logger);
+  cleanup.push(async () => metricsListener?.close());
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -238,11 +258,26 @@ async function serve(
       await providers.close();
       await emulators.close();
       await security.close();
+      await metricsListener?.close();
       logger.info('media-graph stopped');
     })();
     return closing;
   };
   return { url, services, emulators, schema, close };
+}
+
+/**
+ * The persisted operations: the safelist under `PERSISTED_OPERATIONS_ONLY` (a failure to load them is then fatal),
+ * and otherwise only the names metrics keep, which the gateway can do without.
+ */
+function knownOperations(config: Config, logger: Logger): ReturnType<typeof loadPersistedOperations> | undefined {
+  if (config.limits.persistedOperationsOnly) return loadPersistedOperations();
+  try {
+    return loadPersistedOperations();
+  } catch (error) {
+    logger.warn({ err: error }, 'schema/operations not loaded: every operation name counts as other in metrics');
+    return undefined;
+  }
 }
 
 function requestSignal(req: Request, res: Response): AbortSignal {

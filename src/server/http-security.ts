@@ -25,6 +25,11 @@ export function accessOf(req: IncomingMessage): Access {
   return access;
 }
 
+/** The tenant of the caller {@link authenticateRequests} admitted on `req`; `undefined` when none or no middleware ran (access log). */
+export function tenantOfRequest(req: IncomingMessage): string | undefined {
+  return accessByRequest.get(req)?.principal.tenant;
+}
+
 /**
  * Express middleware: authenticates the request from its headers alone and attaches the resulting {@link Access}
  * for {@link accessOf}. Mount it before the body parser: a caller without valid credentials is refused before a

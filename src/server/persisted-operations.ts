@@ -17,7 +17,8 @@ export class PersistedOperations {
   /** @throws GraphQLError when a file does not parse. */
   constructor(sources: readonly { readonly name: string; readonly text: string }[]) {
     for (const source of sources) {
-      for (const document of Object.values(separateOperations(parse(source.text)))) {
+      for (const [name, document] of Object.entries(separateOperations(parse(source.text)))) {
+        if (name !== '') this.names.add(name);
         const text = canonicalText(document);
         this.canonical.add(text);
         // Clients using automatic persisted queries send the SHA-256 of the text they would send; accept the
@@ -27,6 +28,9 @@ export class PersistedOperations {
       }
     }
   }
+
+  /** Names of the safelisted operations (the operation names metrics keep as labels). */
+  readonly names = new Set<string>();
 
   /** Number of safelisted operations. */
   get size(): number {

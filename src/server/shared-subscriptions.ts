@@ -30,6 +30,15 @@ export interface SharedSubscriptionOptions {
    * once per event per group, and only when some member has a {@link DirectSink}.
    */
   readonly serialize: (result: ExecutionResult) => Buffer;
+  /**
+   * Sees every member's subscription (its start, and its end through the returned iterator) for metrics and the
+   * access log; returns `result` or a wrapper of it. Optional.
+   */
+  readonly observe?: (
+    args: ExecutionArgs,
+    transport: 'ws' | 'sse',
+    result: AsyncIterableIterator<ExecutionResult> | ExecutionResult,
+  ) => AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 }
 
 /**
@@ -141,7 +150,8 @@ export class SharedSubscriptions {
       this.running.add(created);
       group = created;
     }
-    return group.join(sink, pulled);
+    const result = await group.join(sink, pulled);
+    return this.options.observe === undefined ? result : this.options.observe(args, sink === undefined ? 'sse' : 'ws', result);
   };
 }
 

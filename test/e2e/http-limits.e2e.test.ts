@@ -314,7 +314,7 @@ describe('gateway logs', () => {
 
     const logs = t.logs.join('');
     expect(logs).toContain('unexpected error masked');
-    expect(logs).toContain('upstream or internal error');
+    expect(logs).toContain('"errorCodes":["UPSTREAM_UNAVAILABLE"]');
     const keys = deriveSigningKeys(TEST_SIGNING_SECRET);
     const secrets: Record<string, string> = {
       'signing secret': TEST_SIGNING_SECRET,
