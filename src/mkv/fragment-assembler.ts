@@ -3,10 +3,10 @@ import type { EbmlParser, EbmlTruncation, EbmlVisitor } from './ebml-parser.js';
 import { readFloat, readUint, unpaddedEnd } from './ebml-values.js';
 import type { Fragment, FragmentTag, TrackInfo, TrackStats } from './fragment.type.js';
 import { applyKinesisTagValue, type KinesisFields } from './kinesis-fields.js';
-import { kinesisTagAt, type KinesisTagName } from './kinesis-tags.js';
+import { isFragmentNumberBytes, KinesisTag, kinesisTagAt, type KinesisTagName } from './kinesis-tags.js';
 import { MalformedMediaError } from './malformed-media.error.js';
 import { elementName } from './matroska-schema.js';
-import { TextInterner } from './text-interner.js';
+import { isSameAscii, TextInterner } from './text-interner.js';
 
 const E = EbmlId;
 const DEFAULT_TIMECODE_SCALE = 1_000_000;
@@ -78,6 +78,9 @@ class FragmentState implements KinesisFields {
   keyframeCount = 0;
   payloadBytes = 0;
   tagBytes = 0;
+  // Offset of the Tags element that set `fragmentNumber`: a different number in a later Tags element of the same
+  // Segment starts the next fragment (merged files), one in the same Tags element is corruption.
+  fragmentNumberTags = -1;
   readonly stats = new Map<number, MutableTrackStats>();
   readonly tracks: TrackInfo[] = [];
   readonly tags: FragmentTag[] = [];
@@ -89,9 +92,13 @@ class FragmentState implements KinesisFields {
 }
 
 /**
- * The {@link EbmlVisitor} behind `FragmentReader`: turns parser events into {@link Fragment}s, one
- * per EBML document, and validates the Kinesis tags. Internal to the mkv module (use
- * `FragmentReader`); `parser` must be attached before the first push.
+ * The {@link EbmlVisitor} behind `FragmentReader`: turns parser events into {@link Fragment}s, one per EBML
+ * document, and validates the Kinesis tags. A Segment holding several fragments, as the AWS KVS parser library's
+ * `OutputSegmentMerger` writes them (consecutive fragments with identical EBML header and Tracks share one
+ * Segment: each fragment's Tags and Cluster follow the previous one's), gives one fragment per fragment number:
+ * a Tags element whose `AWS_KINESISVIDEO_FRAGMENT_NUMBER` differs from the open fragment's starts the next one
+ * there, sharing the Segment's TimestampScale and Tracks. Internal to the mkv module (use `FragmentReader`);
+ * `parser` must be attached before the first push.
  */
 export class FragmentAssembler implements EbmlVisitor {
   readonly leafIds = LEAF_IDS;
@@ -112,6 +119,15 @@ export class FragmentAssembler implements EbmlVisitor {
   private groupStats: MutableTrackStats | null = null;
   private groupHasReference = false;
   private readonly interner = new TextInterner();
+  // The Tags element being read: its offset, and how many tags the open fragment had when it began (tags of a
+  // Tags element that turns out to start the next fragment move there).
+  private tagsStart = -1;
+  private tagsMark = 0;
+  // The last block reported, so that one the input cut off before its declared end is not counted as a frame.
+  private lastBlockOffset = -1;
+  private lastBlockBytes = 0;
+  private lastBlockKey = false;
+  private lastBlockStats: MutableTrackStats | null = null;
 
   constructor(
     private readonly onFragment: (fragment: Fragment) => void,
@@ -169,6 +185,10 @@ export class FragmentAssembler implements EbmlVisitor {
       case E.BlockGroup:
         this.groupStats = null;
         this.groupHasReference = false;
+        break;
+      case E.Tags:
+        this.tagsStart = offset;
+        this.tagsMark = this.current?.tags.length ?? 0;
         break;
       default:
         break;
@@ -262,18 +282,28 @@ export class FragmentAssembler implements EbmlVisitor {
     stats.payloadBytes += frameBytes;
     fragment.frameCount++;
     fragment.payloadBytes += frameBytes;
+    this.lastBlockOffset = offset;
+    this.lastBlockBytes = frameBytes;
+    this.lastBlockStats = stats;
     if (id === E.SimpleBlock) {
-      if (flags & 0x80) {
+      this.lastBlockKey = (flags & 0x80) !== 0;
+      if (this.lastBlockKey) {
         stats.keyframeCount++;
         fragment.keyframeCount++;
       }
     } else {
+      // A Block's keyframe is counted when its BlockGroup ends, which a cut-off block never reaches.
+      this.lastBlockKey = false;
       this.groupStats = stats;
     }
   }
 
   onEnd(truncation: EbmlTruncation | null): void {
-    if (this.current !== null) this.emit(this.current, this.parserOf().offset, truncation === null);
+    const current = this.current;
+    if (current === null) return;
+    // The input stopped inside the last block's frame data: that block is not a frame.
+    if (truncation !== null && truncation.elementOffset === this.lastBlockOffset) this.dropLastBlock(current);
+    this.emit(current, this.parserOf().offset, truncation === null);
   }
 
   /**
@@ -292,6 +322,47 @@ export class FragmentAssembler implements EbmlVisitor {
     this.interner.restart();
     this.lastStats = null;
     this.groupStats = null;
+    this.lastBlockOffset = -1;
+    this.lastBlockStats = null;
+  }
+
+  /**
+   * Ends the open fragment at `offset` (the Tags element carrying the next fragment number) and opens the next
+   * one in the same Segment: it shares the Segment's TimestampScale and Tracks, and takes the tags read so far in
+   * that Tags element. Only the Tags element's own SimpleTag is open, so the tag state stays as it is.
+   */
+  private splitAt(offset: number): void {
+    const previous = this.fragment();
+    const moved = previous.tags.length > this.tagsMark ? previous.tags.splice(this.tagsMark) : null;
+    this.emit(previous, offset, true);
+    const next = new FragmentState(this.emitted, offset);
+    next.hasSegment = true;
+    next.timecodeScale = previous.timecodeScale;
+    for (const track of previous.tracks) next.tracks.push(track);
+    if (moved !== null) for (const tag of moved) next.tags.push(tag);
+    this.current = next;
+    this.tagsMark = 0;
+    this.groupStats = null;
+    this.lastBlockOffset = -1;
+    this.lastBlockStats = null;
+  }
+
+  // Takes the last block's frame back out of `fragment`'s counts.
+  private dropLastBlock(fragment: FragmentState): void {
+    const stats = this.lastBlockStats;
+    this.lastBlockOffset = -1;
+    this.lastBlockStats = null;
+    if (stats === null) return;
+    stats.frameCount--;
+    stats.payloadBytes -= this.lastBlockBytes;
+    fragment.frameCount--;
+    fragment.payloadBytes -= this.lastBlockBytes;
+    if (this.lastBlockKey) {
+      stats.keyframeCount--;
+      fragment.keyframeCount--;
+    }
+    // Track entries are created by a track's first block: one left without frames came with the cut block.
+    if (stats.frameCount === 0) fragment.stats.delete(stats.trackNumber);
   }
 
   // Closes `state` (its document ended, was cut off or failed) and delivers it unless it was emitted early.
@@ -424,12 +495,30 @@ export class FragmentAssembler implements EbmlVisitor {
       return;
     }
     if (tag.kinesis !== null) {
+      if (tag.kinesis === KinesisTag.FragmentNumber) this.fragmentNumberTag(bytes, start, end);
       const rejected = applyKinesisTagValue(this.fragment(), tag.kinesis, bytes, start, end);
       if (rejected !== null) throw this.malformed(rejected, offset, E.TagString);
     } else {
       tag.value = this.interner.text(bytes, start, end);
     }
     tag.hasValue = true;
+  }
+
+  // A fragment number in a later Tags element of the Segment than the open fragment's, and different from it,
+  // starts the next fragment (merged files). Anything else is left to the value checks.
+  private fragmentNumberTag(bytes: Uint8Array, start: number, end: number): void {
+    const current = this.fragment();
+    const number = current.fragmentNumber;
+    if (
+      number !== null &&
+      current.hasSegment &&
+      current.fragmentNumberTags !== this.tagsStart &&
+      !isSameAscii(number, bytes, start, end) &&
+      isFragmentNumberBytes(bytes, start, end)
+    ) {
+      this.splitAt(this.tagsStart);
+    }
+    this.fragment().fragmentNumberTags = this.tagsStart;
   }
 
   private openSimpleTag(offset: number): void {

@@ -67,6 +67,7 @@ export {
   writeFragment,
   writeFragmentHead,
   writeFragmentTail,
+  writeMergedFragments,
   writeSimpleBlock,
   type FragmentHeadInput,
   type FragmentInput,

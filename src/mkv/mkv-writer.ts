@@ -122,13 +122,30 @@ const EBML_HEADER: Buffer = Buffer.concat(
  */
 export function writeFragment(input: FragmentInput): Buffer[] {
   const parts = writeFragmentHead(input);
-  if (input.frames.length > 0 || input.clusterTimecode !== undefined) {
-    const tracks = new Set(input.tracks.map((t) => t.trackNumber));
-    const children: Buffer[] = [uintElement(E.Timestamp, checkUint('clusterTimecode', input.clusterTimecode ?? 0))];
-    for (const frame of input.frames) children.push(...writeSimpleBlock(frame, tracks));
-    parts.push(...masterElement(E.Cluster, children));
+  parts.push(...fragmentBody(input));
+  return parts;
+}
+
+/**
+ * Encodes consecutive fragments as one EBML document, the way the AWS KVS parser library's `OutputSegmentMerger`
+ * writes GetMedia output whose fragments share their EBML header and Tracks: the EBML header, an unknown-size
+ * Segment, Info and Tracks once (from the first fragment), then for each fragment in turn one Tags element (fragment
+ * number and timestamps, then its other tags), its Cluster and its tail tags. `FragmentReader` reads it back as one
+ * fragment per fragment number, each with the values of its input.
+ * @throws RangeError when the inputs are empty or do not share tracks and `timecodeScale` (the merger starts a
+ *   new Segment then: write those separately), or for anything {@link writeFragment} refuses.
+ */
+export function writeMergedFragments(inputs: readonly FragmentInput[]): Buffer[] {
+  const [first, ...rest] = inputs;
+  if (first === undefined) throw new RangeError('merged output needs at least one fragment');
+  const tracksKey = JSON.stringify(first.tracks.map(trackKey));
+  for (const input of rest) {
+    if ((input.timecodeScale ?? 1_000_000) !== (first.timecodeScale ?? 1_000_000) || JSON.stringify(input.tracks.map(trackKey)) !== tracksKey) {
+      throw new RangeError('merged fragments must share their tracks and timecodeScale');
+    }
   }
-  parts.push(...writeFragmentTail(input));
+  const parts = documentStart(first);
+  for (const input of inputs) parts.push(...fragmentTags(input, true), ...fragmentBody(input));
   return parts;
 }
 
@@ -139,6 +156,43 @@ export function writeFragment(input: FragmentInput): Buffer[] {
  * @throws RangeError / TypeError for invalid input.
  */
 export function writeFragmentHead(input: FragmentHeadInput): Buffer[] {
+  const parts = documentStart(input);
+  parts.push(...fragmentTags(input));
+  return parts;
+}
+
+// The sized Cluster of a whole fragment (when it has frames or a timecode) and its tail tags.
+function fragmentBody(input: FragmentInput): Buffer[] {
+  const parts: Buffer[] = [];
+  if (input.frames.length > 0 || input.clusterTimecode !== undefined) {
+    const tracks = new Set(input.tracks.map((t) => t.trackNumber));
+    const children: Buffer[] = [uintElement(E.Timestamp, checkUint('clusterTimecode', input.clusterTimecode ?? 0))];
+    for (const frame of input.frames) children.push(...writeSimpleBlock(frame, tracks));
+    parts.push(...masterElement(E.Cluster, children));
+  }
+  parts.push(...writeFragmentTail(input));
+  return parts;
+}
+
+// What decides whether two fragments' Tracks are the same for merging (the fields the writer encodes).
+function trackKey(track: MkvTrack): unknown[] {
+  return [
+    track.trackNumber,
+    String(track.trackUid ?? track.trackNumber),
+    track.trackType,
+    track.codecId,
+    track.codecPrivate === undefined ? null : Buffer.from(track.codecPrivate).toString('hex'),
+    track.name ?? null,
+    track.defaultDurationNs ?? null,
+    track.pixelWidth ?? null,
+    track.pixelHeight ?? null,
+    track.samplingFrequency ?? null,
+    track.channels ?? null,
+  ];
+}
+
+// EBML header, unknown-size Segment, Info and Tracks.
+function documentStart(input: FragmentHeadInput): Buffer[] {
   // A copy per fragment: callers own the returned Buffers.
   const parts: Buffer[] = [Buffer.from(EBML_HEADER), unknownSizeHeader(E.Segment)];
   parts.push(
@@ -158,13 +212,23 @@ export function writeFragmentHead(input: FragmentHeadInput): Buffer[] {
     }
     parts.push(...masterElement(E.Tracks, entries));
   }
+  return parts;
+}
+
+/**
+ * The other tags, then the fragment number and timestamp tags, each in a Tags element of its own; `merged` puts
+ * both in one Tags element, the Kinesis tags first, so that a reader of a merged Segment, which starts the next
+ * fragment at the Tags element holding its number, gives that fragment its own other tags.
+ */
+function fragmentTags(input: FragmentHeadInput, merged = false): Buffer[] {
+  let other: Buffer[] = [];
   if (input.tags !== undefined && input.tags.length > 0) {
     const simpleTags = input.tags.flatMap((tag) => {
       if (isKinesisTagName(tag.name)) throw new RangeError(`tag ${tag.name} must be given through its own field`);
       return simpleTag(tag.name, tag.value ?? null, tag.binary ?? null);
     });
     // An empty Targets applies the tags to the whole Segment, as in Kinesis output.
-    parts.push(...masterElement(E.Tags, masterElement(E.Tag, [...masterElement(E.Targets, []), ...simpleTags])));
+    other = masterElement(E.Tag, [...masterElement(E.Targets, []), ...simpleTags]);
   }
   const kinesis: Buffer[] = [];
   if (input.fragmentNumber !== undefined) {
@@ -177,7 +241,11 @@ export function writeFragmentHead(input: FragmentHeadInput): Buffer[] {
   if (input.producerTimestamp !== undefined) {
     kinesis.push(...simpleTag(KinesisTag.ProducerTimestamp, formatKinesisTimestamp(input.producerTimestamp), null));
   }
-  if (kinesis.length > 0) parts.push(...masterElement(E.Tags, masterElement(E.Tag, kinesis)));
+  const kinesisTag = kinesis.length > 0 ? masterElement(E.Tag, kinesis) : [];
+  if (merged) return kinesisTag.length + other.length > 0 ? masterElement(E.Tags, [...kinesisTag, ...other]) : [];
+  const parts: Buffer[] = [];
+  if (other.length > 0) parts.push(...masterElement(E.Tags, other));
+  if (kinesisTag.length > 0) parts.push(...masterElement(E.Tags, kinesisTag));
   return parts;
 }
 

@@ -7,7 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../src/cli/cli-io.js';
 import { runMkvCommand } from '../../../src/cli/mkv.command.js';
-import { writeFragment, type FragmentInput } from '../../../src/mkv/mkv-writer.js';
+import { writeFragment, writeMergedFragments, type FragmentInput } from '../../../src/mkv/mkv-writer.js';
 import { makeSyntheticFrames, syntheticH264Track } from '../../../src/mkv/synthetic-h264.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 
@@ -106,6 +106,21 @@ describe('runMkvCommand', () => {
       complete: true,
     });
     expect(printed.map((line) => line.clusterTimecode)).toEqual([2000, 4000, 6000]);
+  });
+
+  it('prints one line per fragment number and exits 0 when the file was merged into one Segment (KVS OutputSegmentMerger)', async () => {
+    const inputs = [1, 2, 3].map((n): FragmentInput => ({
+      tracks: [syntheticH264Track(640, 360)],
+      frames: makeSyntheticFrames({ count: 5, frameBytes: 300, keyframeInterval: 5 }),
+      clusterTimecode: n * 2000,
+      fragmentNumber: `9134385233318143239268206260774392014615916939${n}`,
+      continuationToken: `token-${n}`,
+    }));
+    const result = await run(['inspect', '-'], Buffer.concat(writeMergedFragments(inputs)));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(result.stdout).map((line) => [line.sequence, line.fragmentNumber, line.frameCount, line.continuationToken])).toEqual(
+      inputs.map((input, index) => [index, input.fragmentNumber, 5, input.continuationToken]),
+    );
   });
 
   it('reads stdin when the file is -', async () => {

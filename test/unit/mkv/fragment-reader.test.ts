@@ -176,7 +176,11 @@ describe('FragmentReader', () => {
   it('throws when a Kinesis tag repeats with a different value and accepts an identical repeat', () => {
     const tag = (value: string): Buffer[] => tagBlock(['AWS_KINESISVIDEO_FRAGMENT_NUMBER', value]);
     expect(parseFragments(Buffer.concat([unknownSizeHeader(E.Segment), ...tag('5'), ...tag('5')]))[0]?.fragmentNumber).toBe('5');
-    expect(malformedOf(() => parseFragments(Buffer.concat([unknownSizeHeader(E.Segment), ...tag('5'), ...tag('6')]))).reason).toMatch(/twice/);
+    // In one Tags element a second number is corruption; in a later one it starts the next fragment (merged files).
+    expect(malformedOf(() => parseFragments(Buffer.concat([unknownSizeHeader(E.Segment), ...tagBlock(['AWS_KINESISVIDEO_FRAGMENT_NUMBER', '5'], ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', '6'])]))).reason).toMatch(/twice/);
+    expect(parseFragments(Buffer.concat([unknownSizeHeader(E.Segment), ...tag('5'), ...tag('6')])).map((fragment) => fragment.fragmentNumber)).toEqual(['5', '6']);
+    const timestamp = (value: string): Buffer[] => tagBlock(['AWS_KINESISVIDEO_SERVER_TIMESTAMP', value]);
+    expect(malformedOf(() => parseFragments(Buffer.concat([unknownSizeHeader(E.Segment), ...tag('5'), ...timestamp('1.000'), ...timestamp('2.000')]))).reason).toMatch(/twice/);
   });
 
   it('throws when tags exceed maxTagBytes or tracks exceed maxTracks in one fragment', () => {
