@@ -174,8 +174,15 @@ describe('S3 emulator through the SDK', () => {
   });
 
   it('accepts presigned GET and PUT URLs until they expire', async () => {
-    const put = await getSignedUrl(client, new PutObjectCommand({ Bucket, Key: 'presigned/a.txt', ContentType: 'text/plain' }), { expiresIn: 60 });
+    // Presigned with checksums only when required: the SDK's default signs the CRC32 of an empty body into a PUT URL.
+    const presigner = new S3Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const put = await getSignedUrl(presigner, new PutObjectCommand({ Bucket, Key: 'presigned/a.txt', ContentType: 'text/plain' }), { expiresIn: 60 });
+    presigner.destroy();
     expect((await fetch(put, { method: 'PUT', body: 'direct', headers: { 'content-type': 'text/plain' } })).status).toBe(200);
+    const defaulted = await getSignedUrl(client, new PutObjectCommand({ Bucket, Key: 'presigned/b.txt' }), { expiresIn: 60 });
+    const refused = await fetch(defaulted, { method: 'PUT', body: 'direct' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>BadDigest</Code>');
     const get = await getSignedUrl(client, new GetObjectCommand({ Bucket, Key: 'presigned/a.txt' }), { expiresIn: 60 });
     const ok = await fetch(get);
     expect(ok.headers.get('content-type')).toBe('text/plain');

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { S3WireError } from './s3.errors.js';
 
 /**
@@ -35,17 +36,24 @@ export function bodyFraming(req: IncomingMessage): BodyFraming {
   return { length: Number(text), awsChunked };
 }
 
+/** A Transform decoding aws-chunked framing, with the trailer lines it read once it has ended. */
+export interface AwsChunkedDecoder extends Transform {
+  /** Trailer fields (`x-amz-checksum-crc32` ...), names lowercased; complete once the stream has ended. */
+  readonly trailers: Map<string, string>;
+}
+
 /**
  * A Transform decoding `aws-chunked` framing: `<hex size>[;extensions]\r\n<bytes>\r\n` repeated, ended by a
  * zero-size chunk and optional trailer lines (`x-amz-checksum-crc32:...`) and an empty line. Extensions (chunk
- * signatures) and trailers are read and dropped: the emulator verifies neither.
+ * signatures) are read and dropped; trailers are kept in `trailers` for the checksum check.
  */
-export function awsChunkedDecoder(): Transform {
+export function awsChunkedDecoder(): AwsChunkedDecoder {
+  const trailers = new Map<string, string>();
   let buffered: Buffer = Buffer.alloc(0);
   let remaining = 0;
   let state: 'size' | 'data' | 'data-end' | 'trailer' | 'done' = 'size';
   const fail = (): Error => new S3WireError('IncompleteBody', 'The request body is not valid aws-chunked encoding.');
-  return new Transform({
+  const decoder = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       for (;;) {
@@ -88,6 +96,9 @@ export function awsChunkedDecoder(): Transform {
           state = remaining === 0 ? 'trailer' : 'data';
         } else if (line === '') {
           state = 'done';
+        } else {
+          const colon = line.indexOf(':');
+          if (colon > 0) trailers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
         }
       }
       callback();
@@ -96,6 +107,26 @@ export function awsChunkedDecoder(): Transform {
       callback(state === 'done' || (state === 'trailer' && buffered.length === 0) ? null : fail());
     },
   });
+  return Object.assign(decoder, { trailers });
+}
+
+/**
+ * Checks a body against the CRC32 checksum its request declared, in the `x-amz-checksum-crc32` header, the
+ * presigned query parameter of that name, or the aws-chunked trailer (base64 of the big-endian CRC32). Other
+ * algorithms are not checked.
+ * @throws S3WireError `BadDigest` when the declared checksum does not match the bytes.
+ */
+export function checkDeclaredChecksum(req: IncomingMessage, query: URLSearchParams, trailers: ReadonlyMap<string, string>, body: readonly Buffer[]): void {
+  const declaredHeader = req.headers['x-amz-checksum-crc32'];
+  const declared = (Array.isArray(declaredHeader) ? declaredHeader[0] : declaredHeader) ?? query.get('x-amz-checksum-crc32') ?? trailers.get('x-amz-checksum-crc32');
+  if (declared === undefined) return;
+  let value = 0;
+  for (const chunk of body) value = crc32(chunk, value);
+  const actual = Buffer.alloc(4);
+  actual.writeUInt32BE(value >>> 0);
+  if (actual.toString('base64') !== declared) {
+    throw new S3WireError('BadDigest', 'The CRC32 you specified did not match the calculated checksum.');
+  }
 }
 
 /** Rejection of {@link collectBody} when the client went away mid-body: nothing is answered. */
@@ -107,22 +138,27 @@ export class ClientGoneError extends Error {
 }
 
 /**
- * Reads a PUT body to its end, as the buffers it arrives in.
+ * Reads a PUT body to its end, as the buffers it arrives in, with the aws-chunked trailers when it had any.
  * @param onBytes called with the running total of object bytes, as they arrive.
  * @throws (rejects) S3WireError `IncompleteBody` when fewer or more bytes arrive than declared or the aws-chunked
  *   framing is broken; ClientGoneError when the connection closes first.
  */
-export function collectBody(req: IncomingMessage, framing: BodyFraming, onBytes: (total: number) => void): Promise<Buffer[]> {
-  return new Promise<Buffer[]>((resolve, reject) => {
+export function collectBody(
+  req: IncomingMessage,
+  framing: BodyFraming,
+  onBytes: (total: number) => void,
+): Promise<{ readonly body: Buffer[]; readonly trailers: ReadonlyMap<string, string> }> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    const source = framing.awsChunked ? req.pipe(awsChunkedDecoder()) : req;
+    const decoder = framing.awsChunked ? awsChunkedDecoder() : undefined;
+    const source = decoder === undefined ? req : req.pipe(decoder);
     let settled = false;
     const settle = (error: Error | undefined): void => {
       if (settled) return;
       settled = true;
       if (error !== undefined) reject(error);
-      else resolve(chunks);
+      else resolve({ body: chunks, trailers: decoder?.trailers ?? new Map<string, string>() });
     };
     source.on('data', (chunk: Buffer) => {
       chunks.push(chunk);

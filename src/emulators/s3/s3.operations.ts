@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { evaluatePreconditions } from '../../core/http-conditions.js';
 import { contentRangeOf, parseByteRange, resolveByteRange, unsatisfiedContentRange } from '../../core/http-range.js';
-import { bodyFraming, ClientGoneError, collectBody, discardThen } from './s3.body.js';
+import { bodyFraming, checkDeclaredChecksum, ClientGoneError, collectBody, discardThen } from './s3.body.js';
 import { S3WireError } from './s3.errors.js';
 import type { TerminalFault } from './s3.faults.js';
 import { compareKeys } from './s3.keys.js';
@@ -219,7 +219,13 @@ export function putObject(ctx: OperationContext, settings: ObjectSettings): void
   const md5 = header(ctx.req, 'content-md5');
   settings.onUploadStart(ctx.key);
   collectBody(ctx.req, framing, progress(ctx.key, settings)).then(
-    (body) => {
+    ({ body, trailers }) => {
+      try {
+        checkDeclaredChecksum(ctx.req, ctx.query, trailers, body);
+      } catch (error) {
+        if (error instanceof S3WireError) ctx.fail(error);
+        return;
+      }
       const eTag = md5ETag(body);
       if (md5 !== undefined && Buffer.from(eTag.slice(1, -1), 'hex').toString('base64') !== md5) {
         ctx.fail(new S3WireError('BadDigest', 'The Content-MD5 you specified did not match what we received.'));
@@ -291,7 +297,13 @@ export function uploadPart(ctx: OperationContext, settings: ObjectSettings): voi
     });
   }
   collectBody(ctx.req, framing, progress(ctx.key, settings)).then(
-    (body) => {
+    ({ body, trailers }) => {
+      try {
+        checkDeclaredChecksum(ctx.req, ctx.query, trailers, body);
+      } catch (error) {
+        if (error instanceof S3WireError) ctx.fail(error);
+        return;
+      }
       // An upload aborted or completed while this part was arriving keeps nothing of it.
       if (ctx.bucket.uploads.get(uploadId) !== upload) {
         ctx.fail(noSuchUpload(uploadId));
