@@ -23,9 +23,12 @@ Exit status: 0 after a signal and a graceful shutdown, 1 when HOST:PORT cannot b
 allowed, or not an address of this machine), 2 bad usage or configuration.
 `;
 
-/** A failure to bind `HOST:PORT`: the errno code Node reported (`EADDRINUSE`, `EACCES`, ...). */
+/** A failure to bind a listening address: the errno code Node reported (`EADDRINUSE`, `EACCES`, ...). */
 interface BindFailure {
   readonly code: string;
+  /** The address and port that failed when not `HOST:PORT` (the gateway also binds e.g. `METRICS_PORT`). */
+  readonly address?: string;
+  readonly port?: number;
 }
 
 /**
@@ -120,17 +123,22 @@ function probeBind(host: string, port: number): Promise<BindFailure | undefined>
 /** The bind failure behind a startGateway rejection, when that is what it was. */
 function listenFailure(error: unknown): BindFailure | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { code, syscall } = error as NodeJS.ErrnoException;
-  return code !== undefined && (syscall === 'listen' || syscall === 'getaddrinfo') ? { code } : undefined;
+  const { code, syscall, address, port } = error as NodeJS.ErrnoException & { address?: unknown; port?: unknown };
+  if (code === undefined || (syscall !== 'listen' && syscall !== 'getaddrinfo')) return undefined;
+  return { code, ...(typeof address === 'string' ? { address } : {}), ...(typeof port === 'number' ? { port } : {}) };
 }
 
 function bindMessage(failure: BindFailure, config: Config): string {
-  const where = `cannot listen on ${config.host.includes(':') ? `[${config.host.replace(/^\[|\]$/g, '')}]` : config.host}:${String(config.port)}`;
+  const host = failure.address ?? config.host;
+  const port = failure.port ?? config.port;
+  const where = `cannot listen on ${host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host}:${String(port)}`;
+  // A port other than PORT failed when the gateway bound one of its other listeners.
+  const variable = port === config.port ? 'PORT' : 'the port setting';
   switch (failure.code) {
     case 'EADDRINUSE':
-      return `${where}: the port is already in use (EADDRINUSE); stop what holds it or set PORT to a free port`;
+      return `${where}: the port is already in use (EADDRINUSE); stop what holds it or set ${variable} to a free port`;
     case 'EACCES':
-      return `${where}: permission denied (EACCES); ports below 1024 need privileges, set PORT to 1024 or above`;
+      return `${where}: permission denied (EACCES); ports below 1024 need privileges, set ${variable} to 1024 or above`;
     case 'EADDRNOTAVAIL':
       return `${where}: HOST is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses`;
     case 'ENOTFOUND':

@@ -220,12 +220,28 @@ describe('media-graph serve when it cannot start', () => {
 
   it('exits 1 with one line on stderr when HOST is not an address of this machine', async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): assigned to no interface.
-    const result = await runToEnd(['serve'], { ...serveEnv(), HOST: '192.0.2.1', PORT: '4000' }, 30_000);
+    // Development's default metrics listener is refused on a non-loopback HOST before any bind; the bind is what this tests.
+    const result = await runToEnd(['serve'], { ...serveEnv(), HOST: '192.0.2.1', PORT: '4000', METRICS_PORT: 'off' }, 30_000);
     expect(result).toMatchObject({
       code: 1,
       stdout: '',
       stderr: 'media-graph: cannot listen on 192.0.2.1:4000: HOST is not an address of this machine (EADDRNOTAVAIL); set HOST to one of its addresses\n',
     });
+  });
+
+  it('closes what it started and exits 1 with one line naming the port when a later listener of the gateway cannot bind', async () => {
+    // METRICS_PORT is bound after the emulators and the main listener: its failure goes through the gateway's unwinding.
+    const server = await holdPort();
+    held.push(server);
+    const port = portOf(server);
+    // The AWS SDK's own notice about Node 20 goes to stderr once its clients load; only our lines are compared.
+    const env = { ...serveEnv(), METRICS_PORT: String(port), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const result = await runToEnd(['serve'], env, 60_000);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `media-graph: cannot listen on 127.0.0.1:${String(port)}: the port is already in use (EADDRINUSE); stop what holds it or set the port setting to a free port\n`,
+    });
+    expect(result.stdout).not.toContain('GraphQL at');
   });
 
   it('exits 2 with one configuration line and no stack trace when EMULATORS=off and no object store is configured', async () => {
@@ -289,7 +305,8 @@ describe('startGateway when the port is taken after the emulators started', () =
 
 describe('media-graph serve on a wildcard HOST', () => {
   it('warns once at startup, naming PUBLIC_BASE_URL, when HOST is 0.0.0.0 and PUBLIC_BASE_URL is not set', async () => {
-    const env = { ...serveEnv(), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'a-jwt-secret-of-at-least-32-characters!!' };
+    // Development's default metrics listener is refused on a wildcard HOST; the warning is what this tests.
+    const env = { ...serveEnv(), HOST: '0.0.0.0', AUTH_JWT_SECRET: 'a-jwt-secret-of-at-least-32-characters!!', METRICS_PORT: 'off' };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };
     child.stderr.on('data', (chunk: Buffer) => {
