@@ -288,10 +288,25 @@ function formatTable(summaries: readonly Summary[]): string {
     return `| ${s.server} | ${s.credentials} | ${answers} | ${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)} (${s.probeCount}${s.probeFailures > 0 ? `, ${s.probeFailures} failed` : ''}) | ${ms(s.quietP50)} / ${ms(s.quietP99)} (${s.quietCount}) | ${ms(s.burstMs)} | ${ms(s.cpuMsPerBody)} | ${mb(s.peakGrowthBytes)} | ${mb(s.afterGcGrowthBytes)} | ${verdict} |`;
   });
   return [
-    `| server | credentials | the ${ROUNDS * CONCURRENT_BODIES} bad bodies were answered | concurrent \`{ __typename }\` p50 / p99 / max (samples) | the same query in the quiet second before each burst, p50 / p99 (samples) | burst wall time (median) | gateway CPU per bad body | gateway RSS growth, peak during a burst (worst round) | RSS growth after GC (worst round) | targets (p99 < ${TARGET_P99_MS} ms, RSS < ${mb(TARGET_RSS_GROWTH_BYTES)}, coded 400 / 401) |`,
+    `| server | credentials | the ${ROUNDS * CONCURRENT_BODIES} bad bodies were answered | concurrent \`{ __typename }\` p50 / p99 / max (samples) | the same query in the quiet second before each burst, p50 / p99 (samples) | burst wall time (median) | gateway CPU of a burst ÷ ${CONCURRENT_BODIES} (probe queries and RSS sampling included) | gateway RSS growth, peak during a burst (worst round) | RSS growth after GC (worst round) | targets (p99 < ${TARGET_P99_MS} ms, RSS < ${mb(TARGET_RSS_GROWTH_BYTES)}, coded 400 / 401) |`,
     '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
+}
+
+/**
+ * What the quiet windows say about the p99 target: on a machine whose own p99 for the query, with no hostile body
+ * in flight, is already above the target, a p99 over the target during the bursts says nothing about the bodies.
+ */
+function quietNote(summaries: readonly Summary[]): string {
+  const current = summaries.filter((s) => s.server === 'current');
+  const quietOver = current.filter((s) => !(s.quietP99 < TARGET_P99_MS));
+  const parts = current.map((s) => `${s.credentials} credentials: p99 ${ms(s.p99)} during the bursts against ${ms(s.quietP99)} in the quiet seconds`);
+  const verdict =
+    quietOver.length > 0
+      ? `The query's own p99 without any hostile body in flight was already at or above ${TARGET_P99_MS} ms here, so this run cannot judge the p99 target; compare the two columns.`
+      : `The quiet p99 was under ${TARGET_P99_MS} ms, so the bursts are judged against the target directly.`;
+  return `Current code, ${parts.join('; ')}. ${verdict}`;
 }
 
 async function run(): Promise<boolean> {
@@ -343,7 +358,7 @@ async function run(): Promise<boolean> {
     '',
     table,
     '',
-    `Targets for the current code: ${met ? 'met' : 'NOT met'}.`,
+    `Targets for the current code: ${met ? 'met' : 'NOT met'}. ${quietNote(summaries)}`,
     '',
   ].join('\n');
   console.log(table);
