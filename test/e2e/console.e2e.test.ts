@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../console/build.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/core/logger.js';
+import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const chromiumMissing = !existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+if (chromiumMissing && !inCi) {
+  console.warn(`SKIPPING the console browser tests: ${CHROMIUM} is not installed. Run .ci/install-chromium.sh to enable them.`);
+}
+
+/** Screenshots of each view land here (gitignored); docs/console.png is a copy of the Streams one. */
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'console');
+const BROWSER_TEST_TIMEOUT_MS = 60_000;
+const silent = (): Writable => new Writable({ write: (_chunk, _encoding, callback) => callback() });
+
+function gatewayConfig(extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
+  return loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SHUTDOWN_GRACE_MS: '1000',
+    EMULATOR_DEMO_FRAGMENT_MS: '250',
+    ...extra,
+  });
+}
+
+describe('console route', () => {
+  beforeAll(async () => {
+    await buildConsole();
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('serves the page with a strict Content-Security-Policy and its assets when CONSOLE is on', async () => {
+    const started = await startGateway(gatewayConfig({ CONSOLE: 'on' }), { logger: createLogger('warn', silent()) });
+    try {
+      const redirect = await fetch(`${started.url}/console`, { redirect: 'manual' });
+      expect(redirect.status).toBe(301);
+      expect(redirect.headers.get('location')).toBe('/console/');
+      const page = await fetch(`${started.url}/console/`);
+      expect(page.status).toBe(200);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).not.toContain('unsafe');
+      const html = await page.text();
+      expect(html).not.toMatch(/<script>|<style>|\son\w+=/);
+      const script = await fetch(`${started.url}/console/assets/app.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      const etag = script.headers.get('etag') ?? '';
+      expect((await fetch(`${started.url}/console/assets/app.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fetch(`${started.url}/console/assets/..%2Fpackage.json`)).status).toBe(404);
+    } finally {
+      await started.close();
+    }
+  });
+
+  it('answers 404 at /console when CONSOLE is off, and production serves it only when enabled', async () => {
+    const gateway = await startGateway(gatewayConfig({ CONSOLE: 'off' }), { logger: createLogger('warn', silent()) });
+    try {
+      expect((await fetch(`${gateway.url}/console/`)).status).toBe(404);
+    } finally {
+      await gateway.close();
+    }
+    expect(gatewayConfig({ NODE_ENV: 'production' }).console).toBe(false);
+    expect(gatewayConfig({ NODE_ENV: 'production', CONSOLE: 'on' }).console).toBe(true);
+    expect(gatewayConfig({ NODE_ENV: 'development' }).console).toBe(true);
+  });
+});
+
+describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-seeded gateway', () => {
+  let gateway: Gateway;
+  let browser: Browser | undefined;
+  let page: Page;
+  const errors: string[] = [];
+  const hosts = new Set<string>();
+
+  beforeAll(async () => {
+    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
+    await buildConsole();
+    await mkdir(SCREENSHOTS, { recursive: true });
+    gateway = await startGateway(gatewayConfig(), { seedDemo: true, logger: createLogger('warn', silent()) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })).newPage();
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== 'data:' && url.protocol !== 'blob:') hosts.add(url.hostname);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${gateway.url}/console/`);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway.close();
+  });
+
+  it('loads with no browser console errors and lists the demo streams', async () => {
+    await page.getByRole('button', { name: 'demo-stream', exact: true }).waitFor();
+    for (const name of ['demo-archive-lobby', 'demo-camera-entrance']) await page.getByRole('button', { name, exact: true }).waitFor();
+    expect([...hosts]).toEqual(['127.0.0.1']);
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('draws points on the live chart of demo-stream within 5 s of selecting it', async () => {
+    await page.getByRole('button', { name: 'demo-stream', exact: true }).click();
+    const chart = page.locator('.chart [data-points]');
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+    await page.locator('table.fragments tbody tr').first().waitFor();
+    await expect.poll(() => page.getByTestId('feed-demo-stream').textContent(), { timeout: 5_000 }).toBe('CONNECTED');
+    await page.screenshot({ path: join(SCREENSHOTS, 'streams.png') });
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('pauses the fragment table, resumes from the last fragment number and exports NDJSON', async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const last = await page.getByLabel('Resume from fragment number').inputValue();
+    expect(last).toMatch(/^\d+$/);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export NDJSON' }).click();
+    const file = await download;
+    const text = await (await file.createReadStream()).toArray();
+    const lines = Buffer.concat(text as Buffer[]).toString('utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect((JSON.parse(lines.at(-1) ?? '{}') as { fragmentNumber?: string }).fragmentNumber).toBe(last);
+    const rowsBefore = await page.locator('table.fragments tbody tr').count();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.locator('table.fragments tbody tr').count(), { timeout: 5_000 }).toBeGreaterThan(Math.min(rowsBefore, 49));
+    const numbers = await page.locator('table.fragments tbody tr td:first-child').allTextContents();
+    // Resumed right after the last fragment seen: no fragment appears twice.
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('shows a fault injected at the Kinesis emulator as a status change within 5 s', async () => {
+    const kinesis = gateway.emulators.kinesis;
+    if (kinesis === undefined) throw new Error('the demo gateway has no embedded Kinesis emulator');
+    kinesis.injectFault({ kind: 'throttle', stream: 'demo-camera-entrance', operation: 'GetMedia', times: 3 });
+    await page.getByRole('button', { name: 'demo-camera-entrance', exact: true }).click();
+    await page.getByTestId('feed-events').getByText(/Status THROTTLED/).waitFor({ timeout: 5_000 });
+    expect(Number(await page.locator('.chart [data-markers]').getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => page.getByTestId('feed-demo-camera-entrance').textContent(), { timeout: 5_000 }).not.toBe('connecting');
+    kinesis.clearFaults();
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('has no serious or critical accessibility violations (axe-core)', async () => {
+    const results = await new AxeBuilder({ page }).analyze();
+    const severe = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+    expect(severe.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('is readable at phone width', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    // A string, because the test's own TypeScript program has no DOM types.
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'streams-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+});
