@@ -120,7 +120,7 @@ const envSchema = z.object({
   WS_ALLOWED_ORIGINS: z.string().min(1).optional(),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 10_000, 100),
   WS_KEEPALIVE_MS: integer(1_000, 600_000, 12_000),
-  METRICS_PORT: z.string().regex(/^(?:off|\d{1,5})$/, 'must be off or a port number in the range 1-65535').optional(),
+  METRICS_PORT: z.string().regex(/^(?:off|\d{1,5})$/, 'must be off or a port number in the range 0-65535 (0 = any free port)').optional(),
   METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,}$/, 'must be at least 16 visible ASCII characters').optional(),
   METRICS_STREAM_LABELS: z.string().min(1).optional(),
   UPSTREAM_BREAKER_FAILURES: integer(0, 1_000, 5),
@@ -495,8 +495,8 @@ export const DEFAULT_METRICS_PORT = 9464;
 function metricsConfig(e: z.infer<typeof envSchema>): Config['metrics'] {
   const streamLabels = (e.METRICS_STREAM_LABELS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const port = e.METRICS_PORT === undefined || e.METRICS_PORT === 'off' ? undefined : Number(e.METRICS_PORT);
-  if (port !== undefined && (port < 1 || port > 65_535)) throw new ConfigError('invalid configuration: METRICS_PORT: must be off or a port number in the range 1-65535');
-  if (port !== undefined && port === e.PORT) throw new ConfigError('invalid configuration: METRICS_PORT: must differ from PORT (set METRICS_TOKEN instead to serve /metrics on the main port)');
+  if (port !== undefined && port > 65_535) throw new ConfigError('invalid configuration: METRICS_PORT: must be off or a port number in the range 0-65535 (0 = any free port)');
+  if (port !== undefined && port !== 0 && port === e.PORT) throw new ConfigError('invalid configuration: METRICS_PORT: must differ from PORT (set METRICS_TOKEN instead to serve /metrics on the main port)');
   if (e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined || e.NODE_ENV !== 'development') {
     return { port, token: e.METRICS_TOKEN, streamLabels, byDefault: false };
   }

@@ -124,8 +124,7 @@ export const liveSubscribers = new Gauge({
 /** Upstream GetMedia sessions open, by kind. */
 export const liveGetMediaSessions = new Gauge({
   name: 'media_graph_live_getmedia_sessions',
-  help: 'GetMedia sessions this instance holds open, by kind (live, catchup).',
-  labelNames: ['kind'] as const,
+  help: 'GetMedia sessions (live and catch-up readers) this instance holds open.',
   registers,
 });
 
@@ -156,7 +155,7 @@ export const liveGaps = new Counter({
 /** Fragments dropped for subscribers that did not keep up. */
 export const liveSlowConsumerDrops = new Counter({
   name: 'media_graph_live_slow_consumer_drops_total',
-  help: 'Times a subscriber buffer overflowed (LIVE_OVERFLOW: a SLOW_CONSUMER gap or a close).',
+  help: 'Fragments a subscriber with a full buffer did not get, by LIVE_OVERFLOW policy (gap: reported in a SLOW_CONSUMER gap; close: the subscription ended).',
   labelNames: ['policy'] as const,
   registers,
 });

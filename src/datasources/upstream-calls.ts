@@ -293,3 +293,52 @@ export function observeClientMethods<C extends object>(client: C, endpoint: Upst
     },
   });
 }
+
+/**
+ * The upstream endpoints of one gateway, by provider and endpoint name, created on first use with the same breaker
+ * settings. Lifetime: the gateway's.
+ */
+export class UpstreamEndpoints {
+  private readonly endpoints = new Map<string, UpstreamEndpoint>();
+  private readonly observed = new WeakSet<object>();
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The endpoint `endpoint` of `provider` (created on first use). */
+  endpoint(provider: string, endpoint: string): UpstreamEndpoint {
+    const key = `${provider}\0${endpoint}`;
+    let found = this.endpoints.get(key);
+    if (found === undefined) {
+      found = new UpstreamEndpoint(provider, endpoint, this.settings, this.logger);
+      this.endpoints.set(key, found);
+    }
+    return found;
+  }
+
+  /** {@link observeAwsClient} once per client (clients cached by the datasources come back here on every use). */
+  awsClient<C extends object>(client: C, provider: string, endpoint: string): C {
+    if (this.observed.has(client)) return client;
+    this.observed.add(client);
+    return observeAwsClient(client, this.endpoint(provider, endpoint));
+  }
+
+  /** Breaker states, `provider/endpoint` → state, for `/readyz`. */
+  states(): Record<string, BreakerStateName> {
+    const states: Record<string, BreakerStateName> = {};
+    for (const endpoint of this.endpoints.values()) states[`${endpoint.provider}/${endpoint.endpoint}`] = endpoint.state;
+    return states;
+  }
+}
+
+/** A bounded endpoint name for a URL: its host (and port). */
+export function endpointName(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    // Not a URL (a gRPC `host:port`): the text itself, cut short.
+    return url.slice(0, 64);
+  }
+}

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import { untilAborted } from '../core/deadline.js';
+import { liveGetMediaSessions } from '../core/metrics.js';
 import type { MediaOpener } from './media-reader.js';
 
 /** What {@link kinesisMediaOpener} needs from the Kinesis Video datasources and SDK clients. */
@@ -28,6 +29,9 @@ export function kinesisMediaOpener(access: KinesisMediaAccess): MediaOpener {
       access.invalidateEndpoint(stream);
       await untilAborted(access.refreshCredentials(), signal);
     }
-    return access.getMedia(stream, start, signal);
+    const payload = await access.getMedia(stream, start, signal);
+    liveGetMediaSessions.inc();
+    payload.once('close', () => liveGetMediaSessions.dec());
+    return payload;
   };
 }

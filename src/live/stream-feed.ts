@@ -1,6 +1,7 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { DomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
+import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveStreamsWatched, liveSubscribers, streamLabel } from '../core/metrics.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
 import type { FeedStatus, GapReason } from './live.types.js';
@@ -58,6 +59,8 @@ export class StreamFeed {
   private liveStatus: { status: FeedStatus; detail: string | null } | undefined;
   private linger: NodeJS.Timeout | undefined;
   private fatal: { error: DomainError; at: number } | undefined;
+  /** This stream's metric children, resolved once: the fan-out path records without a label lookup. */
+  private readonly metrics;
 
   constructor(
     readonly stream: string,
@@ -68,6 +71,8 @@ export class StreamFeed {
     if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
       throw new RangeError(`The replay window must hold at least 1 fragment, got ${String(options.windowSize)}.`);
     }
+    const label = streamLabel(stream);
+    this.metrics = { received: liveFragmentsReceived.labels(label), delivered: liveFragmentsDelivered.labels(label), subscribers: liveSubscribers.labels(label) };
   }
 
   /** Subscribers attached now. */
@@ -101,6 +106,7 @@ export class StreamFeed {
     }
     signal.addEventListener('abort', () => void subscriber.return(), { once: true });
     this.subscribers.add(subscriber);
+    this.metrics.subscribers.inc();
     if (this.linger !== undefined) {
       clearTimeout(this.linger);
       this.linger = undefined;
@@ -119,6 +125,7 @@ export class StreamFeed {
     this.linger = undefined;
     const readers = [...this.catchUps.values(), ...(this.live === undefined ? [] : [this.live])];
     this.catchUps.clear();
+    if (this.live !== undefined) liveStreamsWatched.dec();
     this.live = undefined;
     await Promise.all(readers.map((reader) => reader.stop()));
   }
@@ -248,11 +255,22 @@ export class StreamFeed {
           if (!current()) return;
           this.window.push(fragment);
           if (this.window.length > this.options.windowSize) this.window = this.window.slice(-this.options.windowSize);
-          for (const subscriber of this.subscribers) if (subscriber.mode === 'live') subscriber.offerFragment(fragment);
+          let offered = 0;
+          for (const subscriber of this.subscribers) {
+            if (subscriber.mode !== 'live') continue;
+            subscriber.offerFragment(fragment);
+            offered += 1;
+          }
+          // Per fragment, never per subscriber: the fan-out loop above stays free of metric work.
+          this.metrics.received.inc();
+          if (offered > 0) this.metrics.delivered.inc(offered);
+          if (fragment.millisBehindNow !== null) liveBehindNow.observe(fragment.millisBehindNow / 1000);
+          if (fragment.serverTimestamp !== null) liveDeliveryLatency.observe(Math.max(0, Date.now() - fragment.serverTimestamp) / 1000);
         },
         onGap: (gap) => {
           if (!current()) return;
           this.warnOfGap('live', gap.reason, gap.afterFragmentNumber, gap.beforeFragmentNumber);
+          liveGaps.labels(gap.reason).inc();
           // Before the gap reaches anyone: the fragment that follows it is the first of the new numbering.
           if (gap.reason === 'UPSTREAM_RESET') this.window = [];
           for (const subscriber of this.subscribers) {
@@ -270,6 +288,7 @@ export class StreamFeed {
           this.fatal = { error, at: this.options.now() };
           // The reader has stopped itself; the next subscriber after the cooldown starts a fresh one.
           this.live = undefined;
+          liveStreamsWatched.dec();
           this.liveStatus = undefined;
           // After what they have queued, which ends with the ENDED status the reader reported just before.
           for (const subscriber of [...this.subscribers]) subscriber.failAfterQueued(error);
@@ -278,6 +297,7 @@ export class StreamFeed {
       { ...this.options.reader, retentionFallback: 'NOW' },
     );
     this.live = reader;
+    liveStreamsWatched.inc();
     void reader.start();
   }
 
@@ -299,6 +319,7 @@ export class StreamFeed {
 
   private remove(subscriber: Subscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
+    this.metrics.subscribers.dec();
     this.stopCatchUp(subscriber);
     if (this.subscribers.size > 0) return;
     this.linger = setTimeout(() => {
@@ -306,6 +327,7 @@ export class StreamFeed {
       if (this.subscribers.size > 0) return;
       const live = this.live;
       this.live = undefined;
+      if (live !== undefined) liveStreamsWatched.dec();
       this.liveStatus = undefined;
       this.window = [];
       void live?.stop();

@@ -1,4 +1,5 @@
 import { DomainError } from '../core/domain-error.js';
+import { liveGaps, liveSlowConsumerDrops } from '../core/metrics.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
 import type { FeedStatus, GapReason, LiveEvent } from './live.types.js';
@@ -86,6 +87,7 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
       this.notBefore = undefined;
     }
     if (this.queued >= this.capacity) {
+      liveSlowConsumerDrops.labels(this.overflow).inc();
       if (this.overflow === 'close') {
         this.fail(slowConsumerError(this.capacity));
         return;
@@ -98,6 +100,7 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     if (this.dropped !== undefined) {
       const { after, count } = this.dropped;
       this.dropped = undefined;
+      liveGaps.labels('SLOW_CONSUMER').inc();
       this.enqueue({
         kind: 'gap',
         stream: this.stream,

@@ -17,6 +17,7 @@ import { UrlSigner } from '../auth/signed-url.js';
 import { deriveSigningKeys } from '../auth/signing-keys.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { setKnownOperations, setLabelledStreams, startProcessMetrics } from '../core/metrics.js';
+import { UpstreamEndpoints } from '../datasources/upstream-calls.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
 import { accessLog, observeSubscription, operationAccessLog } from './access-log.js';
@@ -54,6 +55,8 @@ export interface Gateway {
   readonly services: Services;
   readonly emulators: EmbeddedEmulators;
   readonly schema: GraphQLSchema;
+  /** Base URL of the separate metrics listener (`METRICS_PORT`), e.g. `http://127.0.0.1:9464`; undefined when none. */
+  readonly metricsUrl: string | undefined;
   /**
    * Graceful shutdown: readiness turns off, the listener closes, WebSockets close with 1001, in-flight HTTP
    * requests drain for up to `SHUTDOWN_GRACE_MS`, then clients and emulators close. Idempotent.
@@ -83,7 +86,8 @@ export interface StartGatewayOptions {
  */
 export async function startGateway(config: Config, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const context = { config, logger };
+  const upstream = new UpstreamEndpoints(config.upstream.breaker, logger);
+  const context = { config, logger, upstream };
   // Before anything starts: a server that may not run without authentication must not bind a port or emulators.
   const security = await Security.create(config, logger);
   const cleanup: (() => Promise<void>)[] = [() => security.close()];
@@ -95,7 +99,7 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     cleanup.push(() => emulators.close());
     const providers = await wireProviders(context, emulators);
     cleanup.push(() => providers.close());
-    return await serve(config, options, logger, security, emulators, providers, cleanup);
+    return await serve(config, options, logger, security, emulators, providers, upstream, cleanup);
   } catch (error) {
     await unwind();
     throw error;
@@ -110,6 +114,7 @@ async function serve(
   security: Security,
   emulators: EmbeddedEmulators,
   providers: Awaited<ReturnType<typeof wireProviders>>,
+  upstream: UpstreamEndpoints,
   cleanup: (() => Promise<void>)[],
 ): Promise<Gateway> {
   const keys = deriveSigningKeys(config.signingSecret);
@@ -198,7 +203,7 @@ async function serve(
   });
   await apollo.start();
 
-  app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown }));
+  app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown, breakers: () => upstream.states() }));
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultTabs: IDE_TABS }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
   app.use(createConsoleRouter({ enabled: config.console, logger }));
@@ -263,7 +268,7 @@ async function serve(
     })();
     return closing;
   };
-  return { url, services, emulators, schema, close };
+  return { url, services, emulators, schema, metricsUrl: metricsListener?.url, close };
 }
 
 /**

@@ -10,9 +10,14 @@ export interface ReadinessCheck {
 /**
  * `/healthz`: the process is up and serving (no dependency checks, so a slow upstream never gets the pod killed).
  * `/readyz`: every datasource is configured and its upstream or emulator answers within `timeoutMs`; 503 with the
- * failing names otherwise. `isShuttingDown` flips readiness off first during a graceful shutdown.
+ * failing names otherwise. `isShuttingDown` flips readiness off first during a graceful shutdown. `breakers` adds
+ * the circuit breaker of each upstream endpoint (`closed`, `half-open`, `open`); an open one fails its provider's
+ * check fast, so it shows there as `unreachable` without a call upstream.
  */
-export function createHealthRouter(checks: readonly ReadinessCheck[], options: { readonly timeoutMs: number; readonly isShuttingDown: () => boolean }): Router {
+export function createHealthRouter(
+  checks: readonly ReadinessCheck[],
+  options: { readonly timeoutMs: number; readonly isShuttingDown: () => boolean; readonly breakers?: () => Readonly<Record<string, string>> },
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.status(200).json({ status: 'ok' });
@@ -35,7 +40,7 @@ export function createHealthRouter(checks: readonly ReadinessCheck[], options: {
       }),
     );
     const ready = Object.values(results).every((status) => status === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: results });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: results, ...(options.breakers === undefined ? {} : { breakers: options.breakers() }) });
   });
   return router;
 }

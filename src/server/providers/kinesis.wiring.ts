@@ -2,6 +2,7 @@ import { createKinesisClients } from '../../datasources/kinesis/kinesis.clients.
 import { KinesisArchivedMediaDataSource } from '../../datasources/kinesis/kinesis-archived-media.datasource.js';
 import { KinesisMediaDataSource } from '../../datasources/kinesis/kinesis-media.datasource.js';
 import { KinesisVideoDataSource } from '../../datasources/kinesis/kinesis-video.datasource.js';
+import { UpstreamEndpoints, endpointName } from '../../datasources/upstream-calls.js';
 import { KinesisVideoEmulator } from '../../emulators/kinesis/kinesis.emulator.js';
 import { seedKinesisDemo } from '../../emulators/kinesis/kinesis.seed.js';
 import { ConfigError, type Config } from '../../config.js';
@@ -31,16 +32,18 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
     logger.info({ provider: 'kinesis', endpoint: emulator.endpoint }, 'embedded emulator started');
     return { emulator, endpoints: { kinesis: emulator.endpoint }, close: () => emulator.close() };
   },
-  async wire({ config, logger }, emulator) {
+  async wire({ config, logger, upstream = new UpstreamEndpoints(config.upstream.breaker, logger) }, emulator) {
     const clients = createKinesisClients({
       endpoint: config.kinesis.endpoint ?? emulator?.endpoint,
       region: config.kinesis.region,
       maxAttempts: config.upstream.maxAttempts,
       credentials: emulator === undefined ? undefined : EMULATOR_CREDENTIALS,
     });
+    // Every client runs through its endpoint's metrics and breaker; data endpoints are per region, so few.
+    upstream.awsClient(clients.control, 'kinesis', 'control');
     const control = new KinesisVideoDataSource(clients.control, { timeoutMs: config.upstream.timeoutMs, endpointTtlMs: DATA_ENDPOINT_TTL_MS });
-    const media = new KinesisMediaDataSource(control, (endpoint) => clients.media(endpoint), { timeoutMs: config.upstream.timeoutMs });
-    const archived = new KinesisArchivedMediaDataSource(control, (endpoint) => clients.archived(endpoint), { timeoutMs: config.upstream.timeoutMs });
+    const media = new KinesisMediaDataSource(control, (endpoint) => upstream.awsClient(clients.media(endpoint), 'kinesis', `media ${endpointName(endpoint)}`), { timeoutMs: config.upstream.timeoutMs });
+    const archived = new KinesisArchivedMediaDataSource(control, (endpoint) => upstream.awsClient(clients.archived(endpoint), 'kinesis', `archived ${endpointName(endpoint)}`), { timeoutMs: config.upstream.timeoutMs });
     const open = kinesisMediaOpener({
       getMedia: async (stream, start, signal) => (await media.getMedia(streamRef(stream), start, signal)).payload,
       invalidateEndpoint: (stream) => control.invalidateEndpoint(streamRef(stream), 'GET_MEDIA'),
@@ -68,14 +71,14 @@ export const kinesisWiring: ProviderWiring<'kinesis' | 'hub', KinesisVideoEmulat
 };
 
 /**
- * The fleet hub (`LIVE_HUB=redis`) over `REDIS_URL`. Commands time out after a third of the lease, so a holder
- * learns that Redis is gone well before its lease could expire.
+ * The fleet hub (`LIVE_HUB=redis`) over `REDIS_URL`. Commands time out after half a lease, so a dead connection is
+ * replaced while the holder's lease is still confirmed (the lease's own deadline, not this timeout, stops its reader).
  * @throws ConfigError when `REDIS_URL` is missing (loadConfig already refuses that).
  */
 function fleetHub(config: Config, open: MediaOpener, options: LocalHubOptions, logger: Logger): RedisFragmentHub {
   const redis = config.redis;
   if (redis === undefined) throw new ConfigError('invalid configuration: REDIS_URL: required when LIVE_HUB=redis');
   const ttl = config.live.leaseTtlMs;
-  const connect = redisConnector(redis.target, { commandTimeoutMs: Math.max(100, Math.floor(ttl / 3)), blockMs: 2_000 });
-  return new RedisFragmentHub(connect, open, { ...options, leaseTtlMs: ttl, keyPrefix: redis.keyPrefix, tailBlockMs: 2_000 }, logger);
+  const connect = redisConnector(redis.target, { commandTimeoutMs: Math.max(250, Math.floor(ttl / 2)), blockMs: 2_000 });
+  return new RedisFragmentHub(connect, open, { ...options, leaseTtlMs: ttl, keyPrefix: redis.keyPrefix, tailBlockMs: 2_000, replyTimeoutMs: Math.max(250, Math.floor(ttl / 2)) }, logger);
 }

@@ -3,7 +3,11 @@ import { createLiveStreamClients, type LiveStreamClients } from '../../datasourc
 import { LiveStreamDataSource } from '../../datasources/livestream/livestream.datasource.js';
 import { LiveStreamEmulator } from '../../emulators/livestream/livestream.emulator.js';
 import { DEMO_PARENT, seedLiveStreamDemo } from '../../emulators/livestream/livestream.seed.js';
+import { UpstreamEndpoints, observeClientMethods } from '../../datasources/upstream-calls.js';
 import type { ProviderWiring } from './provider.js';
+
+/** The gRPC methods the Live Stream datasource calls: each one is an upstream call with its own metrics label. */
+const LIVESTREAM_OPERATIONS: ReadonlySet<string> = new Set(['listAssets', 'getAsset', 'createAsset', 'deleteAsset', 'listChannels', 'getChannel', 'getOperation', 'listOperations']);
 
 /** Google Cloud Live Stream: gRPC for assets, channels and operations; REST for DVR sessions. */
 export const liveStreamWiring: ProviderWiring<'livestream', LiveStreamEmulator> = {
@@ -19,7 +23,7 @@ export const liveStreamWiring: ProviderWiring<'livestream', LiveStreamEmulator> 
       close: () => emulator.close(),
     };
   },
-  async wire({ config, logger }, emulator) {
+  async wire({ config, logger, upstream = new UpstreamEndpoints(config.upstream.breaker, logger) }, emulator) {
     let clients: LiveStreamClients;
     let parent: string;
     if (emulator !== undefined) {
@@ -38,7 +42,7 @@ export const liveStreamWiring: ProviderWiring<'livestream', LiveStreamEmulator> 
       logger.warn('Live Stream is not configured (LIVESTREAM_PROJECT) and emulators are off: the Live Stream API is unavailable');
       return { services: { livestream: undefined }, readiness: [], close: async () => undefined };
     }
-    const api = new LiveStreamDataSource(clients.grpc, { timeoutMs: config.upstream.timeoutMs });
+    const api = new LiveStreamDataSource(observeClientMethods(clients.grpc, upstream.endpoint('livestream', 'grpc'), LIVESTREAM_OPERATIONS), { timeoutMs: config.upstream.timeoutMs });
     // DVR sessions come without their channel: the derived retention fields read it through the request's channel
     // loader, so a request reads each channel once and a failed channel read costs only those fields.
     const dvr = new DvrSessionsDataSource(clients.rest, { timeoutMs: config.upstream.timeoutMs });

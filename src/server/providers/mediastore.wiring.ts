@@ -3,6 +3,7 @@ import { createMediaStoreClient } from '../../datasources/mediastore/mediastore.
 import { MediaStoreDataSource } from '../../datasources/mediastore/mediastore.datasource.js';
 import { MediaStoreEmulator } from '../../emulators/mediastore/mediastore.emulator.js';
 import { seedMediaStoreDemo } from '../../emulators/mediastore/mediastore.seed.js';
+import { UpstreamEndpoints, endpointName } from '../../datasources/upstream-calls.js';
 import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 import type { ProviderWiring } from './provider.js';
 
@@ -17,7 +18,7 @@ export const mediaStoreWiring: ProviderWiring<'objectStore', MediaStoreEmulator>
     logger.info({ provider: 'mediastore', endpoint: emulator.endpoint }, 'embedded emulator started');
     return { emulator, endpoints: { mediastore: emulator.endpoint }, close: () => emulator.close() };
   },
-  async wire({ config }, emulator) {
+  async wire({ config, logger, upstream = new UpstreamEndpoints(config.upstream.breaker, logger) }, emulator) {
     const endpoint = config.mediastore.endpoint ?? emulator?.endpoint;
     if (endpoint === undefined) {
       throw new ConfigError('MEDIASTORE_ENDPOINT is not set and EMULATORS=off: the Objects API has no store (set MEDIASTORE_ENDPOINT or EMULATORS=auto).');
@@ -28,6 +29,7 @@ export const mediaStoreWiring: ProviderWiring<'objectStore', MediaStoreEmulator>
       maxAttempts: config.upstream.maxAttempts,
       credentials: emulator === undefined ? undefined : EMULATOR_CREDENTIALS,
     });
+    upstream.awsClient(client, 'mediastore', endpointName(endpoint));
     const objectStore = new MediaStoreDataSource(client, { timeoutMs: config.upstream.timeoutMs, idleTimeoutMs: config.upstream.idleTimeoutMs });
     return {
       services: { objectStore },

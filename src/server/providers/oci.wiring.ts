@@ -9,7 +9,20 @@ import { OciMediaStreamsDataSource } from '../../datasources/oci/oci-media-strea
 import { generateOciApiKey } from '../../emulators/oci/oci.api-keys.js';
 import { OciMediaEmulator } from '../../emulators/oci/oci.emulator.js';
 import { seedOciDemo } from '../../emulators/oci/oci.seed.js';
+import { UpstreamEndpoints, endpointName, observeClientMethods } from '../../datasources/upstream-calls.js';
 import type { ProviderWiring } from './provider.js';
+
+/** The OCI SDK methods the datasources call: each one is an upstream call with its own metrics label. */
+const OCI_OPERATIONS: ReadonlySet<string> = new Set([
+  'listMediaAssets',
+  'getMediaAsset',
+  'listStreamPackagingConfigs',
+  'getStreamPackagingConfig',
+  'listStreamDistributionChannels',
+  'getStreamDistributionChannel',
+  'generatePlaylist',
+  'generateSessionToken',
+]);
 
 /** The embedded OCI emulator plus the identity the gateway signs with. */
 export interface EmbeddedOci {
@@ -45,7 +58,7 @@ export const ociWiring: ProviderWiring<'oci', EmbeddedOci> = {
     logger.info({ provider: 'oci', endpoint: emulator.endpoint }, 'embedded emulator started');
     return { emulator: embedded, endpoints: { oci: emulator.endpoint }, close: () => emulator.close() };
   },
-  async wire({ config, logger }, embedded) {
+  async wire({ config, logger, upstream = new UpstreamEndpoints(config.upstream.breaker, logger) }, embedded) {
     let options: OciClientsOptions;
     let compartmentId = config.oci.compartmentId;
     let tenancyId: string;
@@ -78,9 +91,9 @@ export const ociWiring: ProviderWiring<'oci', EmbeddedOci> = {
     }
     const clients = createOciClients(options);
     const settings = { timeoutMs: config.upstream.timeoutMs, logger, keyFingerprint: clients.keyFingerprint };
-    const mediaServices = new OciMediaServicesDataSource(clients.mediaServices, settings);
+    const mediaServices = new OciMediaServicesDataSource(observeClientMethods(clients.mediaServices, upstream.endpoint('oci', 'mediaservices'), OCI_OPERATIONS), settings);
     const mediaStreams = new OciMediaStreamsDataSource(
-      { channels: mediaServices, endpointFor: (domain) => clients.mediaStreamsEndpoint(domain), clientFor: (endpoint) => clients.mediaStream(endpoint) },
+      { channels: mediaServices, endpointFor: (domain) => clients.mediaStreamsEndpoint(domain), clientFor: (endpoint) => observeClientMethods(clients.mediaStream(endpoint), upstream.endpoint('oci', `mediastreams ${endpointName(endpoint)}`), OCI_OPERATIONS) },
       settings,
     );
     // The root compartment is the tenancy: listing one asset there proves the key signs and the service answers.

@@ -1,6 +1,7 @@
 import type { Services } from '../../auth/services.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../core/logger.js';
+import type { UpstreamEndpoints } from '../../datasources/upstream-calls.js';
 import type { ReadinessCheck } from '../health.js';
 
 /** The part of {@link Services} that providers build; the rest (cursors, URLs, owners) is the gateway's own. */
@@ -10,6 +11,8 @@ export type ProviderServices = Pick<Services, 'objectStore' | 'kinesis' | 'hub' 
 export interface ProviderContext {
   readonly config: Config;
   readonly logger: Logger;
+  /** Metrics and circuit breakers of the upstream endpoints; wiring routes every SDK client through it. */
+  readonly upstream?: UpstreamEndpoints;
 }
 
 /** How to start a provider's embedded emulator. */
