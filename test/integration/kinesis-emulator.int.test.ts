@@ -572,20 +572,34 @@ describe('KinesisVideoEmulator request faults', () => {
 });
 
 describe('KinesisVideoEmulator ListFragments', () => {
+  /** A selector holding every fragment these tests add (server timestamps within an hour of the start clock). */
+  const EVERYTHING = {
+    FragmentSelectorType: 'SERVER_TIMESTAMP',
+    TimestampRange: { StartTimestamp: new Date(START_CLOCK - HOUR), EndTimestamp: new Date(START_CLOCK + HOUR) },
+  } as const;
+
   beforeEach(() => {
     emulator.createStream('cam');
   });
 
-  it('pages through every fragment without repeats when MaxResults is small', async () => {
-    const added = addFragments('cam', 5);
-    const client = archivedClient();
-    const listed: ListedFragment[] = [];
+  /** Every page of a listing, following NextToken. */
+  async function listAll(target: KinesisVideoEmulator, maxResults: number): Promise<ListedFragment[][]> {
+    const client = archivedClient(target);
+    const pages: ListedFragment[][] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListFragmentsCommand({ StreamName: 'cam', MaxResults: 2, NextToken: token }));
-      listed.push(...(page.Fragments ?? []));
+      const page = await client.send(
+        new ListFragmentsCommand({ StreamName: 'cam', MaxResults: maxResults, NextToken: token, FragmentSelector: token === undefined ? EVERYTHING : undefined }),
+      );
+      pages.push(page.Fragments ?? []);
       token = page.NextToken;
     } while (token !== undefined);
+    return pages;
+  }
+
+  it('pages through every fragment without repeats when MaxResults is small', async () => {
+    const added = addFragments('cam', 5);
+    const listed = (await listAll(emulator, 2)).flat();
     expect(listed.map((fragment) => fragment.FragmentNumber)).toEqual(numbers(added));
     expect(listed[0]).toEqual({
       FragmentNumber: added[0]?.fragmentNumber,
@@ -629,10 +643,34 @@ describe('KinesisVideoEmulator ListFragments', () => {
     emulator.createStream('other');
     addFragments('other', 3);
     const client = archivedClient();
-    const missing = await expectServiceError(client.send(new ListFragmentsCommand({ StreamName: 'nope' })), 'ResourceNotFoundException', 404);
+    const missing = await expectServiceError(client.send(new ListFragmentsCommand({ StreamName: 'nope', FragmentSelector: EVERYTHING })), 'ResourceNotFoundException', 404);
     expect(missing).toBeInstanceOf(ArchivedResourceNotFoundException);
-    const page = await client.send(new ListFragmentsCommand({ StreamName: 'other', MaxResults: 1 }));
+    const page = await client.send(new ListFragmentsCommand({ StreamName: 'other', MaxResults: 1, FragmentSelector: EVERYTHING }));
     await expectServiceError(client.send(new ListFragmentsCommand({ StreamName: 'cam', NextToken: page.NextToken })), 'InvalidArgumentException', 400);
+  });
+
+  it('refuses a request with neither FragmentSelector nor NextToken with InvalidArgumentException', async () => {
+    // The reference: the selector "is only required when the NextToken isn't passed", i.e. required without one.
+    addFragments('cam', 2);
+    const error = await expectServiceError(archivedClient().send(new ListFragmentsCommand({ StreamName: 'cam' })), 'InvalidArgumentException', 400);
+    expect(error.message).toBe('FragmentSelector is required when NextToken is not passed');
+  });
+
+  it('answers in one fixed order mixed across pages, each fragment once, when listFragmentsOrder is unordered', async () => {
+    const unordered = await startEmulator({ listFragmentsOrder: 'unordered' });
+    unordered.createStream('cam');
+    const added = Array.from({ length: 12 }, (_, i) =>
+      unordered.addFragment('cam', { ...SMALL, serverTimestamp: START_CLOCK + i * 200, producerTimestamp: START_CLOCK + i * 200 }),
+    );
+    const pages = await listAll(unordered, 5);
+    const listed = pages.flat().map((fragment) => fragment.FragmentNumber ?? '');
+    expect([...listed].sort(compareFragmentNumbers)).toEqual(numbers(added));
+    expect(listed).not.toEqual(numbers(added));
+    // Not merely shuffled within pages: some page holds a fragment older than one on an earlier page.
+    const firstPageNewest = pages[0]?.map((fragment) => BigInt(fragment.FragmentNumber ?? '0')).reduce((a, b) => (a > b ? a : b)) ?? 0n;
+    expect(pages.slice(1).flat().some((fragment) => BigInt(fragment.FragmentNumber ?? '0') < firstPageNewest)).toBe(true);
+    // The same request answers the same page.
+    expect((await listAll(unordered, 5)).flat().map((fragment) => fragment.FragmentNumber)).toEqual(listed);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Fragment as SdkFragment } from '@aws-sdk/client-kinesis-video-archived-media';
 import type { StreamInfo } from '@aws-sdk/client-kinesis-video';
-import type { ArchivedFragment, VideoStream } from './kinesis.types.js';
+import type { ArchivedFragment, FragmentRange, VideoStream } from './kinesis.types.js';
 
 /** Maps DescribeStream/ListStreams `StreamInfo`; undefined when the service omitted the name or ARN. Pure. */
 export function toVideoStream(info: StreamInfo): VideoStream | undefined {
@@ -28,6 +28,20 @@ export function toArchivedFragment(fragment: SdkFragment): ArchivedFragment | un
     serverTimestamp: fragment.ServerTimestamp,
     durationMs: fragment.FragmentLengthInMilliseconds,
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The ListFragments range that holds every retained fragment of `stream` at `nowMs`: server timestamps from the
+ * earlier of its creation time and the start of its retention window, to now. Either bound alone holds every
+ * fragment the service can have; the earlier one also holds fragments whose server clock disagrees with the
+ * stream's creation time (replayed archives, emulators). Pure.
+ */
+export function wholeRetentionRange(stream: Pick<VideoStream, 'creationTime' | 'retentionHours'>, nowMs: number): FragmentRange {
+  const retentionStart = nowMs - stream.retentionHours * HOUR_MS;
+  const created = stream.creationTime?.getTime() ?? retentionStart;
+  return { type: 'SERVER_TIMESTAMP', from: new Date(Math.max(0, Math.min(created, retentionStart))), to: new Date(nowMs) };
 }
 
 /**

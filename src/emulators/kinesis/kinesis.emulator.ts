@@ -18,6 +18,7 @@ import {
 } from './kinesis.limits.js';
 import type { AddFragmentOptions, CaptureFeedOptions, ProducerOptions } from './kinesis.producer.js';
 import { appendCaptureFragment, appendFragment, repeatEvery } from './kinesis.producer.js';
+import type { ListFragmentsOrder } from './kinesis.list-fragments.js';
 import type { RecordedRequest } from './kinesis.request-handler.js';
 import { KinesisRequestHandler } from './kinesis.request-handler.js';
 import type { ExpiredStartPolicy } from './kinesis.start-selector.js';
@@ -34,6 +35,7 @@ export type { GetMediaErrorId, KinesisFault, KinesisOperation } from './kinesis.
 export type { GetMediaEndReason, GetMediaSessionRecord } from './kinesis.get-media-session.js';
 export type { AddFragmentOptions, CaptureFeedOptions, ProducerOptions } from './kinesis.producer.js';
 export type { ExpiredStartPolicy } from './kinesis.start-selector.js';
+export type { ListFragmentsOrder } from './kinesis.list-fragments.js';
 export type { CreateStreamOptions, EmulatedFragment, StreamInfo } from './kinesis.store.js';
 export type { GetMediaLimits, GetMediaStreamStats } from './kinesis.stream-limits.js';
 export type { OpenGetMediaSession } from './kinesis.get-media.js';
@@ -58,6 +60,11 @@ export interface KinesisVideoEmulatorOptions {
   maxFragmentsPerStream?: number;
   /** GetMedia start beyond retention: 4000 document then earliest (`continue`, default) or then end (`end`). */
   expiredStart?: ExpiredStartPolicy;
+  /**
+   * The order ListFragments answers in: `ascending` fragment numbers (default) or `unordered`, a fixed permutation
+   * mixed across pages, which the reference allows ("no specific order, even across pages").
+   */
+  listFragmentsOrder?: ListFragmentsOrder;
   /** Require a SigV4-shaped `Authorization` header; default true (signatures are never verified). */
   requireAuthorization?: boolean;
   /** Receives unexpected internal errors (answered as 500 InternalFailure); default `console.error`. */
@@ -139,6 +146,7 @@ export class KinesisVideoEmulator {
       timers: this.timers,
       endpoint: () => this.endpointUrl,
       inspection: this.inspection,
+      listFragmentsOrder: options.listFragmentsOrder ?? 'ascending',
     });
     // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
     this.sockets = trackSockets(server);

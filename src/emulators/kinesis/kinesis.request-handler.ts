@@ -12,7 +12,7 @@ import { handleInspection, INSPECTION_PREFIX } from './kinesis.inspection.js';
 import type { JsonInput } from './kinesis.input.js';
 import { parseJsonInput } from './kinesis.input.js';
 import { KVS_MAX_REQUEST_BODY_BYTES } from './kinesis.limits.js';
-import { listFragments } from './kinesis.list-fragments.js';
+import { listFragments, type ListFragmentsOrder } from './kinesis.list-fragments.js';
 import type { KinesisStreamStore } from './kinesis.store.js';
 import type { StreamLimits } from './kinesis.stream-limits.js';
 
@@ -58,6 +58,8 @@ export interface RequestHandlerContext {
   readonly endpoint: () => string;
   /** What the `/_emulator/` endpoints read. */
   readonly inspection: InspectionContext;
+  /** The order ListFragments answers in. */
+  readonly listFragmentsOrder: ListFragmentsOrder;
 }
 
 /** Routes and answers the emulator's HTTP requests. */
@@ -163,7 +165,7 @@ export class KinesisRequestHandler {
         sendJson(res, getDataEndpoint(this.deps.store, input, this.deps.endpoint()));
         return;
       case 'ListFragments':
-        sendJson(res, listFragments(this.deps.store, input));
+        sendJson(res, listFragments(this.deps.store, input, this.deps.listFragmentsOrder));
         return;
       case 'GetMedia':
         getMedia(this.deps.mediaContext, input, res);

@@ -127,7 +127,8 @@ export class StreamsResolver {
   }
 
   @FieldResolver(() => ArchivedFragmentConnection, {
-    description: 'Stored fragments (ListFragments), optionally within a time range. Kinesis does not promise any order.',
+    description:
+      'Stored fragments (ListFragments), optionally within a time range (all retained fragments without one). In the order Kinesis lists them, which it does not promise, not even across pages: each fragment appears once in a listing, so sort by `fragmentNumber` (as a big integer) to get them in order.',
   })
   fragments(
     @Root() stream: StreamSource,
@@ -164,7 +165,7 @@ export class StreamsResolver {
       providerMaxPageSize: LIST_FRAGMENTS_MAX_RESULTS,
       tokenTtlMs: undefined,
       fetchPage: async (request) => {
-        const page = await services.kinesis.archived.listFragments(ref, { ...request, range }, { signal });
+        const page = await services.kinesis.archived.listFragments(ref, { ...request, range, stream }, { signal });
         return { items: page.fragments, nextToken: page.nextToken };
       },
     });
