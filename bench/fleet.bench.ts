@@ -454,7 +454,8 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
       emulator: readProcessUsage(pids.emulator),
       redis: readProcessUsage(pids.redis),
     });
-    const redis0 = spec.hub === 'redis' ? await sampleRedis(ctx.redisClient) : null;
+    // Sampled in every tier: in a local-hub tier Redis is idle, and its own background CPU shows.
+    const redis0 = await sampleRedis(ctx.redisClient);
     const fromMs = Date.now();
     const machine0 = readMachineCpu();
     const self0 = process.cpuUsage();
@@ -464,7 +465,7 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
     const usage1 = probe();
     const self1 = process.cpuUsage(self0);
     const machine1 = readMachineCpu();
-    const redis1 = spec.hub === 'redis' ? await sampleRedis(ctx.redisClient) : null;
+    const redis1 = await sampleRedis(ctx.redisClient);
     const statsAfter = await getMediaStats(ctx.emulatorEndpoint, PLAN.stream);
     const upstreamMaxOpen = sampler.maxOpen();
     const sumCpu = (before: readonly ProcessUsage[], after: readonly ProcessUsage[]): number => before.reduce((sum, usage, index) => sum + cpuMs(usage, after[index] as ProcessUsage), 0);
@@ -478,7 +479,7 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
     const sourceFragments = await fragmentsBetween(ctx, fromMs, toMs);
     const reports = await Promise.all(clients.map((client) => client.request('report', { fromMs, toMs })));
     const summary = summariseReports(reports, sourceFragments, connectedCount);
-    const delta = redis0 !== null && redis1 !== null ? redisDelta(redis0, redis1) : null;
+    const delta = redisDelta(redis0, redis1);
     const result: FleetTierResult = {
       label,
       kind: spec.kind,
@@ -495,10 +496,10 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
       otherCpuPercent,
       getMediaCalls: statsAfter.getMediaCalls - statsBefore.getMediaCalls,
       upstreamMaxOpen,
-      redis: delta === null ? null : { commands: delta.commands, cpuMs: delta.cpuMs, byCommand: delta.byCommand },
+      redis: { commands: delta.commands, cpuMs: delta.cpuMs, byCommand: delta.byCommand },
     };
     console.error(
-      `${label}: ${summary.deliveries} deliveries, p50 ${String(summary.latency?.p50)} ms, p99 ${String(summary.latency?.p99)} ms, gateways CPU ${gatewayCpuMs.toFixed(0)} ms, GetMedia calls ${result.getMediaCalls}, most open ${upstreamMaxOpen}${delta === null ? '' : `, Redis ${delta.commands} commands, ${delta.cpuMs.toFixed(0)} ms CPU`}`,
+      `${label}: ${summary.deliveries} deliveries, p50 ${String(summary.latency?.p50)} ms, p99 ${String(summary.latency?.p99)} ms, gateways CPU ${gatewayCpuMs.toFixed(0)} ms, GetMedia calls ${result.getMediaCalls}, most open ${upstreamMaxOpen}, Redis ${delta.commands} commands, ${delta.cpuMs.toFixed(0)} ms CPU`,
     );
     const memory = spec.last && spec.hub === 'redis' ? await streamMemory(ctx, spec) : null;
     const failed = spec.last && spec.kind === 'fleet' && spec.instances > 1 ? await failover(ctx, spec, gateways, clientsOf, sampler) : null;
@@ -531,7 +532,7 @@ const SETUP =
   'Each tier starts fresh gateways and clients, waits until every subscriber receives fragments, warms up 10 s and measures the window. ' +
   "Latency: client receive time minus the fragment's server timestamp (stamped by the emulator when it produced the fragment; one machine clock). " +
   'Gateway CPU: user + system of every gateway process over the window from /proc, divided by the deliveries. GetMedia: the emulator\'s own counters over HTTP (`/_emulator/stats`), sampled every 250 ms from the first gateway start. ' +
-  "Redis per fragment: the window's `INFO commandstats` and `INFO cpu` deltas divided by the fragments the emulator produced in the window. " +
+  "Redis per fragment: the window's `INFO commandstats` and `INFO cpu` deltas divided by the fragments the emulator produced in the window (in the local-hub tier nothing uses Redis: its row shows Redis's own background CPU, the baseline to subtract). " +
   "Fragments checked against the emulator's own list (`/_emulator/fragments`).";
 
 async function run(overrides: Overrides): Promise<boolean> {

@@ -29,7 +29,7 @@ export interface FleetTierResult {
   readonly getMediaCalls: number;
   /** Most GetMedia connections open at once, sampled every 250 ms over the same span. */
   readonly upstreamMaxOpen: number;
-  /** Redis over the window (null for a tier that does not use Redis). */
+  /** Redis over the window; in a local-hub tier only its own background work (null when not sampled). */
   readonly redis: { readonly commands: number; readonly cpuMs: number; readonly byCommand: readonly (readonly [string, number])[] } | null;
   readonly clientsWithEveryFragment: number;
   /** Fewest window fragments any subscriber received. */
@@ -173,7 +173,7 @@ export function tierTable(tiers: readonly FleetTierResult[]): string {
 
 /** Redis commands per fragment by command, one column per fleet tier. */
 export function commandTable(tiers: readonly FleetTierResult[]): string {
-  const redisTiers = tiers.filter((tier) => tier.redis !== null && tier.sourceFragments > 0);
+  const redisTiers = tiers.filter((tier) => tier.hub === 'redis' && tier.redis !== null && tier.sourceFragments > 0);
   if (redisTiers.length === 0) return '';
   const names = [...new Set(redisTiers.flatMap((tier) => (tier.redis?.byCommand ?? []).map(([name]) => name)))];
   const perFragment = (tier: FleetTierResult, name: string): number => (tier.redis?.byCommand.find(([command]) => command === name)?.[1] ?? 0) / tier.sourceFragments;
