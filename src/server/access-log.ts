@@ -19,6 +19,8 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 /** Longest operation name written to a log line; clients choose names, so one cannot flood a line. */
 const MAX_LOGGED_NAME = 100;
 
+const scopes = new WeakMap<IncomingMessage, RequestScope>();
+
 /** The tenant of the caller a request was authenticated as, when the route authenticates; set by the server. */
 export type TenantLookup = (req: IncomingMessage) => string | undefined;
 
@@ -64,7 +66,20 @@ export function accessLog(logger: Logger, tenantOf: TenantLookup): RequestHandle
         'http request',
       );
     });
+    scopes.set(req, scope);
     runInRequestScope(scope, next);
+  };
+}
+
+/**
+ * Express middleware that re-enters the request's scope. Needed after a body parser: it continues from the
+ * socket's `data`/`end` events, which run outside the scope {@link accessLog} entered.
+ */
+export function reenterRequestScope(): RequestHandler {
+  return (req, _res, next) => {
+    const scope = scopes.get(req);
+    if (scope === undefined) next();
+    else runInRequestScope(scope, next);
   };
 }
 

@@ -20,7 +20,7 @@ import { setKnownOperations, setLabelledStreams, startProcessMetrics } from '../
 import { UpstreamEndpoints } from '../datasources/upstream-calls.js';
 import { CursorCodec } from '../pagination/cursor-codec.js';
 import { buildFederatedSchema } from '../schema/build-schema.js';
-import { accessLog, observeSubscription, operationAccessLog } from './access-log.js';
+import { accessLog, observeSubscription, operationAccessLog, reenterRequestScope } from './access-log.js';
 import { bodyErrorHandler } from './body-errors.js';
 import { createConsoleRouter } from './console.js';
 import { formatError, formatResult } from './format-error.js';
@@ -220,6 +220,7 @@ async function serve(
       types: ['application/json', 'application/graphql-response+json'],
       queryParameters: ['variables', 'extensions'],
     }),
+    reenterRequestScope(),
     chargeRequests(security, logger, config.limits.batchMax),
     ...(options.withoutHttpOperationGuard === true ? [] : [guardOperations(guard, config.limits.batchMax, config.env === 'development', logger)]),
     expressMiddleware(apollo, {
