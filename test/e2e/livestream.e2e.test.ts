@@ -393,8 +393,8 @@ describe('Live Stream API over HTTP and graphql-ws', () => {
       labels: [{ key: 'team', value: 'news' }],
       outputUri: 'gs://media-graph-demo/outputs/news-live/',
       manifests: [
-        { fileName: 'main.m3u8', type: 'HLS' },
-        { fileName: 'main.mpd', type: 'DASH' },
+        { key: 'manifest_hls', fileName: 'main.m3u8', type: 'HLS' },
+        { key: 'manifest_dash', fileName: 'main.mpd', type: 'DASH' },
       ],
     });
   });

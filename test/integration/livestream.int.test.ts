@@ -68,9 +68,10 @@ describe('LiveStreamDataSource', () => {
     expect(broken.error).toEqual({ code: 3, status: 'INVALID_ARGUMENT', message: 'The video codec is not supported.' });
     const news = await live.getChannel(DEMO_DVR_CHANNEL);
     expect(news).toMatchObject({ id: 'news-live', retentionWindowSeconds: 86_400, streamingState: 'STREAMING' });
+    // Manifest.key (field 7 of the shipped protos) comes over gRPC: it is what a DVR session names.
     expect(news.manifests).toEqual([
-      { fileName: 'main.m3u8', type: 'HLS' },
-      { fileName: 'main.mpd', type: 'DASH' },
+      { key: 'manifest_hls', fileName: 'main.m3u8', type: 'HLS' },
+      { key: 'manifest_dash', fileName: 'main.mpd', type: 'DASH' },
     ]);
     expect((await live.getChannel(DEMO_PLAIN_CHANNEL)).retentionWindowSeconds).toBeUndefined();
     const channels = await live.listChannels(DEMO_PARENT, { pageSize: 1 });

@@ -143,6 +143,7 @@ export function toChannel(channel: IChannel): Channel {
     labels: labelsOf(channel.labels),
     outputUri: nonEmpty(channel.output?.uri),
     manifests: (channel.manifests ?? []).map((manifest) => ({
+      key: nonEmpty(manifest.key),
       fileName: manifest.fileName ?? '',
       type: enumName(manifest.type, MANIFEST_TYPES, MANIFEST_TYPES, 'MANIFEST_TYPE_UNSPECIFIED'),
     })),

@@ -62,8 +62,13 @@ export type ChannelStreamingState =
   | 'STARTING'
   | 'STOPPING';
 
-/** A channel manifest as the shipped protos describe it (they predate `Manifest.key`). */
+/** A channel manifest (`google.cloud.video.livestream.v1.Manifest`). */
 export interface ChannelManifest {
+  /**
+   * `Manifest.key`: the manifest's unique key within the channel, which DVR sessions name as their `manifestKey`.
+   * Optional in the API (channels created without keys have none): `undefined` then.
+   */
+  readonly key: string | undefined;
   readonly fileName: string;
   readonly type: 'MANIFEST_TYPE_UNSPECIFIED' | 'HLS' | 'DASH';
 }

@@ -1,5 +1,5 @@
 import type { LiveStreamFaultSchedule } from './livestream.faults.js';
-import type { ListRequest, ListSchema } from './livestream.list-query.js';
+import type { ListRequest, ListSchema, PageSizePolicy } from './livestream.list-query.js';
 import { listPage } from './livestream.list-query.js';
 import { optionalRequestId, parseAssetName, parseChannelName, requireLocation, requireResourceId } from './livestream.names.js';
 import { LiveStreamRpcError, invalidArgument } from './livestream.status.js';
@@ -14,6 +14,8 @@ import type { LiveStreamStore, StoredAsset, StoredChannel, StoredOperation } fro
 export interface ResourceContext {
   readonly store: LiveStreamStore;
   readonly faults: LiveStreamFaultSchedule;
+  /** How many items a list page holds for the page size asked; default the page size itself. */
+  readonly pageSizes?: PageSizePolicy | undefined;
 }
 
 /** CreateAsset input, already decoded from the wire. */
@@ -169,7 +171,7 @@ export function getAsset(ctx: ResourceContext, name: string): StoredAsset {
 export function listAssets(ctx: ResourceContext, parent: string, request: ListRequest): { items: StoredAsset[]; nextPageToken: string } {
   requireLocation(parent);
   const items = [...ctx.store.assets.values()].filter((asset) => asset.parent === parent);
-  return listPage(items, request, ASSET_SCHEMA, `assets\0${parent}`);
+  return listPage(items, request, ASSET_SCHEMA, `assets\0${parent}`, ctx.pageSizes);
 }
 
 /**
@@ -192,7 +194,7 @@ export function getChannel(ctx: ResourceContext, name: string): StoredChannel {
 export function listChannels(ctx: ResourceContext, parent: string, request: ListRequest): { items: StoredChannel[]; nextPageToken: string } {
   requireLocation(parent);
   const items = [...ctx.store.channels.values()].filter((channel) => channel.parent === parent);
-  return listPage(items, request, CHANNEL_SCHEMA, `channels\0${parent}`);
+  return listPage(items, request, CHANNEL_SCHEMA, `channels\0${parent}`, ctx.pageSizes);
 }
 
 /**
@@ -202,5 +204,5 @@ export function listChannels(ctx: ResourceContext, parent: string, request: List
  */
 export function listOperations(ctx: ResourceContext, name: string, request: ListRequest): { items: StoredOperation[]; nextPageToken: string } {
   requireLocation(name);
-  return listPage(ctx.store.listOperations(name), request, OPERATION_SCHEMA, `operations\0${name}`);
+  return listPage(ctx.store.listOperations(name), request, OPERATION_SCHEMA, `operations\0${name}`, ctx.pageSizes);
 }

@@ -141,7 +141,7 @@ export function getDvrSession(ctx: ResourceContext, name: string): StoredDvrSess
 export function listDvrSessions(ctx: ResourceContext, parent: string, request: ListRequest): { items: StoredDvrSession[]; nextPageToken: string } {
   requireChannel(ctx, parent);
   const items = [...ctx.store.dvrSessions.values()].filter((session) => session.parent === parent);
-  return listPage(items, request, dvrSessionSchema(ctx.store.now()), `dvrSessions\0${parent}`);
+  return listPage(items, request, dvrSessionSchema(ctx.store.now()), `dvrSessions\0${parent}`, ctx.pageSizes);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import type { ResourceContext } from './livestream.assets.js';
 import type { LiveStreamFault, LiveStreamOperation, LiveStreamTransport } from './livestream.faults.js';
+import type { PageSizePolicy } from './livestream.list-query.js';
 import { LiveStreamFaultSchedule } from './livestream.faults.js';
 import type { GrpcContext } from './livestream.grpc.js';
 import { liveStreamServiceImplementation, operationsServiceImplementation } from './livestream.grpc.js';
@@ -21,6 +22,7 @@ export type { LiveStreamFault, LiveStreamOperation, LiveStreamTransport, LongRun
 export type { RecordedRequest } from './livestream.request-log.js';
 export type { RpcStatus, RpcStatusName } from './livestream.status.js';
 export type { AssetState, ChannelManifest, DvrSessionState } from './livestream.store.js';
+export type { PageSizePolicy } from './livestream.list-query.js';
 
 /** Options of {@link LiveStreamEmulator.start}. */
 export interface LiveStreamEmulatorOptions {
@@ -47,6 +49,11 @@ export interface LiveStreamEmulatorOptions {
   requireGrpcAuthorization?: boolean;
   /** Receives unexpected internal errors (answered as INTERNAL); default `console.error`. */
   onInternalError?: (error: unknown) => void;
+  /**
+   * How many items every list page holds for the `page_size` asked (0 = left to the server). Default: that page
+   * size, 50 for 0, at most 1000. The reference lets the server pick, so clients must cope with fewer or more.
+   */
+  pageSizes?: PageSizePolicy;
 }
 
 /** A channel to seed (channels are read-only over the wire). */
@@ -143,7 +150,7 @@ export class LiveStreamEmulator {
       }, ms);
       this.timers.add(timer);
     };
-    const resources: ResourceContext = { store: this.store, faults: this.faults };
+    const resources: ResourceContext = { store: this.store, faults: this.faults, pageSizes: options.pageSizes };
     const common = { ...resources, now: () => this.now(), record: (request: RecordedRequest) => this.log.push(request), delay, onInternalError };
     const grpcContext: GrpcContext = { ...common, requireAuthorization: options.requireGrpcAuthorization ?? false };
     const services = loadLiveStreamServices();

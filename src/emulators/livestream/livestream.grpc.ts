@@ -80,7 +80,7 @@ export function assetMessage(asset: StoredAsset): Record<string, unknown> {
   };
 }
 
-/** A Channel message (the 1.4.1 protos have no `Manifest.key`, so keys are not sent). */
+/** A Channel message; each manifest carries its `key` (`Manifest.key`, field 7 of the 1.4.1 protos). */
 export function channelMessage(channel: StoredChannel): Record<string, unknown> {
   return {
     name: channel.name,
@@ -88,7 +88,7 @@ export function channelMessage(channel: StoredChannel): Record<string, unknown> 
     updateTime: timestampMessage(channel.updateTime),
     labels: { ...channel.labels },
     output: { uri: channel.outputUri },
-    manifests: channel.manifests.map((manifest) => ({ fileName: manifest.fileName, type: manifest.type })),
+    manifests: channel.manifests.map((manifest) => ({ key: manifest.key, fileName: manifest.fileName, type: manifest.type })),
     streamingState: channel.streamingState,
     ...(channel.retentionWindowSeconds === undefined
       ? {}

@@ -13,6 +13,16 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** Largest page returned; larger `page_size` values are lowered to it (AIP-158). */
 export const MAX_PAGE_SIZE = 1000;
 
+/**
+ * How many items a list page holds for the `page_size` a request asked (0 when it left the choice to the server).
+ * The reference lets the server pick ("The server may return fewer items than requested"; AIP-158 also allows
+ * pages that are short for other reasons), so tests can make the emulator answer fewer or more than asked.
+ */
+export type PageSizePolicy = (requested: number) => number;
+
+/** The emulator's default policy: `page_size` itself, {@link DEFAULT_PAGE_SIZE} for 0, at most {@link MAX_PAGE_SIZE}. */
+export const requestedPageSize: PageSizePolicy = (requested) => Math.min(requested === 0 ? DEFAULT_PAGE_SIZE : requested, MAX_PAGE_SIZE);
+
 /** A value a filter or ordering reads from a resource: strings, epoch-millisecond timestamps, booleans. */
 type FieldValue = string | number | boolean | undefined;
 
@@ -222,12 +232,19 @@ function decodeToken(text: string, fingerprint: string, keyLength: number): Page
  * of the last returned item, so items created or deleted between pages neither repeat nor shift the listing.
  *
  * @param scope the list's identity (e.g. its parent) bound into the token with the filter and ordering.
+ * @param pick how many items a page holds for the requested `page_size` (at least 1); default {@link requestedPageSize}.
  * @returns the page and the next token (`''` at the end, as the API sends it).
  * @throws LiveStreamRpcError INVALID_ARGUMENT for a negative page size, a bad filter/order_by or a foreign token.
  */
-export function listPage<T>(items: readonly T[], request: ListRequest, schema: ListSchema<T>, scope: string): { items: T[]; nextPageToken: string } {
+export function listPage<T>(
+  items: readonly T[],
+  request: ListRequest,
+  schema: ListSchema<T>,
+  scope: string,
+  pick: PageSizePolicy = requestedPageSize,
+): { items: T[]; nextPageToken: string } {
   if (!Number.isInteger(request.pageSize) || request.pageSize < 0) throw invalidArgument('page_size must not be negative');
-  const pageSize = Math.min(request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize, MAX_PAGE_SIZE);
+  const pageSize = Math.max(1, Math.floor(pick(request.pageSize)));
   const parsed = parseFilter(request.filter);
   const matches = parsed === undefined ? () => true : compileFilter(parsed, schema);
   const keys = [...parseOrderBy(request.orderBy, schema), { field: 'name', descending: false }];

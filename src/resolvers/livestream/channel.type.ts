@@ -50,6 +50,13 @@ registerEnumType(ChannelManifestTypeEnum, {
 
 @ObjectType('ChannelManifest', { description: 'A manifest a Live Stream channel writes to its output.' })
 export class ChannelManifestType {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The manifest\'s key in the channel configuration (`Manifest.key`), e.g. `manifest_hls`: the `manifestKey` a DVR session records. Null when the configuration gave the manifest no key (then no DVR session can record it).',
+  })
+  key!: string | null;
+
   @Field(() => String, { description: 'File name of the manifest in the output location, e.g. `main.m3u8`.' })
   fileName!: string;
 

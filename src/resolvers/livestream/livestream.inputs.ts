@@ -58,7 +58,7 @@ export class CreateDvrSessionInput {
   @Field(() => String, { description: 'Id of the new session: 1-63 lower-case letters, digits or dashes, starting and ending with a letter or digit.' })
   dvrSessionId!: string;
 
-  @Field(() => String, { description: 'Key of the channel manifest to record, e.g. `manifest_hls` (the key given to the manifest in the channel configuration).' })
+  @Field(() => String, { description: 'Key of the channel manifest to record: one of the channel\'s `manifests { key }`, e.g. `manifest_hls`.' })
   manifestKey!: string;
 
   @Field(() => [DvrWindowInput], { description: 'The intervals to record (at least one).' })

@@ -63,7 +63,7 @@ describe('livestream mapper', () => {
     const mapped = toChannel({
       name: CHANNEL,
       output: { uri: 'gs://b/out/' },
-      manifests: [{ fileName: 'main.m3u8', type: 1 }, { fileName: 'main.mpd', type: 'DASH' }],
+      manifests: [{ key: 'manifest_hls', fileName: 'main.m3u8', type: 1 }, { key: '', fileName: 'main.mpd', type: 'DASH' }],
       streamingState: 6,
       retentionConfig: { retentionWindowDuration: { seconds: 7200, nanos: 500_000_000 } },
     });
@@ -73,8 +73,9 @@ describe('livestream mapper', () => {
       streamingState: 'STOPPED',
       retentionWindowSeconds: 7200.5,
       manifests: [
-        { fileName: 'main.m3u8', type: 'HLS' },
-        { fileName: 'main.mpd', type: 'DASH' },
+        { key: 'manifest_hls', fileName: 'main.m3u8', type: 'HLS' },
+        // Manifest.key is optional: an empty key is no key.
+        { key: undefined, fileName: 'main.mpd', type: 'DASH' },
       ],
     });
     expect(toChannel({ name: CHANNEL, retentionConfig: { retentionWindowDuration: { seconds: 0 } } }).retentionWindowSeconds).toBeUndefined();
