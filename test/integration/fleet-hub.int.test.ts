@@ -329,7 +329,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(Math.max(...spread())).toBeLessThanOrEqual(share);
     }
-    for (const stream of streams) expect(harness.maxConcurrent(stream)).toBe(1);
+    for (const stream of streams) expect(harness.maxConcurrent(stream)).toBeLessThanOrEqual(1);
     await Promise.all(logs.map((log) => log.stop()));
     await within(
       (async () => {

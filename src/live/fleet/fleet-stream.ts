@@ -45,8 +45,13 @@ export interface FleetStreamContext {
   readonly monotonic: () => number;
   /** Wall clock in ms (fatal cooldown). */
   readonly now: () => number;
-  /** Leases this instance holds, all streams. */
+  /** Leases this instance holds, all streams, counting acquisitions in flight. */
   heldCount(): number;
+  /**
+   * Counts an acquisition in flight in {@link heldCount} until the returned function is called, so ticks of several
+   * streams running at once cannot all take a lease on the strength of the same count.
+   */
+  reserve(): () => void;
   /** The set of watched or held streams changed: announce soon. */
   changed(): void;
 }
@@ -245,14 +250,26 @@ export class FleetStream {
       this.stopping === undefined &&
       this.ctx.membership.mayAcquire(this.ctx.heldCount(), this.interestedNow, this.freeSince === undefined ? 0 : now - this.freeSince, this.ctx.options.deferMs);
     let result: TickResult;
+    const unreserve = mayAcquire ? this.ctx.reserve() : undefined;
     try {
       result = await this.ctx.leases.tick(this.stream, { holder: term?.value, interested, mayAcquire, knewLog: this.feed?.newest != null });
     } catch (err) {
+      unreserve?.();
       if (!this.tickFailing) this.ctx.logger.warn({ err, stream: this.stream, holding: term !== undefined }, 'fleet tick failed; the lease is unconfirmed');
       this.tickFailing = true;
       if (term !== undefined && this.ctx.monotonic() >= term.validUntil) this.lose(term, 'expired');
       return;
     }
+    // Released after the outcome is recorded: an acquired lease is counted from here on as held.
+    try {
+      await this.afterTick(term, interested, now, result);
+    } finally {
+      unreserve?.();
+    }
+  }
+
+  /** Acts on one tick's result (renewed, acquired, or someone else's). */
+  private async afterTick(term: Term | undefined, interested: boolean, now: number, result: TickResult): Promise<void> {
     if (this.tickFailing) this.ctx.logger.info({ stream: this.stream }, 'fleet tick succeeded again');
     this.tickFailing = false;
     this.announcedInterest = interested;

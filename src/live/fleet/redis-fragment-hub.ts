@@ -64,6 +64,8 @@ export class RedisFragmentHub implements FragmentHub {
   private announceTimer: NodeJS.Timeout | undefined;
   private announcing: Promise<void> | undefined;
   private announceFailing = false;
+  /** Lease acquisitions in flight (see `FleetStreamContext.reserve`). */
+  private acquiring = 0;
   private closing: Promise<void> | undefined;
 
   /**
@@ -119,7 +121,16 @@ export class RedisFragmentHub implements FragmentHub {
       logger,
       monotonic: () => performance.now(),
       now: Date.now,
-      heldCount: () => this.heldStreams().length,
+      heldCount: () => this.heldStreams().length + this.acquiring,
+      reserve: () => {
+        this.acquiring += 1;
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          this.acquiring -= 1;
+        };
+      },
       changed: () => this.announceSoon(),
     };
     this.timer = setInterval(() => this.tick(), tickMs);
