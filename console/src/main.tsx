@@ -3,6 +3,7 @@ import './styles.css';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError, gql, loadCredential, messageOf, storeCredential, type Credential } from './api.js';
+import { ObjectsView } from './objects.js';
 import { StreamsView } from './streams.js';
 
 interface View {
@@ -11,7 +12,10 @@ interface View {
   readonly render: () => React.JSX.Element;
 }
 
-const VIEWS: readonly View[] = [{ id: 'streams', title: 'Streams', render: () => <StreamsView /> }];
+const VIEWS: readonly View[] = [
+  { id: 'streams', title: 'Streams', render: () => <StreamsView /> },
+  { id: 'objects', title: 'Objects', render: () => <ObjectsView /> },
+];
 
 type Gate = { readonly state: 'checking' } | { readonly state: 'open' } | { readonly state: 'locked'; readonly problem: string | undefined };
 

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -9,7 +11,7 @@ import { buildConsole } from '../../console/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -31,6 +33,7 @@ if (chromiumMissing && !inCi) {
 /** Screenshots of each view land here (gitignored); docs/console.png is a copy of the Streams one. */
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'console');
 const BROWSER_TEST_TIMEOUT_MS = 60_000;
+const MIB = 1024 * 1024;
 const silent = (): Writable => new Writable({ write: (_chunk, _encoding, callback) => callback() });
 
 function gatewayConfig(extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
@@ -94,6 +97,7 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
   let page: Page;
   const errors: string[] = [];
   const hosts = new Set<string>();
+  let files: string | undefined;
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
@@ -116,7 +120,16 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
   afterAll(async () => {
     await browser?.close();
     await gateway.close();
+    if (files !== undefined) await rm(files, { recursive: true, force: true });
   });
+
+  /** Large files go to the browser by path: as an in-memory buffer Playwright pushes them through the protocol slowly. */
+  async function fileOf(name: string, body: Buffer): Promise<string> {
+    files ??= await mkdtemp(join(tmpdir(), 'console-e2e-'));
+    const path = join(files, name);
+    await writeFile(path, body);
+    return path;
+  }
 
   it('loads with no browser console errors and lists the demo streams', async () => {
     await page.getByRole('button', { name: 'demo-stream', exact: true }).waitFor();
@@ -164,6 +177,55 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     expect(Number(await page.locator('.chart [data-markers]').getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
     await expect.poll(() => page.getByTestId('feed-demo-camera-entrance').textContent(), { timeout: 5_000 }).not.toBe('connecting');
     kinesis.clearFaults();
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('uploads a 20 MB file with a progress bar reaching 100%, lists it, and downloads it byte for byte', async () => {
+    await page.getByRole('link', { name: 'Objects' }).click();
+    await page.getByRole('heading', { name: 'Objects', exact: true }).waitFor();
+    const body = randomBytes(20 * MIB);
+    await page.getByLabel('choose files').setInputFiles(await fileOf('console-upload.bin', body));
+    const item = page.locator('li[data-upload="console-upload.bin"]');
+    await page.locator('li[data-upload="console-upload.bin"][data-state="done"]').waitFor({ timeout: 20_000 });
+    expect(await item.textContent()).toContain('100%');
+    const entry = page.getByRole('button', { name: 'console-upload.bin', exact: true });
+    await entry.waitFor({ timeout: 5_000 });
+    await entry.click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download console-upload.bin' }).click();
+    const chunks = (await (await download).createReadStream().then((stream) => stream.toArray())) as Buffer[];
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'objects.png') });
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('leaves nothing behind when an upload is cancelled midway', async () => {
+    const s3 = gateway.emulators.s3;
+    if (s3 === undefined) throw new Error('the demo gateway has no embedded S3 emulator');
+    // Parts wait upstream, so the browser is still sending when Cancel is pressed.
+    s3.injectFault({ kind: 'latency', ms: 4_000, operation: 'UploadPart' });
+    try {
+      await page.getByLabel('choose files').setInputFiles(await fileOf('console-cancel.bin', randomBytes(20 * MIB)));
+      const item = page.locator('li[data-upload="console-cancel.bin"]');
+      await item.getByRole('button', { name: 'Cancel upload of console-cancel.bin' }).click({ timeout: 5_000 });
+      await page.locator('li[data-upload="console-cancel.bin"][data-state="cancelled"]').waitFor({ timeout: 5_000 });
+      expect(await item.textContent()).not.toContain('100%');
+    } finally {
+      s3.clearFaults();
+    }
+    await expect.poll(() => s3.multipartUploads().filter((upload) => upload.key.endsWith('console-cancel.bin')).length, { timeout: 10_000 }).toBe(0);
+    const found = await postGraphql<{ object: unknown }>(`${gateway.url}/graphql`, { query: 'query { object(path: "console-cancel.bin") { path } }' });
+    expect(found.data?.object).toBeNull();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'console-upload.bin', exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'console-cancel.bin', exact: true }).count()).toBe(0);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('deletes an object after confirmation', async () => {
+    await page.getByRole('button', { name: 'console-upload.bin', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm delete' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'console-upload.bin', exact: true }).count(), { timeout: 5_000 }).toBe(0);
+    expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {
