@@ -369,9 +369,13 @@ export class MediaReader {
           return 0;
         case 'InvalidArgumentException':
           return this.onRefusedPosition(error, backoff);
-        default:
+        default: {
+          // An open circuit breaker says when it lets a probe through: waiting less would only meet it again.
+          const cause: unknown = error.cause;
+          const retryAfterMs = cause instanceof DomainError ? cause.details['retryAfterMs'] : undefined;
           this.setStatus('RECONNECTING', error.code);
-          return backoff;
+          return typeof retryAfterMs === 'number' ? Math.max(backoff, retryAfterMs) : backoff;
+        }
       }
     }
     if (error instanceof MalformedMediaError) {

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DefaultRequestSigner, type AuthenticationDetailsProvider, type HttpClient, type HttpRequest } from 'oci-common';
 import type { Logger } from '../../core/logger.js';
 import { abortError, withDeadline } from '../../core/deadline.js';
+import { currentRequestScope } from '../../core/request-scope.js';
 import { translateOciError } from './oci.errors.js';
 import type { OciCallOptions } from './oci.types.js';
 
@@ -55,6 +56,9 @@ export class SigningHttpClient implements HttpClient {
       throw new TypeError('SigningHttpClient only sends string bodies');
     }
     const payload = typeof body === 'string' && body !== '' ? body : undefined;
+    // The id of the request this call serves replaces the one the SDK made up, so OCI's logs and ours share it.
+    const requestId = currentRequestScope()?.requestId;
+    if (requestId !== undefined) request.headers.set('opc-request-id', requestId);
     await this.signer.signHttpRequest({ method: request.method, headers: request.headers, uri: request.uri, body: payload }, forceExcludeBody);
     const signal = callSignal.getStore();
     try {
