@@ -50,6 +50,7 @@ import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } 
 import { describeError, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
+import { measureOpCosts } from './support/redis-op-cost.js';
 import { keyMemory, redisDelta, sampleRedis } from './support/redis-stats.js';
 import { pidHoldingLocalPort } from './support/socket-owner.js';
 
@@ -81,6 +82,8 @@ const PLAN = {
   quietProbeMs: 2_000,
   quietWaitMs: 120_000,
   startTimeoutMs: 120_000,
+  /** The per-operation Redis cost measurement: streams, instances, operations in flight. */
+  opCost: { streams: 1_000, instances: 3, concurrency: 200 },
   targets: { upstream: 1, addedP99Ms: 10, cpuRatio: 1.2, flatRatio: 1.25, failoverSlackMs: 2_000 } satisfies FleetTargets,
   deadlineMs: 40 * 60_000,
 } as const;
@@ -287,6 +290,17 @@ async function fragmentsBetween(ctx: Context, fromMs: number, toMs: number): Pro
   return listing.fragments.filter((fragment) => fragment.serverTimestamp >= fromMs && fragment.serverTimestamp < toMs).length;
 }
 
+/** A real fragment entry's payload (`d`) from the tier's log, or undefined when the log has none. */
+async function samplePayload(ctx: Context, spec: TierSpec): Promise<string | undefined> {
+  const entries = await ctx.redisClient.xrevrange(`bench-fleet-${ctx.runId}-${spec.label}:{${PLAN.stream}}:log`, '+', '-', 'COUNT', 20);
+  for (const [, fields] of entries) {
+    const kind = fields[fields.indexOf('k') + 1];
+    const payload = fields[fields.indexOf('d') + 1];
+    if (kind === 'f' && payload !== undefined && fields.includes('d')) return payload;
+  }
+  return undefined;
+}
+
 /** The memory of the stream's keys under the tier's prefix, by role (`lease`, `log`, ...). */
 async function streamMemory(ctx: Context, spec: TierSpec): Promise<StreamMemory> {
   const prefix = `bench-fleet-${ctx.runId}-${spec.label}:`;
@@ -388,6 +402,8 @@ async function failover(ctx: Context, spec: TierSpec, gateways: readonly CliChil
 interface TierOutcome {
   readonly result: FleetTierResult;
   readonly memory: StreamMemory | null;
+  /** A real fragment entry's payload, for the per-operation cost measurement. */
+  readonly payload: string | undefined;
   readonly failover: FailoverResult | null;
 }
 
@@ -502,8 +518,9 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
       `${label}: ${summary.deliveries} deliveries, p50 ${String(summary.latency?.p50)} ms, p99 ${String(summary.latency?.p99)} ms, gateways CPU ${gatewayCpuMs.toFixed(0)} ms, GetMedia calls ${result.getMediaCalls}, most open ${upstreamMaxOpen}, Redis ${delta.commands} commands, ${delta.cpuMs.toFixed(0)} ms CPU`,
     );
     const memory = spec.last && spec.hub === 'redis' ? await streamMemory(ctx, spec) : null;
+    const payload = spec.last && spec.hub === 'redis' ? await samplePayload(ctx, spec) : undefined;
     const failed = spec.last && spec.kind === 'fleet' && spec.instances > 1 ? await failover(ctx, spec, gateways, clientsOf, sampler) : null;
-    return { result, memory, failover: failed };
+    return { result, memory, payload, failover: failed };
   } finally {
     await sampler.stop().catch((error: unknown) => console.error(`${label}: sampling failed: ${describeError(error)}`));
     const clients = clientsOf.flat();
@@ -593,6 +610,18 @@ async function run(overrides: Overrides): Promise<boolean> {
     const outcomes: TierOutcome[] = [];
     for (const spec of specs) outcomes.push(await runTier(ctx, spec, overrides));
     const lifetime = await getMediaStats(emulatorEndpoint, PLAN.stream);
+    // Last, with every gateway stopped: Redis does nothing else while the fleet's operations are timed.
+    const payload = outcomes.find((outcome) => outcome.payload !== undefined)?.payload;
+    const opCosts =
+      payload === undefined
+        ? null
+        : await measureOpCosts(redisClient, {
+            prefix: `bench-fleet-${runId}-cost:`,
+            payload,
+            windowFragments: PLAN.windowFragments,
+            leaseTtlMs: PLAN.leaseTtlMs,
+            ...PLAN.opCost,
+          });
     const results: FleetResults = {
       date: new Date().toISOString().slice(0, 10),
       uname: execFileSync('uname', ['-a'], { encoding: 'utf8' }).trim(),
@@ -608,6 +637,7 @@ async function run(overrides: Overrides): Promise<boolean> {
       failover: outcomes.find((outcome) => outcome.failover !== null)?.failover ?? null,
       memory: outcomes.find((outcome) => outcome.memory !== null)?.memory ?? null,
       lifetimeMaxOpen: lifetime.maxOpenGetMedia,
+      opCosts,
       targets: PLAN.targets,
     };
     process.stdout.write(`Machine: ${results.uname}\n${results.machine}\n\n${formatTables(results)}`);

@@ -1,3 +1,5 @@
+import type { OpCosts } from './redis-op-cost.js';
+
 /**
  * Tables and targets of `npm run bench:fleet` (see `bench/fleet.bench.ts`): pure functions from measured figures to
  * Markdown, so the report says only what was measured.
@@ -92,6 +94,8 @@ export interface FleetResults {
   readonly memory: StreamMemory | null;
   /** The emulator's lifetime `maxOpenGetMedia` for the stream at the end of the run. */
   readonly lifetimeMaxOpen: number;
+  /** Redis cost per fleet operation over many streams (null when no fleet tier left a log to copy a payload from). */
+  readonly opCosts: OpCosts | null;
   readonly targets: FleetTargets;
 }
 
@@ -202,6 +206,15 @@ function memoryTable(memory: StreamMemory): string {
   ].join('\n');
 }
 
+function opCostTable(costs: OpCosts): string {
+  return [
+    '| operation | operations | Redis commands per operation | Redis CPU per operation |',
+    '|---|---:|---:|---:|',
+    ...costs.costs.map((cost) => `| ${cost.operation} | ${n(cost.count)} | ${fixed(cost.commandsPerOp, 1)} | ${fixed(cost.cpuUsPerOp, 1)} µs |`),
+    `| memory per stream: log of ${n(costs.entriesPerStream)} entries (${n(costs.payloadBytes)}-byte payload), lease, fence, head, interest of ${costs.instances} instances | | | ${n(costs.memoryPerStreamBytes)} B |`,
+  ].join('\n');
+}
+
 /** Ratios and differences the targets are about. */
 export interface Comparison {
   readonly what: string;
@@ -281,6 +294,7 @@ export function formatTables(results: FleetResults): string {
   if (commands !== '') parts.push(commands);
   if (results.failover !== null) parts.push(failoverTable(results.failover));
   if (results.memory !== null) parts.push(memoryTable(results.memory));
+  if (results.opCosts !== null) parts.push(opCostTable(results.opCosts));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -304,6 +318,15 @@ export function formatSection(results: FleetResults, setup: string): string {
   if (results.failover !== null) lines.push('', 'Failover (F2): the reader lease holder SIGKILLed while fragments flow at 10/s; times from the kill.', '', failoverTable(results.failover));
   if (results.memory !== null) {
     lines.push('', `Redis memory of one stream's keys in fleet mode (${results.memory.tier}, \`LIVE_WINDOW_FRAGMENTS\`=${results.memory.windowFragments}, Redis ${results.redisVersion}, \`MEMORY USAGE key SAMPLES 0\`):`, '', memoryTable(results.memory));
+  }
+  if (results.opCosts !== null) {
+    const costs = results.opCosts;
+    lines.push(
+      '',
+      `Redis cost per fleet operation, measured last with the gateways stopped: the hub's own code (lease ticks, the fenced append, tail reads, announcements) run for ${n(costs.streams)} streams held by one of ${costs.instances} instances and watched by all, every log filled to \`LIVE_WINDOW_FRAGMENTS\` with a real fragment payload from the run; Redis's idle CPU (${fixed(costs.idleCpuUsPerSecond / 1000, 1)} ms/s) subtracted:`,
+      '',
+      opCostTable(costs),
+    );
   }
   lines.push('', missed.length === 0 ? 'Targets: **met**.' : `Targets: **missed**: ${missed.join('; ')}.`, '');
   return lines.join('\n');

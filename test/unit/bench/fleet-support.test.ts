@@ -58,6 +58,7 @@ function results(tiers: readonly FleetTierResult[]): FleetResults {
     failover: null,
     memory: null,
     lifetimeMaxOpen: 1,
+    opCosts: null,
     targets: { upstream: 1, addedP99Ms: 10, cpuRatio: 1.2, flatRatio: 1.25, failoverSlackMs: 2_000 },
   };
 }
