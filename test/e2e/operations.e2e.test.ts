@@ -6,7 +6,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { KinesisVideoEmulator } from '../../src/emulators/kinesis/kinesis.emulator.js';
 import { MediaStoreEmulator } from '../../src/emulators/mediastore/mediastore.emulator.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { ListObjectsDocument, ListStreamsDocument } from '../generated/graphql.js';
+import { GetObjectDocument, ListObjectsDocument, ListStreamsDocument } from '../generated/graphql.js';
 import { errorCodes, execute, postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
 import { LiveSubscription } from '../helpers/live-subscription.js';
 
@@ -162,6 +162,9 @@ describe('operations', () => {
 
       expect(errorCodes(await execute(t.graphqlUrl, ListObjectsDocument, { path: '/ops', first: 5 }))).toEqual([]);
       expect(errorCodes(await execute(t.graphqlUrl, ListStreamsDocument, { first: 5 }))).toEqual([]);
+      // Bytes through the byte endpoint.
+      const object = await execute(t.graphqlUrl, GetObjectDocument, { path: 'ops/a.txt' });
+      expect(await (await fetch(object.data?.object?.url ?? '')).text()).toBe('hello');
       // A name outside the persisted set, and an error with a code.
       await postGraphql(t.graphqlUrl, { query: 'query SomethingClientMade { streams(first: 1) { edges { cursor } } }' });
       expect(errorCodes(await postGraphql(t.graphqlUrl, { query: print(ListObjectsDocument), variables: { path: '/ops', first: 100_000 } }))).toEqual(['BAD_USER_INPUT']);
@@ -189,6 +192,7 @@ describe('operations', () => {
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'mediastore', operation: 'ListItems', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'kinesis', operation: 'ListStreams', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'kinesis', operation: 'GetMedia', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+      expect(moved('media_graph_object_bytes_relayed_total', { direction: 'download' })).toBe(5);
       expect(moved('media_graph_live_fragments_received_total', { stream: LIVE })).toBeGreaterThanOrEqual(3);
       expect(moved('media_graph_live_fragments_delivered_total', { stream: LIVE })).toBeGreaterThanOrEqual(3);
       expect(moved('media_graph_live_behind_now_seconds_count')).toBeGreaterThanOrEqual(3);
