@@ -4,6 +4,7 @@ import { Router, type Request, type Response } from 'express';
 import { parseObjectPath } from '../datasources/object-store/object-path.js';
 import type { ObjectMetadata, UploadAvailability } from '../datasources/object-store/object-store.js';
 import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../core/domain-error.js';
+import { objectBytesRelayed } from '../core/metrics.js';
 import type { Security } from '../auth/security.js';
 import { servicesFor } from '../auth/tenant-services.js';
 import type { Services } from '../auth/services.js';
@@ -192,6 +193,8 @@ async function download(context: TransferContext, req: Request, res: Response, h
     // Headers are gone: the only signal left for the client is the cut itself (a reset before Content-Length
     // bytes, or an unterminated chunked body), which pipeline already caused. The log says who cut it.
     logCut(context, 'download', { path, sentBytes, totalBytes: object.bodyLength ?? null }, error, signal);
+  } finally {
+    objectBytesRelayed.labels('download').inc(sentBytes);
   }
 }
 
@@ -211,6 +214,8 @@ async function upload(context: TransferContext, req: Request, res: Response): Pr
   const signal = abortOnClose(req, res);
   const limited = byteLimit(max, context.pacer);
   req.once('error', (error: Error) => limited.destroy(error));
+  // Counted as the bytes arrive: `req` already flows into `limited`, so one more listener changes nothing.
+  req.on('data', (chunk: Buffer) => objectBytesRelayed.labels('upload').inc(chunk.length));
   const result = await services.objectStore.put(
     {
       path,
