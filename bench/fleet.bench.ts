@@ -20,7 +20,8 @@
  * fragments, and checks the survivors' fragments around the kill against the emulator's own list.
  *
  * Prints the tables on stdout and appends them, with date and machine, to bench/RESULTS.md, unless other processes
- * used more than half a core in some window (the figures would then measure them). Exit status 0 when every
+ * used more than half a core in some window (the figures would then measure them; `FLEET_RECORD_BUSY=1` records such a
+ * run anyway, saying so). Exit status 0 when every
  * target was met. Targets: one GetMedia per fleet tier; p99 at most 10 ms above the single instance; gateway CPU per
  * delivery at most 1.2x the single instance's; Redis commands and CPU per fragment within 1.25x from 100 to 1,000
  * subscribers per instance; after the holder dies, every survivor receives new fragments within the lease TTL + 2 s,
@@ -101,6 +102,8 @@ interface Overrides {
   readonly single: number;
   readonly windowMs: number;
   readonly partial: boolean;
+  /** `FLEET_RECORD_BUSY=1`: record even when other processes were busy (the section then says so). */
+  readonly recordBusy: boolean;
 }
 
 function readOverrides(env: NodeJS.ProcessEnv): Overrides {
@@ -115,7 +118,7 @@ function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   const fragmentMs = env['FLEET_FRAGMENT_MS'] === undefined ? PLAN.fragmentMs : Number(env['FLEET_FRAGMENT_MS']);
   if (!Number.isSafeInteger(fragmentMs) || fragmentMs < 10) throw new Error(`FLEET_FRAGMENT_MS must be a whole number of at least 10, got ${String(env['FLEET_FRAGMENT_MS'])}`);
   const partial = ['FLEET_HUB', 'FLEET_TIERS', 'FLEET_SINGLE', 'FLEET_WINDOW_MS', 'FLEET_FRAGMENT_MS'].some((name) => env[name] !== undefined);
-  return { hub, fragmentMs, perInstance, single, windowMs, partial };
+  return { hub, fragmentMs, perInstance, single, windowMs, partial, recordBusy: env['FLEET_RECORD_BUSY'] === '1' };
 }
 
 /** Every child still running; runSupervised kills them if the benchmark dies. */
@@ -645,12 +648,16 @@ async function run(overrides: Overrides): Promise<boolean> {
     const busiest = Math.max(...results.tiers.map((tier) => tier.otherCpuPercent));
     if (overrides.partial) {
       console.error('partial run (FLEET_* overrides set): bench/RESULTS.md left unchanged');
-    } else if (busiest > PLAN.recordOtherCpuPercentMax) {
+    } else if (busiest > PLAN.recordOtherCpuPercentMax && !overrides.recordBusy) {
       // Latency and CPU per delivery then measure the other work, not the gateways: such figures would mislead.
       console.error(`FAIL: other processes used up to ${busiest.toFixed(0)}% of a core in a window (more than ${PLAN.recordOtherCpuPercentMax}%): bench/RESULTS.md left unchanged; rerun on a quieter machine`);
       return false;
     } else {
-      appendFileSync(RESULTS_PATH, `\n${formatSection(results, SETUP)}`);
+      const busy =
+        busiest > PLAN.recordOtherCpuPercentMax
+          ? ` Recorded with \`FLEET_RECORD_BUSY=1\` on a busy machine: other processes used up to ${busiest.toFixed(0)}% of a core in a window, so latency, CPU per delivery and Redis CPU include that contention; GetMedia counts, Redis commands, memory and the failover checks do not depend on it.`
+          : '';
+      appendFileSync(RESULTS_PATH, `\n${formatSection(results, SETUP + busy)}`);
       console.error(`appended the results to ${RESULTS_PATH}`);
     }
     for (const line of missed) console.error(`FAIL: ${line}`);
