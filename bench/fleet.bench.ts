@@ -63,7 +63,7 @@ const PLAN = {
   single: 3_000,
   clientsPerProcess: 1_000,
   connectConcurrency: 100,
-  connectDeadlineMs: 60_000,
+  connectDeadlineMs: 180_000,
   activeTimeoutMs: 120_000,
   requestTimeoutMs: 120_000,
   warmupMs: 10_000,
