@@ -11,6 +11,9 @@ import { MediaStoreEmulator } from '../../src/emulators/mediastore/mediastore.em
 import { DomainError } from '../../src/core/domain-error.js';
 import { CursorCodec } from '../../src/pagination/cursor-codec.js';
 import { paginateForward } from '../../src/pagination/paginate.js';
+import { runContractBodies } from '../contract/bodies/contract-body.js';
+import { OBJECT_STORE_BODIES } from '../contract/bodies/object-store.bodies.js';
+import { Cleanup } from '../contract/contract-env.js';
 
 const START_CLOCK = Date.UTC(2025, 0, 15, 12, 0, 0);
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
@@ -217,6 +220,28 @@ afterEach(async () => {
   await emulator.close();
 });
 
+describe('Object store contract bodies against the MediaStore emulator', () => {
+  // The bodies `npm run test:contract` runs against a real container (test/contract/bodies).
+  const cleanup = new Cleanup();
+  beforeEach(() => {
+    for (const name of ['c.ts', 'a.ts', 'e.ts', 'b.ts', 'd.ts']) emulator.putObjectDirect(`vod/${name}`, name, { contentType: 'video/mp2t' });
+    emulator.putObjectDirect('vod/sub/x.ts', 'x');
+  });
+  afterEach(() => cleanup.run());
+
+  let store: MediaStoreDataSource | undefined;
+  runContractBodies(OBJECT_STORE_BODIES, {
+    writes: true,
+    target: () => {
+      store ??= dataSource();
+      return { store, scratch: 'contract/run-1', listed: 'vod', cleanup };
+    },
+  });
+  afterEach(() => {
+    store = undefined;
+  });
+});
+
 describe('MediaStoreDataSource list', () => {
   beforeEach(() => {
     for (const name of ['c.ts', 'a.ts', 'e.ts', 'b.ts', 'd.ts']) emulator.putObjectDirect(`vod/${name}`, name, { contentType: 'video/mp2t' });
@@ -266,10 +291,6 @@ describe('MediaStoreDataSource list', () => {
     expect(names).toEqual(['a.ts', 'b.ts', 'c.ts', 'd.ts', 'e.ts', 'sub']);
     expect(calls).toBe(3);
     expect(emulator.count('ListItems')).toBe(3);
-  });
-
-  it('returns an empty page when the folder does not exist', async () => {
-    await expect(dataSource().list('nothing/here', { pageSize: 5, token: undefined })).resolves.toEqual({ entries: [], nextToken: undefined });
   });
 
   it('throws CURSOR_EXPIRED when the provider NextToken is 15 minutes old (M3)', async () => {

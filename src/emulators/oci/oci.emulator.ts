@@ -13,9 +13,11 @@ import {
   listMediaAssets,
   listStreamDistributionChannels,
   listStreamPackagingConfigs,
+  type OciPageSizePolicy,
   type OperationContext,
 } from './oci.operations.js';
 import { CHANNEL_PATH_PREFIX, routeRequest, type Route } from './oci.routes.js';
+export type { OciPageSizePolicy } from './oci.operations.js';
 import { OCI_MAX_CLOCK_SKEW_MS, verifyOciSignature, type SignatureFailure } from './oci.signature.js';
 import {
   OciResourceStore,
@@ -52,6 +54,11 @@ export interface OciEmulatorOptions {
   maxClockSkewMs?: number;
   /** Receives unexpected internal errors (answered 500 InternalServerError); default `console.error`. */
   onInternalError?: (error: unknown) => void;
+  /**
+   * How many items every list page holds for the `limit` asked (`undefined` = none sent). Default: the limit
+   * itself, 100 without one. Lets tests answer fewer or more items than asked; clients must page on `opc-next-page`.
+   */
+  pageSizes?: OciPageSizePolicy;
 }
 
 /** One request as the emulator received it, recorded after its signature check and before anything else. */
@@ -105,6 +112,7 @@ export class OciMediaEmulator {
   private readonly now: () => number;
   private readonly maxSkewMs: number;
   private readonly onInternalError: (error: unknown) => void;
+  private readonly pageSizes: OciPageSizePolicy | undefined;
   private readonly log = new EventLog<OciRecordedRequest>(100_000, 'OCI emulator is closed');
   private closing: Promise<void> | undefined;
   private endpointUrl = '';
@@ -115,6 +123,7 @@ export class OciMediaEmulator {
   ) {
     this.now = options.now ?? Date.now;
     this.maxSkewMs = options.maxClockSkewMs ?? OCI_MAX_CLOCK_SKEW_MS;
+    this.pageSizes = options.pageSizes;
     this.store = new OciResourceStore(this.now, options.region ?? 'us-ashburn-1', options.regionKey ?? 'iad');
     this.onInternalError = options.onInternalError ?? ((error: unknown) => console.error('OCI emulator internal error', error));
     // Tracked from the first connection so close() can end idle keep-alive and stalled sockets at once.
@@ -340,7 +349,7 @@ export class OciMediaEmulator {
     if (terminal?.kind === 'error') {
       throw new OciWireError(terminal.code ?? FAULT_DEFAULT_CODES[terminal.status], terminal.status, 'Injected fault.');
     }
-    const ctx: OperationContext = { store: this.store, pages: this.pages, sessions: this.sessions, now: this.now, requestId, res };
+    const ctx: OperationContext = { store: this.store, pages: this.pages, sessions: this.sessions, now: this.now, requestId, res, pageSizes: this.pageSizes };
     switch (route.operation) {
       case 'ListMediaAssets':
         return listMediaAssets(ctx, params);

@@ -27,6 +27,13 @@ export const OCI_DEFAULT_LIMIT = 100;
 /** Largest accepted `limit` (emulator choice, the usual OCI maximum). */
 export const OCI_MAX_LIMIT = 1000;
 
+/**
+ * How many items a list page holds for the `limit` a request asked (`undefined` when it sent none). The reference
+ * calls `limit` "The maximum number of items to return" and says nothing of shorter pages; tests use this to make
+ * pages shorter (and, to prove a client does not depend on it, longer) than asked.
+ */
+export type OciPageSizePolicy = (requested: number | undefined) => number;
+
 /** What every handler gets. */
 export interface OperationContext {
   readonly store: OciResourceStore;
@@ -37,6 +44,8 @@ export interface OperationContext {
   /** Value of the `opc-request-id` response header. */
   readonly requestId: string;
   readonly res: ServerResponse;
+  /** How many items a list page holds; default the `limit` asked, {@link OCI_DEFAULT_LIMIT} without one. */
+  readonly pageSizes?: OciPageSizePolicy | undefined;
 }
 
 /** Writes a 200 JSON response (with an `etag` for single resources). */
@@ -107,10 +116,11 @@ function sortItems<T extends { readonly id: string }>(items: T[], params: URLSea
  */
 function sendPage<T>(ctx: OperationContext, params: URLSearchParams, listKey: string, items: T[], render: (item: T) => WireObject): void {
   const limitText = params.get('limit');
-  const limit = limitText === null ? OCI_DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > OCI_MAX_LIMIT) {
+  const asked = limitText === null ? undefined : Number(limitText);
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > OCI_MAX_LIMIT)) {
     throw OciWireError.of('InvalidParameter', `Invalid limit: must be an integer from 1 to ${OCI_MAX_LIMIT}.`);
   }
+  const limit = ctx.pageSizes === undefined ? (asked ?? OCI_DEFAULT_LIMIT) : Math.max(1, Math.floor(ctx.pageSizes(asked)));
   const page = params.get('page');
   let offset = 0;
   if (page !== null) {
