@@ -51,7 +51,8 @@ describe('/readyz', () => {
     expect(emulated).toEqual(expect.arrayContaining(REQUIRED));
     expect(Object.keys(STOP)).toEqual(expect.arrayContaining(emulated));
     const { status, body } = await readyz(gateway);
-    expect(body).toEqual({ status: 'ready', checks: Object.fromEntries(emulated.map((name) => [name, 'ok'])) });
+    // `breakers` lists the circuit breaker of every provider endpoint used so far (operations.md, Circuit breakers).
+    expect(body).toEqual({ status: 'ready', checks: Object.fromEntries(emulated.map((name) => [name, 'ok'])), breakers: expect.any(Object) });
     expect(status).toBe(200);
   });
 
@@ -67,6 +68,7 @@ describe('/readyz', () => {
         body: {
           status: 'not-ready',
           checks: Object.fromEntries(emulated.map((other) => [other, stopped.includes(other) ? 'unreachable' : 'ok'])),
+          breakers: expect.any(Object),
         },
       });
     }
