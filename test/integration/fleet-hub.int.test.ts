@@ -21,7 +21,7 @@ import { within } from '../helpers/within.js';
 /*
  * The fleet hub's logic with several RedisFragmentHub instances in one process, against the Kinesis Video emulator
  * (a fragment every 50 ms) through the real SDK clients, and Redis (the shared one under a unique key prefix, or a
- * redis-server of the test's own where the test breaks Redis). Leases are short (900 ms) to keep failovers quick.
+ * redis-server of the test's own where the test breaks Redis). Leases are short (1.5 s) to keep failovers quick.
  * The process-level versions of these faults are in test/fleet/.
  */
 
@@ -30,7 +30,7 @@ const available = await redisAvailable();
 const STREAM = 'fleet-cam';
 const CREDENTIALS = { accessKeyId: 'AKIDFLEETHUB', secretAccessKey: 'fleet-hub-test-secret' };
 const FRAGMENT_MS = 50;
-const LEASE_TTL_MS = 900;
+const LEASE_TTL_MS = 1_500;
 const NOW: MediaStart = { type: 'NOW' };
 const QUIET = createLogger('silent');
 

@@ -320,7 +320,11 @@ export class FleetStream {
     if (term.expiry !== undefined) clearTimeout(term.expiry);
     term.expiry = setTimeout(
       () => {
-        if (this.term === term && this.ctx.monotonic() >= term.validUntil) this.lose(term, 'expired');
+        // After a stall Node runs due timers before reading sockets: let a renewal reply that already arrived
+        // count before deciding (it confirms only what its send time allows, so this never stretches the lease).
+        setImmediate(() => {
+          if (this.term === term && this.ctx.monotonic() >= term.validUntil) this.lose(term, 'expired');
+        });
       },
       Math.max(1, term.validUntil - this.ctx.monotonic()),
     );
@@ -354,9 +358,12 @@ export class FleetStream {
       {
         onFragment: (fragment) => {
           if (!current() || fragment.fragmentNumber === null) return;
+          // Past the deadline the reader must stop even if its timer is late (a busy loop): after one turn for a
+          // renewal reply that may already be waiting. The appender writes nothing meanwhile.
           if (!valid()) {
-            this.lose(term, 'expired');
-            return;
+            setImmediate(() => {
+              if (!valid()) this.lose(term, 'expired');
+            });
           }
           appender.push({ kind: 'fragment', fragment: fragment as Fragment & { readonly fragmentNumber: string } });
         },

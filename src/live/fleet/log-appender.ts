@@ -125,7 +125,12 @@ export class LogAppender {
     let attempt = 0;
     while (!this.stopped && this.queue.length > 0) {
       const draft = this.queue[0] as LogDraft;
-      if (!this.handlers.valid()) return this.end('expired');
+      if (!this.handlers.valid()) {
+        // A renewal reply may be waiting in the socket behind this fragment: read it before giving up.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
+        if (!this.handlers.valid()) return this.end('expired');
+      }
       let outcome: AppendOutcome;
       try {
         outcome = await this.log.append(this.stream, this.holder, draft, this.lastFragment);

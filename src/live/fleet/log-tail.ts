@@ -137,7 +137,11 @@ export class LogTail {
   private async bounded<T>(promise: Promise<T>, waitMs: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`no reply from Redis within ${String(waitMs + this.options.replyTimeoutMs)} ms`)), waitMs + this.options.replyTimeoutMs);
+      timer = setTimeout(
+        // One turn for I/O first: after a stall, timers run before a reply that is already there is read.
+        () => setImmediate(() => reject(new Error(`no reply from Redis within ${String(waitMs + this.options.replyTimeoutMs)} ms`))),
+        waitMs + this.options.replyTimeoutMs,
+      );
     });
     // The abandoned command may still fail later, on the connection being dropped; that is expected.
     promise.catch((err: unknown) => this.logger.trace({ err, stream: this.name }, 'abandoned fleet log tail command ended'));
