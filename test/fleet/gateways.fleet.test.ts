@@ -8,6 +8,7 @@ import {
   gatewayEnv,
   getMediaStats,
   killAll,
+  LeaseWatcher,
   leaseHolders,
   loggedFragments,
   MaxSampler,
@@ -90,16 +91,6 @@ function explainFailures(gateways: () => readonly GatewayProcess[]): void {
 async function stopAndList(recorders: readonly SubscriptionRecorder[]): Promise<string[]> {
   for (const recorder of recorders) recorder.stop();
   return emulatorFragments(emulator, DEMO);
-}
-
-/** The time (epoch ms) of the first log line of `gateway` matching `test`, at or after `since`. */
-function logTime(gateway: GatewayProcess, test: (line: string) => boolean, since = 0): number {
-  for (const line of gateway.process.lines) {
-    if (!line.startsWith('{') || !test(line)) continue;
-    const time = (JSON.parse(line) as { time: number }).time;
-    if (time >= since) return time;
-  }
-  throw new Error(`${gateway.name} logged no matching line`);
 }
 
 /** Fragments of `all` inside the span `got` covers that `got` lacks. */
@@ -324,14 +315,19 @@ describe.skipIf(!available)('fleet of gateway processes on one Redis', () => {
     const survivors = gateways.filter((gateway) => gateway !== holder && gateway.process.running).slice(0, 2);
     const recorders = survivors.flatMap((gateway) => [subscribe(gateway), subscribe(gateway)]);
     await Promise.all(recorders.map((r) => r.until((x) => x.fragments().length >= 10, 20_000, '10 fragments')));
-    holder.process.signal('SIGTERM');
-    const next = await holderOf(TEST_REDIS_URL, prefix, survivors, 5_000, DEMO, holder);
-    expect(next).not.toBe(holder);
+    // The lease key as it changes hands: the old holder's value, then none (handed over), then the new holder's.
+    const watcher = new LeaseWatcher(TEST_REDIS_URL, `${prefix}{${DEMO}}:lease`);
+    try {
+      await watcher.next((value) => value?.startsWith(`${holder.instance}|`) === true, 5_000);
+      holder.process.signal('SIGTERM');
+      const released = await watcher.next((value) => value === null || !value.startsWith(`${holder.instance}|`), 10_000);
+      const acquired = released.value !== null ? released : await watcher.next((value) => value !== null, 5_000);
+      expect(acquired.at - released.at).toBeLessThan(1_000);
+      expect(survivors.map((gateway) => gateway.instance)).toContain(acquired.value?.slice(0, acquired.value.lastIndexOf('|')));
+    } finally {
+      watcher.stop();
+    }
     expect(await holder.process.exited).toBe(0);
-    // From the hand-over (the old holder's log) to the new holder reading (its log), on one machine clock.
-    const released = logTime(holder, (l) => l.includes('"fleet reader lease released"') && l.includes('"handover"') && l.includes(`"${DEMO}"`));
-    const acquired = logTime(next, (l) => l.includes('"fleet reader lease acquired"') && l.includes(`"${DEMO}"`), released);
-    expect(acquired - released).toBeLessThan(1_000);
     const counts = recorders.map((r) => r.fragments().length);
     await Promise.all(recorders.map((r, i) => r.until((x) => x.fragments().length >= (counts[i] ?? 0) + 20, 20_000, '20 more fragments')));
     const all = await stopAndList(recorders);

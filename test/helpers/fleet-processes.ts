@@ -310,6 +310,56 @@ export async function loggedFragments(redisUrl: string, prefix: string, stream: 
   }
 }
 
+/** Polls one lease key every few milliseconds and records each change of value, with its time. */
+export class LeaseWatcher {
+  readonly changes: { readonly value: string | null; readonly at: number }[] = [];
+  private readonly redis: Redis;
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(url: string, key: string, everyMs = 5) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    this.redis.on('error', () => undefined);
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.redis
+        .get(key)
+        .then((value) => {
+          const last = this.changes[this.changes.length - 1];
+          if (last === undefined || last.value !== value) this.changes.push({ value, at: Date.now() });
+        })
+        .catch((error: unknown) => console.warn('[fleet] lease poll failed', error))
+        .finally(() => {
+          this.busy = false;
+        });
+    }, everyMs);
+  }
+
+  /** The first change (already recorded or to come) whose value satisfies `test`, after the last one returned. */
+  async next(test: (value: string | null) => boolean, ms: number): Promise<{ readonly value: string | null; readonly at: number }> {
+    let found: { value: string | null; at: number } | undefined;
+    await eventually(
+      () => {
+        found = this.changes.slice(this.consumed).find((change) => test(change.value));
+        return found !== undefined;
+      },
+      ms,
+      'a lease change',
+      5,
+    );
+    this.consumed = this.changes.indexOf(found as { value: string | null; at: number }) + 1;
+    return found as { value: string | null; at: number };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.redis.disconnect();
+  }
+
+  private consumed = 0;
+}
+
 /** Samples `probe` every `everyMs` until stopped; keeps the largest value seen. */
 export class MaxSampler {
   max = 0;
