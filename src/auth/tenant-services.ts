@@ -1,4 +1,4 @@
-import type { CallOptions, ObjectStore, PutObjectInput } from '../datasources/object-store/object-store.js';
+import type { CallOptions, DirectTransfers, ObjectStore, PutObjectInput } from '../datasources/object-store/object-store.js';
 import type { StreamRef } from '../datasources/kinesis/kinesis.types.js';
 import type { LiveStreamPage, LongRunningOperation } from '../datasources/livestream/livestream.types.js';
 import type { OciPage } from '../datasources/oci/oci.types.js';
@@ -100,6 +100,23 @@ function guardObjectStore(store: ObjectStore, access: Access): ObjectStore {
       return store.delete(path, options);
     },
     checkReachable: (options) => store.checkReachable(options),
+    direct: guardDirect(store.direct, access),
+  };
+}
+
+/** A presigned URL is a capability like the gateway's signed ones: issued only for a path the caller may use. */
+function guardDirect(direct: DirectTransfers | undefined, access: Access): DirectTransfers | undefined {
+  if (direct === undefined) return undefined;
+  return {
+    maxUploadBytes: direct.maxUploadBytes,
+    download: (path, ttlSeconds) => {
+      access.object(path, 'objects:read');
+      return direct.download(path, ttlSeconds);
+    },
+    upload: (path, grant, ttlSeconds) => {
+      access.object(path, 'objects:write');
+      return direct.upload(path, grant, ttlSeconds);
+    },
   };
 }
 

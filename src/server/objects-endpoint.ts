@@ -4,6 +4,8 @@ import { Router, type Request, type Response } from 'express';
 import { parseObjectPath } from '../datasources/object-store/object-path.js';
 import type { ObjectMetadata, UploadAvailability } from '../datasources/object-store/object-store.js';
 import { DomainError, HTTP_STATUS_BY_CODE, badInput, isDomainError } from '../core/domain-error.js';
+import { evaluatePreconditions, ifRangeHolds, quoteETag, type ConditionalHeaders } from '../core/http-conditions.js';
+import { parseByteRange, unsatisfiedContentRange, type ByteRangeSpec } from '../core/http-range.js';
 import { objectBytesRelayed } from '../core/metrics.js';
 import type { Security } from '../auth/security.js';
 import { servicesFor } from '../auth/tenant-services.js';
@@ -27,7 +29,12 @@ export interface ObjectsRouterOptions {
 
 /**
  * The byte endpoints outside GraphQL:
- * - `GET|HEAD /objects/{path}` streams an object (Range, ETag, Last-Modified, Cache-Control pass through);
+ * - `GET|HEAD /objects/{path}` streams an object with the HTTP semantics caches and players expect (RFC 9110):
+ *   `Accept-Ranges: bytes`; one byte `Range` (206 with `Content-Range`; 416 with `Content-Range: bytes *\/size`
+ *   when it starts past the end; a header that is not exactly one valid byte range is ignored: 200 with the whole
+ *   object); a quoted strong `ETag`, `Last-Modified` and `Cache-Control` from the store; `If-None-Match` and
+ *   `If-Modified-Since` answer 304, `If-Match` and `If-Unmodified-Since` 412, and `If-Range` serves the range only
+ *   while its validator still holds. A revalidation that ends in 304 costs one describe, no object read;
  * - `PUT /objects/{path}` streams a body to the store without buffering it, chunked when the upload's
  *   availability is STREAMING. Size limits are enforced before any upstream call when the length is declared,
  *   and while streaming otherwise.
@@ -61,6 +68,10 @@ export function createObjectsRouter(services: Services, security: Security, pace
   router.all(OBJECT_ROUTE, (_req, res) => {
     res.setHeader('Allow', 'GET, HEAD, PUT');
     sendError(res, new DomainError('BAD_USER_INPUT', 'Method not allowed on the object endpoint.'), 405);
+  });
+  // The bare prefix names no object: a coded 404 like any unknown object, never the framework's HTML page.
+  router.all('/objects', (_req, res) => {
+    sendError(res, new DomainError('NOT_FOUND', 'Name an object: /objects/{path}.'), 404);
   });
   return router;
 }
@@ -162,18 +173,34 @@ async function download(context: TransferContext, req: Request, res: Response, h
   const { path, query } = parseRequest(req);
   const services = await servicesForDownload(context.services, context.security, req, path, query);
   const signal = abortOnClose(req, res);
+  const conditions = conditionalHeaders(req);
+  const store = services.objectStore;
   if (headOnly) {
-    const metadata = await services.objectStore.describe(path, { signal });
+    const metadata = await store.describe(path, { signal });
+    if (answerPreconditions(res, 'HEAD', conditions, metadata)) return;
     writeObjectHeaders(res, metadata);
     if (metadata.contentLength !== undefined) res.setHeader('Content-Length', String(metadata.contentLength));
     res.status(200).end();
     return;
   }
-  const range = req.headers.range;
-  if (range !== undefined && !/^bytes=(\d+-\d*|-\d+)$/.test(range)) {
-    throw new DomainError('RANGE_NOT_SATISFIABLE', 'Only a single byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) is supported.');
+  // A revalidation (If-None-Match, If-Modified-Since) usually ends in 304: a describe answers it without reading
+  // the object. Every precondition is checked again on the read's own metadata, which comes with its bytes.
+  if (conditions.ifNoneMatch !== undefined || conditions.ifModifiedSince !== undefined) {
+    const current = await store.describe(path, { signal });
+    if (answerPreconditions(res, 'GET', conditions, current)) return;
   }
-  const object = await services.objectStore.get(path, range, { signal });
+  const spec = parseByteRange(singleHeader(req, 'range'));
+  let object = await getOrUnsatisfied(store, path, spec, signal);
+  if (answerPreconditions(res, 'GET', conditions, object.metadata)) {
+    object.body.destroy();
+    return;
+  }
+  const ifRange = singleHeader(req, 'if-range');
+  if (spec !== undefined && !ifRangeHolds(ifRange, object.metadata)) {
+    // The client's copy is not the current one: it gets the whole current object instead of a piece of it.
+    object.body.destroy();
+    object = await store.get(path, undefined, { signal });
+  }
   writeObjectHeaders(res, object.metadata);
   if (object.bodyLength !== undefined) {
     res.setHeader('Content-Length', String(object.bodyLength));
@@ -196,6 +223,60 @@ async function download(context: TransferContext, req: Request, res: Response, h
   } finally {
     objectBytesRelayed.labels('download').inc(sentBytes);
   }
+}
+
+/** The `Range` value a store is asked for: exactly the one parsed range, whatever spacing or case the client used. */
+function rangeHeaderOf(spec: ByteRangeSpec): string {
+  return spec.kind === 'suffix' ? `bytes=-${spec.length}` : `bytes=${spec.first}-${spec.last ?? ''}`;
+}
+
+/**
+ * Reads the object, with `spec` when there is one. A range the store finds unsatisfiable is answered 416 with
+ * `Content-Range: bytes *\/size` (RFC 9110): the size comes from a describe, since stores do not all report it.
+ * @throws DomainError `RANGE_NOT_SATISFIABLE` carrying the size in `details.httpHeaders`, and every store error.
+ */
+async function getOrUnsatisfied(store: Services['objectStore'], path: string, spec: ByteRangeSpec | undefined, signal: AbortSignal) {
+  try {
+    return await store.get(path, spec === undefined ? undefined : rangeHeaderOf(spec), { signal });
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'RANGE_NOT_SATISFIABLE') throw error;
+    const size = await store.describe(path, { signal }).then(
+      (metadata) => metadata.contentLength,
+      () => undefined,
+    );
+    throw new DomainError('RANGE_NOT_SATISFIABLE', 'The requested range starts at or past the end of the object.', {
+      cause: error,
+      ...(size === undefined ? {} : { details: { objectSize: size } }),
+    });
+  }
+}
+
+function conditionalHeaders(req: Request): ConditionalHeaders {
+  return {
+    ifMatch: singleHeader(req, 'if-match'),
+    ifNoneMatch: singleHeader(req, 'if-none-match'),
+    ifModifiedSince: singleHeader(req, 'if-modified-since'),
+    ifUnmodifiedSince: singleHeader(req, 'if-unmodified-since'),
+  };
+}
+
+/**
+ * Answers 304 or 412 when the preconditions say so (RFC 9110 13.2.2), with the validators and cache headers a 304
+ * must repeat. @returns whether the response was sent.
+ */
+function answerPreconditions(res: Response, method: 'GET' | 'HEAD', conditions: ConditionalHeaders, metadata: ObjectMetadata): boolean {
+  const outcome = evaluatePreconditions(method, conditions, metadata);
+  if (outcome === 'proceed') return false;
+  if (outcome === 'failed') {
+    sendError(res, new DomainError('CONFLICT', 'A precondition of the request (If-Match, If-Unmodified-Since) does not hold.'), 412);
+    return true;
+  }
+  res.setHeader('Accept-Ranges', 'bytes');
+  if (metadata.eTag !== undefined) res.setHeader('ETag', quoteETag(metadata.eTag));
+  if (metadata.lastModified !== undefined) res.setHeader('Last-Modified', metadata.lastModified.toUTCString());
+  if (metadata.cacheControl !== undefined) res.setHeader('Cache-Control', metadata.cacheControl);
+  res.status(304).end();
+  return true;
 }
 
 async function upload(context: TransferContext, req: Request, res: Response): Promise<void> {
@@ -227,7 +308,7 @@ async function upload(context: TransferContext, req: Request, res: Response): Pr
     },
     { signal },
   );
-  res.status(201).json({ path, eTag: result.eTag ?? null, contentSha256: result.contentSha256 ?? null });
+  res.status(201).json({ path, eTag: result.eTag === undefined ? null : quoteETag(result.eTag), contentSha256: result.contentSha256 ?? null });
 }
 
 function parseRequest(req: Request): { path: string; query: URLSearchParams } {
@@ -247,7 +328,8 @@ function parseRequest(req: Request): { path: string; query: URLSearchParams } {
 
 function writeObjectHeaders(res: Response, metadata: ObjectMetadata): void {
   res.setHeader('Accept-Ranges', 'bytes');
-  if (metadata.eTag !== undefined) res.setHeader('ETag', metadata.eTag);
+  // Quoted: HTTP's entity-tag syntax (MediaStore reports a bare hex digest), so caches can send it back as is.
+  if (metadata.eTag !== undefined) res.setHeader('ETag', quoteETag(metadata.eTag));
   if (metadata.lastModified !== undefined) res.setHeader('Last-Modified', metadata.lastModified.toUTCString());
   if (metadata.contentType !== undefined) res.setHeader('Content-Type', metadata.contentType);
   if (metadata.cacheControl !== undefined) res.setHeader('Cache-Control', metadata.cacheControl);
@@ -339,6 +421,11 @@ function sendError(res: Response, error: DomainError, status: number): void {
   const { httpStatus: _status, ...details } = error.details;
   const retryAfterMs = details['retryAfterMs'];
   if (error.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  const objectSize = details['objectSize'];
+  if (error.code === 'RANGE_NOT_SATISFIABLE') {
+    res.setHeader('Accept-Ranges', 'bytes');
+    if (typeof objectSize === 'number') res.setHeader('Content-Range', unsatisfiedContentRange(objectSize));
+  }
   // The error contract of every transport: the code, whether the same request may succeed later, client-safe details.
   res.status(status).json({ error: { ...details, code: error.code, message: error.message, retryable: error.retryable } });
 }

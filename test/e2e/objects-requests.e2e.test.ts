@@ -124,9 +124,10 @@ describe('Object byte endpoint error bodies', () => {
     const missing = await send(t.gateway.url, 'GET', signed('errors/missing.txt'));
     expect(missing.status).toBe(404);
     expect(missing.json).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) as unknown, retryable: false } });
-    const range = await send(t.gateway.url, 'GET', signed('errors/a.txt'), { range: 'bytes=0-1,4-5' });
+    // A range past the end (several ranges are ignored instead: objects-http.e2e.test.ts).
+    const range = await send(t.gateway.url, 'GET', signed('errors/a.txt'), { range: 'bytes=100-' });
     expect(range.status).toBe(416);
-    expect(range.json).toEqual({ error: { code: 'RANGE_NOT_SATISFIABLE', message: expect.any(String) as unknown, retryable: false } });
+    expect(range.json).toEqual({ error: { code: 'RANGE_NOT_SATISFIABLE', message: expect.any(String) as unknown, retryable: false, objectSize: 5 } });
     const method = await send(t.gateway.url, 'DELETE', '/objects/errors/a.txt');
     expect(method.status).toBe(405);
     expect(method.json).toEqual({ error: { code: 'BAD_USER_INPUT', message: expect.any(String) as unknown, retryable: false } });

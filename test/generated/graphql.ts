@@ -794,9 +794,9 @@ export type MediaObject = Node & ObjectEntry & {
   cacheControl?: Maybe<Scalars['String']['output']>;
   /** Size in bytes. */
   contentLength?: Maybe<Scalars['SafeInt']['output']>;
-  /** MIME type recorded at upload, e.g. `application/vnd.apple.mpegurl`. */
+  /** MIME type recorded at upload, e.g. `application/vnd.apple.mpegurl`. Null for objects listed from S3, whose listings do not carry it: `object(path:)` describes it. */
   contentType?: Maybe<Scalars['String']['output']>;
-  /** Entity tag of the stored bytes; changes whenever the content changes. */
+  /** Entity tag of the stored bytes, quoted as HTTP sends it (`"…"`); changes whenever the content changes. The byte endpoint sends the same value as `ETag`, so it can be used in `If-None-Match` as is. */
   eTag?: Maybe<Scalars['String']['output']>;
   /** Globally unique, opaque id; `Query.node` and federation `_entities` accept it. */
   id: Scalars['ID']['output'];
@@ -808,7 +808,7 @@ export type MediaObject = Node & ObjectEntry & {
   path: Scalars['String']['output'];
   /** Always `OBJECT`. */
   type: ObjectEntryKind;
-  /** Short-lived signed URL of the gateway byte endpoint that downloads this object (GET/HEAD, supports `Range`). Treat it as a secret until it expires. */
+  /** Short-lived URL that downloads this object with GET (supports `Range`, `If-None-Match`, `If-Modified-Since`): the gateway byte endpoint signed for it (HEAD works too), or, when the deployment sets `OBJECT_URLS=direct`, a presigned S3 URL so the bytes do not pass through the gateway. Treat it as a secret until it expires. */
   url: Scalars['String']['output'];
 };
 
@@ -828,7 +828,7 @@ export type Mutation = {
    */
   createDvrSession: Operation;
   /**
-   * Issues a short-lived signed URL for uploading a large object with HTTP PUT to the gateway, which streams it to the store. No upstream call is made until the PUT.
+   * Issues a short-lived URL for uploading a large object with one HTTP PUT: to the gateway, which streams it to the store, or, when the deployment sets `OBJECT_URLS=direct` and the upload is STANDARD, straight to S3 (presigned; send the listed headers and Content-Length). No upstream call is made until the PUT.
    *
    * Requires scope `objects:write`.
    */
@@ -982,13 +982,13 @@ export type ObjectUpload = {
   __typename?: 'ObjectUpload';
   /** When the URL stops being accepted (UTC). */
   expiresAt: Scalars['DateTimeISO']['output'];
-  /** Headers the upload must carry. */
+  /** Headers the upload must carry, exactly as given (a presigned URL signs them). */
   headers: Array<HttpHeader>;
   /** Largest body the upload accepts, in bytes. */
   maxBytes: Scalars['SafeInt']['output'];
   /** HTTP method to use (always `PUT`). */
   method: Scalars['String']['output'];
-  /** Absolute URL of the gateway byte endpoint, signature included. */
+  /** Absolute URL to send the PUT to, signature included: the gateway byte endpoint, or a presigned S3 URL with `OBJECT_URLS=direct`. */
   url: Scalars['String']['output'];
 };
 
@@ -1623,9 +1623,9 @@ export type UpdateDvrSessionInput = {
 
 /** When an object being uploaded becomes readable. Limits differ: see each value. */
 export type UploadAvailability =
-  /** Readable once the whole upload has completed. Objects up to 25 MiB on MediaStore. */
+  /** Readable once the whole upload has completed; the upload declares its length. Objects up to 25 MiB on MediaStore. */
   | 'STANDARD'
-  /** Readable after initial buffering while the upload continues (chunked transfer). Objects up to 10 MiB on MediaStore. */
+  /** The upload may use chunked transfer (no length). On MediaStore the object is readable after initial buffering while the upload continues, up to 10 MiB; S3 has no such mode, so the object is readable once complete. */
   | 'STREAMING';
 
 export type LiveStreamErrorFieldsFragment = { __typename?: 'LiveStreamError', code: string, providerStatus: string, message: string };

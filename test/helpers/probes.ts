@@ -14,21 +14,33 @@ export function fullGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** Requests every emulator behind the test gateway has received so far (its MediaStore and the embedded ones). */
+/**
+ * Requests every emulator behind the test gateway has received so far: its MediaStore, and the embedded ones (the
+ * embedded object store, S3 or MediaStore, counts when the gateway was started with one).
+ */
 export function upstreamCalls(t: TestGateway): number {
   const embedded = t.gateway.emulators;
-  return t.emulator.count() + (embedded.kinesis?.count() ?? 0) + (embedded.livestream?.count() ?? 0) + (embedded.oci?.emulator.count() ?? 0);
+  return (
+    t.emulator.count() +
+    (embedded.s3?.count() ?? 0) +
+    (embedded.mediastore?.count() ?? 0) +
+    (embedded.kinesis?.count() ?? 0) +
+    (embedded.livestream?.count() ?? 0) +
+    (embedded.oci?.emulator.count() ?? 0)
+  );
 }
 
 /**
  * Every request the emulators behind the test gateway have received since the last {@link resetUpstreamLog}, as
- * `provider:Operation` (`mediastore:GetObject`, `kinesis:ListStreams`, `livestream:GetOperation`, `oci:...`), in
+ * `provider:Operation` (`mediastore:GetObject`, `s3:HeadObject`, `kinesis:ListStreams`, `livestream:GetOperation`, `oci:...`), in
  * order per provider. Embedded emulators the gateway did not start contribute nothing.
  */
 export function upstreamOperations(t: TestGateway): string[] {
   const embedded = t.gateway.emulators;
   return [
     ...t.emulator.requests.map((request) => `mediastore:${request.operation}`),
+    ...(embedded.s3?.requests ?? []).map((request) => `s3:${request.operation}`),
+    ...(embedded.mediastore?.requests ?? []).map((request) => `mediastore:${request.operation}`),
     ...(embedded.kinesis?.requests ?? []).map((request) => `kinesis:${request.operation}`),
     ...(embedded.livestream?.requests ?? []).map((request) => `livestream:${request.operation}`),
     ...(embedded.oci?.emulator.requests ?? []).map((request) => `oci:${request.operation}`),
@@ -38,6 +50,8 @@ export function upstreamOperations(t: TestGateway): string[] {
 /** Clears the request log of every emulator behind the test gateway. */
 export function resetUpstreamLog(t: TestGateway): void {
   t.emulator.resetRequests();
+  t.gateway.emulators.s3?.resetRequests();
+  t.gateway.emulators.mediastore?.resetRequests();
   t.gateway.emulators.kinesis?.resetRequests();
   t.gateway.emulators.livestream?.resetRequests();
   t.gateway.emulators.oci?.emulator.resetRequests();

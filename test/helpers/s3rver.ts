@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The credentials s3rver accepts (its documented defaults); it verifies SigV4 signatures made with them. */
+/** The credentials s3rver accepts (its documented defaults): it checks the access key id, not SigV4 signatures. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 /** A running s3rver (an independent S3 implementation) in a child process. */

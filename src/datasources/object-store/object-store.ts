@@ -109,4 +109,31 @@ export interface ObjectStore {
   delete(path: string, options?: CallOptions): Promise<void>;
   /** Resolves when the store answers at all (any response proves reachability); throws when it cannot be reached. */
   checkReachable(options?: CallOptions): Promise<void>;
+  /** Transfers straight between clients and the store (presigned URLs); `undefined` when the store has none. */
+  readonly direct?: DirectTransfers | undefined;
+}
+
+/** One HTTP request a client sends straight to the store. Treat `url` as a secret until `expiresAt`. */
+export interface DirectRequest {
+  readonly url: string;
+  readonly method: 'GET' | 'PUT';
+  /** Headers the request must carry exactly as given (they are signed with it). */
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
+  readonly expiresAt: Date;
+}
+
+/**
+ * Presigned requests that move bytes between a client and the store without the gateway. Signing is local (no
+ * upstream call); the store checks the signature and the expiry when the request arrives.
+ */
+export interface DirectTransfers {
+  /** Largest body one direct upload may carry, in bytes (S3: one PUT, 5 GiB). */
+  readonly maxUploadBytes: number;
+  /** A GET of the object at `path` (the method is signed: a HEAD needs its own URL), valid for `ttlSeconds`. */
+  download(path: string, ttlSeconds: number): Promise<DirectRequest>;
+  /**
+   * One PUT of the object at `path` storing `contentType` and `cacheControl` (both signed: the client must send
+   * them as listed), valid for `ttlSeconds`. The PUT must carry `Content-Length`.
+   */
+  upload(path: string, grant: { readonly contentType: string | undefined; readonly cacheControl: string | undefined }, ttlSeconds: number): Promise<DirectRequest>;
 }

@@ -11,6 +11,11 @@ export interface S3ClientOptions {
   readonly maxAttempts: number;
   /** Static credentials (emulators); `undefined` uses the SDK's default provider chain. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /**
+   * `presign` builds a client for presigned URLs only: checksums only where an operation requires them, since the
+   * default would sign the checksum of an empty body into PUT URLs. Default `calls`.
+   */
+  readonly purpose?: 'calls' | 'presign';
 }
 
 /**
@@ -26,5 +31,6 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     retryMode: 'adaptive',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
+    ...(options.purpose === 'presign' ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
   });
 }

@@ -14,6 +14,7 @@ import { quoteETag } from '../../core/http-conditions.js';
 import type { Logger } from '../../core/logger.js';
 import type {
   CallOptions,
+  DirectTransfers,
   ObjectBody,
   ObjectListPage,
   ObjectMetadata,
@@ -45,6 +46,8 @@ export interface S3ObjectStoreOptions extends KeyLayout {
   /** Longest silence tolerated inside a streamed body, either way, in ms. */
   readonly idleTimeoutMs: number;
   readonly logger: Logger;
+  /** Presigned direct transfers (`OBJECT_URLS=direct`); omitted when URLs are the gateway's. */
+  readonly direct?: DirectTransfers | undefined;
 }
 
 /**
@@ -56,11 +59,14 @@ export interface S3ObjectStoreOptions extends KeyLayout {
 export class S3ObjectStore implements ObjectStore {
   readonly provider = 's3';
   readonly limits = S3_LIMITS;
+  readonly direct: DirectTransfers | undefined;
 
   constructor(
     private readonly client: S3Client,
     private readonly options: S3ObjectStoreOptions,
-  ) {}
+  ) {
+    this.direct = options.direct;
+  }
 
   /** The bucket this store reads and writes. */
   get bucket(): string {

@@ -4,7 +4,7 @@ import { S3_MAX_PRESIGN_EXPIRES_SECONDS } from './s3.limits.js';
 /**
  * Request authentication as far as the emulator checks it: a SigV4 `Authorization` header of the right shape, or
  * presigned query parameters (`X-Amz-Algorithm`, `-Credential`, `-Date`, `-Expires`, `-SignedHeaders`,
- * `-Signature`) that have not expired. Signatures are not verified (s3rver, the second opinion, does verify them).
+ * `-Signature`) that have not expired. Signatures are not verified (nor are they by s3rver 3.7.1, the second opinion).
  */
 
 /** How a request authenticated. */

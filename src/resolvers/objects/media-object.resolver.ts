@@ -2,7 +2,16 @@ import { baseName } from '../../datasources/object-store/object-path.js';
 import { Ctx, FieldResolver, ID, Resolver, Root } from '../../core/type-graphql.js';
 import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
-import { MediaObjectType, ObjectEntryKind, ObjectFolderType, type MediaObjectSource, type ObjectFolderSource } from './object.type.js';
+import { quoteETag } from '../../core/http-conditions.js';
+import {
+  MEDIA_OBJECT_ETAG_DESCRIPTION,
+  MEDIA_OBJECT_URL_DESCRIPTION,
+  MediaObjectType,
+  ObjectEntryKind,
+  ObjectFolderType,
+  type MediaObjectSource,
+  type ObjectFolderSource,
+} from './object.type.js';
 
 /** Derived fields of `MediaObject`. */
 @Resolver(() => MediaObjectType)
@@ -22,12 +31,17 @@ export class MediaObjectFieldsResolver {
     return ObjectEntryKind.OBJECT;
   }
 
-  @FieldResolver(() => String, {
-    description:
-      'Short-lived signed URL of the gateway byte endpoint that downloads this object (GET/HEAD, supports `Range`). Treat it as a secret until it expires.',
-  })
-  url(@Root() object: MediaObjectSource, @Ctx() { services }: RequestContext): string {
+  @FieldResolver(() => String, { description: MEDIA_OBJECT_URL_DESCRIPTION })
+  async url(@Root() object: MediaObjectSource, @Ctx() { services }: RequestContext): Promise<string> {
+    const direct = services.config.objects.urls === 'direct' ? services.objectStore.direct : undefined;
+    if (direct !== undefined) return (await direct.download(object.path, services.config.signedUrlTtlSeconds)).url;
     return services.urls.download(object.path, services.config.signedUrlTtlSeconds).url;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: MEDIA_OBJECT_ETAG_DESCRIPTION })
+  eTag(@Root() object: MediaObjectSource): string | undefined {
+    // One form for every store (MediaStore reports a bare digest): the quoted one HTTP sends as `ETag`.
+    return object.eTag === undefined ? undefined : quoteETag(object.eTag);
   }
 
   @FieldResolver(() => String, {

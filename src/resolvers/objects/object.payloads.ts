@@ -34,13 +34,13 @@ export class HttpHeader {
     'A signed URL that accepts one HTTP PUT of the object body. Treat it as a secret until it expires; send the listed headers.',
 })
 export class ObjectUpload {
-  @Field(() => String, { description: 'Absolute URL of the gateway byte endpoint, signature included.' })
+  @Field(() => String, { description: 'Absolute URL to send the PUT to, signature included: the gateway byte endpoint, or a presigned S3 URL with `OBJECT_URLS=direct`.' })
   url!: string;
 
   @Field(() => String, { description: 'HTTP method to use (always `PUT`).' })
   method!: string;
 
-  @Field(() => [HttpHeader], { description: 'Headers the upload must carry.' })
+  @Field(() => [HttpHeader], { description: 'Headers the upload must carry, exactly as given (a presigned URL signs them).' })
   headers!: HttpHeader[];
 
   @Field(() => GraphQLISODateTime, { description: 'When the URL stops being accepted (UTC).' })

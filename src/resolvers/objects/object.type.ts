@@ -28,10 +28,10 @@ registerEnumType(UploadAvailabilityEnum, {
   name: 'UploadAvailability',
   description: 'When an object being uploaded becomes readable. Limits differ: see each value.',
   valuesConfig: {
-    STANDARD: { description: 'Readable once the whole upload has completed. Objects up to 25 MiB on MediaStore.' },
+    STANDARD: { description: 'Readable once the whole upload has completed; the upload declares its length. Objects up to 25 MiB on MediaStore.' },
     STREAMING: {
       description:
-        'Readable after initial buffering while the upload continues (chunked transfer). Objects up to 10 MiB on MediaStore.',
+        'The upload may use chunked transfer (no length). On MediaStore the object is readable after initial buffering while the upload continues, up to 10 MiB; S3 has no such mode, so the object is readable once complete.',
     },
   },
 });
@@ -62,6 +62,14 @@ export abstract class ObjectEntryType {
   type!: ObjectEntryKind;
 }
 
+/** `MediaObject.url`'s description, shared by the field and its resolver. */
+export const MEDIA_OBJECT_URL_DESCRIPTION =
+  'Short-lived URL that downloads this object with GET (supports `Range`, `If-None-Match`, `If-Modified-Since`): the gateway byte endpoint signed for it (HEAD works too), or, when the deployment sets `OBJECT_URLS=direct`, a presigned S3 URL so the bytes do not pass through the gateway. Treat it as a secret until it expires.';
+
+/** `MediaObject.eTag`'s description, shared by the field and its resolver. */
+export const MEDIA_OBJECT_ETAG_DESCRIPTION =
+  'Entity tag of the stored bytes, quoted as HTTP sends it (`"…"`); changes whenever the content changes. The byte endpoint sends the same value as `ETag`, so it can be used in `If-None-Match` as is.';
+
 /** A stored object's metadata. */
 @Directive('@key(fields: "id")')
 @ObjectType('MediaObject', {
@@ -73,10 +81,14 @@ export class MediaObjectType extends ObjectEntryType {
   @Field(() => ID, { description: 'Globally unique, opaque id; `Query.node` and federation `_entities` accept it.' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'Entity tag of the stored bytes; changes whenever the content changes.' })
+  @Field(() => String, { nullable: true, description: MEDIA_OBJECT_ETAG_DESCRIPTION })
   eTag?: string;
 
-  @Field(() => String, { nullable: true, description: 'MIME type recorded at upload, e.g. `application/vnd.apple.mpegurl`.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'MIME type recorded at upload, e.g. `application/vnd.apple.mpegurl`. Null for objects listed from S3, whose listings do not carry it: `object(path:)` describes it.',
+  })
   contentType?: string;
 
   @Field(() => SafeIntResolver, { nullable: true, description: 'Size in bytes.' })
@@ -91,10 +103,7 @@ export class MediaObjectType extends ObjectEntryType {
   })
   cacheControl?: string;
 
-  @Field(() => String, {
-    description:
-      'Short-lived signed URL of the gateway byte endpoint that downloads this object (GET/HEAD, supports `Range`). Treat it as a secret until it expires.',
-  })
+  @Field(() => String, { description: MEDIA_OBJECT_URL_DESCRIPTION })
   url!: string;
 }
 

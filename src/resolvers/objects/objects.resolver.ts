@@ -96,28 +96,26 @@ export class ObjectsResolver {
 
   @Mutation(() => ObjectUpload, {
     description:
-      'Issues a short-lived signed URL for uploading a large object with HTTP PUT to the gateway, which streams it to the store. No upstream call is made until the PUT.',
+      'Issues a short-lived URL for uploading a large object with one HTTP PUT: to the gateway, which streams it to the store, or, when the deployment sets `OBJECT_URLS=direct` and the upload is STANDARD, straight to S3 (presigned; send the listed headers and Content-Length). No upstream call is made until the PUT.',
   })
-  createObjectUpload(
+  async createObjectUpload(
     @Arg('input', () => CreateObjectUploadInput, { description: 'Path and metadata of the upload.' }) input: CreateObjectUploadInput,
     @Ctx() { services }: RequestContext,
-  ): ObjectUpload {
+  ): Promise<ObjectUpload> {
     const path = parseObjectPath(input.path);
-    const signed = services.urls.upload(
-      path,
-      { contentType: input.contentType, cacheControl: input.cacheControl, uploadAvailability: input.uploadAvailability },
-      services.config.signedUrlTtlSeconds,
-    );
+    const ttl = services.config.signedUrlTtlSeconds;
+    const maxBytes = services.objectStore.limits.maxObjectBytes[input.uploadAvailability];
+    // A presigned PUT needs its length (S3 refuses chunked uploads), so a STREAMING upload still goes through the gateway.
+    const direct = services.config.objects.urls === 'direct' && input.uploadAvailability === 'STANDARD' ? services.objectStore.direct : undefined;
+    if (direct !== undefined) {
+      const presigned = await direct.upload(path, { contentType: input.contentType, cacheControl: input.cacheControl }, ttl);
+      return { url: presigned.url, method: presigned.method, headers: [...presigned.headers], expiresAt: presigned.expiresAt, maxBytes: Math.min(maxBytes, direct.maxUploadBytes) };
+    }
+    const signed = services.urls.upload(path, { contentType: input.contentType, cacheControl: input.cacheControl, uploadAvailability: input.uploadAvailability }, ttl);
     const headers: { name: string; value: string }[] = [];
     if (input.contentType !== undefined) headers.push({ name: 'Content-Type', value: input.contentType });
     if (input.uploadAvailability === 'STREAMING') headers.push({ name: 'Transfer-Encoding', value: 'chunked' });
-    return {
-      url: signed.url,
-      method: 'PUT',
-      headers,
-      expiresAt: signed.expiresAt,
-      maxBytes: services.objectStore.limits.maxObjectBytes[input.uploadAvailability],
-    };
+    return { url: signed.url, method: 'PUT', headers, expiresAt: signed.expiresAt, maxBytes };
   }
 }
 
