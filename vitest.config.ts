@@ -3,8 +3,12 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
-/** One vitest project per test kind, so `npm run test:unit` (the inner loop) runs only the fast ones. */
-const projects = ['unit', 'integration', 'e2e', 'conformance', 'fleet'] as const;
+/**
+ * One vitest project per test kind, so `npm run test:unit` (the inner loop) runs only the fast ones. `contract` runs
+ * the provider contract bodies against real clouds when their variables are set (docs/contract-tests.md) and skips
+ * each provider with one line otherwise, so a plain `vitest run` includes it at no cost.
+ */
+const projects = ['unit', 'integration', 'e2e', 'conformance', 'fleet', 'contract'] as const;
 
 export default defineConfig({
   resolve: {
