@@ -55,35 +55,53 @@ export class FleetMembership {
 
   /** ⌈S/N⌉ under the current view; Infinity before the first view. */
   share(): number {
-    const view = this.current;
-    if (view === undefined) return Infinity;
-    return Math.ceil(Math.max(1, view.watched) / Math.max(1, view.members.size));
+    return shareOf(this.current);
   }
 
-  /**
-   * Whether this instance, holding `held` leases, may take a free lease of a stream whose interested instances are
-   * `interested`, which has been free (as seen here) for `freeForMs` out of a patience of `deferMs`.
-   */
+  /** See {@link mayAcquire}, for this instance under the current view. */
   mayAcquire(held: number, interested: readonly string[], freeForMs: number, deferMs: number): boolean {
-    if (held < this.share() || freeForMs >= deferMs) return true;
-    return !this.anotherUnderShare(interested);
+    return mayAcquire(this.current, this.instance, held, interested, freeForMs, deferMs);
   }
 
-  /** Whether an instance other than this one, interested in the stream, is under its share. */
+  /** See {@link anotherUnderShare}, for this instance under the current view. */
   anotherUnderShare(interested: readonly string[]): boolean {
-    const view = this.current;
-    if (view === undefined) return false;
-    const share = this.share();
-    return interested.some((id) => id !== this.instance && view.members.has(id) && (view.held.get(id) ?? 0) < share);
+    return anotherUnderShare(this.current, this.instance, interested);
   }
 
-  /** Free places under their share among the other instances (how many leases may be handed over at once). */
+  /** See {@link roomOf}, for this instance under the current view. */
   room(): number {
-    const view = this.current;
-    if (view === undefined) return 0;
-    const share = this.share();
-    let room = 0;
-    for (const id of view.members) if (id !== this.instance) room += Math.max(0, share - (view.held.get(id) ?? 0));
-    return room;
+    return roomOf(this.current, this.instance);
   }
+}
+
+/** An instance's share of readers, ⌈S/N⌉, under `view`; Infinity without a view. Pure. */
+export function shareOf(view: FleetView | undefined): number {
+  if (view === undefined) return Infinity;
+  return Math.ceil(Math.max(1, view.watched) / Math.max(1, view.members.size));
+}
+
+/**
+ * Whether instance `me`, holding `held` leases, may take a free lease of a stream whose interested instances are
+ * `interested`, the lease having been free (as `me` saw it) for `freeForMs` out of a patience of `deferMs`: yes under
+ * its share, yes once the patience is over, otherwise only when no other interested instance is under its share. Pure.
+ */
+export function mayAcquire(view: FleetView | undefined, me: string, held: number, interested: readonly string[], freeForMs: number, deferMs: number): boolean {
+  if (held < shareOf(view) || freeForMs >= deferMs) return true;
+  return !anotherUnderShare(view, me, interested);
+}
+
+/** Whether an announced instance other than `me` among `interested` is under its share. Pure. */
+export function anotherUnderShare(view: FleetView | undefined, me: string, interested: readonly string[]): boolean {
+  if (view === undefined) return false;
+  const share = shareOf(view);
+  return interested.some((id) => id !== me && view.members.has(id) && (view.held.get(id) ?? 0) < share);
+}
+
+/** Free places under their share among the instances other than `me`: how many leases `me` may hand over. Pure. */
+export function roomOf(view: FleetView | undefined, me: string): number {
+  if (view === undefined) return 0;
+  const share = shareOf(view);
+  let room = 0;
+  for (const id of view.members) if (id !== me) room += Math.max(0, share - (view.held.get(id) ?? 0));
+  return room;
 }
