@@ -419,7 +419,7 @@ describe.skipIf(!available)('fleet of gateway processes on a Redis that fails', 
     for (const recorder of [cut, ...others]) recorder.stop();
   }, 90_000);
 
-  it('refuses the appends of a holder paused past its lease, which stops its reader within one renewal after it resumes (F3)', async () => {
+  it('stops the reader of a holder paused past its lease within one renewal after it resumes, the log never holding a duplicate (F3)', async () => {
     const holder = await holderOf(redis.url, prefix, gateways, 10_000);
     const others = gateways.filter((gateway) => gateway !== holder);
     const recorders = others.map((gateway) => subscribe(gateway));
