@@ -249,7 +249,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
     const timings = { ttlMs: 60_000, interestTtlMs: 60_000, logGraceMs: 60_000 };
     const old = new StreamLeases(client, keys, 'old-holder', timings);
     const taker = new StreamLeases(client, keys, 'new-holder', timings);
-    const log = new StreamLog(client, keys, { maxLength: 100, graceMs: 60_000 });
+    const log = new StreamLog(client, keys, { maxLength: 100, graceMs: 60_000, fatalCooldownMs: 60_000 });
     const first = await old.tick(STREAM, { holder: undefined, interested: true, mayAcquire: true });
     expect(first.state).toBe('acquired');
     const fragment = (fragmentNumber: string) => ({
@@ -358,6 +358,37 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
       expect(silentlyMissing(harness, log)).toEqual([]);
     }
     expect(harness.maxConcurrent()).toBe(1);
+  });
+});
+
+describe.skipIf(!available)('RedisFragmentHub when the stream fails for good', () => {
+  it('ends subscribers on every instance with UPSTREAM_UNAVAILABLE after a KMS error, and fails new ones without a GetMedia during the cooldown (K8)', async () => {
+    const harness = await startHarness({ producer: true });
+    const hubs = [harness.hub(), harness.hub(), harness.hub()];
+    // Every session fails after 3 fragments: a retry loop would show up as repeated calls.
+    harness.emulator.injectFault({ kind: 'errorTag', errorId: 4501, afterFragments: 3, stream: STREAM });
+    const logs = hubs.slice(0, 2).map((hub) => harness.subscribe(hub));
+    await Promise.all(logs.map((log) => log.until((l) => l.done, 15_000, 'the subscription to end')));
+    for (const log of logs) {
+      expect(log.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(log.statuses().at(-1)?.status).toBe('ENDED');
+    }
+    const calls = harness.emulator.getMediaCalls(STREAM).length;
+    expect(calls).toBe(1);
+    // Everyone left: the holder lets the lease go after the linger, and with it the log.
+    await within(
+      (async () => {
+        while (hubs.some((hub) => hub.fleetStatus().held.length > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
+      })(),
+      10_000,
+      'the lease to be released',
+    );
+    const late = harness.subscribe(hubs[2] as RedisFragmentHub);
+    await late.until((l) => l.done, 5_000, 'the late subscription to end');
+    expect(late.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    // Nobody takes the lease and reads again while the end is remembered (a lease lifetime and more here).
+    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_TTL_MS));
+    expect(harness.emulator.getMediaCalls(STREAM).length).toBe(calls);
   });
 });
 

@@ -44,6 +44,8 @@ export class FleetFeed {
   private primed = false;
   private holderStatus: HolderStatus;
   private outage = false;
+  /** Back from an outage without knowing the holder's status (Redis lost it): RECONNECTING until an entry says more. */
+  private awaitingEntry = false;
   private fatal: { error: DomainError; at: number } | undefined;
 
   constructor(
@@ -102,8 +104,11 @@ export class FleetFeed {
     return subscriber;
   }
 
-  /** The log as the tail first read it: fills the window and positions the subscribers that waited for it. */
-  prime(entries: readonly LogEntry[], status: HolderStatus): void {
+  /**
+   * The log as the tail first read it: fills the window and positions the subscribers that waited for it. `ended`:
+   * the stream ended less than a cooldown ago; they fail with its code, as later subscribers will until it is over.
+   */
+  prime(entries: readonly LogEntry[], status: HolderStatus, ended?: Extract<LogEntry, { kind: 'end' }>): void {
     this.holderStatus = status;
     this.outage = false;
     for (const entry of entries) {
@@ -111,13 +116,11 @@ export class FleetFeed {
       else if (entry.kind === 'gap' && entry.reason === 'UPSTREAM_RESET') this.window = [];
       else if (entry.kind === 'status') this.holderStatus = { status: entry.status, detail: entry.detail };
     }
-    // An end with nothing logged after it is the stream's current state.
-    const last = entries[entries.length - 1];
     this.primed = true;
     const waiting = [...this.waiting];
     this.waiting.clear();
     for (const [subscriber, start] of waiting) this.attach(subscriber, start);
-    if (last?.kind === 'end') this.end(last);
+    if (ended !== undefined) this.end(ended);
   }
 
   /** Entries appended to the log, in order. */
@@ -133,6 +136,7 @@ export class FleetFeed {
           this.offerGap(entry.reason, entry.after, entry.before);
           break;
         case 'status':
+          this.awaitingEntry = false;
           this.holderStatus = { status: entry.status, detail: entry.detail };
           if (!this.outage) for (const subscriber of this.subscribers) subscriber.offerStatus(entry.status, entry.detail);
           break;
@@ -152,9 +156,13 @@ export class FleetFeed {
       for (const subscriber of [...this.subscribers, ...this.waiting.keys()]) subscriber.offerStatus('RECONNECTING', OUTAGE_DETAIL);
       return;
     }
-    if (status !== undefined) this.holderStatus = status;
-    const current = this.holderStatus;
-    if (current !== undefined) for (const subscriber of this.subscribers) subscriber.offerStatus(current.status, current.detail);
+    if (status === undefined) {
+      // The status key is gone (Redis lost its data): what was true before the outage may not be any more.
+      this.awaitingEntry = true;
+      return;
+    }
+    this.holderStatus = status;
+    for (const subscriber of this.subscribers) subscriber.offerStatus(status.status, status.detail);
   }
 
   /** Ends every subscriber and stops the catch-up readers. */
@@ -168,6 +176,12 @@ export class FleetFeed {
   private onFragment(fragment: Fragment, prev: string | null): void {
     const number = fragment.fragmentNumber;
     if (number === null) return;
+    if (this.awaitingEntry) {
+      // Fragments flow again: the reader is connected, whoever it is.
+      this.awaitingEntry = false;
+      this.holderStatus = { status: 'CONNECTED', detail: null };
+      for (const subscriber of this.subscribers) subscriber.offerStatus('CONNECTED', null);
+    }
     const newest = this.newest;
     if (newest !== null) {
       if (compareFragmentNumbers(number, newest) <= 0) return;
@@ -200,7 +214,8 @@ export class FleetFeed {
 
   private attach(subscriber: Subscriber, start: MediaStart): void {
     this.subscribers.add(subscriber);
-    const status: { status: FeedStatus; detail: string | null } | undefined = this.outage ? { status: 'RECONNECTING', detail: OUTAGE_DETAIL } : this.holderStatus;
+    const status: { status: FeedStatus; detail: string | null } | undefined =
+      this.outage || this.awaitingEntry ? { status: 'RECONNECTING', detail: OUTAGE_DETAIL } : this.holderStatus;
     if (status !== undefined) subscriber.offerStatus(status.status, status.detail);
     this.position(subscriber, start);
   }

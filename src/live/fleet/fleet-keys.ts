@@ -10,6 +10,8 @@ export interface StreamKeys {
   readonly head: string;
   /** The holder's last reader status (a log entry payload), for instances that join or reconnect. */
   readonly status: string;
+  /** The stream's end (a fatal upstream error, an `e` entry payload) while its cooldown lasts: no reader starts. */
+  readonly ended: string;
   /** Sorted set: instance id → expiry (Redis time, ms) of its interest in the stream. */
   readonly interest: string;
   /** Sorted set: GetMedia session permit → expiry (Redis time, ms); the fleet-wide connection budget. */
@@ -52,6 +54,7 @@ export class FleetKeys {
       log: `${base}log`,
       head: `${base}head`,
       status: `${base}status`,
+      ended: `${base}ended`,
       interest: `${base}interest`,
       sessions: `${base}sessions`,
       calls: `${base}calls`,

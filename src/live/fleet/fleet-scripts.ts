@@ -61,7 +61,9 @@ export const QUARANTINE = '~quarantine|0';
  * nor counter (the signature of lost data) does not take the lease: it quarantines it for one lease lifetime, long
  * enough for a living holder to take it back or for a dead one's confirmation to run out.
  *
- * KEYS: lease, fence, interest, log, head, status. ARGV: instance, holder value or '', interested 1|0,
+ * Nobody takes the lease of a stream that ended (a fatal upstream error) until its cooldown is over.
+ *
+ * KEYS: lease, fence, interest, log, head, status, ended. ARGV: instance, holder value or '', interested 1|0,
  * may acquire 1|0, lease ttl ms, interest ttl ms, log grace ms, knew the log 1|0.
  * Reply: { 'held' | 'acquired' | 'other', lease value or '', head fragment number or '', interested instances }.
  */
@@ -88,7 +90,7 @@ if ARGV[2] ~= '' and (current == ARGV[2] or (not current) or current == quaranti
   redis.call('PEXPIRE', KEYS[2], 86400000)
   value = ARGV[2]
   state = 'held'
-elseif ARGV[4] == '1' and ARGV[2] == '' and ((not current) or string.sub(current, 1, #me + 1) == me .. '|') then
+elseif ARGV[4] == '1' and ARGV[2] == '' and ((not current) or string.sub(current, 1, #me + 1) == me .. '|') and redis.call('EXISTS', KEYS[7]) == 0 then
   if redis.call('EXISTS', KEYS[2]) == 0 then
     redis.call('SET', KEYS[2], int(now * 1000))
     if ARGV[8] == '1' and not current then
@@ -112,10 +114,10 @@ return {state, value, head, interested}
  * partitioned former holder gets 0 and appends nothing. A fragment must be newer than the log's head (else -1, a
  * duplicate, appends nothing), becomes the new head, and records the fragment before it (`p`: the head, or `after`
  * when the log lost its head) so readers can tell when they missed entries. A gap that resets the numbering clears
- * the head; a status is also kept as the stream's current status.
+ * the head; a status is also kept as the stream's current status, and an end as the stream's end for its cooldown.
  *
- * KEYS: lease, log, head, status. ARGV: holder value, max log length, kind f|g|s|e, fragment number or '', after or
- * '', payload, log grace ms, 1 when a gap resets the numbering.
+ * KEYS: lease, log, head, status, ended. ARGV: holder value, max log length, kind f|g|s|e, fragment number or '',
+ * after or '', payload, log grace ms, 1 when a gap resets the numbering, end cooldown ms.
  * Reply: the entry id, 0 (fenced) or -1 (duplicate).
  */
 export const APPEND = new FleetScript(
@@ -132,6 +134,7 @@ if kind == 'f' then
 else
   if kind == 'g' and ARGV[8] == '1' then redis.call('DEL', KEYS[3]) end
   if kind == 's' then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[7]) end
+  if kind == 'e' then redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[9]) end
   id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'k', kind, 'd', ARGV[6])
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[7])

@@ -200,7 +200,7 @@ export class FleetStream {
       this.ctx.keys.stream(this.stream),
       this.stream,
       {
-        onPrimed: (entries, status) => feed.prime(entries, status),
+        onPrimed: (entries, status, ended) => feed.prime(entries, status, ended),
         onEntries: (entries) => {
           feed.apply(entries);
           if (entries.some((entry) => entry.kind === 'handover')) this.tickSoon();

@@ -70,7 +70,7 @@ export class StreamLeases {
     const k = this.keys.stream(stream);
     const reply = (await TICK.run(
       this.client,
-      [k.lease, k.fence, k.interest, k.log, k.head, k.status],
+      [k.lease, k.fence, k.interest, k.log, k.head, k.status, k.ended],
       [
         this.instance,
         request.holder ?? '',

@@ -13,7 +13,12 @@ export class StreamLog {
   constructor(
     private readonly client: RedisClient,
     private readonly keys: FleetKeys,
-    private readonly options: { readonly maxLength: number; readonly graceMs: number },
+    private readonly options: {
+      readonly maxLength: number;
+      readonly graceMs: number;
+      /** How long an end entry keeps the stream from being read again, in ms. */
+      readonly fatalCooldownMs: number;
+    },
   ) {}
 
   /**
@@ -26,7 +31,7 @@ export class StreamLog {
     const k = this.keys.stream(stream);
     const reply = await APPEND.run(
       this.client,
-      [k.lease, k.log, k.head, k.status],
+      [k.lease, k.log, k.head, k.status, k.ended],
       [
         holder,
         this.options.maxLength,
@@ -36,6 +41,7 @@ export class StreamLog {
         encodePayload(draft),
         this.options.graceMs,
         draft.kind === 'gap' && draft.reason === 'UPSTREAM_RESET' ? '1' : '0',
+        this.options.fatalCooldownMs,
       ],
     );
     if (reply === 0) return 'fenced';

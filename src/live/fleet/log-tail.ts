@@ -11,8 +11,11 @@ export type HolderStatus = { readonly status: FeedStatus; readonly detail: strin
 
 /** Callbacks of a {@link LogTail}, called in log order from its loop. */
 export interface LogTailHandlers {
-  /** The log as it stands when the tail starts (the window), before any `onEntries`. */
-  onPrimed(entries: readonly LogEntry[], status: HolderStatus): void;
+  /**
+   * The log as it stands when the tail starts (the window), before any `onEntries`, with the stream's end when it
+   * ended (a fatal upstream error) less than a cooldown ago.
+   */
+  onPrimed(entries: readonly LogEntry[], status: HolderStatus, ended: Extract<LogEntry, { kind: 'end' }> | undefined): void;
   /** Entries appended since, in order. */
   onEntries(entries: readonly LogEntry[]): void;
   /** Redis became unreachable (`down`), or reachable again (then with the holder's current status). */
@@ -77,11 +80,15 @@ export class LogTail {
       const client = this.client ?? this.open();
       try {
         if (lastId === undefined) {
-          const [range, status] = await this.bounded(Promise.all([client.xrange(this.keys.log, '-', '+'), client.get(this.keys.status)]), 0);
+          const [range, status, ended] = await this.bounded(
+            Promise.all([client.xrange(this.keys.log, '-', '+'), client.get(this.keys.status), client.get(this.keys.ended)]),
+            0,
+          );
           const entries = this.decode(range);
           lastId = range.length === 0 ? '0-0' : (range[range.length - 1] as [string, string[]])[0];
           if (this.stopped) break;
-          this.handlers.onPrimed(entries, this.status(status));
+          const end = ended === null ? [] : this.decode([['ended', ['k', 'e', 'd', ended]]]);
+          this.handlers.onPrimed(entries, this.status(status), end[0]?.kind === 'end' ? end[0] : undefined);
         } else if (down) {
           const [newest, status] = await this.bounded(Promise.all([client.xrevrange(this.keys.log, '+', '-', 'COUNT', 1), client.get(this.keys.status)]), 0);
           const newestId = newest[0]?.[0];

@@ -89,7 +89,7 @@ export class RedisFragmentHub implements FragmentHub {
     const ttl = options.leaseTtlMs;
     const tickMs = Math.max(100, Math.floor(ttl / 3));
     const leases = new StreamLeases(this.client, keys, this.instance, { ttlMs: ttl, interestTtlMs: ttl, logGraceMs: Math.max(60_000, 4 * ttl) });
-    const log = new StreamLog(this.client, keys, { maxLength: options.windowSize, graceMs: Math.max(60_000, 4 * ttl) });
+    const log = new StreamLog(this.client, keys, { maxLength: options.windowSize, graceMs: Math.max(60_000, 4 * ttl), fatalCooldownMs: options.fatalCooldownMs });
     this.membership = new FleetMembership(this.client, keys, this.instance, ttl);
     this.budgets = new FleetBudgets(
       this.client,
