@@ -361,6 +361,23 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
   });
 });
 
+describe.skipIf(!available)('RedisFragmentHub started while Redis is down', () => {
+  it('tells a subscriber RECONNECTING until Redis answers, then delivers every fragment from then on (F5)', async () => {
+    const own = await OwnRedis.start();
+    cleanups.push(() => own.kill());
+    await own.kill();
+    const harness = await startHarness({ producer: true, redisUrl: own.url });
+    const hub = harness.hub();
+    const log = harness.subscribe(hub);
+    await log.until((l) => l.statuses().some((s) => s.status === 'RECONNECTING'), 5_000, 'RECONNECTING');
+    expect(log.fragments()).toEqual([]);
+    await own.launch();
+    await log.until((l) => l.fragments().length >= 10, 15_000, '10 fragments once Redis answers');
+    expectExact(harness, log);
+    expect(log.statuses().at(-1)?.status).toBe('CONNECTED');
+  });
+});
+
 describe.skipIf(!available)('RedisFragmentHub when the stream fails for good', () => {
   it('ends subscribers on every instance with UPSTREAM_UNAVAILABLE after a KMS error, and fails new ones without a GetMedia during the cooldown (K8)', async () => {
     const harness = await startHarness({ producer: true });

@@ -18,7 +18,10 @@ export interface LogTailHandlers {
   onPrimed(entries: readonly LogEntry[], status: HolderStatus, ended: Extract<LogEntry, { kind: 'end' }> | undefined): void;
   /** Entries appended since, in order. */
   onEntries(entries: readonly LogEntry[]): void;
-  /** Redis became unreachable (`down`), or reachable again (then with the holder's current status). */
+  /**
+   * Redis became unreachable (`down`, possibly before the first prime), or reachable again after a prime (then with
+   * the holder's current status; a first prime reports itself through `onPrimed` instead).
+   */
   onOutage(down: boolean, status: HolderStatus): void;
 }
 
@@ -88,6 +91,8 @@ export class LogTail {
           lastId = range.length === 0 ? '0-0' : (range[range.length - 1] as [string, string[]])[0];
           if (this.stopped) break;
           const end = ended === null ? [] : this.decode([['ended', ['k', 'e', 'd', ended]]]);
+          // Priming replaces whatever an outage before it announced (waiting subscribers get the current status).
+          down = false;
           this.handlers.onPrimed(entries, this.status(status), end[0]?.kind === 'end' ? end[0] : undefined);
         } else if (down) {
           const [newest, status] = await this.bounded(Promise.all([client.xrevrange(this.keys.log, '+', '-', 'COUNT', 1), client.get(this.keys.status)]), 0);
@@ -112,8 +117,8 @@ export class LogTail {
         if (this.stopped) break;
         client.disconnect();
         this.client = undefined;
-        // Only once primed is there a position to resume from; before that the next round simply primes again.
-        if (!down && lastId !== undefined) {
+        // Before the first prime there is no position to resume from: the next round simply primes again.
+        if (!down) {
           down = true;
           this.logger.warn({ err, stream: this.name }, 'fleet log tail lost Redis; subscribers hear RECONNECTING');
           this.handlers.onOutage(true, undefined);
