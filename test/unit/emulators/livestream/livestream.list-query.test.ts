@@ -116,4 +116,25 @@ describe('listPage', () => {
     expect(listPage(many, { pageSize: 0, pageToken: '', filter: '', orderBy: '' }, SCHEMA, 's').items).toHaveLength(DEFAULT_PAGE_SIZE);
     expect(listPage(many, { pageSize: 5000, pageToken: '', filter: '', orderBy: '' }, SCHEMA, 's').items).toHaveLength(MAX_PAGE_SIZE);
   });
+
+  it('holds as many items as the page-size policy picks, at least one, and pages by token alone when the server picks', () => {
+    const request = { pageSize: 2, pageToken: '', filter: '', orderBy: '' };
+    const walk = (pick: (requested: number) => number): { pages: string[][]; asked: number[] } => {
+      const asked: number[] = [];
+      const pages: string[][] = [];
+      let pageToken = '';
+      do {
+        const page = listPage(ITEMS, { ...request, pageToken }, SCHEMA, 'scope', (requested) => {
+          asked.push(requested);
+          return pick(requested);
+        });
+        pages.push(page.items.map((item) => item.name.slice(-1)));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== '');
+      return { pages, asked };
+    };
+    expect(walk(() => 0)).toEqual({ pages: [['a'], ['b'], ['c'], ['d']], asked: [2, 2, 2, 2] });
+    expect(walk((requested) => requested * 2 + 1).pages).toEqual([['a', 'b', 'c', 'd']]);
+    expect(walk((requested) => requested + 1).pages).toEqual([['a', 'b', 'c'], ['d']]);
+  });
 });
