@@ -24,8 +24,6 @@ export interface StreamKeys {
 export interface FleetWideKeys {
   /** Sorted set: instance id → expiry of its announcement. */
   readonly members: string;
-  /** Sorted set: stream (as tagged) → expiry of the last interest any instance announced in it. */
-  readonly streams: string;
   /** Hash: instance id → how many reader leases it holds. */
   readonly held: string;
 }
@@ -42,7 +40,7 @@ export class FleetKeys {
   /** @throws RangeError when `prefix` contains a brace (it would move the hash tag). */
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new RangeError('The Redis key prefix must not contain braces.');
-    this.fleet = { members: `${prefix}{fleet}:members`, streams: `${prefix}{fleet}:streams`, held: `${prefix}{fleet}:held` };
+    this.fleet = { members: `${prefix}{fleet}:members`, held: `${prefix}{fleet}:held` };
   }
 
   /** The keys of `stream`. Pure. */

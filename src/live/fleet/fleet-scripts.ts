@@ -233,11 +233,12 @@ return 1
 );
 
 /**
- * An instance's fleet announcement: while active, it is a member (expiring), says how many leases it holds, and
- * marks the streams it watches (expiring); otherwise it withdraws. Expired members lose their held count.
+ * An instance's fleet announcement: while active (it watches or holds something) it is a member (expiring) and says
+ * how many leases it holds; otherwise it withdraws. Expired members lose their held count. Constant work per call,
+ * whatever the number of streams.
  *
- * KEYS: members, streams, held. ARGV: instance, ttl ms, active 1|0, held count, watched streams...
- * Reply: { members, watched stream count, held hash as a flat list }.
+ * KEYS: members, held. ARGV: instance, ttl ms, active 1|0, held count.
+ * Reply: { members, held hash as a flat list }.
  */
 export const ANNOUNCE = new FleetScript(
   'announce',
@@ -246,16 +247,14 @@ local now = nowMs()
 local ttl = tonumber(ARGV[2])
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[1], int(now + ttl), ARGV[1])
-  redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
-  for i = 5, #ARGV do redis.call('ZADD', KEYS[2], int(now + ttl), ARGV[i]) end
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[3], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
 end
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now))) do redis.call('HDEL', KEYS[3], gone) end
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now))) do redis.call('HDEL', KEYS[2], gone) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], int(ttl * 4)) end
-return {redis.call('ZRANGE', KEYS[1], 0, -1), redis.call('ZCARD', KEYS[2]), redis.call('HGETALL', KEYS[3])}
+for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], int(ttl * 4)) end
+return {redis.call('ZRANGE', KEYS[1], 0, -1), redis.call('HGETALL', KEYS[2])}
 `,
 );

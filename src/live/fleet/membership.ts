@@ -6,16 +6,19 @@ import type { RedisClient } from './redis-connection.js';
 export interface FleetView {
   /** Instances announced and not expired (this one included while it watches or holds anything). */
   readonly members: ReadonlySet<string>;
-  /** Streams some instance watches (S). */
+  /**
+   * Streams with a reader somewhere (S): the sum of the members' held counts. Every stream some instance watches has
+   * exactly one reader in steady state; one waiting for its first reader is counted once it has it.
+   */
   readonly watched: number;
   /** Leases held, by instance. */
   readonly held: ReadonlyMap<string, number>;
 }
 
 /**
- * An instance's place in the fleet, for spreading reader leases: instances announce themselves (expiring), the
- * streams they watch and the leases they hold. From that, each instance's share is ⌈S/N⌉ readers for S watched
- * streams and N instances. An instance at or over its share does not take a free lease while another interested
+ * An instance's place in the fleet, for spreading reader leases: instances that watch or hold something announce
+ * themselves (expiring) with the number of leases they hold. From that, each instance's share is ⌈S/N⌉ readers for
+ * S streams with a reader and N instances. An instance at or over its share does not take a free lease while another interested
  * instance is under its share (unless the lease stays free for a while: liveness first), and hands over leases
  * it holds beyond its share to streams where such an instance is interested. Views are refreshed every tick, so a
  * count can be a tick old: the bound in steady state is ⌈S/N⌉ + 1.
@@ -36,20 +39,19 @@ export class FleetMembership {
   }
 
   /**
-   * Announces this instance (`active`: it watches or holds something) with its held count and watched streams, or
-   * withdraws it, and refreshes the view.
+   * Announces this instance (`active`: it watches or holds something) with its held count, or withdraws it, and
+   * refreshes the view.
    * @throws the client's error when Redis is unreachable (the previous view stays).
    */
-  async announce(active: boolean, held: number, watched: readonly string[]): Promise<FleetView> {
+  async announce(active: boolean, held: number): Promise<FleetView> {
     const k = this.keys.fleet;
-    const [members, streams, flat] = (await ANNOUNCE.run(
-      this.client,
-      [k.members, k.streams, k.held],
-      [this.instance, this.ttlMs, active ? '1' : '0', held, ...watched],
-    )) as [string[], number, string[]];
+    const [members, flat] = (await ANNOUNCE.run(this.client, [k.members, k.held], [this.instance, this.ttlMs, active ? '1' : '0', held])) as [string[], string[]];
+    const live = new Set(members);
     const counts = new Map<string, number>();
-    for (let i = 0; i + 1 < flat.length; i += 2) counts.set(flat[i] as string, Number(flat[i + 1]));
-    this.current = { members: new Set(members), watched: Number(streams), held: counts };
+    for (let i = 0; i + 1 < flat.length; i += 2) if (live.has(flat[i] as string)) counts.set(flat[i] as string, Number(flat[i + 1]));
+    let watched = 0;
+    for (const count of counts.values()) watched += count;
+    this.current = { members: live, watched, held: counts };
     return this.current;
   }
 

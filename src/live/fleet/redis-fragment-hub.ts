@@ -178,7 +178,7 @@ export class RedisFragmentHub implements FragmentHub {
       this.streams.clear();
       await this.announcing;
       try {
-        await this.membership.announce(false, 0, []);
+        await this.membership.announce(false, 0);
       } catch (err) {
         this.logger.warn({ err }, 'could not withdraw from the fleet; the announcement expires on its own');
       }
@@ -219,9 +219,9 @@ export class RedisFragmentHub implements FragmentHub {
 
   private async announce(): Promise<void> {
     const held = this.heldStreams();
-    const watched = [...this.streams.values()].filter((s) => s.watched).map((s) => s.stream);
+    const watching = [...this.streams.values()].some((s) => s.watched);
     try {
-      await this.membership.announce(held.length > 0 || watched.length > 0, held.length, watched);
+      await this.membership.announce(held.length > 0 || watching, held.length);
       if (this.announceFailing) this.logger.info('fleet announcement succeeded again');
       this.announceFailing = false;
     } catch (err) {
