@@ -633,7 +633,7 @@ async function run(overrides: Overrides): Promise<boolean> {
       cores: machine.cores,
       machine: formatMachine(machine),
       redisVersion,
-      command: 'npm run bench:fleet',
+      command: overrides.recordBusy ? 'FLEET_RECORD_BUSY=1 npm run bench:fleet' : 'npm run bench:fleet',
       fragmentMs: overrides.fragmentMs,
       warmupMs: PLAN.warmupMs,
       tiers: outcomes.map((outcome) => outcome.result),

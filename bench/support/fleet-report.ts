@@ -305,7 +305,7 @@ export function formatSection(results: FleetResults, setup: string): string {
     `## Fleet mode (npm run bench:fleet), ${results.date}`,
     '',
     `- Date: ${results.date}`,
-    `- Machine: \`${results.uname}\`; CPU ${results.cpuModel}, ${results.cores} cores; ${results.machine}`,
+    `- Machine: \`${results.uname}\`; ${results.machine}`,
     `- Command: \`${results.command}\` on \`${results.revision}\``,
     `- Setup: ${setup}`,
     '',
