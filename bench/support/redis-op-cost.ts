@@ -160,7 +160,7 @@ export async function measureOpCosts(client: Redis, options: OpCostOptions): Pro
   const memberships = Array.from({ length: options.instances }, (_, index) => new FleetMembership(client, keys, `cost-instance-${index}`, options.leaseTtlMs));
   costs.push(
     await measure(client, `announcement naming ${names.length} watched streams (per instance, every third of the lease)`, memberships.length * 3, idleCpuUsPerSecond, async () => {
-      for (let round = 0; round < 3; round += 1) for (const membership of memberships) await membership.announce(true, round === 0 ? names.length : 0, names);
+      for (let round = 0; round < 3; round += 1) for (const membership of memberships) await membership.announce(true, round === 0 ? names.length : 0);
     }),
   );
 
