@@ -13,6 +13,8 @@ export interface S3rverProcess {
   /** e.g. `http://127.0.0.1:43210`; use with `forcePathStyle: true`. */
   readonly endpoint: string;
   readonly bucket: string;
+  /** The child's process id (to read its CPU from /proc). */
+  readonly pid: number | undefined;
   /** Stops the child and removes its data directory; idempotent. */
   close(): Promise<void>;
 }
@@ -61,7 +63,7 @@ export async function startS3rver(bucket = 'media-graph'): Promise<S3rverProcess
         resolve((JSON.parse(line) as { port: number }).port);
       });
     });
-    return { endpoint: `http://127.0.0.1:${port}`, bucket, close };
+    return { endpoint: `http://127.0.0.1:${port}`, bucket, pid: child.pid, close };
   } catch (error) {
     await close();
     throw error;
