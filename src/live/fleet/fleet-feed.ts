@@ -1,5 +1,6 @@
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
+import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveSubscribers, streamLabel } from '../../core/metrics.js';
 import type { Fragment } from '../../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../../mkv/kinesis-tags.js';
 import type { FeedStatus, GapReason } from '../live.types.js';
@@ -47,6 +48,8 @@ export class FleetFeed {
   /** Back from an outage without knowing the holder's status (Redis lost it): RECONNECTING until an entry says more. */
   private awaitingEntry = false;
   private fatal: { error: DomainError; at: number } | undefined;
+  /** This stream's metric children, resolved once: the fan-out records per fragment, never per subscriber. */
+  private readonly metrics;
 
   constructor(
     readonly stream: string,
@@ -59,6 +62,8 @@ export class FleetFeed {
     if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
       throw new RangeError(`The replay window must hold at least 1 fragment, got ${String(options.windowSize)}.`);
     }
+    const label = streamLabel(stream);
+    this.metrics = { received: liveFragmentsReceived.labels(label), delivered: liveFragmentsDelivered.labels(label), subscribers: liveSubscribers.labels(label) };
   }
 
   /** Subscribers attached or waiting for the window. */
@@ -95,6 +100,7 @@ export class FleetFeed {
       return subscriber;
     }
     signal.addEventListener('abort', () => void subscriber.return(), { once: true });
+    this.metrics.subscribers.inc();
     if (!this.primed) {
       this.waiting.set(subscriber, start);
       if (this.outage) subscriber.offerStatus('RECONNECTING', OUTAGE_DETAIL);
@@ -189,7 +195,17 @@ export class FleetFeed {
       if (prev === null || compareFragmentNumbers(prev, newest) > 0) this.offerGap('RETENTION', newest, number);
     }
     this.keep(fragment);
-    for (const subscriber of this.subscribers) if (subscriber.mode === 'live') subscriber.offerFragment(fragment);
+    let offered = 0;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.mode !== 'live') continue;
+      subscriber.offerFragment(fragment);
+      offered += 1;
+    }
+    this.metrics.received.inc();
+    if (offered > 0) this.metrics.delivered.inc(offered);
+    if (fragment.millisBehindNow !== null) liveBehindNow.observe(fragment.millisBehindNow / 1000);
+    // From Kinesis through the holder and Redis to this instance's subscribers.
+    if (fragment.serverTimestamp !== null) liveDeliveryLatency.observe(Math.max(0, Date.now() - fragment.serverTimestamp) / 1000);
   }
 
   private keep(fragment: Fragment): void {
@@ -200,6 +216,7 @@ export class FleetFeed {
   }
 
   private offerGap(reason: GapReason, after: string | null, before: string | null): void {
+    liveGaps.labels(reason).inc();
     for (const subscriber of this.subscribers) if (subscriber.mode === 'live') subscriber.offerGap(reason, after, before);
   }
 
@@ -321,6 +338,7 @@ export class FleetFeed {
   private remove(subscriber: Subscriber): void {
     const attached = this.subscribers.delete(subscriber);
     if (!attached && !this.waiting.delete(subscriber)) return;
+    this.metrics.subscribers.dec();
     this.stopCatchUp(subscriber);
     if (this.subscriberCount === 0) this.onEmpty();
   }

@@ -1,5 +1,6 @@
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
+import { liveStreamsWatched } from '../../core/metrics.js';
 import type { Logger } from '../../core/logger.js';
 import type { Fragment } from '../../mkv/fragment.type.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions } from '../media-reader.js';
@@ -212,6 +213,7 @@ export class FleetStream {
     );
     this.feed = feed;
     this.tail = tail;
+    liveStreamsWatched.inc();
     tail.start();
     return feed;
   }
@@ -234,6 +236,7 @@ export class FleetStream {
     if (feed === undefined || (feed.subscriberCount > 0 && !this.closed)) return;
     this.feed = undefined;
     this.tail = undefined;
+    liveStreamsWatched.dec();
     await tail?.stop();
     await feed.close();
   }
