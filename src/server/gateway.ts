@@ -8,7 +8,7 @@ import express, { type Request, type Response } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import { OwnershipMemo } from '../auth/ownership-memo.js';
+import { createOwnershipMemo } from '../auth/owner-share.js';
 import { principalKey } from '../auth/principal.js';
 import { createRequestContext } from '../auth/request-context.js';
 import { Security } from '../auth/security.js';
@@ -126,9 +126,10 @@ async function serve(
     logger,
     ...providers.services,
     cursors: new CursorCodec(keys.cursor),
-    owners: new OwnershipMemo(config.auth.ownerMemo),
+    owners: createOwnershipMemo(config, logger),
     urls: new UrlSigner(keys.url, () => baseUrl),
   };
+  cleanup.push(() => services.owners.close());
 
   const schema = await buildFederatedSchema();
   // Operation names outside the persisted set count as `other`, so clients cannot grow the label set.
@@ -264,6 +265,7 @@ async function serve(
       await providers.close();
       await emulators.close();
       await security.close();
+      await services.owners.close();
       await metricsListener?.close();
       logger.info('media-graph stopped');
     })();
