@@ -627,6 +627,7 @@ async function run(overrides: Overrides): Promise<boolean> {
           });
     const results: FleetResults = {
       date: new Date().toISOString().slice(0, 10),
+      time: new Date().toISOString().slice(11, 16),
       uname: execFileSync('uname', ['-a'], { encoding: 'utf8' }).trim(),
       revision: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim(),
       cpuModel: machine.cpuModel,

@@ -79,6 +79,8 @@ export interface StreamMemory {
 /** Everything one run measured. */
 export interface FleetResults {
   readonly date: string;
+  /** `HH:MM` (UTC) when the run ended: with the date, it names the run's section. */
+  readonly time: string;
   readonly uname: string;
   /** `git describe --always --dirty` of the code measured. */
   readonly revision: string;
@@ -302,7 +304,7 @@ export function formatTables(results: FleetResults): string {
 export function formatSection(results: FleetResults, setup: string): string {
   const missed = missedTargets(results);
   const lines = [
-    `## Fleet mode (npm run bench:fleet), ${results.date}`,
+    `## Fleet mode (npm run bench:fleet), ${results.date} ${results.time} UTC`,
     '',
     `- Date: ${results.date}`,
     `- Machine: \`${results.uname}\`; ${results.machine}`,

@@ -45,6 +45,7 @@ function tier(overrides: Partial<FleetTierResult>): FleetTierResult {
 function results(tiers: readonly FleetTierResult[]): FleetResults {
   return {
     date: '2026-12-06',
+    time: '05:00',
     uname: 'Linux test',
     revision: 'abc1234',
     cpuModel: 'test CPU',
