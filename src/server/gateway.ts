@@ -27,7 +27,7 @@ import { formatError, formatResult } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { createSseRouter } from './graphql-sse.js';
 import { createHealthRouter } from './health.js';
-import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard, tenantOfRequest } from './http-security.js';
+import { accessOf, authenticateRequests, chargeRequests, guardOperations, persistedQueryGuard, subscriptionsNeedStreamingTransport, tenantOfRequest } from './http-security.js';
 import { jsonBody } from './json-body.js';
 import { METRICS_PATH, serveMetrics, startMetricsListener } from './metrics-endpoint.js';
 import { createIdeRouter } from './ide.js';
@@ -198,6 +198,7 @@ async function serve(
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       ...(options.withoutHttpOperationGuard === true ? [] : [persistedQueryGuard(guard)]),
+      subscriptionsNeedStreamingTransport(GRAPHQL_PATH, SSE_PATH),
       operationAccessLog(logger),
       { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
     ],

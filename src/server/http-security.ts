@@ -154,6 +154,25 @@ function sendRefusal(res: Response, error: unknown, logger: Logger): void {
 }
 
 /**
+ * Apollo plugin that refuses a subscription sent as a plain HTTP request with a coded 400 `BAD_REQUEST` naming
+ * the transports that carry one. Apollo's HTTP handler would otherwise run the subscription's resolver as if it
+ * were a query and fail inside it with a masked 500, which tells the caller nothing.
+ * @param ssePath where Server-Sent Events subscriptions are served, named in the error message.
+ */
+export function subscriptionsNeedStreamingTransport(graphqlPath: string, ssePath: string): ApolloServerPlugin<RequestContext> {
+  const message = `A subscription runs over WebSocket (graphql-ws) at ${graphqlPath} or Server-Sent Events at ${ssePath}, not over a plain HTTP request.`;
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation: ({ operation }) =>
+          operation?.operation === 'subscription'
+            ? Promise.reject(new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', retryable: false, http: { status: 400 } } }))
+            : Promise.resolve(),
+      }),
+  };
+}
+
+/**
  * Apollo plugin that guards automatic persisted queries sent by hash alone. {@link guardOperations} sees no text
  * in such a request; Apollo resolves the hash to a text some earlier request registered, and what that text may
  * do depends on who asks now (scopes, router secret, `_entities` count and cost with these variables). So once

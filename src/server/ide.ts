@@ -227,7 +227,35 @@ function renderBootstrap(
     ws.protocol = ws.protocol === 'https:' ? 'wss:' : 'ws:';
     fetcherOptions.subscriptionUrl = ws.href;
   }
-  var props = { fetcher: GraphiQL.createFetcher(fetcherOptions) };
+  var fetchOperation = GraphiQL.createFetcher(fetcherOptions);
+  // GraphiQL derives operationName and documentAST from a debounced parse of the editor, so a run started right
+  // after a tab switch sends the new tab's text with the previous tab's name: the server refuses the name as
+  // unknown, and GraphiQL, which picks WebSocket or HTTP from that name in that AST, sends a subscription over
+  // HTTP. When the name is not one the text defines, both are rebuilt from the text's operation headers: the
+  // only name, or none when there are several (the server then asks for one), and an AST holding just the
+  // headers, which is all the transport choice reads. Comments are stripped first so prose such as
+  // "a subscription in" is not taken for an operation.
+  function operationHeaders(query) {
+    var headers = [];
+    var header = /\\b(query|mutation|subscription)\\s+([_A-Za-z][_0-9A-Za-z]*)/g;
+    var text = query.replace(/#[^\\n\\r]*/g, '');
+    for (var match = header.exec(text); match !== null; match = header.exec(text)) {
+      headers.push({ kind: 'OperationDefinition', operation: match[1], name: { kind: 'Name', value: match[2] } });
+    }
+    return headers;
+  }
+  function fetcher(params, options) {
+    if (params && typeof params.operationName === 'string' && typeof params.query === 'string') {
+      var headers = operationHeaders(params.query);
+      var named = headers.some(function (header) { return header.name.value === params.operationName; });
+      if (!named) {
+        params = Object.assign({}, params, { operationName: headers.length === 1 ? headers[0].name.value : undefined });
+        options = Object.assign({}, options, { documentAST: { kind: 'Document', definitions: headers } });
+      }
+    }
+    return fetchOperation(params, options);
+  }
+  var props = { fetcher: fetcher };
   if (config.defaultTabs !== null) {
     props.defaultTabs = config.defaultTabs;
   } else if (config.defaultQuery !== null) {

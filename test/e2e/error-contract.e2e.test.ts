@@ -161,6 +161,7 @@ describe('error contract', () => {
         ['a batch over GRAPHQL_BATCH_MAX', () => post([{ query: '{ __typename }' }, { query: '{ __typename }' }, { query: '{ __typename }' }]), 400, 'BAD_USER_INPUT'],
         ['an unknown persisted-query hash', () => post(UNKNOWN_HASH), 200, 'PERSISTED_QUERY_NOT_FOUND'],
         ['an operation name the document lacks', () => post({ query: 'query A { __typename }', operationName: 'B' }), 400, 'OPERATION_RESOLUTION_FAILURE'],
+        ['a subscription over plain HTTP', () => post({ query: 'subscription { streamFragments(stream: "s") { __typename } }' }), 400, 'BAD_REQUEST'],
         ['_service without the router secret', () => post({ query: '{ _service { sdl } }' }), 403, 'FORBIDDEN'],
         ['a domain error from a resolver', () => post(FOREIGN_CURSOR), 200, 'CURSOR_INVALID'],
         ['first above the cap', () => post({ query: '{ objects(path: "/", first: 1000) { edges { cursor } } }' }), 200, 'BAD_USER_INPUT'],

@@ -121,7 +121,8 @@ describe.skipIf(chromiumMissing && !inCi)('GraphQL IDE of the gateway in Chromiu
       (response) =>
         response.url() === `${gateway.url}/graphql` &&
         response.request().method() === 'POST' &&
-        (response.request().postDataJSON() as { operationName?: string }).operationName === tab.name,
+        // The tab's own document, whatever operationName GraphiQL attached (see the fetcher in ide.ts).
+        (response.request().postDataJSON() as { query?: string }).query?.includes(`query ${tab.name} `) === true,
     );
     await page.locator('.graphiql-execute-button').click();
     const response = await answered;

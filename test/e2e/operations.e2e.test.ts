@@ -59,7 +59,9 @@ function parseExposition(text: string): { readonly types: Map<string, string>; r
     }
     const raw = match[3] ?? '';
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // Prometheus parses sample values with Go's strconv.ParseFloat, which takes NaN in any case; prom-client
+    // writes `Nan` (the event-loop lag gauges before their first sample), so any casing of NaN is valid here.
+    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw new Error(`bad value in: ${line}`);
     const sampleName = match[1] ?? '';
     const family = [sampleName, sampleName.replace(/_(bucket|sum|count)$/, '')].find((candidate) => types.has(candidate));
     if (family === undefined) throw new Error(`sample of an undeclared family: ${line}`);
