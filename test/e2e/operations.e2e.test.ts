@@ -167,6 +167,9 @@ describe('operations', () => {
       // Bytes through the byte endpoint.
       const object = await execute(t.graphqlUrl, GetObjectDocument, { path: 'ops/a.txt' });
       expect(await (await fetch(object.data?.object?.url ?? '')).text()).toBe('hello');
+      // Live Stream's REST side (DVR sessions): a lookup of a session that does not exist is answered null.
+      const dvr = await postGraphql(t.graphqlUrl, { query: '{ dvrSession(name: "projects/p/locations/l/channels/c/dvrSessions/none") { name } }' });
+      expect(errorCodes(dvr)).toEqual([]);
       // A name outside the persisted set, and an error with a code.
       await postGraphql(t.graphqlUrl, { query: 'query SomethingClientMade { streams(first: 1) { edges { cursor } } }' });
       expect(errorCodes(await postGraphql(t.graphqlUrl, { query: print(ListObjectsDocument), variables: { path: '/ops', first: 100_000 } }))).toEqual(['BAD_USER_INPUT']);
@@ -194,6 +197,7 @@ describe('operations', () => {
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'mediastore', operation: 'ListItems', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'kinesis', operation: 'ListStreams', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
       expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'kinesis', operation: 'GetMedia', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+      expect(moved('media_graph_upstream_request_duration_seconds_count', { provider: 'livestream', operation: 'getDvrSession', outcome: 'client_error' })).toBe(1);
       expect(moved('media_graph_object_bytes_relayed_total', { direction: 'download' })).toBe(5);
       expect(moved('media_graph_live_fragments_received_total', { stream: LIVE })).toBeGreaterThanOrEqual(3);
       expect(moved('media_graph_live_fragments_delivered_total', { stream: LIVE })).toBeGreaterThanOrEqual(3);

@@ -52,6 +52,26 @@ export interface LiveStreamRestClient {
   readonly auth: AuthorizedRequester;
 }
 
+/**
+ * The metrics and breaker label of one REST request: the Live Stream method it calls, named as the API reference
+ * does (`listDvrSessions`, `getDvrSession`, `createDvrSession`, `updateDvrSession`, `deleteDvrSession`,
+ * `getOperation`), from the HTTP method and the last collection in the path. A path the datasource does not send
+ * is `other`, so the label set stays bounded whatever the URL.
+ */
+export function liveStreamRestOperation(method: string | undefined, url: string): string {
+  const segments = new URL(url, 'http://livestream.invalid').pathname.split('/').filter((segment) => segment !== '');
+  const last = segments.at(-1) ?? '';
+  const verb = (method ?? 'GET').toUpperCase();
+  if (last === 'dvrSessions') return verb === 'GET' ? 'listDvrSessions' : verb === 'POST' ? 'createDvrSession' : 'other';
+  const collection = segments.at(-2);
+  if (collection === 'dvrSessions') {
+    const byVerb: Readonly<Record<string, string>> = { GET: 'getDvrSession', PATCH: 'updateDvrSession', DELETE: 'deleteDvrSession' };
+    return byVerb[verb] ?? 'other';
+  }
+  if (collection === 'operations' && verb === 'GET') return 'getOperation';
+  return 'other';
+}
+
 /** The clients of one Live Stream connection. */
 export interface LiveStreamClients {
   readonly grpc: LivestreamServiceClient;

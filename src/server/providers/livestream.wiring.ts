@@ -1,5 +1,5 @@
 import { DvrSessionsDataSource } from '../../datasources/livestream/dvr-sessions.datasource.js';
-import { createLiveStreamClients, type LiveStreamClients } from '../../datasources/livestream/livestream.clients.js';
+import { createLiveStreamClients, liveStreamRestOperation, type AuthorizedRequester, type LiveStreamClients } from '../../datasources/livestream/livestream.clients.js';
 import { LiveStreamDataSource } from '../../datasources/livestream/livestream.datasource.js';
 import { LiveStreamEmulator } from '../../emulators/livestream/livestream.emulator.js';
 import { DEMO_PARENT, seedLiveStreamDemo } from '../../emulators/livestream/livestream.seed.js';
@@ -45,7 +45,13 @@ export const liveStreamWiring: ProviderWiring<'livestream', LiveStreamEmulator> 
     const api = new LiveStreamDataSource(observeClientMethods(clients.grpc, upstream.endpoint('livestream', 'grpc'), LIVESTREAM_OPERATIONS), { timeoutMs: config.upstream.timeoutMs });
     // DVR sessions come without their channel: the derived retention fields read it through the request's channel
     // loader, so a request reads each channel once and a failed channel read costs only those fields.
-    const dvr = new DvrSessionsDataSource(clients.rest, { timeoutMs: config.upstream.timeoutMs });
+    // The REST side (DVR sessions) has no SDK client to proxy: its requests join the same metrics and a breaker of their own.
+    const restEndpoint = upstream.endpoint('livestream', 'rest');
+    const auth: AuthorizedRequester = {
+      request: (options) => restEndpoint.run(liveStreamRestOperation(options.method, String(options.url ?? '')), () => clients.rest.auth.request(options)),
+    };
+    const rest = { ...clients.rest, auth };
+    const dvr = new DvrSessionsDataSource(rest, { timeoutMs: config.upstream.timeoutMs });
     return {
       services: { livestream: { api, dvr, defaultParent: parent } },
       readiness: [{ name: 'livestream', check: async (signal) => void (await api.listChannels(parent, { pageSize: 1 }, { signal })) }],
