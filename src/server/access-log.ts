@@ -148,14 +148,16 @@ function tenantOfContext(context: RequestContext | undefined): string | undefine
 
 /**
  * Observes one subscription of a WebSocket or SSE client: counts its start, keeps the active gauge, and logs one
- * line when it ends with its duration, events counted and error codes. Returns `result` (the iterator wrapped so
- * its end is seen; a one-off result, an immediate refusal, is logged at once).
+ * line when it ends with its duration, events counted and error codes. Events are those the iterator yielded plus
+ * `sinkWrites()`, the ones a WebSocket sink took directly. Returns `result` (the iterator wrapped so its end is seen;
+ * a one-off result, an immediate refusal, is logged at once).
  */
 export function observeSubscription(
   args: ExecutionArgs,
   transport: 'ws' | 'sse',
   result: AsyncIterableIterator<ExecutionResult> | ExecutionResult,
   logger: Logger,
+  sinkWrites: () => number = () => 0,
 ): AsyncIterableIterator<ExecutionResult> | ExecutionResult {
   const started = performance.now();
   const operation = getOperationAST(args.document, args.operationName);
@@ -193,7 +195,7 @@ export function observeSubscription(
     if (ended) return;
     ended = true;
     active.dec();
-    end(events, codes, outcome);
+    end(events + sinkWrites(), codes, outcome);
   };
   const inner = result;
   const wrapped: AsyncIterableIterator<ExecutionResult> = {

@@ -169,7 +169,7 @@ async function serve(
     // Members share an execution only when they are authorized identically.
     identityOf: (member) => principalKey((member as RequestContext).access.principal),
     serialize: (result) => Buffer.from(JSON.stringify(formatResult(result, { development: config.env === 'development', logger }))),
-    observe: (args, transport, result) => observeSubscription(args, transport, result, logger),
+    observe: (args, transport, result, sinkWrites) => observeSubscription(args, transport, result, logger, sinkWrites),
   });
   const wsHandle = attachGraphqlWs(ws, schema, services, shared, {
     security,

@@ -38,6 +38,8 @@ export interface SharedSubscriptionOptions {
     args: ExecutionArgs,
     transport: 'ws' | 'sse',
     result: AsyncIterableIterator<ExecutionResult> | ExecutionResult,
+    /** Results written straight to the member's {@link DirectSink} so far, which the iterator never yields. */
+    sinkWrites: () => number,
   ) => AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 }
 
@@ -151,7 +153,9 @@ export class SharedSubscriptions {
       group = created;
     }
     const result = await group.join(sink, pulled);
-    return this.options.observe === undefined ? result : this.options.observe(args, sink === undefined ? 'sse' : 'ws', result);
+    if (this.options.observe === undefined) return result;
+    const sinkWrites = result instanceof Member ? () => result.sinkWrites : () => 0;
+    return this.options.observe(args, sink === undefined ? 'sse' : 'ws', result, sinkWrites);
   };
 }
 
@@ -305,6 +309,8 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   private dropped: { after: string | null; count: number; stream: string } | undefined;
   /** Sink writes not yet flushed. */
   private inFlight = 0;
+  /** Sink writes accepted, for the access log. */
+  private written = 0;
   /** Pulled transport: results handed over since a delivery last found the socket's queue empty. */
   private handedWhileBackedUp = 0;
   /** Unread sink messages from which the sink is asked for read receipts: half the buffer. */
@@ -323,6 +329,11 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     private readonly pulled: PulledTransport | undefined,
   ) {
     this.probeAt = Math.max(1, Math.ceil(capacity / 2));
+  }
+
+  /** Results this member's sink accepted so far (0 without a sink). */
+  get sinkWrites(): number {
+    return this.written;
   }
 
   deliver(result: ExecutionResult, event: unknown, encode: () => Buffer): void {
@@ -452,6 +463,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     const sink = this.sink;
     if (sink?.write(payload, this.onFlushed) !== true) return;
     this.inFlight += 1;
+    this.written += 1;
     if (sink.probe !== undefined && sink.unread !== undefined && sink.unread() >= this.probeAt) sink.probe();
   }
 

@@ -260,6 +260,22 @@ describe('operations', () => {
       expect(text).not.toContain('edges');
     });
 
+    it('counts the events a graphql-ws subscription delivered on its access line when it ends', async () => {
+      const live = await LiveSubscription.open(t.graphqlUrl.replace(/^http/, 'ws'), LIVE);
+      let delivered = 0;
+      try {
+        await live.until(() => live.fragments.length >= 3, 10_000, 'three live fragments');
+      } finally {
+        await live.close();
+        delivered = live.fragments.length;
+      }
+      const ended = (): Record<string, unknown> | undefined => lines().find((line) => line['access'] === 'subscription' && line['transport'] === 'ws');
+      await expect.poll(ended).toBeDefined();
+      // Fragments written after the client stopped counting may add to the server's figure, never take from it.
+      expect(ended()?.['events']).toBeGreaterThanOrEqual(delivered);
+      expect(ended()).toMatchObject({ operationName: 'StreamFragments', operationType: 'subscription' });
+    });
+
     it('replaces a request id that is too long or has unsafe characters', async () => {
       for (const given of ['x'.repeat(129), 'bad id with spaces', 'quote"inside']) {
         const response = await fetch(`${t.gateway.url}/healthz`, { headers: { 'x-request-id': given } });
