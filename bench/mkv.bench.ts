@@ -299,7 +299,6 @@ async function main(): Promise<number> {
     `CPU time (process user + system, all threads; the reader: ${format(readerCpuRate)} MB per CPU-second):`,
     `- ${cpuLine(ebmlStream)}.`,
     `- ${cpuLine(ebml)}.`,
-    "- Wall-clock time beyond CPU time is time the process was not running: waiting for a core on this shared machine, or for a timer. `ebml` 3.0.0's main entry is a bundle carrying its own stream and `process.nextTick` polyfills (the latter built on `setTimeout`), and its 16 KiB writable highWaterMark makes every 64 KiB `write()` return false, so honouring backpressure means waiting, once per chunk, for a 'drain' the polyfill delivers from a timer.",
   ].join('\n');
 
   const section = [
@@ -310,7 +309,7 @@ async function main(): Promise<number> {
     '- Command: `npm run bench:mkv` (`node --import tsx bench/mkv.bench.ts`)',
     `- Input: ${copies} concatenated copies of ${CAPTURES.join(' + ')} (real GetMedia captures from ../shared/fixtures/kvs), ${mb(input.length)} (MB = 10^6 bytes), fed from memory in 64 KiB chunks; every decoder sees all of it, as the same chunks, in the same process; decoders are measured one after the other (reader first), each warmed up for ${WARM_UP_MS / 1000} s (at least one run), then 5 timed runs; no GC is forced between runs. Every run of every decoder found the reader's ${fragmentsPerRun} fragments (Segments) and ${expected.frames} frames (SimpleBlock + Block).`,
     '- The two npm decoders are Transform streams read in flowing mode (a `data` listener); each chunk is written with `write()`, waiting for `drain` whenever it returns false (backpressure honoured, as `pipe` does), then `end()`; a run lasts until `end` is emitted.',
-    `- The machine is shared (1-minute load average ${machine.loadAverage.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at the end), so absolute MB/s move by tens of percent between runs; compare rows of one run. The reader and the scan are bound by memory latency: they read only element headers, and each block header is a cache and TLB miss about 9 KB after the previous one, while memcpy streams sequentially.`,
+    `- 1-minute load average ${machine.loadAverage.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at the end.`,
     '',
     table,
     '',

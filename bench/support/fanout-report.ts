@@ -15,13 +15,10 @@ export function fanoutSectionHeading(client: FanoutClientKind): string {
 const CLIENT_SETUP: Readonly<Record<FanoutClientKind, string>> = {
   'graphql-ws':
     'graphql-ws clients (the package\'s `createClient`, `lazy: false`, `retryAttempts: 0`, over `GraphqlWsLeanSocket`: the WebSocket API ' +
-    'graphql-ws uses, on the minimal RFC 6455 client of `bench/support/lean-websocket.ts` instead of the `ws` package, so that the clients, ' +
-    'which share the machine with the server, cost less CPU',
+    'on the RFC 6455 client of `bench/support/lean-websocket.ts` instead of the `ws` package',
   lean:
-    'lean graphql-transport-ws clients (the protocol spoken over `LeanWebSocket`, a minimal RFC 6455 client in `bench/support/lean-websocket.ts` ' +
-    'that reads every connection of a process into one shared buffer through `net`\'s `onread`: `connection_init` with the token, `subscribe`, ' +
-    'pong to pings; each `next` message read with a few byte searches for its type, typename, fragment number and server timestamp instead of a ' +
-    'full JSON parse, so that the clients, which share the machine with the server, cost less CPU than the package client',
+    'lean graphql-transport-ws clients (`LeanWebSocket` of `bench/support/lean-websocket.ts`: `connection_init` with the token, `subscribe`, ' +
+    'pong to pings; each `next` message read by byte search for its type, typename, fragment number and server timestamp, not parsed as JSON',
 };
 
 /** Delivery latency of a window's deliveries, ms (receive time minus the event's timestamp). */
@@ -332,78 +329,33 @@ export function subscribersPerCore(run: TierRun): number | null {
   return perDelivery === null ? null : 1_000_000 / (perDelivery * run.nominalEventsPerSecond);
 }
 
-function describeShortfall(run: TierRun): string {
-  const connected = run.connectedSubscribers === run.subscribers ? '' : `${fmtInt(run.connectedSubscribers)} connected; `;
-  return `${fmtInt(run.subscribers)} (${connected}${fmt(deliveredRate(run), 2)} events/s per subscriber, p99 ${ms(run.latency?.p99)}, ${fmt(serverCpuPercent(run), 0)}% of a core)`;
-}
-
-function systemUsPerDelivery(run: TierRun): number | null {
-  return run.deliveries === 0 ? null : (run.serverSystemCpuMs * 1000) / run.deliveries;
-}
-
-function reading(results: FanoutResults): string {
-  const sentences: string[] = [];
+/** The target line: every target with the value measured for it when all were met, the misses otherwise. */
+export function formatTargetLine(results: FanoutResults): string {
+  const missed = missedTargets(results);
+  if (missed.length > 0) return `Targets: **missed**: ${missed.join('; ')}.`;
+  const { targets } = results;
   const ours = results.runs.filter((run) => run.server === 'gateway');
-  const baseline = results.runs.filter((run) => run.server === 'baseline');
-  const comparisons = compareTiers(results.runs).filter((comparison) => comparison.ratio !== null);
-  if (comparisons.length > 0) {
-    const system = ours.map(systemUsPerDelivery).filter((value): value is number => value !== null);
-    sentences.push(
-      `Server CPU per delivery, ours / baseline: ${comparisons.map((comparison) => `${fmt(comparison.ratio as number, 2)} at ${fmtInt(comparison.subscribers)}`).join(', ')}. The baseline executes the selection once per subscriber per event, ours once per event for all of them; what ours still pays per delivery is one WebSocket frame and one socket write per subscriber (each event's result is serialized once for the whole group and every subscriber's socket gets the same bytes)${system.length === 0 ? '' : `, whose kernel part is the ${fmt(Math.min(...system), 1)}–${fmt(Math.max(...system), 1)} µs of system time per delivery (on loopback a write also runs the receiving socket's TCP processing)`}.`,
-    );
-  }
-  const baselineShort = baseline.filter((run) => !sustained(run));
-  if (baselineShort.length > 0) {
-    sentences.push(
-      `The baseline did not sustain 10 events/s at ${baselineShort.map(describeShortfall).join(' or ')}; the CPU ratio target does not apply there.`,
-    );
-  } else if (baseline.length > 0) {
-    sentences.push('The baseline sustained 10 events/s at every tier on this machine.');
-  }
-  const oursSustained = ours.filter((run) => sustained(run));
-  const oursShort = ours.filter((run) => !sustained(run));
-  if (oursShort.length > 0) {
-    const reference = oursSustained[oursSustained.length - 1];
-    const capacity = reference === undefined ? null : subscribersPerCore(reference);
-    const perDelivery = reference === undefined ? null : cpuPerDeliveryUs(reference);
-    sentences.push(
-      `Our gateway did not sustain ${oursShort.map(describeShortfall).join(' or ')}.${
-        reference === undefined || capacity === null || perDelivery === null
-          ? ''
-          : ` At the ${fmt(perDelivery, 1)} µs per delivery measured at ${fmtInt(reference.subscribers)}, the one thread that sends can serve about ${fmtInt(capacity)} subscribers at 10 events/s with a core to itself; beyond that it falls behind, events wait in its bounded buffers and latency grows to their depth, and new connections are accepted slowly.`
-      }`,
-    );
-  }
-  const upstream = oursSustained.filter((run) => run.latency !== null);
-  if (upstream.length > 0) {
-    const minLatencies = upstream.map((run) => (run.latency as LatencySummary).min);
-    sentences.push(
-      `Our latency runs from the fragment's server timestamp (stamped by the emulator when its producer appended the fragment), so it includes the GetMedia path; the fastest delivery of each sustained tier (${minLatencies.map((value) => `${value} ms`).join(', ')}) bounds that upstream part.`,
-    );
-  }
-  const busiest = Math.max(...results.runs.map((run) => run.busiestClientCorePercent));
-  const others = results.runs.map((run) => run.otherCpuPercent);
-  sentences.push(
-    `The busiest load-client process used ${fmt(busiest, 0)}% of a core (${busiest < 80 ? 'the clients were not the bottleneck' : 'near a full core: part of the latency at that tier is the clients\' own'}). Clients, server and emulator share ${results.cores} cores with whatever else runs: other processes used ${fmt(Math.min(...others), 0)}–${fmt(Math.max(...others), 0)}% of a core during the windows, and where that is high, latency and delivered rates suffer for reasons no server code causes; CPU per delivery and the ratios are the figures to compare across runs.`,
+  const judged = compareTiers(results.runs).filter((comparison) => comparison.baselineSustained && comparison.ratio !== null);
+  const ratios = judged.length === 0 ? 'no tier where the baseline sustains it' : judged.map((comparison) => `${fmt(comparison.ratio as number, 2)} at ${fmtInt(comparison.subscribers)}`).join(', ');
+  const p99 = ours.find((run) => run.subscribers === targets.p99AtSubscribers)?.latency?.p99;
+  const upstream = Math.max(...ours.map((run) => run.upstreamMax ?? 0));
+  return (
+    `Targets: **met**: CPU per delivery ours / baseline <= ${targets.cpuRatio} wherever the baseline sustains the rate: ${ratios}; ` +
+    `p99 < ${targets.p99Ms} ms at ${fmtInt(targets.p99AtSubscribers)} subscribers with every event delivered: ${ms(p99)}; ` +
+    `at most ${targets.upstreamMax} upstream connection: ${upstream}.`
   );
-  return sentences.join(' ');
 }
 
 /** The whole `bench/RESULTS.md` section, heading included. */
 export function formatSection(results: FanoutResults): string {
-  const missed = missedTargets(results);
-  const targetLine =
-    missed.length === 0
-      ? `Targets: **met** (CPU per delivery ours/baseline <= ${results.targets.cpuRatio} wherever the baseline sustains the rate; p99 < ${results.targets.p99Ms} ms at ${fmtInt(results.targets.p99AtSubscribers)} subscribers with every event delivered; at most ${results.targets.upstreamMax} upstream connection).`
-      : `Targets: **missed**: ${missed.join('; ')}.`;
   return [
     fanoutSectionHeading(results.client),
     '',
     `- Date: ${results.date}`,
     `- Machine: ${results.machine}; 1-minute load ${fmt(results.loadAverage, 2)} at start`,
     `- Command: \`${results.command}\``,
-    `- Setup: one Kinesis Video stream on the emulator (own process) with a producer appending ${results.producer}; the server in its own process (our gateway reading the stream through one GetMedia, or the baseline with an in-process timer producing the same fragment metadata at the same rate); ${CLIENT_SETUP[results.client]}, one socket and one subscription each, up to ${fmtInt(results.clientsPerProcess)} per process) in separate processes on 127.0.0.1. Every client sends the identical \`StreamFragments\` subscription from \`schema/operations/streams.graphql\` with \`start: { type: NOW }\`. Each tier starts fresh server and client processes and opens the sockets ${fmtInt(results.connectConcurrency)} at a time per client process; clients not acknowledged within ${results.connectDeadlineMs / 1000} s are given up and the tier is measured with those connected (and counts as not sustained). Then it waits until every connected client has received a fragment, warms up ${results.warmupMs / 1000} s, measures ${results.windowMs / 1000} s, and waits ${results.drainMs / 1000} s for the window's last events. Both servers run graphql-ws with its defaults (no compression); our gateway runs with its default live settings (\`LIVE_SUBSCRIBER_BUFFER\` 256, \`LIVE_OVERFLOW\` gap) and with authentication on: every client presents the same HS256 bearer token (scopes \`streams:read streams:subscribe\`) in \`connection_init\`, so all subscribers share one identity and one execution; the tenant rate limit is lifted for the run.`,
-    '- Latency: client receive time minus the event timestamp, both `Date.now()` on this machine (ours: the fragment\'s `serverTimestamp`, stamped by the emulator when the producer appended it; baseline: the time the event was due at its timer slot, kept when a busy server runs the timer late, so the delay counts). Server CPU: user + system time of the server process over the window, read from `/proc/<pid>/stat` by the benchmark (not asked of the server, whose answers arrive late when it is saturated), divided by the deliveries clients received in the window. RSS: highest `/proc/<pid>/status` VmRSS sample (every 250 ms) in the window. Upstream connections: the emulator\'s open GetMedia count and the hub\'s session count, sampled every 250 ms from server start to the end of the tier.',
+    `- Setup: one Kinesis Video stream on the emulator (own process) with a producer appending ${results.producer}; the server in its own process (our gateway reading the stream through one GetMedia, or the baseline with an in-process timer producing the same fragment metadata at the same rate); ${CLIENT_SETUP[results.client]}, one socket and one subscription each, up to ${fmtInt(results.clientsPerProcess)} per process) in separate processes on 127.0.0.1. Every client sends the identical \`StreamFragments\` subscription from \`schema/operations/streams.graphql\` with \`start: { type: NOW }\`. Each tier starts fresh server and client processes and opens the sockets ${fmtInt(results.connectConcurrency)} at a time per client process; clients not acknowledged within ${results.connectDeadlineMs / 1000} s are given up and the tier is measured with those connected. Then it waits until every connected client has received a fragment, warms up ${results.warmupMs / 1000} s, measures ${results.windowMs / 1000} s, and waits ${results.drainMs / 1000} s for the window's last events. Both servers run graphql-ws with its defaults (no compression); our gateway runs with its default live settings (\`LIVE_SUBSCRIBER_BUFFER\` 256, \`LIVE_OVERFLOW\` gap) and with authentication on: every client presents the same HS256 bearer token (scopes \`streams:read streams:subscribe\`) in \`connection_init\`; the tenant rate limit is lifted for the run.`,
+    '- Columns: latency is client receive time minus the event timestamp, both `Date.now()` on this machine (ours: the fragment\'s `serverTimestamp`, stamped by the emulator when the producer appended it; baseline: the time the event was due at its timer slot). Server CPU: user + system time of the server process over the window from `/proc/<pid>/stat`, divided by the deliveries clients received in the window. RSS: highest `/proc/<pid>/status` VmRSS sample (every 250 ms) in the window. Upstream connections: the emulator\'s open GetMedia count and the hub\'s session count, sampled every 250 ms from server start to the end of the tier. Source subscribers: the gateway\'s hub subscribers, the baseline\'s iterators. A tier is sustained when every client connected and received every event of the window, at >= 99% of the source\'s rate and >= 97% of the nominal one, with no gap, error, close, duplicate or reordering.',
     '',
     formatMainTable(results),
     '',
@@ -411,9 +363,7 @@ export function formatSection(results: FanoutResults): string {
     '',
     formatDetailTable(results),
     '',
-    targetLine,
-    '',
-    reading(results),
+    formatTargetLine(results),
     '',
   ].join('\n');
 }

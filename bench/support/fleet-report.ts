@@ -63,6 +63,9 @@ export interface FailoverResult {
   readonly outOfOrder: number;
   /** Most GetMedia connections open at once after the kill. */
   readonly upstreamMaxOpenAfter: number;
+  /** The check window: fragments produced from this long before the kill to this long after it, ms. */
+  readonly checkBeforeMs: number;
+  readonly checkAfterMs: number;
 }
 
 /** Memory of the Redis keys of one stream, measured in fleet mode. */
@@ -317,7 +320,15 @@ export function formatSection(results: FleetResults, setup: string): string {
   ];
   const commands = commandTable(results.tiers);
   if (commands !== '') lines.push('', 'Redis commands per source fragment, by command (the window\'s calls divided by the fragments the emulator produced in it):', '', commands);
-  if (results.failover !== null) lines.push('', 'Failover (F2): the reader lease holder SIGKILLed while fragments flow at 10/s; times from the kill.', '', failoverTable(results.failover));
+  if (results.failover !== null) {
+    const { checkBeforeMs, checkAfterMs } = results.failover;
+    lines.push(
+      '',
+      `Failover (F2): the reader lease holder SIGKILLed while fragments flow at 10/s; times from the kill; fragments checked: those the emulator produced from ${n(checkBeforeMs / 1000)} s before the kill to ${n(checkAfterMs / 1000)} s after it.`,
+      '',
+      failoverTable(results.failover),
+    );
+  }
   if (results.memory !== null) {
     lines.push('', `Redis memory of one stream's keys in fleet mode (${results.memory.tier}, \`LIVE_WINDOW_FRAGMENTS\`=${results.memory.windowFragments}, Redis ${results.redisVersion}, \`MEMORY USAGE key SAMPLES 0\`):`, '', memoryTable(results.memory));
   }

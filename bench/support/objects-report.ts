@@ -228,61 +228,6 @@ export function formatTables(results: ObjectsBenchResults): string {
   return `${listing.join('\n')}\n\n${download.join('\n')}\n`;
 }
 
-/** One paragraph reading the numbers. */
-export function formatReading(results: ObjectsBenchResults): string {
-  const l = summarizeListing(results);
-  const d = summarizeDownload(results);
-  const sentences: string[] = [];
-  sentences.push(
-    `Listing through GraphQL took ${times(l.wallPerPage.ratio)} the wall time of listing with the bare SDK ` +
-      `(${ms(l.wallPerPage.graphql)} vs ${ms(l.wallPerPage.sdk)} per page of ${results.pageSize}); ` +
-      `the gateway spent ${ms(l.gatewayCpu)} of CPU per page on top of the emulator's ` +
-      `${ms(l.emulatorCpu.graphql)}, so a GraphQL page costs ${times(l.serverCpu.ratio)} the server CPU of a direct ListItems page.`,
-  );
-  if (l.calls.graphql > 1.5 * l.calls.sdk) {
-    sentences.push(
-      `Part of that is upstream work, not GraphQL overhead: the gateway made ${l.calls.graphql.toFixed(2)} ListItems calls per page ` +
-        `(pages are fetched with first + 1 items to answer hasNextPage, and a page resumed from an end cursor re-reads the provider ` +
-        `page that cursor points into before fetching the next one), which is why the emulator's CPU per page is ` +
-        `${times(l.emulatorCpu.ratio)} that of the direct path.`,
-    );
-  }
-  const u = summarizeDownload(results, results.unpacedDownloads);
-  const kernel = d.kernel === null ? 'the kernel high-water mark was unavailable' : `the kernel high-water mark ${mib(d.kernel.median)}`;
-  sentences.push(
-    `The ${mib(results.downloadBytes)} download through the gateway as shipped ran at ${d.throughput.median.toFixed(1)} MiB/s (median) with its ` +
-      `peak RSS ${mib(d.sampled.median)} above its post-GC baseline by the 5 ms sampler and ${kernel} (worst run ${mib(d.worst)}, ` +
-      `target < ${mib(results.rssTargetBytes)}: ${d.worst < results.rssTargetBytes ? 'met' : 'missed'}).`,
-  );
-  // Below an eighth of the target, what a paused client leaves alive in the gateway is a few chunks in flight.
-  const liveWhilePausedIsSmall = d.heldAfterGc < results.rssTargetBytes / 8;
-  if (liveWhilePausedIsSmall) {
-    sentences.push(
-      `The body is streamed, not buffered: with the client holding still after ${mib(results.backpressure.pausedAfterBytes)}, the gateway kept ` +
-        `${mib(d.heldBeforeGc)} of ArrayBuffers of which ${mib(d.heldAfterGc)} survived a full GC: it waits for its client instead of ` +
-        'reading the object ahead.',
-    );
-  } else {
-    sentences.push(
-      `The gateway buffers: with the client holding still after ${mib(results.backpressure.pausedAfterBytes)} it still held ` +
-        `${mib(d.heldAfterGc)} of live ArrayBuffers after a full GC, i.e. it kept reading upstream without waiting for its client.`,
-    );
-  }
-  sentences.push(
-    `What grows is garbage: every socket read allocates a fresh Buffer of up to 64 KiB that V8 frees only when a collection runs, and a relay ` +
-      `allocates too little on the JS heap to trigger one, so the unpaced gateway still held ${mib(u.arrayBuffersAtEnd.median)} (median) of ` +
-      `already-forwarded chunks at the last byte and peaked ${mib(u.sampled.median)} above baseline (worst ${mib(u.worst)}). Scavenging every ` +
-      `${mib(results.relayGcIntervalBytes)} relayed bytes cut the median peak to ${ratio(d.sampled.median, u.sampled.median)} of that for ` +
-      `${ratio(d.gatewayCpu.median, u.gatewayCpu.median)} the gateway CPU per download (${ms(d.gatewayCpu.median)} vs ${ms(u.gatewayCpu.median)}) ` +
-      `and ${ratio(d.throughput.median, u.throughput.median)} the throughput.`,
-  );
-  sentences.push(
-    `All runs follow ${results.warmups} warm-up passes, were measured on a shared machine (1-minute load ${results.loadAverage.toFixed(2)} at start), ` +
-      'and GraphQL/SDK ratios are medians of back-to-back pairs, so compare ratios rather than absolute times across runs.',
-  );
-  return sentences.join(' ');
-}
-
 /** The whole `bench/RESULTS.md` section, heading included. */
 export function formatSection(results: ObjectsBenchResults): string {
   return [
@@ -291,10 +236,9 @@ export function formatSection(results: ObjectsBenchResults): string {
     `- Date: ${results.date}`,
     `- Machine: ${results.machine}`,
     `- Command: \`${results.command}\``,
+    `- Setup: ${results.warmups} warm-up listings of each path, then ${results.graphql.length} measured runs alternating which goes first; one warm-up download per gateway before the measured ones; 1-minute load ${results.loadAverage.toFixed(2)} at start. GraphQL / SDK: median of the ratios of back-to-back pairs (p95: ratio of the two p95s).`,
     '',
     formatTables(results).trimEnd(),
-    '',
-    formatReading(results),
     '',
   ].join('\n');
 }

@@ -340,68 +340,28 @@ export function formatTables(results: SecurityBenchResults): string {
   return `${servers.join('\n')}\n\n${componentRows(results, s).join('\n')}\n`;
 }
 
-/** How a {@link Compared}'s interval is introduced in the reading. */
-function intervalName(metric: Compared): string {
-  return metric.coverage > 0 ? `with a ${percent(metric.coverage)} confidence interval of` : 'pairs ranging from';
-}
-
-/** Whether the intervals, not only the medians, lie on one side of the target. */
+/** Where the intervals, not only the medians, lie against the target. */
 function verdictFirmness(s: SecuritySummary, target: number): string {
   const cpuBelow = s.cpuUs.ratioHigh - 1 < target;
   const throughputBelow = 1 - s.reqPerSec.ratioLow < target;
-  if (cpuBelow && throughputBelow) return ', and both intervals lie below the target';
+  if (cpuBelow && throughputBelow) return 'both intervals lie below the target';
   const cpuAbove = s.cpuUs.ratioLow - 1 >= target;
   const throughputAbove = 1 - s.reqPerSec.ratioHigh >= target;
-  if (cpuAbove || throughputAbove) return `, and the ${cpuAbove ? 'CPU' : 'throughput'} interval lies wholly above the target`;
-  return ', but an interval reaches across the target, so this run alone does not settle it';
+  if (cpuAbove || throughputAbove) return `the ${cpuAbove ? 'CPU' : 'throughput'} interval lies wholly above the target`;
+  return 'an interval reaches across the target';
 }
 
-/** A few sentences reading the numbers. */
-export function formatReading(results: SecurityBenchResults): string {
+/** The pairs behind the target row of the servers' table, and the machine's other load during the windows. */
+export function formatPairsLine(results: SecurityBenchResults): string {
   const s = summarize(results);
-  const c = results.components;
-  const perRequest = s.cpuUs.secured;
   const pairs = s.cpuUs.ratios.length;
-  const sentences: string[] = [];
-  sentences.push(
-    `Per-server figures are medians of that server's rounds; changes are medians of the pairs' ratios. ` +
-      `With authentication, the tenant guard, rate limiting and the operation limits on, the gateway spent ${us(s.cpuUs.secured)} of CPU per request against ` +
-      `${us(s.cpuUs.open)} without them: ${signedPercent(s.cpuOverhead)}, ${intervalName(s.cpuUs)} ` +
-      `${signedPercent(s.cpuUs.ratioLow - 1)} to ${signedPercent(s.cpuUs.ratioHigh - 1)} (single pairs ${signedPercent(s.cpuUs.ratioMin - 1)} to ` +
-      `${signedPercent(s.cpuUs.ratioMax - 1)}; ${s.pairsOverCpuTarget} of ${pairs} at or above ${percent(results.targetOverhead)}). It served ` +
-      `${s.reqPerSec.secured.toFixed(0)} against ${s.reqPerSec.open.toFixed(0)} requests/s: ${signedPercent(-s.throughputLoss)} ` +
-      `(${intervalName(s.reqPerSec)} ${signedPercent(s.reqPerSec.ratioLow - 1)} to ${signedPercent(s.reqPerSec.ratioHigh - 1)}; ${s.pairsOverThroughputTarget} of ` +
-      `${pairs} pairs lost ${percent(results.targetOverhead)} or more). Target < ${percent(results.targetOverhead)} on both, judged on the ` +
-      `medians: ${targetMet(s) ? 'met' : 'missed'}${verdictFirmness(s, results.targetOverhead)}.`,
+  const target = percent(results.targetOverhead);
+  return (
+    `Pairs against the target: CPU per request, single pairs ${signedPercent(s.cpuUs.ratioMin - 1)} to ${signedPercent(s.cpuUs.ratioMax - 1)}, ` +
+    `${s.pairsOverCpuTarget} of ${pairs} at or above ${target}; req/s, ${s.pairsOverThroughputTarget} of ${pairs} pairs lost ${target} or more; ` +
+    `${verdictFirmness(s, results.targetOverhead)}. ` +
+    `Other processes used up to ${percent(s.otherCores.max)} of a core during the windows (median ${percent(s.otherCores.median)}).`
   );
-  sentences.push(
-    `That difference is the whole security layer: the open server runs neither authentication, tenant guard and rate limiting nor the ` +
-      `operation guard (limits, safelist, router secret, scope pre-check). In this process \`OperationGuard.check\` cost ` +
-      `${us(c.guardSecured.medianUs)} per call with the default limits and ${us(c.guardOpen.medianUs)} with the maxima, ` +
-      `${percent(c.guardSecured.medianUs / perRequest)} of the secured server's CPU per request. It measures the operation with its own ` +
-      `walk and keeps the directive count with the cached document; running the same checks as graphql-js validation rules would add ` +
-      `\`validate()\`'s TypeInfo walk, ${us(c.validateWalk.medianUs)} per request on this document (reference row).`,
-  );
-  sentences.push(
-    `The parts only the secured server runs cost ${us(c.guardSecured.medianUs + c.authenticate.medianUs + c.charge.medianUs)} in process (guard ` +
-      `${us(c.guardSecured.medianUs)}, \`Security.fromHeaders\` ${us(c.authenticate.medianUs)}, rate limiter ${us(c.charge.medianUs)}), against a ` +
-      `measured difference of ${us(s.cpuUs.secured - s.cpuUs.open)} per request between the servers, whose pairs spread as shown. ` +
-      `\`Security.fromHeaders\` is that cheap because \`JwtVerifier\` caches a verified token (for up to 5 minutes, never past its expiry) and ` +
-      `the load, like a client between token refreshes, sends one token throughout. A token it has not seen costs jose's verification with ` +
-      `the key imported once as a \`CryptoKey\`, as \`JwtVerifier\` imports it: ${us(c.joseCryptoKey.medianUs)}, ` +
-      `${percent(c.joseCryptoKey.medianUs / perRequest)} of a request (${us(c.joseBytesKey.medianUs)} if the secret were handed over as bytes, ` +
-      `which jose imports on every call), while the signature check itself takes ${us(c.syncHmac.medianUs)} with synchronous \`node:crypto\`. ` +
-      `WebCrypto runs \`verify\` on libuv's thread pool, a hand-off and a wake-up per call: ${us(c.joseCryptoKey.systemUs)} of jose's time ` +
-      `per call is system time (the servers' system time per request: secured ${us(s.systemUs.secured)}, open ${us(s.systemUs.open)}).`,
-  );
-  sentences.push(
-    `The gateway, the emulator and the load generator share ${results.machine.includes(', 2 cores,') ? 'two cores' : 'the machine'}, so req/s is ` +
-      `what the machine sustains with all three on it. CPU per request depends on that less, but it too rises when the machine is crowded ` +
-      `(colder caches, fewer requests per event-loop turn): other processes used up to ${percent(s.otherCores.max)} of a core during the ` +
-      `windows (median ${percent(s.otherCores.median)}; 1-minute load ${results.loadAverage.toFixed(2)} at start), which is what spreads the ` +
-      `pairs. Compare the A/B ratios, not absolute figures, across runs.`,
-  );
-  return sentences.join(' ');
 }
 
 /** The complete section for `bench/RESULTS.md`, starting with {@link SECURITY_SECTION_HEADING}. */
@@ -413,9 +373,8 @@ export function formatSection(results: SecurityBenchResults): string {
     `${results.securedLimits}, \`RATE_LIMIT_PER_SECOND\` = \`RATE_LIMIT_BURST\` = 1000000 (never refuses); every request carries ` +
     `\`Authorization: Bearer\` with one HS256 JWT (jose \`SignJWT\`, scope \`objects:read\`, that tenant). (B) **open**: no authentication ` +
     `(development mode on 127.0.0.1: anonymous full access, no tenant guard, no rate limiting), ${results.openLimits}, no Authorization header. ` +
-    `Both processes run with \`NODE_ENV=production\` as a deployment does (graphql-js, for one, adds checks to every type test outside ` +
-    `production); the open server's configuration alone reads \`NODE_ENV=development\`, without which the gateway refuses to run ` +
-    `unauthenticated, and which changes nothing else on the measured path (only how errors are formatted). Both: \`LOG_LEVEL=warn\`, one ` +
+    `Both processes run with \`NODE_ENV=production\`; the open server's configuration alone reads \`NODE_ENV=development\` (the gateway ` +
+    `refuses to run unauthenticated otherwise). Both: \`LOG_LEVEL=warn\`, one ` +
     `MediaStore emulator in its own process (\`bench/support/emulator.child.ts\`) holding ${results.folderObjects} objects in the listed folder.`;
   const load =
     `- Load: \`${results.operation}\` from \`schema/operations/objects.graphql\` with \`${results.variables}\`, POSTed as JSON by this process on ` +
@@ -429,7 +388,11 @@ export function formatSection(results: SecurityBenchResults): string {
     `request through \`OperationGuard.check\` (built as \`startGateway\` builds it, with \`buildFederatedSchema()\` and \`loadConfig()\` of ` +
     `each server's environment, the caller's \`Access\`, a fresh copy of the query text per call as the server sees it), ` +
     `\`Security.fromHeaders\` and \`Security.charge\` (the secured configuration), timed as process CPU time (libuv's thread pool ` +
-    `included) in batches interleaved round-robin, one call at a time, as each request's verification reaches the server.`;
+    `included) in batches interleaved round-robin, one call at a time.`;
+  const bombs =
+    `- Fragment bombs (S4), after the rounds: ${results.fragmentBomb.requests} documents of ten levels of ten spreads, each with its own fragment ` +
+    `names, sent one at a time with the tenant's token to the secured server, each answered 400 with a limit error; RSS from ` +
+    `\`/proc/<pid>/status\` before the first and after the last.`;
   return [
     SECURITY_SECTION_HEADING,
     '',
@@ -439,16 +402,13 @@ export function formatSection(results: SecurityBenchResults): string {
     setup,
     load,
     micro,
+    bombs,
     '',
     formatTables(results).trimEnd(),
     '',
-    formatReading(results),
+    formatPairsLine(results),
     '',
     formatFragmentBomb(results.fragmentBomb),
-    '',
-    `After the rounds, the secured server refused ${results.fragmentBomb.requests} fragment bombs (ten levels of ten spreads, each a fresh ` +
-      `document with its own fragment names, sent one at a time with the tenant's token) with a limit error (root fields or cost, counted ` +
-      `over the expanded fragments without expanding them), before validation or execution; RSS is read from \`/proc/<pid>/status\` before the first and after the last.`,
     '',
   ].join('\n');
 }
