@@ -1,7 +1,7 @@
 import { createServer, connect } from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { comparisons, missedTargets, type FleetResults, type FleetTierResult } from '../../../bench/support/fleet-report.js';
+import { comparisons, formatSection, missedTargets, type FleetResults, type FleetTierResult } from '../../../bench/support/fleet-report.js';
 import { parseCommandStats, parseCpuUs, redisDelta } from '../../../bench/support/redis-stats.js';
 import { pidHoldingLocalPort, socketInodesOnLocalPort } from '../../../bench/support/socket-owner.js';
 
@@ -129,5 +129,29 @@ describe('fleet-report comparisons', () => {
       'Redis commands per fragment, fleet-1000 / fleet-100 (subscribers x10)',
       'Redis CPU per fragment, fleet-1000 / fleet-100 (subscribers x10)',
     ]);
+  });
+});
+
+describe('fleet-report formatSection', () => {
+  it('names the failover check window when a failover was measured', () => {
+    const failover = {
+      tier: 'fleet-1000',
+      survivors: 2_000,
+      leaseTtlMs: 5_000,
+      takeoverMs: 4_838,
+      firstDeliveryMs: 4_901,
+      allSurvivorsMs: 5_002,
+      checkedFragments: 198,
+      survivorsMissingSome: 0,
+      fewestReceived: 198,
+      duplicates: 0,
+      outOfOrder: 0,
+      upstreamMaxOpenAfter: 1,
+      checkBeforeMs: 5_000,
+      checkAfterMs: 15_000,
+    };
+    expect(formatSection({ ...results([tier({})]), failover }, 'setup')).toContain(
+      'times from the kill; fragments checked: those the emulator produced from 5 s before the kill to 15 s after it.',
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formatTargetLine, type FanoutResults, type TierRun } from '../../../bench/support/fanout-report.js';
-import { formatSection as formatFleetSection, type FleetResults } from '../../../bench/support/fleet-report.js';
 import { formatPairsLine, type SecurityBenchResults, type SecurityRound } from '../../../bench/support/security-report.js';
 
 function tierRun(subscribers: number, server: TierRun['server'], cpuUsPerDelivery: number, p99: number, sustained: boolean): TierRun {
@@ -98,48 +97,6 @@ describe('security-report formatPairsLine', () => {
     expect(formatPairsLine(results)).toBe(
       'Pairs against the target: CPU per request, single pairs +0.0% to +20.0%, 2 of 4 at or above 10.0%; req/s, 0 of 4 pairs lost 10.0% or more; ' +
         'an interval reaches across the target. Other processes used up to 5.0% of a core during the windows (median 5.0%).',
-    );
-  });
-});
-
-describe('fleet-report formatSection', () => {
-  it('names the failover check window when a failover was measured', () => {
-    const results: FleetResults = {
-      date: '2026-12-06',
-      time: '05:00',
-      uname: 'Linux test',
-      revision: 'abc1234',
-      cpuModel: 'test CPU',
-      cores: 2,
-      machine: 'test',
-      redisVersion: '7.0.15',
-      command: 'npm run bench:fleet',
-      fragmentMs: 100,
-      warmupMs: 10_000,
-      tiers: [],
-      failover: {
-        tier: 'fleet-1000',
-        survivors: 2_000,
-        leaseTtlMs: 5_000,
-        takeoverMs: 4_838,
-        firstDeliveryMs: 4_901,
-        allSurvivorsMs: 5_002,
-        checkedFragments: 198,
-        survivorsMissingSome: 0,
-        fewestReceived: 198,
-        duplicates: 0,
-        outOfOrder: 0,
-        upstreamMaxOpenAfter: 1,
-        checkBeforeMs: 5_000,
-        checkAfterMs: 15_000,
-      },
-      memory: null,
-      lifetimeMaxOpen: 1,
-      opCosts: null,
-      targets: { upstream: 1, addedP99Ms: 10, cpuRatio: 1.2, flatRatio: 1.25, failoverSlackMs: 2_000 },
-    };
-    expect(formatFleetSection(results, 'setup')).toContain(
-      'times from the kill; fragments checked: those the emulator produced from 5 s before the kill to 15 s after it.',
     );
   });
 });
