@@ -3,7 +3,8 @@ import type { DomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
 import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveStreamsWatched, liveSubscribers, streamLabel } from '../core/metrics.js';
 import type { Fragment } from '../mkv/fragment.type.js';
-import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
+import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
+import { placeInWindow, replayWindow, stampOf } from './feed-window.js';
 import type { FeedStatus, GapReason } from './live.types.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from './media-reader.js';
 import { Subscriber, type OverflowPolicy } from './subscriber.js';
@@ -113,7 +114,7 @@ export class StreamFeed {
     }
     this.ensureLive();
     if (this.liveStatus !== undefined) subscriber.offerStatus(this.liveStatus.status, this.liveStatus.detail);
-    this.position(subscriber, start);
+    if (!placeInWindow(subscriber, this.window, start)) this.startCatchUp(subscriber, start);
     return subscriber;
   }
 
@@ -130,60 +131,6 @@ export class StreamFeed {
     await Promise.all(readers.map((reader) => reader.stop()));
   }
 
-  private position(subscriber: Subscriber, start: MediaStart): void {
-    const first = this.window[0];
-    const newest = this.window[this.window.length - 1];
-    switch (start.type) {
-      case 'NOW':
-        subscriber.startAfter(newest?.fragmentNumber ?? null);
-        return;
-      case 'FRAGMENT_NUMBER':
-      case 'CONTINUATION_TOKEN': {
-        // Kinesis continuation tokens are fragment numbers; anything else can only be resumed upstream.
-        const after = start.type === 'FRAGMENT_NUMBER' ? start.fragmentNumber : start.token;
-        // Past the newest fragment, only the service knows whether it exists (see the class comment).
-        if (
-          first?.fragmentNumber != null &&
-          newest?.fragmentNumber != null &&
-          isFragmentNumber(after) &&
-          compareFragmentNumbers(after, first.fragmentNumber) >= 0 &&
-          compareFragmentNumbers(after, newest.fragmentNumber) <= 0
-        ) {
-          subscriber.startAfter(after);
-          this.replay(subscriber);
-          return;
-        }
-        break;
-      }
-      case 'SERVER_TIMESTAMP':
-      case 'PRODUCER_TIMESTAMP': {
-        const at = start.timestamp.getTime();
-        const stamp = (fragment: Fragment): number | null =>
-          start.type === 'SERVER_TIMESTAMP' ? fragment.serverTimestamp : fragment.producerTimestamp;
-        const firstStamp = first === undefined ? null : stamp(first);
-        if (firstStamp !== null && firstStamp <= at) {
-          const index = this.window.findIndex((fragment) => (stamp(fragment) ?? -Infinity) >= at);
-          const before = index <= 0 ? null : (this.window[index - 1]?.fragmentNumber ?? null);
-          subscriber.startAfter(index === -1 ? (newest?.fragmentNumber ?? null) : before);
-          // Later than everything held: the live feed's next fragments may still be stamped before the time.
-          if (index === -1) subscriber.skipUntil(at, stamp);
-          this.replay(subscriber);
-          return;
-        }
-        break;
-      }
-      case 'EARLIEST':
-        break;
-    }
-    this.startCatchUp(subscriber, start);
-  }
-
-  /** Queues every window fragment after the subscriber's position; it then follows the live feed. */
-  private replay(subscriber: Subscriber): void {
-    subscriber.mode = 'live';
-    for (const fragment of this.window) subscriber.offerFragment(fragment);
-  }
-
   private startCatchUp(subscriber: Subscriber, start: MediaStart): void {
     subscriber.mode = 'catchup';
     // GetMedia starts a timestamp selector with the fragment CONTAINING the time; the API (like the window replay
@@ -191,7 +138,7 @@ export class StreamFeed {
     // fragment when it is older than the window than when it is inside it.
     const notBefore =
       start.type === 'SERVER_TIMESTAMP' || start.type === 'PRODUCER_TIMESTAMP'
-        ? { at: start.timestamp.getTime(), stamp: (fragment: Fragment) => (start.type === 'SERVER_TIMESTAMP' ? fragment.serverTimestamp : fragment.producerTimestamp) }
+        ? { at: start.timestamp.getTime(), stamp: stampOf(start.type) }
         : undefined;
     // A reader the feed stopped (hand-over, subscriber gone) may still report while it winds down: ignore it.
     const current = (): boolean => this.catchUps.get(subscriber) === reader;
@@ -207,7 +154,7 @@ export class StreamFeed {
           const first = this.window[0];
           if (first?.fragmentNumber != null && fragment.fragmentNumber !== null && compareFragmentNumbers(fragment.fragmentNumber, first.fragmentNumber) >= 0) {
             // Reached the window: hand over to the shared feed and release the private connection.
-            this.replay(subscriber);
+            replayWindow(subscriber, this.window);
             this.stopCatchUp(subscriber);
           }
         },

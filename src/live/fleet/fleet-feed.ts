@@ -2,7 +2,8 @@ import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
 import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveSubscribers, streamLabel } from '../../core/metrics.js';
 import type { Fragment } from '../../mkv/fragment.type.js';
-import { compareFragmentNumbers, isFragmentNumber } from '../../mkv/kinesis-tags.js';
+import { compareFragmentNumbers } from '../../mkv/kinesis-tags.js';
+import { placeInWindow, replayWindow, stampOf } from '../feed-window.js';
 import type { FeedStatus, GapReason } from '../live.types.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from '../media-reader.js';
 import { Subscriber, type OverflowPolicy } from '../subscriber.js';
@@ -234,57 +235,7 @@ export class FleetFeed {
     const status: { status: FeedStatus; detail: string | null } | undefined =
       this.outage || this.awaitingEntry ? { status: 'RECONNECTING', detail: OUTAGE_DETAIL } : this.holderStatus;
     if (status !== undefined) subscriber.offerStatus(status.status, status.detail);
-    this.position(subscriber, start);
-  }
-
-  /** Where a new subscriber starts: after the window's newest, inside the window, or before it (catch-up). */
-  private position(subscriber: Subscriber, start: MediaStart): void {
-    const first = this.window[0];
-    const newest = this.window[this.window.length - 1];
-    switch (start.type) {
-      case 'NOW':
-        subscriber.startAfter(newest?.fragmentNumber ?? null);
-        return;
-      case 'FRAGMENT_NUMBER':
-      case 'CONTINUATION_TOKEN': {
-        // Continuation tokens are fragment numbers; past the newest fragment only the service knows (as locally).
-        const after = start.type === 'FRAGMENT_NUMBER' ? start.fragmentNumber : start.token;
-        if (
-          first?.fragmentNumber != null &&
-          newest?.fragmentNumber != null &&
-          isFragmentNumber(after) &&
-          compareFragmentNumbers(after, first.fragmentNumber) >= 0 &&
-          compareFragmentNumbers(after, newest.fragmentNumber) <= 0
-        ) {
-          subscriber.startAfter(after);
-          this.replay(subscriber);
-          return;
-        }
-        break;
-      }
-      case 'SERVER_TIMESTAMP':
-      case 'PRODUCER_TIMESTAMP': {
-        const at = start.timestamp.getTime();
-        const stamp = stampOf(start.type);
-        const firstStamp = first === undefined ? null : stamp(first);
-        if (firstStamp !== null && firstStamp <= at) {
-          const index = this.window.findIndex((fragment) => (stamp(fragment) ?? -Infinity) >= at);
-          subscriber.startAfter(index === -1 ? (newest?.fragmentNumber ?? null) : index === 0 ? null : (this.window[index - 1]?.fragmentNumber ?? null));
-          if (index === -1) subscriber.skipUntil(at, stamp);
-          this.replay(subscriber);
-          return;
-        }
-        break;
-      }
-      case 'EARLIEST':
-        break;
-    }
-    this.startCatchUp(subscriber, start);
-  }
-
-  private replay(subscriber: Subscriber): void {
-    subscriber.mode = 'live';
-    for (const fragment of this.window) subscriber.offerFragment(fragment);
+    if (!placeInWindow(subscriber, this.window, start)) this.startCatchUp(subscriber, start);
   }
 
   private startCatchUp(subscriber: Subscriber, start: MediaStart): void {
@@ -306,7 +257,7 @@ export class FleetFeed {
           const first = this.window[0];
           if (first?.fragmentNumber != null && fragment.fragmentNumber !== null && compareFragmentNumbers(fragment.fragmentNumber, first.fragmentNumber) >= 0) {
             // Reached the log's window: follow the log from here and give the GetMedia session back.
-            this.replay(subscriber);
+            replayWindow(subscriber, this.window);
             this.stopCatchUp(subscriber);
           }
         },
@@ -342,8 +293,4 @@ export class FleetFeed {
     this.stopCatchUp(subscriber);
     if (this.subscriberCount === 0) this.onEmpty();
   }
-}
-
-function stampOf(type: 'SERVER_TIMESTAMP' | 'PRODUCER_TIMESTAMP'): (fragment: Fragment) => number | null {
-  return type === 'SERVER_TIMESTAMP' ? (fragment) => fragment.serverTimestamp : (fragment) => fragment.producerTimestamp;
 }
