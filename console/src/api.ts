@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { createClient, type Client } from 'graphql-ws';
 
 /** A credential the user typed; kept in sessionStorage only, so it ends with the browser tab. */
@@ -29,11 +30,15 @@ export function authHeaders(credential: Credential | undefined): Record<string, 
   return { authorization: credential.kind === 'bearer' ? `Bearer ${credential.value}` : `ApiKey ${credential.value}` };
 }
 
-/** A GraphQL error the API answered with; `code` is its `extensions.code`. */
+/**
+ * A GraphQL error the API answered with; `code` is its `extensions.code`, `scope` its `extensions.scope` (the scope a
+ * `FORBIDDEN` refusal names, when it names one).
+ */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
+    readonly scope?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -42,7 +47,7 @@ export class ApiError extends Error {
 
 interface GraphqlResponse<T> {
   readonly data?: T | null;
-  readonly errors?: readonly { readonly message: string; readonly extensions?: { readonly code?: string } }[];
+  readonly errors?: readonly { readonly message: string; readonly extensions?: { readonly code?: string; readonly scope?: unknown } }[];
 }
 
 /**
@@ -57,7 +62,7 @@ export async function gql<T>(query: string, variables: Readonly<Record<string, u
   });
   const body = (await response.json().catch(() => ({}))) as GraphqlResponse<T>;
   const first = body.errors?.[0];
-  if (first !== undefined) throw new ApiError(first.message, first.extensions?.code);
+  if (first !== undefined) throw new ApiError(first.message, first.extensions?.code, typeof first.extensions?.scope === 'string' ? first.extensions.scope : undefined);
   if (body.data === undefined || body.data === null) throw new ApiError(`HTTP ${String(response.status)}`, response.status === 401 ? 'UNAUTHENTICATED' : undefined);
   return body.data;
 }
@@ -136,4 +141,100 @@ function describeClose(error: unknown): string {
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.code === undefined ? error.message : `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What to tell the user when the API refused a whole view for this credential, or undefined when `error` is no such
+ * refusal (show {@link messageOf} then). The wording names the missing scope when the API named it.
+ */
+export function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  if (error.code === 'FORBIDDEN') {
+    return error.scope === undefined
+      ? 'Your credential may not see this. Ask for access, or sign in with another credential.'
+      : `Your credential lacks the ${error.scope} scope this view needs. Ask for it, or sign in with another credential.`;
+  }
+  if (error.code === 'UNAUTHENTICATED') return 'Your sign-in is no longer accepted. Sign out and sign in again.';
+  return undefined;
+}
+
+/** A Relay connection as the console selects it: nodes and where the next page starts. */
+export interface Connection<T> {
+  readonly edges: readonly { readonly node: T }[];
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+}
+
+/** One page of a list: its items and the cursor to pass as `after` for the next page (null on the last page). */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | null;
+}
+
+/** The items of `connection` and the cursor of the page after it. */
+export function pageOf<T>(connection: Connection<T>): Page<T> {
+  return { items: connection.edges.map((edge) => edge.node), next: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null };
+}
+
+/**
+ * `iso` (an API DateTimeISO) in this browser's locale and time zone, to the second (`medium`) or to the minute with a
+ * numeric date (`short`, for tables with many times); an em dash for null.
+ */
+export function formatDateTime(iso: string | null | undefined, style: 'medium' | 'short' = 'medium'): string {
+  return iso === null || iso === undefined ? '—' : new Date(iso).toLocaleString(undefined, { dateStyle: style, timeStyle: style });
+}
+
+/** A list read page by page: what was loaded so far, and how to load more or start over. */
+export interface PagedList<T> {
+  /** The items of every page loaded since the last (re)load, in list order. */
+  readonly items: readonly T[];
+  /** True while there is a page after the last one loaded. */
+  readonly hasMore: boolean;
+  /** Why the last load failed; undefined after a successful one. */
+  readonly error: unknown;
+  /** False until the first page answered (or failed). */
+  readonly loaded: boolean;
+  /** Appends the next page; does nothing on the last page. Changes identity when the next cursor does. */
+  readonly more: () => void;
+  /**
+   * Loads the first page again, replacing the items; answers of earlier loads still on their way are dropped. Keeps its
+   * identity while `load` does, so effects may depend on it.
+   */
+  readonly reload: () => void;
+}
+
+/**
+ * Loads the first page with `load(null)` when mounted and whenever `load` changes (pass a `useCallback`), then more
+ * on request. Failures end up in `error`, never thrown.
+ */
+export function usePagedList<T>(load: (after: string | null) => Promise<Page<T>>): PagedList<T> {
+  const [state, setState] = useState<{ readonly items: readonly T[]; readonly next: string | null; readonly error: unknown; readonly loaded: boolean }>({
+    items: [],
+    next: null,
+    error: undefined,
+    loaded: false,
+  });
+  // A reload starts a new generation; pages of an older one arrive too late to be shown.
+  const generation = useRef(0);
+  const fetchPage = useCallback(
+    async (after: string | null) => {
+      if (after === null) generation.current += 1;
+      const mine = generation.current;
+      try {
+        const page = await load(after);
+        if (mine === generation.current) setState((previous) => ({ items: after === null ? page.items : [...previous.items, ...page.items], next: page.next, error: undefined, loaded: true }));
+      } catch (error) {
+        if (mine === generation.current) setState((previous) => ({ ...previous, error, loaded: true }));
+      }
+    },
+    [load],
+  );
+  useEffect(() => {
+    void fetchPage(null);
+  }, [fetchPage]);
+  const { next } = state;
+  const more = useCallback(() => {
+    if (next !== null) void fetchPage(next);
+  }, [fetchPage, next]);
+  const reload = useCallback(() => void fetchPage(null), [fetchPage]);
+  return { items: state.items, hasMore: next !== null, error: state.error, loaded: state.loaded, more, reload };
 }

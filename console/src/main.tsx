@@ -3,7 +3,9 @@ import './styles.css';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError, gql, loadCredential, messageOf, storeCredential, type Credential } from './api.js';
+import { LiveStreamView } from './livestream.js';
 import { ObjectsView } from './objects.js';
+import { OciView } from './oci.js';
 import { StreamsView } from './streams.js';
 
 interface View {
@@ -12,9 +14,12 @@ interface View {
   readonly render: () => React.JSX.Element;
 }
 
+/** The console's views in navigation order; `#<id>` opens one. A new view is one entry here. */
 const VIEWS: readonly View[] = [
   { id: 'streams', title: 'Streams', render: () => <StreamsView /> },
   { id: 'objects', title: 'Objects', render: () => <ObjectsView /> },
+  { id: 'livestream', title: 'Live Stream', render: () => <LiveStreamView /> },
+  { id: 'oci', title: 'OCI Media', render: () => <OciView /> },
 ];
 
 type Gate = { readonly state: 'checking' } | { readonly state: 'open' } | { readonly state: 'locked'; readonly problem: string | undefined };
