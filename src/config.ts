@@ -31,6 +31,12 @@ const httpUrl = z
 /** A non-empty value without whitespace. */
 const word = z.string().regex(/^\S+$/, 'must be non-empty and contain no whitespace');
 
+/** The OpenTelemetry list of `key=value` pairs (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`). */
+const keyValueList = z.string().regex(/^\s*[^\s=,]+\s*=[^,]*(?:,\s*[^\s=,]+\s*=[^,]*)*$/, 'must be comma-separated key=value pairs');
+
+/** An OTLP transport, as the OpenTelemetry specification names them. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json', 'grpc']);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: word.default('127.0.0.1'),
@@ -127,6 +133,31 @@ const envSchema = z.object({
   UPSTREAM_BREAKER_FAILURE_PERCENT: integer(1, 100, 50),
   UPSTREAM_BREAKER_WINDOW_MS: integer(1_000, 3_600_000, 30_000),
   UPSTREAM_BREAKER_HALF_OPEN_MS: integer(100, 3_600_000, 10_000),
+  // OpenTelemetry: validated here so a bad value stops startup with its name; the SDK itself reads them from the
+  // process environment (see Config['tracing']).
+  OTEL_SDK_DISABLED: z.string().regex(/^(?:true|false)$/i, 'must be true or false').optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList.optional(),
+  OTEL_SERVICE_NAME: word.optional(),
+  OTEL_RESOURCE_ATTRIBUTES: keyValueList.optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.string().regex(/^(?:0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/, 'must be a decimal number in the range 0-1').optional(),
+  OTEL_PROPAGATORS: z
+    .string()
+    .regex(/^(?:tracecontext|baggage|b3|b3multi|jaeger|none)(?:\s*,\s*(?:tracecontext|baggage|b3|b3multi|jaeger|none))*$/, 'must be a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger or none')
+    .optional(),
+  OTEL_LOG_LEVEL: z
+    .string()
+    .regex(/^(?:none|error|warn|info|debug|verbose|all)$/i, 'must be one of none, error, warn, info, debug, verbose, all')
+    .transform((value) => value.toLowerCase() as 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all')
+    .default('warn'),
 });
 
 /** The validated configuration. Immutable; built once at startup by {@link loadConfig}. */
@@ -267,6 +298,21 @@ export interface Config {
     readonly streamLabels: readonly string[];
     /** The port is development's default, not the operator's choice: when it is taken, metrics stay off with a warning. */
     readonly byDefault: boolean;
+  };
+  /**
+   * OpenTelemetry traces (see {@link tracingConfig}). The OTEL_* variables are validated from the environment given
+   * to {@link loadConfig}; the SDK reads its settings (exporter, sampler, resource, batching) from the process
+   * environment itself, which is the same environment under `media-graph serve`.
+   */
+  readonly tracing: {
+    /** Whether the SDK starts: an OTLP endpoint is set, and neither `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none`. */
+    readonly enabled: boolean;
+    /** The traces endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT`), for the startup line. */
+    readonly endpoint: string | undefined;
+    /** Threshold of the SDK's own diagnostics (export failures and the like), which go to the process log. */
+    readonly diagnostics: 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+    /** OTEL_* variables that are set but have no effect because traces are off for want of an endpoint. */
+    readonly ignored: readonly string[];
   };
   /** Concurrent upstream describes per request (DataLoader batch fan-out). */
   readonly describeConcurrency: number;
@@ -478,6 +524,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
     metrics: metricsConfig(e),
+    tracing: tracingConfig(e),
   };
 }
 
@@ -509,6 +556,19 @@ function metricsConfig(e: z.infer<typeof envSchema>): Config['metrics'] {
   return { port: DEFAULT_METRICS_PORT, token: undefined, streamLabels, byDefault: true };
 }
 
+/**
+ * Whether traces are exported. Off unless an OTLP endpoint is named: the SDK would otherwise send to
+ * `localhost:4318`, so a deployment without a collector would pay for spans nobody receives and log an export failure
+ * every few seconds. `OTEL_SDK_DISABLED=true` and `OTEL_TRACES_EXPORTER=none` turn it off as the specification says.
+ */
+function tracingConfig(e: z.infer<typeof envSchema>): Config['tracing'] {
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const disabled = e.OTEL_SDK_DISABLED?.toLowerCase() === 'true' || e.OTEL_TRACES_EXPORTER === 'none';
+  const enabled = endpoint !== undefined && !disabled;
+  const settings = Object.keys(e).filter((name) => name.startsWith('OTEL_') && name !== 'OTEL_LOG_LEVEL' && e[name as keyof typeof e] !== undefined);
+  return { enabled, endpoint, diagnostics: e.OTEL_LOG_LEVEL, ignored: enabled || disabled ? [] : settings.sort() };
+}
+
 /** A bind address only this machine reaches. */
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
@@ -520,6 +580,12 @@ function isLoopbackHost(host: string): boolean {
  */
 export function configWarnings(config: Config): readonly string[] {
   const warnings: string[] = [];
+  if (config.tracing.ignored.length > 0) {
+    warnings.push(
+      `${config.tracing.ignored.join(', ')} set, but neither OTEL_EXPORTER_OTLP_ENDPOINT nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is: ` +
+        'traces are off; set one of them to the collector',
+    );
+  }
   if (config.publicBaseUrl === undefined && isWildcardHost(config.host)) {
     // Without PUBLIC_BASE_URL the signed byte URLs are built from the listening address, which for a wildcard bind
     // names no interface a client could reach.

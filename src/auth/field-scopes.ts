@@ -27,6 +27,7 @@ export const ROOT_FIELD_SCOPES: Readonly<Record<string, Scope | null>> = {
   'Query.streamPackagingConfig': 'oci:issue',
   'Query.streamDistributionChannels': 'oci:issue',
   'Query.streamDistributionChannel': 'oci:issue',
+  'Query.liveHub': 'ops:read',
   'Query.node': null,
   'Query.nodes': null,
   'Query._entities': null,

@@ -10,6 +10,7 @@ export const SCOPES = [
   'livestream:read',
   'livestream:write',
   'oci:issue',
+  'ops:read',
   'admin',
 ] as const;
 

@@ -164,6 +164,19 @@ function guardHub(hub: FragmentHub, access: Access): FragmentHub {
       access.stream({ name: stream }, 'streams:read');
       return hub.stats(stream);
     },
+    // Operator data across tenants: only `ops:read` opens it, and a caller bound to a tenant still sees only that
+    // tenant's streams (and their failovers); the instances carry no tenant data.
+    overview: async () => {
+      access.requireScope('ops:read');
+      const overview = await hub.overview();
+      if (access.policy.unrestricted) return overview;
+      const fleet = overview.fleet;
+      return {
+        ...overview,
+        streams: overview.streams.filter((stream) => access.ownsStream(stream.stream)),
+        fleet: fleet === undefined ? undefined : { ...fleet, failovers: fleet.failovers.filter((failover) => access.ownsStream(failover.stream)) },
+      };
+    },
     // The hub belongs to the process; a request can never close it.
     close: () => Promise.reject(new DomainError('FORBIDDEN', 'The live hub cannot be closed from a request.')),
   };

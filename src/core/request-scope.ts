@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import type { Logger } from './logger.js';
 
 /**
@@ -14,6 +15,22 @@ export interface RequestScope {
   readonly logger: Logger;
   /** Upstream calls made for this request so far; incremented by the upstream observer. */
   upstreamCalls: number;
+  /**
+   * Where spans started for this request hang (see {@link RequestTrace}); set by the tracing middleware right after
+   * the scope is made, and absent when tracing is off. Kept here rather than only in OpenTelemetry's own async
+   * context because the server already re-enters this scope wherever a body parser loses the async context.
+   */
+  trace?: RequestTrace;
+}
+
+/** The trace position of one request. */
+export interface RequestTrace {
+  /**
+   * The OpenTelemetry context a span started now for the request takes as its parent: the GraphQL operation's span
+   * while exactly one operation of the request runs, else the request's own span. A context whose tracing is
+   * suppressed for requests that are not traced (probes, scrapes).
+   */
+  parent(): Context;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -26,4 +43,13 @@ export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
 /** The scope of the request the current code works for; `undefined` outside any (startup, background readers). */
 export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
+}
+
+/**
+ * Runs `fn` (and everything it starts asynchronously) outside any request scope and trace: for long-lived work a
+ * request happens to start but does not own, such as a live reader every subscriber shares. Its upstream calls are
+ * then neither counted for that request nor traced under it (they start traces of their own).
+ */
+export function runOutsideRequestScope<T>(fn: () => T): T {
+  return storage.exit(() => context.with(ROOT_CONTEXT, fn));
 }

@@ -1,3 +1,4 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { CircuitBreakerPolicy} from 'cockatiel';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type IBreaker } from 'cockatiel';
 import { deadlineExpired } from '../core/deadline.js';
@@ -5,14 +6,18 @@ import { DomainError, isDomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
 import { breakerState, upstreamDuration, upstreamRetries, upstreamThrottles, upstreamTimeouts } from '../core/metrics.js';
 import { currentRequestScope } from '../core/request-scope.js';
+import { activeTracer, spanParent, TRACE_ATTRIBUTES } from '../core/tracing.js';
 import { NETWORK_ERROR_CODES, isAbortError } from './provider-errors.js';
 
 /**
  * The one place every upstream call passes: metrics (provider, operation, outcome, duration, retries, throttles,
- * timeouts), the request's upstream call count for the access log, and the circuit breaker of the provider
- * endpoint. The wiring attaches an {@link UpstreamEndpoint} to each SDK client (AWS SDK middleware, or a proxy over
+ * timeouts), the request's upstream call count for the access log, a client span when traces are on, and the
+ * circuit breaker of the provider endpoint. The wiring attaches an {@link UpstreamEndpoint} to each SDK client (AWS SDK middleware, or a proxy over
  * the gRPC and OCI clients), so no datasource has to remember to.
  */
+
+/** How a call reaches its provider: an AWS SDK v3 client, a gRPC client (gax), or HTTP (OCI SDK, REST). */
+export type UpstreamProtocol = 'aws-sdk' | 'grpc' | 'http';
 
 /** How a call ended, from the SDK's raw error (before the provider error tables translate it). */
 export type UpstreamOutcome = 'ok' | 'client_error' | 'throttled' | 'server_error' | 'network' | 'timeout' | 'aborted' | 'breaker_open';
@@ -94,12 +99,14 @@ export class UpstreamEndpoint {
   /**
    * @param provider `kinesis`, `s3`, `mediastore`, `livestream`, `oci`.
    * @param endpoint a short, bounded name of the endpoint (`control`, `media`, `grpc`, a host name).
+   * @param protocol how calls reach the provider (a span attribute).
    */
   constructor(
     readonly provider: string,
     readonly endpoint: string,
     private readonly settings: BreakerSettings,
     private readonly logger: Logger,
+    readonly protocol: UpstreamProtocol = 'http',
   ) {
     this.stateGauge = breakerState.labels(provider, endpoint);
     this.stateGauge.set(0);
@@ -137,8 +144,10 @@ export class UpstreamEndpoint {
   }
 
   /**
-   * Runs one upstream call: through the breaker, recording its metrics, counting it for the current request.
-   * `call` may return a promise with a `cancel()` (gax); the returned promise keeps it callable.
+   * Runs one upstream call: through the breaker, recording its metrics and (traces on) its client span, counting it
+   * for the current request. The span covers the SDK's retries and a fast failure of an open breaker; it is the
+   * active context while `call` runs. `call` may return a promise with a `cancel()` (gax); the returned promise
+   * keeps it callable.
    *
    * @param attempts how many attempts the SDK made, read from the result or error (AWS `$metadata.attempts`).
    * @throws DomainError `UPSTREAM_UNAVAILABLE` (retryable, `retryAfterMs`) without calling when the breaker is
@@ -147,6 +156,7 @@ export class UpstreamEndpoint {
   run<T>(operation: string, call: () => Promise<T>, attempts?: (settled: unknown) => number | undefined): Promise<T> {
     const scope = currentRequestScope();
     if (scope !== undefined) scope.upstreamCalls += 1;
+    const span = this.startSpan(operation);
     const started = performance.now();
     let inner: (Promise<T> & { cancel?: () => void }) | undefined;
     const record = (outcome: UpstreamOutcome, settled: unknown): void => {
@@ -155,10 +165,11 @@ export class UpstreamEndpoint {
       if (tries !== undefined && tries > 1) upstreamRetries.labels(this.provider, operation).inc(tries - 1);
       if (outcome === 'throttled') upstreamThrottles.labels(this.provider, operation).inc();
       else if (outcome === 'timeout') upstreamTimeouts.labels(this.provider, operation).inc();
+      if (span !== undefined) endUpstreamSpan(span, outcome, settled, tries);
     };
     const observed = async (): Promise<T> => {
       try {
-        inner = call();
+        inner = span === undefined ? call() : context.with(trace.setSpan(context.active(), span), call);
         const value = await inner;
         record('ok', value);
         return value;
@@ -173,12 +184,31 @@ export class UpstreamEndpoint {
       if (error instanceof CountedFailure) throw error.original;
       if (error instanceof BrokenCircuitError) {
         upstreamDuration.labels(this.provider, operation, 'breaker_open').observe(0);
+        if (span !== undefined) endUpstreamSpan(span, 'breaker_open', error, undefined);
         throw this.unavailable();
       }
       throw error;
     });
     result.cancel = () => inner?.cancel?.();
     return result;
+  }
+
+  /** The client span of one call, under the current request's trace position; `undefined` with traces off. */
+  private startSpan(operation: string): Span | undefined {
+    const tracer = activeTracer();
+    if (tracer === undefined) return undefined;
+    const attributes: Record<string, string> = {
+      [TRACE_ATTRIBUTES.upstreamProvider]: this.provider,
+      [TRACE_ATTRIBUTES.upstreamEndpoint]: this.endpoint,
+      [TRACE_ATTRIBUTES.upstreamOperation]: operation,
+      [TRACE_ATTRIBUTES.upstreamProtocol]: this.protocol,
+    };
+    // The RPC conventions where they fit, so trace backends group these calls as RPCs.
+    if (this.protocol !== 'http') {
+      attributes['rpc.system'] = this.protocol === 'aws-sdk' ? 'aws-api' : 'grpc';
+      attributes['rpc.method'] = operation;
+    }
+    return tracer.startSpan(`${this.provider} ${operation}`, { kind: SpanKind.CLIENT, attributes }, spanParent());
   }
 
   private unavailable(): DomainError {
@@ -205,6 +235,21 @@ export class UpstreamEndpoint {
       this.logger.info(where, 'upstream circuit breaker closed: upstream recovered');
     }
   }
+}
+
+/**
+ * Ends an upstream span with its outcome. A failed call's span gets status ERROR and `error.type`: the SDK error's
+ * name (`ThrottlingException`, `NoSuchKey`), never its message, which may carry resource names.
+ */
+function endUpstreamSpan(span: Span, outcome: UpstreamOutcome, settled: unknown, attempts: number | undefined): void {
+  span.setAttribute(TRACE_ATTRIBUTES.upstreamOutcome, outcome);
+  if (attempts !== undefined) span.setAttribute(TRACE_ATTRIBUTES.upstreamAttempts, attempts);
+  if (outcome !== 'ok') {
+    const name = settled instanceof Error && settled.name !== 'Error' ? settled.name : outcome;
+    span.setAttribute('error.type', name);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+  }
+  span.end();
 }
 
 /** gRPC status codes (google.rpc.Code) that matter here. */
@@ -251,9 +296,14 @@ export function classifyUpstreamError(error: unknown): UpstreamOutcome {
   return 'network';
 }
 
-/** The attempts an AWS SDK v3 result or error reports (`$metadata.attempts`). */
+/**
+ * The attempts an AWS SDK v3 result or error reports (`$metadata.attempts`). The observer sits in the middleware
+ * stack, where a result is `{ output, response }` and the metadata is the output's; an error carries it itself.
+ */
 export function awsAttempts(settled: unknown): number | undefined {
-  const attempts = (settled as { $metadata?: { attempts?: unknown } } | null | undefined)?.$metadata?.attempts;
+  type WithMetadata = { $metadata?: { attempts?: unknown } } | null | undefined;
+  const shape = settled as (WithMetadata & { output?: WithMetadata }) | null | undefined;
+  const attempts = shape?.$metadata?.attempts ?? shape?.output?.$metadata?.attempts;
   return typeof attempts === 'number' ? attempts : undefined;
 }
 
@@ -307,12 +357,16 @@ export class UpstreamEndpoints {
     private readonly logger: Logger,
   ) {}
 
-  /** The endpoint `endpoint` of `provider` (created on first use). */
-  endpoint(provider: string, endpoint: string): UpstreamEndpoint {
+  /**
+   * The endpoint `endpoint` of `provider` (created on first use). `protocol` defaults to `grpc` for an endpoint
+   * named `grpc` (the wiring's name for gRPC clients) and `http` otherwise; AWS clients come through
+   * {@link UpstreamEndpoints.awsClient}.
+   */
+  endpoint(provider: string, endpoint: string, protocol: UpstreamProtocol = endpoint === 'grpc' ? 'grpc' : 'http'): UpstreamEndpoint {
     const key = `${provider}\0${endpoint}`;
     let found = this.endpoints.get(key);
     if (found === undefined) {
-      found = new UpstreamEndpoint(provider, endpoint, this.settings, this.logger);
+      found = new UpstreamEndpoint(provider, endpoint, this.settings, this.logger, protocol);
       this.endpoints.set(key, found);
     }
     return found;
@@ -322,7 +376,7 @@ export class UpstreamEndpoints {
   awsClient<C extends object>(client: C, provider: string, endpoint: string): C {
     if (this.observed.has(client)) return client;
     this.observed.add(client);
-    return observeAwsClient(client, this.endpoint(provider, endpoint));
+    return observeAwsClient(client, this.endpoint(provider, endpoint, 'aws-sdk'));
   }
 
   /** Breaker states, `provider/endpoint` → state, for `/readyz`. */

@@ -1,9 +1,10 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { Logger } from '../core/logger.js';
-import type { FragmentHub, HubStreamStats, LiveEvent, SubscribeOptions } from './live.types.js';
+import { defaultInstanceId } from './instance-id.js';
+import type { FragmentHub, HubFeedState, HubOverview, HubStreamOverview, HubStreamStats, LiveEvent, SubscribeOptions } from './live.types.js';
 import type { MediaOpener, MediaReaderOptions, StreamLimits } from './media-reader.js';
 import { StreamFeed, type StreamFeedOptions } from './stream-feed.js';
-import type { OverflowPolicy } from './subscriber.js';
+import type { OverflowPolicy, Subscriber } from './subscriber.js';
 import { Semaphore, TokenBucket } from './token-bucket.js';
 
 /** Tunables of the in-process hub (defaults in {@link DEFAULT_HUB_OPTIONS}). */
@@ -21,6 +22,8 @@ export interface LocalHubOptions {
   readonly fatalCooldownMs: number;
   /** Receives the warnings of {@link StreamFeedOptions.logger}; none when omitted. */
   readonly logger?: Logger;
+  /** This instance's id in {@link FragmentHub.overview} (and in Redis, in fleet mode); default `<host>-<pid>-<random>`. */
+  readonly instanceId?: string;
 }
 
 /** Defaults sized for the documented Kinesis limits and a fragment every ~2 s. */
@@ -41,8 +44,15 @@ export const DEFAULT_HUB_OPTIONS: LocalHubOptions = {
  * the rate its predecessor used.
  */
 export class LocalFragmentHub implements FragmentHub {
+  /** This instance's id, as {@link overview} reports it. */
+  readonly instance: string;
   private readonly feeds = new Map<string, StreamFeed>();
   private readonly limits = new Map<string, StreamLimits>();
+  /**
+   * The subscribers handed out, per stream: the feed keeps its reader's state to itself, and every subscriber
+   * holds the last state it was offered. Ended ones are dropped on the stream's next subscription or overview.
+   */
+  private readonly handedOut = new Map<string, Set<Subscriber>>();
   private closed = false;
 
   constructor(
@@ -54,11 +64,20 @@ export class LocalFragmentHub implements FragmentHub {
     if (!Number.isSafeInteger(options.windowSize) || options.windowSize < 1) {
       throw new RangeError(`windowSize must be an integer of at least 1, got ${String(options.windowSize)}.`);
     }
+    this.instance = options.instanceId ?? defaultInstanceId();
   }
 
   subscribe(stream: string, start: MediaStart, options: SubscribeOptions): AsyncIterableIterator<LiveEvent> {
     if (this.closed) throw new Error('The fragment hub is closed.');
-    return this.feed(stream).subscribe(start, options.signal);
+    const subscriber = this.feed(stream).subscribe(start, options.signal);
+    let handed = this.handedOut.get(stream);
+    if (handed === undefined) {
+      handed = new Set();
+      this.handedOut.set(stream, handed);
+    }
+    pruneEnded(handed);
+    if (!subscriber.ended) handed.add(subscriber);
+    return subscriber;
   }
 
   stats(stream: string): HubStreamStats {
@@ -71,11 +90,42 @@ export class LocalFragmentHub implements FragmentHub {
     };
   }
 
+  /** Streams with subscribers, a running live reader or open GetMedia sessions, by name. Local work only. */
+  overview(): Promise<HubOverview> {
+    const streams: HubStreamOverview[] = [];
+    for (const stream of this.feeds.keys()) {
+      const stats = this.stats(stream);
+      if (stats.subscribers === 0 && !stats.liveReaderRunning && stats.upstreamSessions === 0) continue;
+      streams.push({ stream, ...stats, state: this.stateOf(stream), lease: undefined, interested: undefined });
+    }
+    streams.sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    return Promise.resolve({ mode: 'LOCAL', instance: this.instance, streams, fleet: undefined });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.handedOut.clear();
     const feeds = [...this.feeds.values()];
     this.feeds.clear();
     await Promise.all(feeds.map((feed) => feed.close()));
+  }
+
+  /**
+   * The live reader's last state as its subscribers heard it: one that follows the live feed is asked first (a
+   * subscriber still catching up last heard its own reader). Undefined when none is attached or none heard one.
+   */
+  private stateOf(stream: string): HubFeedState | undefined {
+    const handed = this.handedOut.get(stream);
+    if (handed === undefined) return undefined;
+    pruneEnded(handed);
+    let fallback: HubFeedState | undefined;
+    for (const subscriber of handed) {
+      const state = subscriber.lastOfferedStatus;
+      if (state === undefined) continue;
+      if (subscriber.mode === 'live') return state;
+      fallback ??= state;
+    }
+    return fallback;
   }
 
   private feed(stream: string): StreamFeed {
@@ -104,4 +154,8 @@ export class LocalFragmentHub implements FragmentHub {
     }
     return feed;
   }
+}
+
+function pruneEnded(subscribers: Set<Subscriber>): void {
+  for (const subscriber of subscribers) if (subscriber.ended) subscribers.delete(subscriber);
 }

@@ -4,6 +4,7 @@ import { MediaCallError } from '../datasources/kinesis/kinesis-media.datasource.
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import { backoffDelay } from '../core/backoff.js';
 import { DomainError } from '../core/domain-error.js';
+import { runOutsideRequestScope } from '../core/request-scope.js';
 import { FragmentReader } from '../mkv/fragment-reader.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
@@ -141,9 +142,12 @@ export class MediaReader {
     return this.last;
   }
 
-  /** Starts the loop (idempotent); resolves when the reader has stopped. */
+  /**
+   * Starts the loop (idempotent); resolves when the reader has stopped. The loop runs outside the request that
+   * started it: the reader serves every subscriber of the stream and outlives that request.
+   */
   start(): Promise<void> {
-    this.running ??= this.run();
+    this.running ??= runOutsideRequestScope(() => this.run());
     return this.running;
   }
 

@@ -58,6 +58,16 @@ export class Subscriber implements AsyncIterableIterator<LiveEvent> {
     return this.buffer.length - this.head;
   }
 
+  /** The last status offered to this subscriber (the state of the reader serving it), undefined before any. */
+  get lastOfferedStatus(): { readonly status: FeedStatus; readonly detail: string | null } | undefined {
+    return this.lastStatus === undefined ? undefined : { status: this.lastStatus, detail: this.lastStatusDetail };
+  }
+
+  /** Whether the subscription has ended (returned, failed, or failing once its queue is pulled): nothing more is queued. */
+  get ended(): boolean {
+    return this.finished;
+  }
+
   /** Sets the position without delivering (a NOW subscriber starts after what the feed already has). */
   startAfter(fragmentNumber: string | null): void {
     this.last = fragmentNumber;

@@ -13,6 +13,7 @@ import { OperationsResolver } from '../resolvers/livestream/operations.resolver.
 import { NodeResolver, loadNode } from '../resolvers/node/node.resolver.js';
 import { MediaObjectFieldsResolver, ObjectFolderFieldsResolver } from '../resolvers/objects/media-object.resolver.js';
 import { ObjectsResolver } from '../resolvers/objects/objects.resolver.js';
+import { OpsResolver } from '../resolvers/ops/live-hub.resolver.js';
 import { MediaAssetType } from '../resolvers/oci/media-asset.type.js';
 import { MediaAssetsResolver } from '../resolvers/oci/media-assets.resolver.js';
 import { PlaylistType } from '../resolvers/oci/playlist.type.js';
@@ -71,6 +72,7 @@ const RESOLVERS: NonEmptyArray<ClassType> = [
   ChannelsResolver,
   DvrSessionsResolver,
   OperationsResolver,
+  OpsResolver,
 ];
 
 /**

@@ -4,7 +4,7 @@ import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 /** The description of each root operation type, as the schema (and the federated SDL) carries it. */
 export const ROOT_TYPE_DESCRIPTIONS = {
   Query:
-    'Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs.',
+    'Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs.',
   Mutation:
     'Writes: objects (inline, or through a signed upload URL), Live Stream assets and DVR sessions, and OCI playback session tokens. Each field names the scope it needs.',
   Subscription:

@@ -39,6 +39,7 @@ import { loadPersistedOperations } from './persisted-operations.js';
 import { startEmbeddedEmulators, wireProviders, type EmbeddedEmulators } from './providers/registry.js';
 import { RelayGcPacer } from './relay-gc.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
+import { operationTracing, startTracing, traceRequests, traceSubscription, type Tracing } from './tracing.js';
 
 /** GraphQL endpoint path (HTTP and graphql-ws). */
 export const GRAPHQL_PATH = '/graphql';
@@ -59,7 +60,8 @@ export interface Gateway {
   readonly metricsUrl: string | undefined;
   /**
    * Graceful shutdown: readiness turns off, the listener closes, WebSockets close with 1001, in-flight HTTP
-   * requests drain for up to `SHUTDOWN_GRACE_MS`, then clients and emulators close. Idempotent.
+   * requests drain for up to `SHUTDOWN_GRACE_MS`, then clients and emulators close, and the spans still queued are
+   * exported. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -95,11 +97,14 @@ export async function startGateway(config: Config, options: StartGatewayOptions 
     for (const step of cleanup.reverse()) await step();
   };
   try {
+    // No auto-instrumentation to load first (see tracing.ts), so the SDK can start here, and only when configured.
+    const tracing = await startTracing(config.tracing, logger);
+    if (tracing !== undefined) cleanup.unshift(() => tracing.close());
     const emulators = await startEmbeddedEmulators(context, { seedDemo: options.seedDemo ?? false });
     cleanup.push(() => emulators.close());
     const providers = await wireProviders(context, emulators);
     cleanup.push(() => providers.close());
-    return await serve(config, options, logger, security, emulators, providers, upstream, cleanup);
+    return await serve(config, options, logger, security, emulators, providers, upstream, tracing, cleanup);
   } catch (error) {
     await unwind();
     throw error;
@@ -115,6 +120,7 @@ async function serve(
   emulators: EmbeddedEmulators,
   providers: Awaited<ReturnType<typeof wireProviders>>,
   upstream: UpstreamEndpoints,
+  tracing: Tracing | undefined,
   cleanup: (() => Promise<void>)[],
 ): Promise<Gateway> {
   const keys = deriveSigningKeys(config.signingSecret);
@@ -142,6 +148,7 @@ async function serve(
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(accessLog(logger, tenantOfRequest));
+  if (tracing !== undefined) app.use(traceRequests());
   if (config.metrics.port === undefined && config.metrics.token !== undefined) {
     const token = config.metrics.token;
     app.get(METRICS_PATH, (req, res) => serveMetrics(req, res, token));
@@ -169,7 +176,10 @@ async function serve(
     // Members share an execution only when they are authorized identically.
     identityOf: (member) => principalKey((member as RequestContext).access.principal),
     serialize: (result) => Buffer.from(JSON.stringify(formatResult(result, { development: config.env === 'development', logger }))),
-    observe: (args, transport, result, sinkWrites) => observeSubscription(args, transport, result, logger, sinkWrites),
+    observe: (args, transport, result, sinkWrites) => {
+      const observed = observeSubscription(args, transport, result, logger, sinkWrites);
+      return tracing === undefined ? observed : traceSubscription(args, transport, observed, sinkWrites);
+    },
   });
   const wsHandle = attachGraphqlWs(ws, schema, services, shared, {
     security,
@@ -200,6 +210,7 @@ async function serve(
       ...(options.withoutHttpOperationGuard === true ? [] : [persistedQueryGuard(guard)]),
       subscriptionsNeedStreamingTransport(GRAPHQL_PATH, SSE_PATH),
       operationAccessLog(logger),
+      ...(tracing === undefined ? [] : [operationTracing()]),
       { serverWillStart: async () => ({ drainServer: () => wsHandle.dispose() }) },
     ],
   });
@@ -268,6 +279,8 @@ async function serve(
       await security.close();
       await services.owners.close();
       await metricsListener?.close();
+      // Last, so the spans of everything above are among those exported.
+      await tracing?.close();
       logger.info('media-graph stopped');
     })();
     return closing;

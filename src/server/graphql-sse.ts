@@ -2,6 +2,7 @@ import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql'
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createRequestContext, type Services } from '../auth/request-context.js';
 import type { Security } from '../auth/security.js';
+import { reenterRequestScope } from './access-log.js';
 import { endAtExpiry } from './expiring-subscription.js';
 import { formatError, requestError } from './format-error.js';
 import { accessOf, authenticateRequests, chargeRequests, ROUTER_SECRET_HEADER } from './http-security.js';
@@ -99,6 +100,9 @@ export function createSseRouter(
       types: ['application/json'],
       queryParameters: ['variables', 'extensions'],
     }),
+    // The body arrived outside the request's scope: without it, upstream calls and the subscription's span would not
+    // know their request.
+    reenterRequestScope(),
     chargeRequests(security.security, services.logger),
     (req, res, next) => {
       open.add(res);

@@ -128,6 +128,8 @@ const MATRIX: Readonly<Record<string, MatrixRow>> = {
     scope: 'oci:issue',
     variables: () => ({ input: { packagingConfigId: PACKAGING_CONFIG, scopes: ['PLAYLIST'] } }),
   },
+  // Operators
+  LiveHub: { scope: 'ops:read', variables: () => ({}) },
 };
 
 /** An operation of schema/operations with the fragments it uses, ready to send. */

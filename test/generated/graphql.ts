@@ -670,6 +670,34 @@ export type LabelInput = {
   value: Scalars['String']['input'];
 };
 
+/** The fleet of instances sharing one Redis and key prefix (fleet mode). */
+export type LiveFleet = {
+  __typename?: 'LiveFleet';
+  /** Announced instances, by id. */
+  instances: Array<LiveFleetInstance>;
+  /** The newest reader failovers of the fleet (at most 20), newest first. */
+  recentFailovers: Array<LiveReaderFailover>;
+};
+
+/** An instance of the fleet, as its announcements in Redis describe it. An instance announces itself while it watches or holds something. */
+export type LiveFleetInstance = {
+  __typename?: 'LiveFleetInstance';
+  /** False once its announcement expired (it stopped, or lost Redis); such an entry is dropped at the next announcement. */
+  alive: Scalars['Boolean']['output'];
+  /** When its announcement expires unless renewed (Redis server time). */
+  expiresAt: Scalars['DateTimeISO']['output'];
+  /** Instance id (`<host>-<pid>-<random>` unless configured). */
+  id: Scalars['String']['output'];
+  /** When it last announced itself (Redis server time); null for an instance of a version that does not record it. */
+  lastSeenAt?: Maybe<Scalars['DateTimeISO']['output']>;
+  /** Reader leases it holds, as it last announced. */
+  leasesHeld: Scalars['Int']['output'];
+  /** Streams it has local subscribers for, as it last announced; null for a version that does not record it. */
+  streamsWatched?: Maybe<Scalars['Int']['output']>;
+  /** True for the instance answering. */
+  thisInstance: Scalars['Boolean']['output'];
+};
+
 /** Metadata of one live fragment, parsed from the GetMedia stream. Media bytes are not included. */
 export type LiveFragment = {
   __typename?: 'LiveFragment';
@@ -701,6 +729,84 @@ export type LiveFragment = {
   trackStats: Array<FragmentTrackStats>;
   /** Tracks declared in the fragment. */
   tracks: Array<FragmentTrack>;
+};
+
+/** How the live fragment hub runs (`LIVE_HUB`). */
+export type LiveHubMode =
+  /** Fleet mode: the instances sharing one Redis share one reader per stream through leases (`LIVE_HUB=redis`). */
+  | 'FLEET'
+  /** In process: each instance reads each watched stream itself (`LIVE_HUB=local`). */
+  | 'LOCAL';
+
+/** What the live fragment hub is doing on the instance that answers, and in fleet mode across the fleet. Operator data. */
+export type LiveHubStatus = {
+  __typename?: 'LiveHubStatus';
+  /** Fleet mode: instances and recent failovers; null in local mode. */
+  fleet?: Maybe<LiveFleet>;
+  /** The id of the instance that answers (in fleet mode, the id its leases carry). */
+  instance: Scalars['String']['output'];
+  /** Local or fleet mode. */
+  mode: LiveHubMode;
+  /** The streams this instance watches, by name. */
+  streams: Array<LiveHubStream>;
+};
+
+/** A stream the answering instance watches: local subscribers, a live reader, or in fleet mode a lease or an announced interest. */
+export type LiveHubStream = {
+  __typename?: 'LiveHubStream';
+  /** Fleet mode: instances whose interest in the stream had not expired at this instance's last coordination tick; null in local mode. */
+  interestedInstances?: Maybe<Array<Scalars['String']['output']>>;
+  /** Fleet mode: the stream's reader lease; null when nobody holds it, and always in local mode. */
+  lease?: Maybe<LiveReaderLease>;
+  /** True when this instance runs the stream's live reader. */
+  liveReaderRunning: Scalars['Boolean']['output'];
+  /** Stream name as subscribed. */
+  name: Scalars['String']['output'];
+  /** The live reader's last state. Fleet mode: the lease holder's, as stored in Redis (`ENDED` while a stream that failed for good cools down). Local mode: as this instance's subscribers last heard it. Null before the reader reported one, or when no subscriber is attached here. */
+  status?: Maybe<StreamFeedStatus>;
+  /** Short machine-readable detail of `status` (e.g. `connection limit`, or the error code of `ENDED`), when any. */
+  statusDetail?: Maybe<Scalars['String']['output']>;
+  /** Subscribers attached to this instance. */
+  subscribers: Scalars['Int']['output'];
+  /** GetMedia sessions this instance has open for the stream (live reader and catch-up readers). */
+  upstreamSessions: Scalars['Int']['output'];
+  /** Recent fragments this instance keeps for subscribers that start slightly in the past. */
+  windowFragments: Scalars['Int']['output'];
+};
+
+/** A reader lease that an instance took over from another, as the new holder recorded it. */
+export type LiveReaderFailover = {
+  __typename?: 'LiveReaderFailover';
+  /** When the new holder took the lease (Redis server time). */
+  at: Scalars['DateTimeISO']['output'];
+  /** Why the lease moved. */
+  cause: LiveReaderFailoverCause;
+  /** The new holder's fencing token. */
+  fencingToken: Scalars['String']['output'];
+  /** The former holder. */
+  fromInstance: Scalars['String']['output'];
+  /** Stream name. */
+  stream: Scalars['String']['output'];
+  /** The new holder. */
+  toInstance: Scalars['String']['output'];
+};
+
+/** Why a stream's reader lease moved to another instance. */
+export type LiveReaderFailoverCause =
+  /** The holder stopped renewing it (crash, partition from Redis, a long stall) and it ran out. */
+  | 'EXPIRED'
+  /** The holder gave it up on purpose (shutdown, or spreading readers across the fleet) and said so in the stream's log. */
+  | 'HANDOVER';
+
+/** A stream's reader lease in fleet mode: only its holder reads the stream from Kinesis. */
+export type LiveReaderLease = {
+  __typename?: 'LiveReaderLease';
+  /** The holder's fencing token: a decimal integer that grows with every acquisition (compare as a big integer). */
+  fencingToken: Scalars['String']['output'];
+  /** True when the instance answering holds it. */
+  heldByThisInstance: Scalars['Boolean']['output'];
+  /** The instance that holds it. */
+  holder: Scalars['String']['output'];
 };
 
 /** Why a Live Stream resource or operation failed: the gateway error code (mapped through the same table as request errors) and the provider status name. */
@@ -1099,7 +1205,7 @@ export type PutObjectPayload = {
   object: MediaObject;
 };
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -1132,6 +1238,12 @@ export type Query = {
    * Requires scope `livestream:read`.
    */
   dvrSession?: Maybe<DvrSession>;
+  /**
+   * The live fragment hub on the instance that answers: its mode, its id, the streams it watches with their subscribers, upstream sessions and reader state, and in fleet mode each stream's lease holder, the fleet's instances and its recent reader failovers. `UPSTREAM_UNAVAILABLE` when the fleet's Redis does not answer. A caller bound to a tenant sees only that tenant's streams.
+   *
+   * Requires scope `ops:read`.
+   */
+  liveHub: LiveHubStatus;
   /**
    * One media asset by `MediaAsset.id` or OCID; null when it does not exist. Lookups in one request are batched and deduplicated.
    *
@@ -1219,13 +1331,13 @@ export type Query = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryAssetArgs = {
   name: Scalars['String']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryAssetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
@@ -1235,13 +1347,13 @@ export type QueryAssetsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryChannelArgs = {
   name: Scalars['String']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryChannelsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<Scalars['String']['input']>;
@@ -1251,19 +1363,19 @@ export type QueryChannelsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryDvrSessionArgs = {
   name: Scalars['String']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryMediaAssetArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryMediaAssetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   compartmentId?: InputMaybe<Scalars['String']['input']>;
@@ -1272,25 +1384,25 @@ export type QueryMediaAssetsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryObjectArgs = {
   path: Scalars['String']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryObjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -1298,14 +1410,14 @@ export type QueryObjectsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryOperationArgs = {
   name: Scalars['String']['input'];
   wait?: Scalars['Int']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryPlaylistArgs = {
   mediaAssetId: Scalars['String']['input'];
   sessionToken?: InputMaybe<Scalars['String']['input']>;
@@ -1313,20 +1425,20 @@ export type QueryPlaylistArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamArgs = {
   arn?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamDistributionChannelArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamDistributionChannelsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   compartmentId?: InputMaybe<Scalars['String']['input']>;
@@ -1334,13 +1446,13 @@ export type QueryStreamDistributionChannelsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamPackagingConfigArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamPackagingConfigsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   distributionChannelId: Scalars['String']['input'];
@@ -1348,7 +1460,7 @@ export type QueryStreamPackagingConfigsArgs = {
 };
 
 
-/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, and any object by global id (`node`). Each field names the scope it needs. */
+/** Reads: object storage folders and objects, Kinesis Video streams and their fragments, Live Stream channels, assets, DVR sessions and operations, OCI media assets, packaging configurations, distribution channels and playlists, any object by global id (`node`), and for operators the state of the live hub (`liveHub`). Each field names the scope it needs. */
 export type QueryStreamsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -1857,6 +1969,11 @@ export type GetDistributionChannelQueryVariables = Exact<{
 
 export type GetDistributionChannelQuery = { __typename?: 'Query', streamDistributionChannel?: { __typename?: 'StreamDistributionChannel', id: string, ocid: string, displayName: string, compartmentId: string, domainName?: string | null, lifecycleState?: string | null, timeCreated?: string | null, timeUpdated?: string | null } | null };
 
+export type LiveHubQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveHubQuery = { __typename?: 'Query', liveHub: { __typename?: 'LiveHubStatus', mode: LiveHubMode, instance: string, streams: Array<{ __typename?: 'LiveHubStream', name: string, status?: StreamFeedStatus | null, statusDetail?: string | null, subscribers: number, upstreamSessions: number, liveReaderRunning: boolean, windowFragments: number, interestedInstances?: Array<string> | null, lease?: { __typename?: 'LiveReaderLease', holder: string, fencingToken: string, heldByThisInstance: boolean } | null }>, fleet?: { __typename?: 'LiveFleet', instances: Array<{ __typename?: 'LiveFleetInstance', id: string, thisInstance: boolean, alive: boolean, lastSeenAt?: string | null, expiresAt: string, leasesHeld: number, streamsWatched?: number | null }>, recentFailovers: Array<{ __typename?: 'LiveReaderFailover', stream: string, fromInstance: string, toInstance: string, at: string, fencingToken: string, cause: LiveReaderFailoverCause }> } | null } };
+
 export type StreamFieldsFragment = { __typename?: 'Stream', id: string, name: string, arn: string, status: string, mediaType?: string | null, retentionHours: number, creationTime?: string | null, kmsEncrypted: boolean };
 
 export type ListStreamsQueryVariables = Exact<{
@@ -1930,6 +2047,7 @@ export const ListDistributionChannelsDocument = {"kind":"Document","definitions"
 export const ListPackagingConfigsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListPackagingConfigs"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"distributionChannelId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamPackagingConfigs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"distributionChannelId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"distributionChannelId"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamPackagingConfigFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamPackagingConfigFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StreamPackagingConfig"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"distributionChannelId"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"format"}},{"kind":"Field","name":{"kind":"Name","value":"segmentTimeInSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"encryption"}}]}}]} as unknown as DocumentNode<ListPackagingConfigsQuery, ListPackagingConfigsQueryVariables>;
 export const GetPackagingConfigDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetPackagingConfig"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamPackagingConfig"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamPackagingConfigFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamPackagingConfigFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StreamPackagingConfig"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"distributionChannelId"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"format"}},{"kind":"Field","name":{"kind":"Name","value":"segmentTimeInSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"encryption"}}]}}]} as unknown as DocumentNode<GetPackagingConfigQuery, GetPackagingConfigQueryVariables>;
 export const GetDistributionChannelDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetDistributionChannel"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streamDistributionChannel"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ocid"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"compartmentId"}},{"kind":"Field","name":{"kind":"Name","value":"domainName"}},{"kind":"Field","name":{"kind":"Name","value":"lifecycleState"}},{"kind":"Field","name":{"kind":"Name","value":"timeCreated"}},{"kind":"Field","name":{"kind":"Name","value":"timeUpdated"}}]}}]}}]} as unknown as DocumentNode<GetDistributionChannelQuery, GetDistributionChannelQueryVariables>;
+export const LiveHubDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LiveHub"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"liveHub"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"instance"}},{"kind":"Field","name":{"kind":"Name","value":"streams"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusDetail"}},{"kind":"Field","name":{"kind":"Name","value":"subscribers"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamSessions"}},{"kind":"Field","name":{"kind":"Name","value":"liveReaderRunning"}},{"kind":"Field","name":{"kind":"Name","value":"windowFragments"}},{"kind":"Field","name":{"kind":"Name","value":"lease"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"holder"}},{"kind":"Field","name":{"kind":"Name","value":"fencingToken"}},{"kind":"Field","name":{"kind":"Name","value":"heldByThisInstance"}}]}},{"kind":"Field","name":{"kind":"Name","value":"interestedInstances"}}]}},{"kind":"Field","name":{"kind":"Name","value":"fleet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"instances"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"thisInstance"}},{"kind":"Field","name":{"kind":"Name","value":"alive"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeenAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"leasesHeld"}},{"kind":"Field","name":{"kind":"Name","value":"streamsWatched"}}]}},{"kind":"Field","name":{"kind":"Name","value":"recentFailovers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"}},{"kind":"Field","name":{"kind":"Name","value":"fromInstance"}},{"kind":"Field","name":{"kind":"Name","value":"toInstance"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"fencingToken"}},{"kind":"Field","name":{"kind":"Name","value":"cause"}}]}}]}}]}}]}}]} as unknown as DocumentNode<LiveHubQuery, LiveHubQueryVariables>;
 export const ListStreamsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListStreams"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"streams"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<ListStreamsQuery, ListStreamsQueryVariables>;
 export const GetStreamDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"GetStream"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"arn"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"arn"},"value":{"kind":"Variable","name":{"kind":"Name","value":"arn"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"StreamFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"StreamFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Stream"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"arn"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mediaType"}},{"kind":"Field","name":{"kind":"Name","value":"retentionHours"}},{"kind":"Field","name":{"kind":"Name","value":"creationTime"}},{"kind":"Field","name":{"kind":"Name","value":"kmsEncrypted"}}]}}]} as unknown as DocumentNode<GetStreamQuery, GetStreamQueryVariables>;
 export const ListFragmentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ListFragments"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"stream"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"fragments"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fragmentNumber"}},{"kind":"Field","name":{"kind":"Name","value":"sizeBytes"}},{"kind":"Field","name":{"kind":"Name","value":"producerTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"serverTimestamp"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ListFragmentsQuery, ListFragmentsQueryVariables>;

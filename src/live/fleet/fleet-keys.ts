@@ -26,6 +26,10 @@ export interface FleetWideKeys {
   readonly members: string;
   /** Hash: instance id → how many reader leases it holds. */
   readonly held: string;
+  /** Hash: instance id → `<streams watched>|<announced at, Redis time ms>`, for operators. */
+  readonly activity: string;
+  /** List: the newest reader failovers (JSON, newest first), capped; see `failover-log.ts`. */
+  readonly failovers: string;
 }
 
 /**
@@ -40,7 +44,12 @@ export class FleetKeys {
   /** @throws RangeError when `prefix` contains a brace (it would move the hash tag). */
   constructor(readonly prefix: string) {
     if (/[{}]/.test(prefix)) throw new RangeError('The Redis key prefix must not contain braces.');
-    this.fleet = { members: `${prefix}{fleet}:members`, held: `${prefix}{fleet}:held` };
+    this.fleet = {
+      members: `${prefix}{fleet}:members`,
+      held: `${prefix}{fleet}:held`,
+      activity: `${prefix}{fleet}:activity`,
+      failovers: `${prefix}{fleet}:failovers`,
+    };
   }
 
   /** The keys of `stream`. Pure. */

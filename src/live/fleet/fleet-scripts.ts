@@ -234,10 +234,11 @@ return 1
 
 /**
  * An instance's fleet announcement: while active (it watches or holds something) it is a member (expiring) and says
- * how many leases it holds; otherwise it withdraws. Expired members lose their held count. Constant work per call,
- * whatever the number of streams.
+ * how many leases it holds, and for operators how many streams it watches and when it announced; otherwise it
+ * withdraws. Expired members lose their held count and activity. Constant work per call, whatever the number of
+ * streams.
  *
- * KEYS: members, held. ARGV: instance, ttl ms, active 1|0, held count.
+ * KEYS: members, held, activity. ARGV: instance, ttl ms, active 1|0, held count, watched count.
  * Reply: { members, held hash as a flat list }.
  */
 export const ANNOUNCE = new FleetScript(
@@ -248,13 +249,58 @@ local ttl = tonumber(ARGV[2])
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[1], int(now + ttl), ARGV[1])
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[5] .. '|' .. int(now))
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
 end
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now))) do redis.call('HDEL', KEYS[2], gone) end
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now))) do
+  redis.call('HDEL', KEYS[2], gone)
+  redis.call('HDEL', KEYS[3], gone)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now))
-for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], int(ttl * 4)) end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], int(ttl * 4)) end
 return {redis.call('ZRANGE', KEYS[1], 0, -1), redis.call('HGETALL', KEYS[2])}
+`,
+);
+
+/**
+ * Records a reader failover in the fleet's capped list, stamped with the server time (`at`, ms), newest first.
+ * Fleet-wide, so it shares the `{fleet}` slot, not the stream's: on Redis Cluster it is a command of its own after
+ * the takeover, never part of it.
+ *
+ * KEYS: failovers. ARGV: the entry as a JSON object without `at`, maximum length, ttl ms.
+ * Reply: 1.
+ */
+export const RECORD_FAILOVER = new FleetScript(
+  'record-failover',
+  `${PRELUDE}
+local entry = cjson.decode(ARGV[1])
+entry['at'] = nowMs()
+redis.call('LPUSH', KEYS[1], cjson.encode(entry))
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`,
+);
+
+/**
+ * Reads the fleet for operators in one round trip on the `{fleet}` slot: the server time, the members with their
+ * expiries, the held counts, the activity, and the newest failovers. Changes nothing; O(instances + failovers read).
+ *
+ * KEYS: members, held, activity, failovers. ARGV: failovers to read.
+ * Reply: { now ms, members and expiries as a flat list, held as a flat list, activity as a flat list, failovers }.
+ */
+export const FLEET_VIEW = new FleetScript(
+  'fleet-view',
+  `${PRELUDE}
+return {
+  int(nowMs()),
+  redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'),
+  redis.call('HGETALL', KEYS[2]),
+  redis.call('HGETALL', KEYS[3]),
+  redis.call('LRANGE', KEYS[4], 0, tonumber(ARGV[1]) - 1)
+}
 `,
 );

@@ -6,8 +6,11 @@ import type { Fragment } from '../../mkv/fragment.type.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions } from '../media-reader.js';
 import type { Subscriber } from '../subscriber.js';
 import type { FleetBudgets } from './budgets.js';
+import type { FailoverLog } from './failover-log.js';
 import { FleetFeed, type FleetFeedOptions } from './fleet-feed.js';
 import type { FleetKeys } from './fleet-keys.js';
+import { parseLease } from './fleet-overview.js';
+import { QUARANTINE } from './fleet-scripts.js';
 import { leaseDeadline, type StreamLeases, type TickResult } from './lease.js';
 import { LogAppender, type StreamLog } from './log-appender.js';
 import { LogTail, type LogTailOptions } from './log-tail.js';
@@ -39,6 +42,8 @@ export interface FleetStreamContext {
   readonly log: StreamLog;
   readonly budgets: FleetBudgets;
   readonly membership: FleetMembership;
+  /** Where a takeover from another instance is recorded, for operators. */
+  readonly failovers: FailoverLog;
   readonly open: MediaOpener;
   readonly options: FleetStreamOptions;
   readonly logger: Logger;
@@ -96,6 +101,10 @@ export class FleetStream {
   private noInterestSince: number | undefined;
   private tickFailing = false;
   private closed = false;
+  /** The last lease value of another instance (or ours) a tick saw: the holder a takeover takes over from. */
+  private lastHolder: string | undefined;
+  /** The log said the last holder handed the lease over on purpose (rather than letting it expire). */
+  private handoverSeen = false;
 
   constructor(
     readonly stream: string,
@@ -204,7 +213,10 @@ export class FleetStream {
         onPrimed: (entries, status, ended) => feed.prime(entries, status, ended),
         onEntries: (entries) => {
           feed.apply(entries);
-          if (entries.some((entry) => entry.kind === 'handover')) this.tickSoon();
+          if (entries.some((entry) => entry.kind === 'handover')) {
+            this.handoverSeen = true;
+            this.tickSoon();
+          }
         },
         onOutage: (down, status) => feed.setOutage(down, status),
       },
@@ -290,9 +302,16 @@ export class FleetStream {
           await this.ctx.leases.release(this.stream, result.value, 'handover', this.ctx.options.maxLogLength);
           return;
         }
+        // A log with a head had a holder before: when that was another instance, this is a takeover.
+        if (result.head !== null) this.recordTakeover(result.value);
+        this.lastHolder = result.value;
         this.begin(result.value, result.head, leaseDeadline(now, this.ctx.options.leaseTtlMs));
         return;
       case 'other':
+        if (result.value !== '' && result.value !== QUARANTINE && result.value !== this.lastHolder) {
+          this.lastHolder = result.value;
+          this.handoverSeen = false;
+        }
         if (term !== undefined) this.lose(term, result.value === '' ? 'expired in Redis' : 'taken over');
         this.freeSince = result.value === '' && interested ? (this.freeSince ?? now) : undefined;
         return;
@@ -315,6 +334,23 @@ export class FleetStream {
       // Let any interested instance (this one included) try the stream again.
       await this.release('handover');
     }
+  }
+
+  /**
+   * Records, for operators, that lease `value` was just taken over from the last holder a tick saw, when that was
+   * another instance. Not awaited: the record is a separate command on the `{fleet}` slot, and a failed one costs an
+   * entry of the list, never the term.
+   */
+  private recordTakeover(value: string): void {
+    const from = this.lastHolder === undefined ? undefined : parseLease(this.lastHolder);
+    const to = parseLease(value);
+    if (from === undefined || to === undefined || from.holder === this.ctx.instance) return;
+    const cause = this.handoverSeen ? 'HANDOVER' : 'EXPIRED';
+    this.handoverSeen = false;
+    this.ctx.logger.info({ stream: this.stream, from: from.holder, lease: value, reason: cause }, 'fleet reader lease taken over from another instance');
+    this.ctx.failovers.record({ stream: this.stream, from: from.holder, to: to.holder, fencingToken: to.fencingToken, cause }).catch((err: unknown) => {
+      this.ctx.logger.warn({ err, stream: this.stream }, 'could not record a reader failover; the takeover stands');
+    });
   }
 
   /** Records that the lease is confirmed until `validUntil` (monotonic) and arms the timer that enforces it. */

@@ -39,13 +39,16 @@ export class FleetMembership {
   }
 
   /**
-   * Announces this instance (`active`: it watches or holds something) with its held count, or withdraws it, and
-   * refreshes the view.
+   * Announces this instance (`active`: it watches or holds something) with its held count and the number of streams
+   * it watches (for operators), or withdraws it, and refreshes the view.
    * @throws the client's error when Redis is unreachable (the previous view stays).
    */
-  async announce(active: boolean, held: number): Promise<FleetView> {
+  async announce(active: boolean, held: number, watching = 0): Promise<FleetView> {
     const k = this.keys.fleet;
-    const [members, flat] = (await ANNOUNCE.run(this.client, [k.members, k.held], [this.instance, this.ttlMs, active ? '1' : '0', held])) as [string[], string[]];
+    const [members, flat] = (await ANNOUNCE.run(this.client, [k.members, k.held, k.activity], [this.instance, this.ttlMs, active ? '1' : '0', held, watching])) as [
+      string[],
+      string[],
+    ];
     const live = new Set(members);
     const counts = new Map<string, number>();
     for (let i = 0; i + 1 < flat.length; i += 2) if (live.has(flat[i] as string)) counts.set(flat[i] as string, Number(flat[i + 1]));

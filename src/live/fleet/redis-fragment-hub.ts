@@ -1,12 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
+import { DomainError } from '../../core/domain-error.js';
 import type { Logger } from '../../core/logger.js';
-import type { FragmentHub, HubStreamStats, LiveEvent, SubscribeOptions } from '../live.types.js';
+import type { FragmentHub, HubOverview, HubStreamOverview, HubStreamStats, LiveEvent, SubscribeOptions } from '../live.types.js';
 import type { LocalHubOptions } from '../local-fragment-hub.js';
+import { defaultInstanceId } from '../instance-id.js';
 import type { MediaOpener } from '../media-reader.js';
 import { FleetBudgets } from './budgets.js';
+import { FailoverLog } from './failover-log.js';
 import { FleetKeys } from './fleet-keys.js';
+import { readFleet, readStreamCoordination } from './fleet-overview.js';
 import { FleetStream, type FleetStreamContext, type FleetStreamOptions } from './fleet-stream.js';
 import { StreamLeases } from './lease.js';
 import { StreamLog } from './log-appender.js';
@@ -36,11 +38,8 @@ export interface FleetStatus {
   readonly watched: readonly string[];
 }
 
-/** An instance id: host, pid and randomness, so restarts and containers on one host never share one. */
-export function defaultInstanceId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'host';
-  return `${host}-${String(process.pid)}-${randomBytes(3).toString('hex')}`;
-}
+/** How many of the fleet's recorded failovers {@link RedisFragmentHub.overview} reports (the newest). */
+export const OVERVIEW_FAILOVERS = 20;
 
 /**
  * {@link FragmentHub} for a fleet of instances sharing one Redis (`LIVE_HUB=redis`): one live GetMedia reader per
@@ -116,6 +115,7 @@ export class RedisFragmentHub implements FragmentHub {
       log,
       budgets: this.budgets,
       membership: this.membership,
+      failovers: new FailoverLog(this.client, keys),
       open,
       options: streamOptions,
       logger,
@@ -169,6 +169,37 @@ export class RedisFragmentHub implements FragmentHub {
     };
   }
 
+  /**
+   * This instance's streams (local subscribers, a lease, or an announced interest), each with its lease and the
+   * holder's status as Redis has them, and the fleet: its announced instances and its newest recorded failovers.
+   * One round trip on the `{fleet}` slot and one `MGET` per stream of this instance, sent together: no scan.
+   * @throws DomainError UPSTREAM_UNAVAILABLE when Redis does not answer (or the hub is closed).
+   */
+  async overview(): Promise<HubOverview> {
+    if (this.closing !== undefined) throw new DomainError('UPSTREAM_UNAVAILABLE', 'The live hub is shutting down.');
+    const local = [...this.streams.values()].filter((fleetStream) => !fleetStream.idle);
+    let fleet;
+    let coordination;
+    try {
+      [fleet, coordination] = await Promise.all([
+        readFleet(this.client, this.context.keys, OVERVIEW_FAILOVERS),
+        Promise.all(local.map((fleetStream) => readStreamCoordination(this.client, this.context.keys.stream(fleetStream.stream)))),
+      ]);
+    } catch (err) {
+      throw new DomainError('UPSTREAM_UNAVAILABLE', 'The fleet coordination store did not answer.', { cause: err });
+    }
+    if (fleet.unreadable.length > 0) this.logger.warn({ err: fleet.unreadable[0], count: fleet.unreadable.length }, 'fleet failover entries of another version left out');
+    const streams: HubStreamOverview[] = local.map((fleetStream, i) => ({
+      stream: fleetStream.stream,
+      ...this.stats(fleetStream.stream),
+      state: coordination[i]?.state,
+      lease: coordination[i]?.lease,
+      interested: [...fleetStream.interested].sort(),
+    }));
+    streams.sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    return { mode: 'FLEET', instance: this.instance, streams, fleet: fleet.overview };
+  }
+
   /** Hands every lease over, stops every tail and subscriber, withdraws from the fleet and disconnects. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -219,9 +250,10 @@ export class RedisFragmentHub implements FragmentHub {
 
   private async announce(): Promise<void> {
     const held = this.heldStreams();
-    const watching = [...this.streams.values()].some((s) => s.watched);
+    let watched = 0;
+    for (const fleetStream of this.streams.values()) if (fleetStream.watched) watched += 1;
     try {
-      await this.membership.announce(held.length > 0 || watching, held.length);
+      await this.membership.announce(held.length > 0 || watched > 0, held.length, watched);
       if (this.announceFailing) this.logger.info('fleet announcement succeeded again');
       this.announceFailing = false;
     } catch (err) {
