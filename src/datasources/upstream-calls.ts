@@ -184,7 +184,7 @@ export class UpstreamEndpoint {
       if (error instanceof CountedFailure) throw error.original;
       if (error instanceof BrokenCircuitError) {
         upstreamDuration.labels(this.provider, operation, 'breaker_open').observe(0);
-        if (span !== undefined) endUpstreamSpan(span, 'breaker_open', error, undefined);
+        if (span !== undefined) endUpstreamSpan(span, 'breaker_open', undefined, undefined);
         throw this.unavailable();
       }
       throw error;
