@@ -3,6 +3,7 @@ import './styles.css';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError, gql, loadCredential, messageOf, storeCredential, type Credential } from './api.js';
+import { FleetView } from './fleet.js';
 import { LiveStreamView } from './livestream.js';
 import { ObjectsView } from './objects.js';
 import { OciView } from './oci.js';
@@ -20,6 +21,7 @@ const VIEWS: readonly View[] = [
   { id: 'objects', title: 'Objects', render: () => <ObjectsView /> },
   { id: 'livestream', title: 'Live Stream', render: () => <LiveStreamView /> },
   { id: 'oci', title: 'OCI Media', render: () => <OciView /> },
+  { id: 'fleet', title: 'Fleet', render: () => <FleetView /> },
 ];
 
 type Gate = { readonly state: 'checking' } | { readonly state: 'open' } | { readonly state: 'locked'; readonly problem: string | undefined };

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { gql, messageOf, subscribe } from './api.js';
 import { CHART_WINDOW_S, LiveChart, type ChartData, type ChartMarker } from './chart.js';
+import { useLiveHub, type LiveHubStream } from './fleet.js';
 
 const STREAMS_QUERY = `query ConsoleStreams($after: String) {
   streams(first: 50, after: $after) {
@@ -63,6 +64,9 @@ export function StreamsView(): React.JSX.Element {
   const [error, setError] = useState<string | undefined>();
   const [selected, setSelected] = useState<string | undefined>();
   const [feedStatus, setFeedStatus] = useState<Readonly<Record<string, string>>>({});
+  // Subscribers and upstream sessions come from `liveHub`, which needs ops:read: without it the columns stay hidden.
+  const { hub } = useLiveHub();
+  const onHub = new Map<string, LiveHubStream>((hub?.streams ?? []).map((stream) => [stream.name, stream]));
 
   const load = useCallback(async (after: string | null) => {
     try {
@@ -93,6 +97,8 @@ export function StreamsView(): React.JSX.Element {
               <th scope="col">Stream</th>
               <th scope="col">Status</th>
               <th scope="col">Live feed</th>
+              {hub !== undefined && <th scope="col">Subscribers here</th>}
+              {hub !== undefined && <th scope="col">Upstream sessions here</th>}
               <th scope="col">Media type</th>
               <th scope="col">Retention (h)</th>
             </tr>
@@ -107,6 +113,8 @@ export function StreamsView(): React.JSX.Element {
                 </td>
                 <td>{row.status}</td>
                 <td data-testid={`feed-${row.name}`}>{feedStatus[row.name] ?? (row.name === selected ? 'connecting' : '—')}</td>
+                {hub !== undefined && <td data-testid={`subscribers-${row.name}`}>{onHub.get(row.name)?.subscribers ?? 0}</td>}
+                {hub !== undefined && <td data-testid={`sessions-${row.name}`}>{onHub.get(row.name)?.upstreamSessions ?? 0}</td>}
                 <td>{row.mediaType ?? '—'}</td>
                 <td>{row.retentionHours}</td>
               </tr>
