@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { graphqlOperationDuration, graphqlSubscriptionsActive, graphqlSubscriptionsStarted, httpRequests, operationLabel } from '../core/metrics.js';
 import { currentRequestScope, runInRequestScope, type RequestScope } from '../core/request-scope.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { watchResults } from './watched-iterator.js';
 
 /**
  * Request ids and access logs. Every HTTP request gets an id ({@link requestIdFrom}), echoed in `x-request-id`,
@@ -190,41 +191,14 @@ export function observeSubscription(
   active.inc();
   let events = 0;
   const codes: string[] = [];
-  let ended = false;
-  const finish = (outcome: string): void => {
-    if (ended) return;
-    ended = true;
-    active.dec();
-    end(events + sinkWrites(), codes, outcome);
-  };
-  const inner = result;
-  const wrapped: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      try {
-        const step = await inner.next();
-        if (step.done === true) finish('completed');
-        else {
-          events += 1;
-          codes.push(...codesOf(step.value.errors as readonly GraphQLFormattedError[] | undefined));
-        }
-        return step;
-      } catch (error) {
-        finish('error');
-        throw error;
-      }
+  return watchResults(result, {
+    result: (value) => {
+      events += 1;
+      codes.push(...codesOf(value.errors as readonly GraphQLFormattedError[] | undefined));
     },
-    return: async (value?: unknown) => {
-      finish('closed');
-      return inner.return === undefined ? { done: true, value: undefined } : inner.return(value);
+    end: (how) => {
+      active.dec();
+      end(events + sinkWrites(), codes, how);
     },
-    throw: async (error?: unknown) => {
-      finish('error');
-      if (inner.throw === undefined) throw error instanceof Error ? error : new Error(String(error));
-      return inner.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return wrapped;
-    },
-  };
-  return wrapped;
+  });
 }

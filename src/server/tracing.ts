@@ -30,6 +30,7 @@ import type { Logger } from '../core/logger.js';
 import { currentRequestScope, type RequestTrace } from '../core/request-scope.js';
 import { activeTracer, setActiveTracer, spanParent, TRACE_ATTRIBUTES, TRACER_NAME } from '../core/tracing.js';
 import { routeOf } from './access-log.js';
+import { watchResults } from './watched-iterator.js';
 
 /**
  * OpenTelemetry traces: the SDK's lifetime, the HTTP server span, the GraphQL operation span and the subscription
@@ -316,10 +317,7 @@ export function traceSubscription(
   const span = tracer.startSpan(name === undefined ? 'subscription' : `subscription ${name}`, { kind, attributes }, parent);
   let pulled = 0;
   const codes: string[] = [];
-  let ended = false;
   const end = (outcome: string): void => {
-    if (ended) return;
-    ended = true;
     span.setAttribute(TRACE_ATTRIBUTES.subscriptionEvents, pulled + sinkWrites());
     span.setAttribute(TRACE_ATTRIBUTES.subscriptionOutcome, outcome);
     if (codes.length > 0) {
@@ -333,36 +331,13 @@ export function traceSubscription(
     end('refused');
     return result;
   }
-  const inner = result;
-  const wrapped: AsyncIterableIterator<ExecutionResult> = {
-    next: async () => {
-      try {
-        const step = await inner.next();
-        if (step.done === true) end('completed');
-        else {
-          pulled += 1;
-          codes.push(...codesOf(step.value.errors));
-        }
-        return step;
-      } catch (error) {
-        end('error');
-        throw error;
-      }
+  return watchResults(result, {
+    result: (value) => {
+      pulled += 1;
+      codes.push(...codesOf(value.errors));
     },
-    return: async (value?: unknown) => {
-      end('closed');
-      return inner.return === undefined ? { done: true, value: undefined } : inner.return(value);
-    },
-    throw: async (error?: unknown) => {
-      end('error');
-      if (inner.throw === undefined) throw error instanceof Error ? error : new Error(String(error));
-      return inner.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return wrapped;
-    },
-  };
-  return wrapped;
+    end,
+  });
 }
 
 /** The code of each error as clients get it: `extensions.code`, a domain error's code, else INTERNAL_SERVER_ERROR. */
