@@ -1,4 +1,5 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
@@ -9,6 +10,7 @@ import { formatError } from './format-error.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
 import type { OperationGuard } from './operation-guard.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
+import { withCallerTrace } from './tracing.js';
 import { socketSink } from './ws-socket-sink.js';
 
 /** What graphql-ws needs besides the schema and services. */
@@ -75,7 +77,10 @@ export function attachGraphqlWs(
     byId?.delete(id);
   };
   // The socket and operation id behind each operation's context, for subscriptions that write to it directly.
-  const operations = new WeakMap<object, { readonly socket: WebSocket; readonly id: string; readonly expiresAt: number | undefined }>();
+  const operations = new WeakMap<
+    object,
+    { readonly socket: WebSocket; readonly id: string; readonly expiresAt: number | undefined; readonly headers: IncomingHttpHeaders }
+  >();
   const disposable = serveGraphqlWs(
     ws,
     {
@@ -121,13 +126,16 @@ export function attachGraphqlWs(
       // per event and written straight to each socket instead of through graphql-ws's per-message path.
       subscribe: async (args) => {
         const operation = operations.get(args.contextValue as object);
-        const result = await shared.subscribe(args, operation === undefined ? undefined : socketSink(operation.socket, operation.id));
+        // A router's traceparent arrives on the upgrade request; the subscription's span continues that trace.
+        const result = await withCallerTrace(operation?.headers ?? {}, () =>
+          shared.subscribe(args, operation === undefined ? undefined : socketSink(operation.socket, operation.id)),
+        );
         return Symbol.asyncIterator in result ? endAtExpiry(result, operation?.expiresAt) : result;
       },
       context: (ctx, id) => {
         const access = accessOf(ctx.extra);
         const context = createRequestContext(services, controllerFor(ctx.extra, id).signal, access);
-        operations.set(context, { socket: ctx.extra.socket, id, expiresAt: access.principal.expiresAt });
+        operations.set(context, { socket: ctx.extra.socket, id, expiresAt: access.principal.expiresAt, headers: ctx.extra.request.headers });
         return context;
       },
       onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>

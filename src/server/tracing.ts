@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   context,
@@ -243,6 +244,17 @@ export function traceRequests(): RequestHandler {
 }
 
 /**
+ * Runs `fn` in the trace a caller's W3C `traceparent` in `headers` names, so spans it starts (a graphql-ws
+ * subscription's, whose upgrade request carried the header) continue that trace instead of starting their own.
+ * Runs `fn` unchanged when traces are off or the headers carry no trace.
+ */
+export function withCallerTrace<T>(headers: IncomingHttpHeaders, fn: () => T): T {
+  if (activeTracer() === undefined) return fn();
+  const caller = propagation.extract(ROOT_CONTEXT, headers);
+  return trace.getSpanContext(caller) === undefined ? fn() : context.with(caller, fn);
+}
+
+/**
  * Apollo plugin: one span per GraphQL operation over HTTP (a batch gives one per entry), under the request's span,
  * named `<type> <name>` (`query ListStreams`) as the GraphQL semantic conventions say. Attributes:
  * `graphql.operation.type`, `graphql.operation.name` (cut at 100 characters), and the `extensions.code` of each
@@ -296,7 +308,8 @@ export function operationTracing(): ApolloServerPlugin<RequestContext> {
 /**
  * One span per subscription of a graphql-ws or SSE client, from its start to its end, named `subscription <name>`,
  * with the count of results it was given (`media_graph.subscription.events`) instead of a span per event. Its
- * parent is the request's span over SSE; a graphql-ws subscription starts a trace of its own (kind SERVER). A
+ * parent is the request's span over SSE; a graphql-ws subscription continues the upgrade request's `traceparent`
+ * (see {@link withCallerTrace}) or starts a trace of its own, as a span of kind SERVER. A
  * refused subscription gets a span that ends at once. `sinkWrites` counts the results a WebSocket sink took directly
  * (see `SharedSubscriptionOptions.observe`). Returns `result`, wrapped so its end is seen, or unchanged when traces
  * are off.

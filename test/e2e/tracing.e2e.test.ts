@@ -10,6 +10,7 @@ import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { startTracing } from '../../src/server/tracing.js';
 import { ListObjectsDocument, ListStreamsDocument, StreamFragmentsDocument } from '../generated/graphql.js';
 import { TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { LiveSubscription } from '../helpers/live-subscription.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 /*
@@ -237,6 +238,21 @@ describe('tracing', () => {
       expect(others.length).toBeLessThan(seen);
       // The live reader the subscription started serves every subscriber: its GetMedia is a trace of its own.
       expect(receiver.trace(caller.traceId).some((span) => span.attributes['media_graph.upstream.operation'] === 'GetMedia')).toBe(false);
+    });
+
+    it('continues the trace of the upgrade request in a graphql-ws subscription span when the socket carried a traceparent', async () => {
+      const caller = traceparent();
+      const live = await LiveSubscription.open(`${gateway.url.replace(/^http/, 'ws')}/graphql`, DEMO_LIVE_STREAM, { traceparent: caller.header });
+      try {
+        await live.until(() => live.fragments.length >= 2, 15_000, 'two live fragments');
+      } finally {
+        await live.close();
+      }
+      await receiver.until(() => receiver.trace(caller.traceId).some((span) => span.name === 'subscription StreamFragments'), 10_000, 'the graphql-ws subscription span');
+      const subscription = only(receiver.trace(caller.traceId), 'subscription StreamFragments');
+      expect(subscription.parentSpanId).toBe(caller.parentId);
+      expect(subscription.attributes).toMatchObject({ 'media_graph.subscription.transport': 'ws', 'media_graph.subscription.outcome': 'closed' });
+      expect(subscription.attributes['media_graph.subscription.events']).toBeGreaterThanOrEqual(2);
     });
 
     it('gives probes and scrapes no span when they are requested with a traceparent', async () => {

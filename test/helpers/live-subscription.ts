@@ -51,8 +51,8 @@ export class LiveSubscription {
    * Connects to `url` (a `ws://…/graphql` URL), acknowledges, and subscribes to `stream` from `NOW`.
    * @throws when the socket does not open or the server does not acknowledge within 5 s.
    */
-  static async open(url: string, stream: string): Promise<LiveSubscription> {
-    const socket = new WebSocket(url, 'graphql-transport-ws');
+  static async open(url: string, stream: string, headers: Readonly<Record<string, string>> = {}): Promise<LiveSubscription> {
+    const socket = new WebSocket(url, 'graphql-transport-ws', { headers });
     await within(once(socket, 'open'), 5_000, 'the WebSocket to open');
     const acknowledged = new Promise<void>((resolve) => {
       const onMessage = (data: Buffer): void => {
