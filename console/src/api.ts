@@ -51,12 +51,14 @@ interface GraphqlResponse<T> {
 }
 
 /**
- * Runs a query or mutation over HTTP POST `/graphql` with the tab's credential.
- * @throws ApiError with the first error's code when the answer has errors or no data (HTTP 401 is `UNAUTHENTICATED`).
+ * Runs a query or mutation over HTTP POST `/graphql` with the tab's credential; `options.signal` aborts the request.
+ * @throws ApiError with the first error's code when the answer has errors or no data (HTTP 401 is `UNAUTHENTICATED`);
+ *   the signal's reason (a DOMException `AbortError` unless given) when it aborted the request.
  */
-export async function gql<T>(query: string, variables: Readonly<Record<string, unknown>> = {}): Promise<T> {
+export async function gql<T>(query: string, variables: Readonly<Record<string, unknown>> = {}, options: { readonly signal?: AbortSignal } = {}): Promise<T> {
   const response = await fetch('/graphql', {
     method: 'POST',
+    signal: options.signal,
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authHeaders(loadCredential()) },
     body: JSON.stringify({ query, variables }),
   });
