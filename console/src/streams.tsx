@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql, messageOf, subscribe } from './api.js';
+import { ArchiveControls, archiveSeriesOf, type Archive } from './archive.js';
 import { CHART_WINDOW_S, LiveChart, type ChartData, type ChartMarker } from './chart.js';
 import { useLiveHub, type LiveHubStream } from './fleet.js';
 
@@ -57,7 +58,10 @@ const TABLE_ROWS = 50;
 /** Window over which fragments per second is averaged. */
 const RATE_WINDOW_MS = 5_000;
 
-/** The Streams view: every stream with its status; selecting one opens its live chart and fragment table. */
+/**
+ * The Streams view: every stream with its status; selecting one opens its live chart and fragment table, and the
+ * archived fragments of a chosen range on the chart's time axis.
+ */
 export function StreamsView(): React.JSX.Element {
   const [rows, setRows] = useState<readonly StreamRow[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -127,13 +131,14 @@ export function StreamsView(): React.JSX.Element {
           More streams
         </button>
       )}
-      {selected === undefined ? <p>Select a stream to watch it live.</p> : <LivePanel key={selected} stream={selected} onStatus={onStatus} />}
+      {selected === undefined ? <p>Select a stream to watch it live.</p> : <LivePanel key={selected} stream={selected} retentionHours={rows.find((row) => row.name === selected)?.retentionHours} onStatus={onStatus} />}
     </section>
   );
 }
 
 interface LivePanelProps {
   readonly stream: string;
+  readonly retentionHours: number | undefined;
   readonly onStatus: (stream: string, status: string) => void;
 }
 
@@ -145,7 +150,7 @@ interface FeedEvent {
 
 const EMPTY: ChartData = { time: [], behind: [], latency: [], rate: [] };
 
-function LivePanel({ stream, onStatus }: LivePanelProps): React.JSX.Element {
+function LivePanel({ stream, retentionHours, onStatus }: LivePanelProps): React.JSX.Element {
   const fragments = useRef<ReceivedFragment[]>([]);
   const [chart, setChart] = useState<ChartData>(EMPTY);
   const [markers, setMarkers] = useState<readonly ChartMarker[]>([]);
@@ -155,6 +160,8 @@ function LivePanel({ stream, onStatus }: LivePanelProps): React.JSX.Element {
   const [resumeFrom, setResumeFrom] = useState('');
   const [start, setStart] = useState<{ type: 'FRAGMENT_NUMBER'; fragmentNumber: string } | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [archive, setArchive] = useState<Archive | undefined>();
+  const archiveSeries = useMemo(() => (archive === undefined ? undefined : archiveSeriesOf(archive)), [archive]);
 
   const addEvent = useCallback((kind: 'gap' | 'status', text: string) => {
     const at = Date.now();
@@ -203,7 +210,13 @@ function LivePanel({ stream, onStatus }: LivePanelProps): React.JSX.Element {
     <section className="live" aria-labelledby="live-heading">
       <h3 id="live-heading">Live: {stream}</h3>
       {error !== undefined && <p role="alert" className="error">{error}</p>}
-      <LiveChart data={chart} markers={markers} label={`Live chart of ${stream}: millisBehindNow, delivery latency and fragments per second`} />
+      <LiveChart
+        data={chart}
+        markers={markers}
+        archive={archiveSeries}
+        label={`Live chart of ${stream}: millisBehindNow, delivery latency and fragments per second${archive === undefined ? '' : `, with ${String(archive.fragments.length)} archived fragments`}`}
+      />
+      <ArchiveControls stream={stream} retentionHours={retentionHours} onArchive={setArchive} />
       <div className="columns">
         <div>
           <h4>Gaps and status changes</h4>

@@ -11,7 +11,7 @@ import { buildConsole } from '../../console/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { postGraphql, TEST_SIGNING_SECRET, type GraphqlResponse } from '../helpers/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -144,7 +144,83 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
     await page.locator('table.fragments tbody tr').first().waitFor();
     await expect.poll(() => page.getByTestId('feed-demo-stream').textContent(), { timeout: 5_000 }).toBe('CONNECTED');
-    await page.screenshot({ path: join(SCREENSHOTS, 'streams.png') });
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  /** How many fragments the API's own `Stream.fragments` lists for demo-stream in `[from, to)`, paging to the end. */
+  async function archivedCount(from: string, to: string): Promise<number> {
+    const query = `query ($from: DateTimeISO!, $to: DateTimeISO!, $after: String) {
+      stream(name: "demo-stream") { fragments(first: 100, after: $after, from: $from, to: $to) { edges { cursor } pageInfo { hasNextPage endCursor } } }
+    }`;
+    type Answer = { stream: { fragments: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+    let count = 0;
+    let after: string | null = null;
+    for (;;) {
+      const answer: GraphqlResponse<Answer> = await postGraphql<Answer>(`${gateway.url}/graphql`, { query, variables: { from, to, after } });
+      const fragments = answer.data?.stream.fragments;
+      if (fragments === undefined) throw new Error(`fragments query failed: ${JSON.stringify(answer.errors)}`);
+      count += fragments.edges.length;
+      if (!fragments.pageInfo.hasNextPage) return count;
+      after = fragments.pageInfo.endCursor;
+    }
+  }
+
+  /** The range the page loaded, as the ISO times it shows, once it shows a loaded archive. */
+  async function loadedRange(): Promise<{ from: string; to: string }> {
+    await page.locator('[data-testid="archive-status"][data-state="done"]').waitFor({ timeout: 10_000 });
+    const from = await page.getByTestId('archive-from').getAttribute('datetime');
+    const to = await page.getByTestId('archive-to').getAttribute('datetime');
+    if (from === null || to === null) throw new Error('the archive summary shows no range');
+    return { from, to };
+  }
+
+  async function expectNoSevereAxeViolations(): Promise<void> {
+    const results = await new AxeBuilder({ page }).analyze();
+    const severe = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+    expect(severe.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+  }
+
+  it('draws as many archived fragments on the chart as the API lists when "Last 5 min" is chosen', async () => {
+    const chart = page.locator('.chart [data-archived-points]');
+    expect(await chart.getAttribute('data-archived-points')).toBe('0');
+    await page.getByRole('button', { name: 'Last 5 min' }).click();
+    const { from, to } = await loadedRange();
+    expect(Date.parse(to) - Date.parse(from)).toBe(5 * 60_000);
+    const expected = await archivedCount(from, to);
+    // The demo gateway has been making a fragment every 250 ms since it started.
+    expect(expected).toBeGreaterThan(0);
+    expect(Number(await chart.getAttribute('data-archived-points'))).toBe(expected);
+    expect(Number((await page.getByTestId('archive-count').textContent())?.replace(/\D/g, ''))).toBe(expected);
+    expect(await page.getByTestId('archive-summary').textContent()).toMatch(/First\d{10,}/);
+    expect(await page.getByTestId('archive-capped').count()).toBe(0);
+    await expectNoSevereAxeViolations();
+    await page.screenshot({ path: join(SCREENSHOTS, 'streams.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('loads a range typed into From and To from the keyboard, and refuses one that ends before it starts', async () => {
+    const localInput = (date: Date): string => {
+      const two = (value: number): string => String(value).padStart(2, '0');
+      return `${String(date.getFullYear())}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+    };
+    // Whole seconds, since the inputs hold no more; Chromium and this process share the machine's time zone.
+    const end = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const start = new Date(end.getTime() - 10_000);
+    await page.getByLabel('From', { exact: true }).fill(localInput(end));
+    await page.getByLabel('To', { exact: true }).fill(localInput(start));
+    await page.getByLabel('To', { exact: true }).press('Enter');
+    await page.getByRole('alert').getByText('From must be before To.').waitFor({ timeout: 5_000 });
+    await page.getByLabel('From', { exact: true }).fill(localInput(start));
+    await page.getByLabel('To', { exact: true }).fill(localInput(end));
+    await page.getByLabel('To', { exact: true }).press('Enter');
+    await expect.poll(() => page.getByTestId('archive-from').getAttribute('datetime').catch(() => null), { timeout: 10_000 }).toBe(start.toISOString());
+    const { from, to } = await loadedRange();
+    expect([from, to]).toEqual([start.toISOString(), end.toISOString()]);
+    const expected = await archivedCount(from, to);
+    expect(expected).toBeGreaterThan(0);
+    expect(Number(await page.locator('.chart [data-archived-points]').getAttribute('data-archived-points'))).toBe(expected);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    expect(await page.locator('.chart [data-archived-points]').getAttribute('data-archived-points')).toBe('0');
     expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 
@@ -177,6 +253,23 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     expect(Number(await page.locator('.chart [data-markers]').getAttribute('data-markers'))).toBeGreaterThanOrEqual(1);
     await expect.poll(() => page.getByTestId('feed-demo-camera-entrance').textContent(), { timeout: 5_000 }).not.toBe('connecting');
     kinesis.clearFaults();
+  }, BROWSER_TEST_TIMEOUT_MS);
+
+  it('stops at 2,000 archived fragments and says so when the range holds more', async () => {
+    const kinesis = gateway.emulators.kinesis;
+    if (kinesis === undefined) throw new Error('the demo gateway has no embedded Kinesis emulator');
+    // 2,050 short fragments over the last 3 minutes of an idle demo stream: more than the cap, inside "Last 5 min".
+    const now = Date.now();
+    for (let index = 0; index < 2_050; index += 1) {
+      kinesis.addFragment('demo-archive-parking', { serverTimestamp: now - 180_000 + index * 80, durationMs: 80, fps: 25, frameBytes: 16 });
+    }
+    await page.getByRole('button', { name: 'demo-archive-parking', exact: true }).click();
+    await page.getByRole('button', { name: 'Last 5 min' }).click();
+    await loadedRange();
+    expect(Number(await page.locator('.chart [data-archived-points]').getAttribute('data-archived-points'))).toBe(2_000);
+    expect(await page.getByTestId('archive-count').textContent()).toBe((2_000).toLocaleString('en-US'));
+    expect(await page.getByTestId('archive-capped').textContent()).toContain('Stopped at 2,000 fragments: the range holds more.');
+    expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('uploads a 20 MB file with a progress bar reaching 100%, lists it, and downloads it byte for byte', async () => {
@@ -229,9 +322,7 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {
-    const results = await new AxeBuilder({ page }).analyze();
-    const severe = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(severe.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+    await expectNoSevereAxeViolations();
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('is readable at phone width', async () => {
