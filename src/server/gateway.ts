@@ -78,6 +78,8 @@ export interface StartGatewayOptions {
    * sets it, and a deployment must never.
    */
   readonly withoutHttpOperationGuard?: boolean;
+  /** Directory of the built web console; defaults to the package's `dist/console/` (what `npm run build` writes). */
+  readonly consoleDirectory?: string;
 }
 
 /**
@@ -219,7 +221,7 @@ async function serve(
   app.use(createHealthRouter(providers.readiness, { timeoutMs: READINESS_TIMEOUT_MS, isShuttingDown: () => shuttingDown, breakers: () => upstream.states() }));
   app.use(createIdeRouter({ graphqlPath: GRAPHQL_PATH, subscriptionsPath: GRAPHQL_PATH, title: 'media-graph', defaultTabs: IDE_TABS }));
   app.get('/', (_req, res) => res.redirect(302, '/graphiql'));
-  app.use(createConsoleRouter({ enabled: config.console, logger }));
+  app.use(createConsoleRouter({ enabled: config.console, logger, ...(options.consoleDirectory === undefined ? {} : { directory: options.consoleDirectory }) }));
   const sse = createSseRouter(SSE_PATH, schema, services, shared, { security, guard });
   app.use(sse.router);
   app.use(createObjectsRouter(services, security, RelayGcPacer.create(config.relayGcIntervalBytes), { isShuttingDown: () => shuttingDown }));

@@ -5,7 +5,6 @@ import { Writable } from 'node:stream';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../console/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
@@ -14,6 +13,7 @@ import { deletePrefix, uniquePrefix } from '../helpers/fleet.js';
 import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
 import { LiveSubscription } from '../helpers/live-subscription.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
+import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-build.js';
 
 /*
  * The console's Fleet view in Chromium against demo-seeded gateways: one with the in-process hub (fleet mode off: this
@@ -81,7 +81,7 @@ describe.skipIf(chromiumMissing && !inCi)('console Fleet view in Chromium', () =
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await buildConsole();
+    await consoleBuildDirectory();
     await mkdir(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, SETUP_TIMEOUT_MS);
@@ -96,7 +96,7 @@ describe.skipIf(chromiumMissing && !inCi)('console Fleet view in Chromium', () =
 
   /** A demo-seeded gateway with `env`, closed after the test. */
   async function gatewayWith(env: Record<string, string> = {}): Promise<Gateway> {
-    const gateway = await startGateway(gatewayConfig(env), { seedDemo: true, logger: createLogger('warn', silent()) });
+    const gateway = await startGateway(gatewayConfig(env), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
     closers.push(() => gateway.close());
     return gateway;
   }
@@ -171,3 +171,5 @@ describe.skipIf(chromiumMissing && !inCi)('console Fleet view in Chromium', () =
     expect(errors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual([]);
   }, TEST_TIMEOUT_MS);
 });
+
+afterAll(removeConsoleBuild);

@@ -5,13 +5,13 @@ import { Writable } from 'node:stream';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../console/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { DEMO_DVR_CHANNEL } from '../../src/emulators/livestream/livestream.seed.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
 import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-build.js';
 
 /*
  * The console's Live Stream and OCI views in Chromium against a gateway on its demo-seeded embedded emulators:
@@ -80,9 +80,9 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views in 
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await buildConsole();
+    await consoleBuildDirectory();
     await mkdir(SCREENSHOTS, { recursive: true });
-    gateway = await startGateway(gatewayConfig(), { seedDemo: true, logger: createLogger('warn', silent()) });
+    gateway = await startGateway(gatewayConfig(), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await openPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
     await page.goto(`${gateway.url}/console/#livestream`);
@@ -295,8 +295,8 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views for
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await buildConsole();
-    gateway = await startGateway(gatewayConfig({ ...JWT_AUTH_ENV }), { seedDemo: true, logger: createLogger('warn', silent()) });
+    await consoleBuildDirectory();
+    gateway = await startGateway(gatewayConfig({ ...JWT_AUTH_ENV }), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await openPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
   }, SETUP_TIMEOUT_MS);
@@ -339,3 +339,5 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views for
     expect(errors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual([]);
   }, TEST_TIMEOUT_MS);
 });
+
+afterAll(removeConsoleBuild);

@@ -7,11 +7,11 @@ import { Writable } from 'node:stream';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../console/build.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { postGraphql, TEST_SIGNING_SECRET, type GraphqlResponse } from '../helpers/gateway.js';
+import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-build.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -50,11 +50,11 @@ function gatewayConfig(extra: Record<string, string> = {}): ReturnType<typeof lo
 
 describe('console route', () => {
   beforeAll(async () => {
-    await buildConsole();
+    await consoleBuildDirectory();
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('serves the page with a strict Content-Security-Policy and its assets when CONSOLE is on', async () => {
-    const started = await startGateway(gatewayConfig({ CONSOLE: 'on' }), { logger: createLogger('warn', silent()) });
+    const started = await startGateway(gatewayConfig({ CONSOLE: 'on' }), { consoleDirectory: await consoleBuildDirectory(), logger: createLogger('warn', silent()) });
     try {
       const redirect = await fetch(`${started.url}/console`, { redirect: 'manual' });
       expect(redirect.status).toBe(301);
@@ -79,7 +79,7 @@ describe('console route', () => {
   });
 
   it('answers 404 at /console when CONSOLE is off, and production serves it only when enabled', async () => {
-    const gateway = await startGateway(gatewayConfig({ CONSOLE: 'off' }), { logger: createLogger('warn', silent()) });
+    const gateway = await startGateway(gatewayConfig({ CONSOLE: 'off' }), { consoleDirectory: await consoleBuildDirectory(), logger: createLogger('warn', silent()) });
     try {
       expect((await fetch(`${gateway.url}/console/`)).status).toBe(404);
     } finally {
@@ -101,9 +101,9 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
 
   beforeAll(async () => {
     if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await buildConsole();
+    await consoleBuildDirectory();
     await mkdir(SCREENSHOTS, { recursive: true });
-    gateway = await startGateway(gatewayConfig(), { seedDemo: true, logger: createLogger('warn', silent()) });
+    gateway = await startGateway(gatewayConfig(), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })).newPage();
     page.on('request', (request) => {
@@ -335,3 +335,5 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 });
+
+afterAll(removeConsoleBuild);
