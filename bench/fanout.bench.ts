@@ -28,7 +28,6 @@
  * measure: at 5,000 subscribers the package clients need more than a core of a two-core machine, and the latency
  * the server then shows is the clients' contention, not its own.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,8 +49,9 @@ import { fanoutSubscription, type FanoutSubscription } from './support/fanout-do
 import { fanoutSectionHeading, formatSection, formatTables, missedTargets, type FanoutResults, type TierRun } from './support/fanout-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
-import { describeError, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './support/ipc.js';
+import { cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
+import { kinesisGatewayEnv } from './support/gateway-env.js';
+import { describeError, pidOf, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
@@ -93,8 +93,6 @@ const PLAN = {
 
 const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
 const OPERATIONS_PATH = join(REPO_ROOT, 'schema', 'operations', 'streams.graphql');
-/** The Objects API is not exercised: its endpoint is a port nothing listens on, so no emulator runs in the gateway process. */
-const UNUSED_MEDIASTORE_ENDPOINT = 'http://127.0.0.1:9';
 
 interface Overrides {
   readonly tiers: readonly number[];
@@ -161,21 +159,7 @@ async function startServer(kind: FanoutServerKind, emulatorEndpoint: string, aut
   const env =
     kind === 'baseline'
       ? { ...common, FANOUT_INTERVAL_MS: String(PLAN.eventIntervalMs) }
-      : {
-          ...common,
-          NODE_ENV: 'production',
-          ...auth.env,
-          HOST: '127.0.0.1',
-          PORT: '0',
-          LOG_LEVEL: 'warn',
-          SIGNING_SECRET: randomBytes(32).toString('hex'),
-          KINESIS_ENDPOINT: emulatorEndpoint,
-          KINESIS_REGION: 'us-east-1',
-          MEDIASTORE_ENDPOINT: UNUSED_MEDIASTORE_ENDPOINT,
-          EMULATORS: 'off',
-          SHUTDOWN_GRACE_MS: '2000',
-          ...BENCH_AWS_ENV,
-        };
+      : { ...common, ...kinesisGatewayEnv(auth, emulatorEndpoint) };
   const { child, info } = await startChild<FanoutServerCommands>(kind, 'fanout-server.child.ts', env);
   const ready = info as FanoutServerReady;
   return { server: child, wsUrl: requireLoopback(kind, ready.wsUrl), schedule: ready.schedule };
@@ -206,11 +190,6 @@ async function waitUntilActive(label: string, clients: readonly Clients[], conne
 
 function describeStatus(status: ClientStatus): string {
   return `${status.clients} clients, ${status.connected} connected, ${status.active} active, ${status.errors} errors, ${status.closed} closed; first error: ${status.firstError ?? 'none'}`;
-}
-
-function pidOf(child: { readonly pid: number | undefined }, name: string): number {
-  if (child.pid === undefined) throw new Error(`${name} has no process id`);
-  return child.pid;
 }
 
 /**

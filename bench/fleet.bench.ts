@@ -36,7 +36,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -44,11 +43,12 @@ import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
 import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
 import { CliChild } from './support/cli-child.js';
 import { fragmentList, getMediaStats, openSessions } from './support/emulator-http.js';
+import { freePort } from './support/free-port.js';
 import type { ClientWindowReport, FanoutClientCommands } from './support/fanout-commands.js';
 import { fanoutSubscription, type FanoutSubscription } from './support/fanout-document.js';
 import { formatSection, formatTables, missedTargets, type FailoverResult, type FleetResults, type FleetTargets, type FleetTierResult, type StreamMemory } from './support/fleet-report.js';
 import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
-import { describeError, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
+import { describeError, pidOf, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { measureOpCosts } from './support/redis-op-cost.js';
@@ -154,18 +154,6 @@ interface TierSpec {
   readonly last: boolean;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
 async function startCli(options: Parameters<typeof CliChild.start>[0]): Promise<{ child: CliChild; match: RegExpExecArray }> {
   const started = await CliChild.start(options);
   children.add(started.child);
@@ -175,11 +163,6 @@ async function startCli(options: Parameters<typeof CliChild.start>[0]): Promise<
 async function stopChild(child: Stoppable): Promise<void> {
   await child.stop();
   children.delete(child);
-}
-
-function pidOf(child: { readonly pid: number | undefined }, name: string): number {
-  if (child.pid === undefined) throw new Error(`${name} has no process id`);
-  return child.pid;
 }
 
 /** The environment of one gateway: production, authenticated, pointed at the emulator process, its hub chosen. */

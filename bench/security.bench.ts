@@ -21,22 +21,21 @@
  * Exit status: 0 when every answer verified and the target was met; 1 otherwise (children are always ended).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { SignJWT } from 'jose';
 import { loadConfig, type Config } from '../src/config.js';
 import type { EmulatorCommands, EmulatorReady } from './support/commands.js';
 import { BENCH_AWS_ENV, REPO_ROOT, startBenchChild } from './support/children.js';
-import { requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
+import { pidOf, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
-import { listingName } from './support/payload.js';
-import { readMachineCpu, readProcessUsage } from './support/proc-usage.js';
+import { LIST_OBJECTS_OPERATION, listObjectsQuery, verifyListingPage } from './support/listing-request.js';
+import { measureLoadRound, warmUp, type LoadedServer } from './support/load-round.js';
+import { readProcessUsage } from './support/proc-usage.js';
 import { writeResultsSection } from './support/results-file.js';
-import { startLoad, windowLatencies, type LoadRecord, type LoadRequest } from './support/security-load.js';
+import type { LoadRequest } from './support/security-load.js';
 import {
   CONFIG_NODE_ENV_VARIABLE,
   OPERATION_GUARD_VARIABLE,
@@ -57,7 +56,6 @@ import {
   type SecurityRound,
   type ServerKind,
 } from './support/security-report.js';
-import { percentile } from './support/stats.js';
 
 /** What the benchmark measures and how often. */
 const PLAN = {
@@ -86,9 +84,7 @@ const PLAN = {
 } as const;
 
 const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
-const OPERATIONS_PATH = join(REPO_ROOT, 'schema', 'operations', 'objects.graphql');
-/** The generated operation frontends send for a folder listing. */
-const OPERATION_NAME = 'ListObjects';
+const OPERATION_NAME = LIST_OBJECTS_OPERATION;
 const REGION = 'us-east-1';
 
 const TENANT = 'bench';
@@ -116,12 +112,6 @@ const LIMIT_MAXIMA: Readonly<Record<string, string>> = {
 };
 
 const children: ChildServer<EmulatorCommands | SecurityGatewayCommands | SecurityMicroCommands>[] = [];
-
-function requirePid(name: string, server: ChildServer<EmulatorCommands> | ChildServer<SecurityGatewayCommands>): number {
-  const pid = server.pid;
-  if (pid === undefined) throw new Error(`${name} has no process id`);
-  return pid;
-}
 
 async function startEmulator(): Promise<{ server: ChildServer<EmulatorCommands>; endpoint: string }> {
   const { server, info } = await startBenchChild<EmulatorCommands>({ name: 'emulator', entry: 'emulator.child.ts', env: { NODE_ENV: 'production' } });
@@ -174,16 +164,6 @@ async function measureInProcess(args: SecurityMicroCommands['measure']['args']):
   }
 }
 
-/** The `ListObjects` operation alone, printed as a client's generated document sends it. */
-function listObjectsQuery(): string {
-  const document = parse(readFileSync(OPERATIONS_PATH, 'utf8'));
-  const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === OPERATION_NAME,
-  );
-  if (operation === undefined) throw new Error(`${OPERATIONS_PATH} has no ${OPERATION_NAME} operation`);
-  return print(operation);
-}
-
 async function mintToken(secret: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   // An hour outlives the run; the same token on every request is what a client does between refreshes.
@@ -199,18 +179,6 @@ async function mintToken(secret: string): Promise<string> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-/** Checks one answer of the load in full: the first `pageSize` names of the folder, and a next page. */
-function verifyPage(server: ServerKind, body: string | null): void {
-  if (body === null) throw new Error(`${server}: no successful answer in the round`);
-  const parsed: unknown = JSON.parse(body);
-  const page = isRecord(parsed) && isRecord(parsed['data']) ? parsed['data']['objects'] : undefined;
-  if (!isRecord(page) || !Array.isArray(page['edges']) || !isRecord(page['pageInfo'])) throw new Error(`${server}: unexpected answer ${body.slice(0, 300)}`);
-  const names = page['edges'].map((edge: unknown) => (isRecord(edge) && isRecord(edge['node']) ? edge['node']['name'] : undefined));
-  const expected = Array.from({ length: PLAN.pageSize }, (_, index) => listingName(index));
-  if (JSON.stringify(names) !== JSON.stringify(expected)) throw new Error(`${server}: listed ${JSON.stringify(names)}, expected ${JSON.stringify(expected)}`);
-  if (page['pageInfo']['hasNextPage'] !== true) throw new Error(`${server}: hasNextPage is not true`);
 }
 
 /** POSTs one GraphQL request outside the load, for the setup checks. */
@@ -244,74 +212,18 @@ async function checkSetup(targets: Readonly<Record<ServerKind, LoadRequest>>, qu
   for (const server of ['secured', 'open'] as const) {
     const answer = await postOnce(targets[server], targets[server].body);
     if (answer.status !== 200) throw new Error(`${server}: answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
-    verifyPage(server, JSON.stringify(answer.body));
+    verifyListingPage(server, JSON.stringify(answer.body), PLAN.pageSize);
   }
 }
 
-interface Server {
+interface Server extends LoadedServer {
   readonly kind: ServerKind;
-  readonly pid: number;
-  readonly target: LoadRequest;
 }
 
-function finishLoad(server: Server, record: LoadRecord): void {
-  if (record.failures > 0) throw new Error(`${server.kind}: ${record.failures} answers failed; first: ${String(record.firstFailure)}`);
-  verifyPage(server.kind, record.sampleBody);
-}
-
-/** Loads `server` for `ms` without measuring anything. */
-async function warmUp(server: Server, ms: number): Promise<void> {
-  const load = startLoad(server.target, PLAN.concurrency);
-  await sleep(ms);
-  finishLoad(server, await load.stop());
-}
-
-/**
- * One round: fresh connections, warm-up, then a window in which the load keeps running at the same pace. The
- * counters are read at the window's edges while requests are in flight: in a steady state the work in flight at
- * the start balances the work in flight at the end, so CPU over the window belongs to the answers completed in it.
- */
+/** One round against `server` (see `measureLoadRound`). */
 async function measureRound(server: Server, emulatorPid: number): Promise<SecurityRound> {
-  const load = startLoad(server.target, PLAN.concurrency);
-  let record: LoadRecord | undefined;
-  try {
-    await sleep(PLAN.roundWarmupMs);
-    const machine0 = readMachineCpu();
-    const gateway0 = readProcessUsage(server.pid);
-    const emulator0 = readProcessUsage(emulatorPid);
-    const client0 = process.cpuUsage();
-    const started = performance.now();
-    await sleep(PLAN.windowMs);
-    const ended = performance.now();
-    const client = process.cpuUsage(client0);
-    const gateway1 = readProcessUsage(server.pid);
-    const emulator1 = readProcessUsage(emulatorPid);
-    const machine1 = readMachineCpu();
-    record = await load.stop();
-    finishLoad(server, record);
-    const latencies = windowLatencies(record, started, ended);
-    if (latencies.length === 0) throw new Error(`${server.kind}: no answer completed in the window`);
-    const gatewayUserUs = gateway1.userUs - gateway0.userUs;
-    const gatewaySystemUs = gateway1.systemUs - gateway0.systemUs;
-    const emulatorCpuUs = emulator1.userUs + emulator1.systemUs - (emulator0.userUs + emulator0.systemUs);
-    const clientCpuUs = client.user + client.system;
-    const ours = gatewayUserUs + gatewaySystemUs + emulatorCpuUs + clientCpuUs;
-    return {
-      server: server.kind,
-      windowMs: ended - started,
-      requests: latencies.length,
-      gatewayUserUs,
-      gatewaySystemUs,
-      emulatorCpuUs,
-      clientCpuUs,
-      // Tick-granular counters of different sources: a small negative remainder means "nothing else ran".
-      otherCpuUs: Math.max(0, machine1.busyUs - machine0.busyUs - ours),
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-    };
-  } finally {
-    if (record === undefined) await load.stop().catch(() => undefined);
-  }
+  const { round } = await measureLoadRound(server, emulatorPid, { concurrency: PLAN.concurrency, warmupMs: PLAN.roundWarmupMs, windowMs: PLAN.windowMs });
+  return { server: server.kind, ...round };
 }
 
 function describeLimits(limits: Config['limits']): string {
@@ -375,13 +287,13 @@ async function run(workDir: string): Promise<boolean> {
   };
   await checkSetup(targets, query);
 
-  const emulatorPid = requirePid('emulator', emulator.server);
+  const emulatorPid = pidOf(emulator.server, 'emulator');
   const servers: Record<ServerKind, Server> = {
-    secured: { kind: 'secured', pid: requirePid('gateway-secured', secured.server), target: targets.secured },
-    open: { kind: 'open', pid: requirePid('gateway-open', open.server), target: targets.open },
+    secured: { kind: 'secured', name: 'secured', pid: pidOf(secured.server, 'gateway-secured'), target: targets.secured, verify: (text) => verifyListingPage('secured', text, PLAN.pageSize) },
+    open: { kind: 'open', name: 'open', pid: pidOf(open.server, 'gateway-open'), target: targets.open, verify: (text) => verifyListingPage('open', text, PLAN.pageSize) },
   };
-  await warmUp(servers.secured, PLAN.firstWarmupMs);
-  await warmUp(servers.open, PLAN.firstWarmupMs);
+  await warmUp(servers.secured, PLAN.concurrency, PLAN.firstWarmupMs);
+  await warmUp(servers.open, PLAN.concurrency, PLAN.firstWarmupMs);
 
   const runs: SecurityRound[] = [];
   for (let index = 0; index < PLAN.rounds; index += 1) {

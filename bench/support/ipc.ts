@@ -325,3 +325,12 @@ export function requireLoopback(name: string, url: string): string {
   if (new URL(url).hostname !== '127.0.0.1') throw new Error(`${name} listens on ${url}, not 127.0.0.1`);
   return url;
 }
+
+/**
+ * The process id of a started child.
+ * @throws Error naming `name` when the child has none (it was never spawned).
+ */
+export function pidOf(child: { readonly pid: number | undefined }, name: string): number {
+  if (child.pid === undefined) throw new Error(`${name} has no process id`);
+  return child.pid;
+}

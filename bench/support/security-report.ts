@@ -1,5 +1,6 @@
 import type { CallCost, ComponentCosts } from './security-micro.js';
-import { median, range } from './stats.js';
+import { median, pairedRatio } from './stats.js';
+import { roundFigures, type LoadRound, type RoundFigures } from './load-round.js';
 
 /** The heading of the section this benchmark owns in `bench/RESULTS.md`. */
 export const SECURITY_SECTION_HEADING = '## Security layer overhead (npm run bench:security)';
@@ -8,23 +9,8 @@ export const SECURITY_SECTION_HEADING = '## Security layer overhead (npm run ben
 export type ServerKind = 'secured' | 'open';
 
 /** One measured window against one server. */
-export interface SecurityRound {
+export interface SecurityRound extends LoadRound {
   readonly server: ServerKind;
-  readonly windowMs: number;
-  /** Answers completed inside the window. */
-  readonly requests: number;
-  /** Gateway CPU over the window from `/proc/<pid>/stat`, µs. */
-  readonly gatewayUserUs: number;
-  readonly gatewaySystemUs: number;
-  /** Emulator (upstream) CPU over the window, µs. */
-  readonly emulatorCpuUs: number;
-  /** This process's CPU over the window (the load generator), µs. */
-  readonly clientCpuUs: number;
-  /** CPU of everything else on the machine over the window, µs (machine busy time minus the three processes). */
-  readonly otherCpuUs: number;
-  /** Latency percentiles of the answers completed inside the window, ms. */
-  readonly p50Ms: number;
-  readonly p99Ms: number;
 }
 
 /** Everything one run measured. */
@@ -101,35 +87,6 @@ function formatFragmentBomb(result: FragmentBombResult): string {
   ].join('\n');
 }
 
-/** Per-request figures of one round. */
-interface RoundFigures {
-  readonly reqPerSec: number;
-  readonly cpuUs: number;
-  readonly userUs: number;
-  readonly systemUs: number;
-  readonly emulatorUs: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** Share of one core the gateway used. */
-  readonly gatewayCores: number;
-  readonly otherCores: number;
-}
-
-function figures(round: SecurityRound): RoundFigures {
-  const seconds = round.windowMs / 1000;
-  return {
-    reqPerSec: round.requests / seconds,
-    cpuUs: (round.gatewayUserUs + round.gatewaySystemUs) / round.requests,
-    userUs: round.gatewayUserUs / round.requests,
-    systemUs: round.gatewaySystemUs / round.requests,
-    emulatorUs: round.emulatorCpuUs / round.requests,
-    p50Ms: round.p50Ms,
-    p99Ms: round.p99Ms,
-    gatewayCores: (round.gatewayUserUs + round.gatewaySystemUs) / 1000 / round.windowMs,
-    otherCores: round.otherCpuUs / 1000 / round.windowMs,
-  };
-}
-
 /** One metric for both servers: medians over the rounds, and the ratio secured / open. */
 export interface Compared {
   readonly secured: number;
@@ -139,7 +96,7 @@ export interface Compared {
   /** Smallest and largest per-pair ratio. */
   readonly ratioMin: number;
   readonly ratioMax: number;
-  /** Distribution-free confidence interval of the median ratio (see {@link medianInterval}). */
+  /** Distribution-free confidence interval of the median ratio (see `medianInterval` in `stats.ts`). */
   readonly ratioLow: number;
   readonly ratioHigh: number;
   /** The interval's exact coverage, e.g. 0.959 for 20 pairs; 0 when there are too few pairs for one. */
@@ -171,56 +128,28 @@ export interface SecuritySummary {
 }
 
 function serverRounds(results: SecurityBenchResults, server: ServerKind): RoundFigures[] {
-  return results.runs.filter((round) => round.server === server).map(figures);
+  return results.runs.filter((round) => round.server === server).map(roundFigures);
 }
 
 /** Confidence asked of the interval around each median ratio. */
 const CONFIDENCE = 0.95;
-
-/** P(X ≤ k) for X ~ Binomial(n, 1/2). */
-function binomialHalfCdf(n: number, k: number): number {
-  let term = 0.5 ** n;
-  let sum = 0;
-  for (let i = 0; i <= k; i += 1) {
-    sum += term;
-    term = (term * (n - i)) / (i + 1);
-  }
-  return sum;
-}
-
-/**
- * The order-statistic confidence interval of a median: with the values sorted, `[x(k), x(n+1-k)]` holds the true
- * median with probability `1 - 2·P(X ≤ k-1)`, X ~ Binomial(n, 1/2), whatever the distribution; `k` is the largest
- * index that keeps that at least `confidence`. Distribution-free because the pair ratios of a shared machine are
- * anything but normal (a burst of other work skews a pair either way). `undefined` when there are too few values.
- */
-function medianInterval(values: readonly number[], confidence: number): { low: number; high: number; coverage: number } | undefined {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  let k = 0;
-  while (k + 1 <= n / 2 && 1 - 2 * binomialHalfCdf(n, k) >= confidence) k += 1;
-  if (k === 0) return undefined;
-  return { low: sorted[k - 1] as number, high: sorted[n - k] as number, coverage: 1 - 2 * binomialHalfCdf(n, k - 1) };
-}
 
 /**
  * Medians per server and the median of the pairwise ratios. Pairs rather than a ratio of medians: the two rounds
  * of a pair ran back to back, so a slow phase of this shared machine hits both and cancels in their ratio.
  */
 function compare(secured: readonly RoundFigures[], open: readonly RoundFigures[], pick: (round: RoundFigures) => number): Compared {
-  const ratios = secured.map((round, index) => pick(round) / pick(open[index] as RoundFigures));
-  const { min, max } = range(ratios);
-  const interval = medianInterval(ratios, CONFIDENCE);
+  const paired = pairedRatio(secured.map(pick), open.map(pick), CONFIDENCE);
   return {
     secured: median(secured.map(pick)),
     open: median(open.map(pick)),
-    ratio: median(ratios),
-    ratioMin: min,
-    ratioMax: max,
-    ratioLow: interval?.low ?? min,
-    ratioHigh: interval?.high ?? max,
-    coverage: interval?.coverage ?? 0,
-    ratios,
+    ratio: paired.ratio,
+    ratioMin: paired.min,
+    ratioMax: paired.max,
+    ratioLow: paired.low,
+    ratioHigh: paired.high,
+    coverage: paired.coverage,
+    ratios: paired.ratios,
   };
 }
 
