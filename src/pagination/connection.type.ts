@@ -1,7 +1,8 @@
 import { Field, ObjectType, type ClassType } from '../core/type-graphql.js';
 
 /** Relay PageInfo. */
-@ObjectType('PageInfo', { description: 'Relay page information for a connection window.' })
+// simpleResolvers here and below: plain properties, read by graphql-js's default resolver without a wrapper per field.
+@ObjectType('PageInfo', { simpleResolvers: true, description: 'Relay page information for a connection window.' })
 export class PageInfoType {
   @Field(() => Boolean, { description: 'True when more edges follow `endCursor`.' })
   hasNextPage!: boolean;
@@ -21,7 +22,7 @@ export class PageInfoType {
  * load (type-graphql registers types globally; a second call with the same name is a schema error).
  */
 export function createConnectionType(name: string, nodeType: () => ClassType | object, nodeDescription: string): ClassType {
-  @ObjectType(`${name}Edge`, { description: `An edge of a ${name}Connection: one ${nodeDescription} and its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `An edge of a ${name}Connection: one ${nodeDescription} and its cursor.` })
   class EdgeType {
     @Field(() => String, {
       description: 'Opaque cursor of this edge. Pass it as `after` to continue right after this edge. Bound to this list.',
@@ -32,7 +33,7 @@ export function createConnectionType(name: string, nodeType: () => ClassType | o
     node!: unknown;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A Relay connection over ${nodeDescription} entries.` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A Relay connection over ${nodeDescription} entries.` })
   class ConnectionType {
     @Field(() => [EdgeType], { description: 'The edges of this window, in list order.' })
     edges!: EdgeType[];

@@ -9,7 +9,7 @@ import type { RequestContext } from '../../auth/services.js';
 import { encodeGlobalId } from '../node/global-id.js';
 import { BodyEncoding, CreateObjectUploadInput, DeleteObjectInput, PutObjectInput } from './object.inputs.js';
 import { DeleteObjectPayload, ObjectUpload, PutObjectPayload } from './object.payloads.js';
-import { MediaObjectType, ObjectEntryType, type MediaObjectSource } from './object.type.js';
+import { MediaObjectType, ObjectEntryType, asEntryNode, type MediaObjectSource } from './object.type.js';
 
 /** `ObjectEntryConnection`: a folder listing. */
 export const ObjectEntryConnection = createConnectionType('ObjectEntry', () => ObjectEntryType, 'object or folder');
@@ -39,7 +39,7 @@ export class ObjectsResolver {
       tokenTtlMs: store.limits.listTokenTtlMs,
       fetchPage: async (request) => {
         const page = await store.list(folder, request, { signal });
-        return { items: page.entries, nextToken: page.nextToken };
+        return { items: page.entries.map(asEntryNode), nextToken: page.nextToken };
       },
     });
   }
