@@ -30,7 +30,7 @@ describe('asEntryNode', () => {
   it('resolves the ObjectEntry type synchronously when given wrapped entries', () => {
     const entryType = assertInterfaceType(schema.getType('ObjectEntry'));
     const resolveType = entryType.resolveType;
-    if (resolveType === undefined) throw new Error('ObjectEntry has no type resolver');
+    if (resolveType === undefined || resolveType === null) throw new Error('ObjectEntry has no type resolver');
     const info = {} as GraphQLResolveInfo;
     // A plain value, not a promise: an async resolver costs a chain of promises for every listed entry.
     expect(resolveType(asEntryNode(OBJECT), {}, info, entryType)).toBe('MediaObject');
