@@ -40,6 +40,7 @@ import { startEmbeddedEmulators, wireProviders, type EmbeddedEmulators } from '.
 import { RelayGcPacer } from './relay-gc.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import { operationTracing, startTracing, traceRequests, traceSubscription, type Tracing } from './tracing.js';
+import { uncacheableResponses } from './uncacheable-responses.js';
 
 /** GraphQL endpoint path (HTTP and graphql-ws). */
 export const GRAPHQL_PATH = '/graphql';
@@ -209,6 +210,7 @@ async function serve(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      ...uncacheableResponses(),
       ...(options.withoutHttpOperationGuard === true ? [] : [persistedQueryGuard(guard)]),
       subscriptionsNeedStreamingTransport(GRAPHQL_PATH, SSE_PATH),
       operationAccessLog(logger),
