@@ -145,6 +145,11 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The message to show for a failed write or a panel's read: the refusal wording ({@link refusalOf}) when it is one. */
+export function problemOf(error: unknown): string {
+  return refusalOf(error) ?? messageOf(error);
+}
+
 /**
  * What to tell the user when the API refused a whole view for this credential, or undefined when `error` is no such
  * refusal (show {@link messageOf} then). The wording names the missing scope when the API named it.
@@ -195,6 +200,8 @@ export interface PagedList<T> {
   readonly error: unknown;
   /** False until the first page answered (or failed). */
   readonly loaded: boolean;
+  /** True when the list is known to hold nothing: loaded, without items, and the last load did not fail. */
+  readonly empty: boolean;
   /** Appends the next page; does nothing on the last page. Changes identity when the next cursor does. */
   readonly more: () => void;
   /**
@@ -238,5 +245,6 @@ export function usePagedList<T>(load: (after: string | null) => Promise<Page<T>>
     if (next !== null) void fetchPage(next);
   }, [fetchPage, next]);
   const reload = useCallback(() => void fetchPage(null), [fetchPage]);
-  return { items: state.items, hasMore: next !== null, error: state.error, loaded: state.loaded, more, reload };
+  const empty = state.loaded && state.items.length === 0 && state.error === undefined;
+  return { items: state.items, hasMore: next !== null, error: state.error, loaded: state.loaded, empty, more, reload };
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { formatDateTime, gql, messageOf, refusalOf, type Connection } from './api.js';
+import { formatDateTime, gql, problemOf, type Connection } from './api.js';
 import type { ArchiveSeries } from './chart.js';
+import { ErrorAlert } from './ui.js';
 
 /**
  * Most archived fragments one range loads (20 pages of 100). A day of a 2-second stream holds 43,200: past the cap the
@@ -142,7 +143,7 @@ export function ArchiveControls({ stream, retentionHours, onArchive }: ArchiveCo
       } catch (caught) {
         // An aborted load was replaced or its panel closed: whoever aborted it owns the state now.
         if (controller.signal.aborted) return;
-        setState({ kind: 'failed', message: refusalOf(caught) ?? messageOf(caught) });
+        setState({ kind: 'failed', message: problemOf(caught) });
       }
     },
     [stream, onArchive],
@@ -213,11 +214,7 @@ export function ArchiveControls({ stream, retentionHours, onArchive }: ArchiveCo
       <p role="status" data-testid="archive-status" data-state={state.kind}>
         {statusText(state)}
       </p>
-      {state.kind === 'failed' && (
-        <p role="alert" className="error">
-          {state.message}
-        </p>
-      )}
+      <ErrorAlert error={state.kind === 'failed' ? state.message : undefined} />
       {state.kind === 'done' && <ArchiveSummary archive={state.archive} />}
     </section>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { ApiError, formatDateTime, gql, messageOf, refusalOf } from './api.js';
+import { ApiError, formatDateTime, gql, refusalOf } from './api.js';
+import { ErrorAlert, Table, ViewFrame } from './ui.js';
 
 const LIVE_HUB_QUERY = `query ConsoleLiveHub {
   liveHub {
@@ -104,26 +105,12 @@ export function useLiveHub(): LiveHubState {
 /** The Fleet view: this instance, and in fleet mode the instances, each stream's lease holder and recent failovers. */
 export function FleetView(): React.JSX.Element {
   const { hub, error, loaded, readAt } = useLiveHub();
-  const refusal = refusalOf(error);
   return (
-    <section aria-labelledby="fleet-heading">
-      <h2 id="fleet-heading">Fleet</h2>
-      {refusal !== undefined ? (
-        <p role="alert" className="refused">
-          {refusal}
-        </p>
-      ) : (
-        <>
-          {error !== undefined && (
-            <p role="alert" className="error">
-              {messageOf(error)}
-            </p>
-          )}
-          {!loaded && <p>Loading…</p>}
-          {hub !== undefined && <HubDetails hub={hub} readAt={readAt} />}
-        </>
-      )}
-    </section>
+    <ViewFrame headingId="fleet-heading" title="Fleet" refusal={refusalOf(error)}>
+      <ErrorAlert error={error} />
+      {!loaded && <p>Loading…</p>}
+      {hub !== undefined && <HubDetails hub={hub} readAt={readAt} />}
+    </ViewFrame>
   );
 }
 
@@ -154,30 +141,17 @@ function LocalHub({ hub }: { readonly hub: LiveHub }): React.JSX.Element {
       {hub.streams.length === 0 ? (
         <p className="muted">None: no subscriber is attached to this instance.</p>
       ) : (
-        <div className="table-wrap" role="region" aria-labelledby="local-streams-heading" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Stream</th>
-                <th scope="col">Status</th>
-                <th scope="col">Subscribers</th>
-                <th scope="col">Upstream sessions</th>
-                <th scope="col">Live reader</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hub.streams.map((stream) => (
-                <tr key={stream.name}>
-                  <td>{stream.name}</td>
-                  <td>{statusOf(stream)}</td>
-                  <td>{stream.subscribers}</td>
-                  <td>{stream.upstreamSessions}</td>
-                  <td>{stream.liveReaderRunning ? 'running' : 'stopped'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table labelledBy="local-streams-heading" columns={['Stream', 'Status', 'Subscribers', 'Upstream sessions', 'Live reader']}>
+          {hub.streams.map((stream) => (
+            <tr key={stream.name}>
+              <td>{stream.name}</td>
+              <td>{statusOf(stream)}</td>
+              <td>{stream.subscribers}</td>
+              <td>{stream.upstreamSessions}</td>
+              <td>{stream.liveReaderRunning ? 'running' : 'stopped'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
@@ -193,100 +167,61 @@ function FleetHub({ hub, fleet }: { readonly hub: LiveHub; readonly fleet: NonNu
       {fleet.instances.length === 0 ? (
         <p className="muted">None announced: an instance announces itself while it watches or reads a stream.</p>
       ) : (
-        <div className="table-wrap" role="region" aria-labelledby="instances-heading" tabIndex={0}>
-          <table data-testid="fleet-instances">
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col">Alive</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Leases held</th>
-                <th scope="col">Streams watched</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fleet.instances.map((instance) => (
-                <tr key={instance.id} aria-current={instance.thisInstance ? 'true' : undefined}>
-                  <td className="mono">
-                    {instance.id}
-                    {instance.thisInstance && <span className="muted"> (this instance)</span>}
-                  </td>
-                  <td>{instance.alive ? 'yes' : 'expired'}</td>
-                  <td>{formatDateTime(instance.lastSeenAt)}</td>
-                  <td>{instance.leasesHeld}</td>
-                  <td>{instance.streamsWatched ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table labelledBy="instances-heading" testId="fleet-instances" columns={['Instance', 'Alive', 'Last seen', 'Leases held', 'Streams watched']}>
+          {fleet.instances.map((instance) => (
+            <tr key={instance.id} aria-current={instance.thisInstance ? 'true' : undefined}>
+              <td className="mono">
+                {instance.id}
+                {instance.thisInstance && <span className="muted"> (this instance)</span>}
+              </td>
+              <td>{instance.alive ? 'yes' : 'expired'}</td>
+              <td>{formatDateTime(instance.lastSeenAt)}</td>
+              <td>{instance.leasesHeld}</td>
+              <td>{instance.streamsWatched ?? '—'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <h3 id="leases-heading">Reader leases of the streams this instance watches</h3>
       {hub.streams.length === 0 ? (
         <p className="muted">None: this instance watches no stream. Another instance lists its own.</p>
       ) : (
-        <div className="table-wrap" role="region" aria-labelledby="leases-heading" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Stream</th>
-                <th scope="col">Status</th>
-                <th scope="col">Lease holder</th>
-                <th scope="col">Fencing token</th>
-                <th scope="col">Subscribers here</th>
-                <th scope="col">Upstream sessions here</th>
-                <th scope="col">Interested instances</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hub.streams.map((stream) => (
-                <tr key={stream.name}>
-                  <td>{stream.name}</td>
-                  <td>{statusOf(stream)}</td>
-                  <td className="mono" data-testid={`holder-${stream.name}`}>
-                    {stream.lease === null ? 'none' : stream.lease.holder}
-                    {stream.lease?.heldByThisInstance === true && <span className="muted"> (this instance)</span>}
-                  </td>
-                  <td className="mono">{stream.lease?.fencingToken ?? '—'}</td>
-                  <td>{stream.subscribers}</td>
-                  <td>{stream.upstreamSessions}</td>
-                  <td className="mono wrap">{(stream.interestedInstances ?? []).join(', ') || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          labelledBy="leases-heading"
+          columns={['Stream', 'Status', 'Lease holder', 'Fencing token', 'Subscribers here', 'Upstream sessions here', 'Interested instances']}
+        >
+          {hub.streams.map((stream) => (
+            <tr key={stream.name}>
+              <td>{stream.name}</td>
+              <td>{statusOf(stream)}</td>
+              <td className="mono" data-testid={`holder-${stream.name}`}>
+                {stream.lease === null ? 'none' : stream.lease.holder}
+                {stream.lease?.heldByThisInstance === true && <span className="muted"> (this instance)</span>}
+              </td>
+              <td className="mono">{stream.lease?.fencingToken ?? '—'}</td>
+              <td>{stream.subscribers}</td>
+              <td>{stream.upstreamSessions}</td>
+              <td className="mono wrap">{(stream.interestedInstances ?? []).join(', ') || '—'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <h3 id="failovers-heading">Recent failovers</h3>
       {fleet.recentFailovers.length === 0 ? (
         <p className="muted">None recorded.</p>
       ) : (
-        <div className="table-wrap" role="region" aria-labelledby="failovers-heading" tabIndex={0}>
-          <table data-testid="fleet-failovers">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Stream</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Cause</th>
-                <th scope="col">Fencing token</th>
-              </tr>
-            </thead>
-            <tbody>
-              {fleet.recentFailovers.map((failover) => (
-                <tr key={`${failover.stream}-${failover.fencingToken}`}>
-                  <td>{formatDateTime(failover.at)}</td>
-                  <td>{failover.stream}</td>
-                  <td className="mono">{failover.fromInstance}</td>
-                  <td className="mono">{failover.toInstance}</td>
-                  <td>{failover.cause === 'HANDOVER' ? 'handed over' : 'lease expired'}</td>
-                  <td className="mono">{failover.fencingToken}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table labelledBy="failovers-heading" testId="fleet-failovers" columns={['When', 'Stream', 'From', 'To', 'Cause', 'Fencing token']}>
+          {fleet.recentFailovers.map((failover) => (
+            <tr key={`${failover.stream}-${failover.fencingToken}`}>
+              <td>{formatDateTime(failover.at)}</td>
+              <td>{failover.stream}</td>
+              <td className="mono">{failover.fromInstance}</td>
+              <td className="mono">{failover.toInstance}</td>
+              <td>{failover.cause === 'HANDOVER' ? 'handed over' : 'lease expired'}</td>
+              <td className="mono">{failover.fencingToken}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { formatDateTime, gql, messageOf, pageOf, refusalOf, usePagedList, type Connection, type Page } from './api.js';
-import { ConfirmDelete, OPERATION_FIELDS, RESOURCE_ID_PATTERN, type OperationState } from './livestream-operations.js';
+import { useCallback, useState } from 'react';
+import { formatDateTime, gql, pageOf, usePagedList, type Connection, type Page } from './api.js';
+import { ConfirmDelete, RESOURCE_ID_PATTERN, useOperationStarter, type OperationListProps } from './livestream-operations.js';
+import { ErrorAlert, PagedTable } from './ui.js';
 
 const SESSIONS_QUERY = `query ConsoleDvrSessions($channel: String!, $after: String) {
   channel(name: $channel) {
@@ -10,15 +11,6 @@ const SESSIONS_QUERY = `query ConsoleDvrSessions($channel: String!, $after: Stri
     }
   }
 }`;
-
-const CREATE_SESSION = `mutation ConsoleCreateDvrSession($input: CreateDvrSessionInput!) { createDvrSession(input: $input) { ...ConsoleOperation } }
-${OPERATION_FIELDS}`;
-
-const UPDATE_SESSION = `mutation ConsoleUpdateDvrSession($input: UpdateDvrSessionInput!) { updateDvrSession(input: $input) { ...ConsoleOperation } }
-${OPERATION_FIELDS}`;
-
-const DELETE_SESSION = `mutation ConsoleDeleteDvrSession($input: DeleteDvrSessionInput!) { deleteDvrSession(input: $input) { ...ConsoleOperation } }
-${OPERATION_FIELDS}`;
 
 /** A channel manifest; only one with a key can be recorded by a DVR session. */
 interface Manifest {
@@ -60,18 +52,12 @@ interface WindowDraft {
   readonly end: string;
 }
 
-type SessionMutation = 'createDvrSession' | 'updateDvrSession' | 'deleteDvrSession';
-
-interface DvrSessionsPanelProps {
+interface DvrSessionsPanelProps extends OperationListProps {
   readonly channel: ChannelRow;
-  /** Changes whenever an operation finished: the list is read again. */
-  readonly changes: number;
-  /** Receives the name of every operation the panel started. */
-  readonly onOperation: (name: string) => void;
 }
 
 /** The DVR sessions of one channel: list, create from one of the channel's manifest keys, edit windows, delete. */
-export function DvrSessionsPanel({ channel, changes, onOperation }: DvrSessionsPanelProps): React.JSX.Element {
+export function DvrSessionsPanel({ channel, ...operations }: DvrSessionsPanelProps): React.JSX.Element {
   const loadSessions = useCallback(
     async (after: string | null): Promise<Page<SessionRow>> => {
       const answer = await gql<{ channel: { dvrSessions: Connection<SessionRow> } | null }>(SESSIONS_QUERY, { channel: channel.name, after });
@@ -81,108 +67,68 @@ export function DvrSessionsPanel({ channel, changes, onOperation }: DvrSessionsP
     [channel.name, channel.channelId],
   );
   const sessions = usePagedList(loadSessions);
-  const { reload } = sessions;
-  const [error, setError] = useState<string | undefined>();
+  const { error, start } = useOperationStarter(operations, sessions.reload);
   const [confirming, setConfirming] = useState<string | undefined>();
   const [editing, setEditing] = useState<SessionRow | undefined>();
-
-  useEffect(() => {
-    if (changes > 0) reload();
-  }, [changes, reload]);
-
-  /** Runs one session mutation; true when the API started its operation. */
-  const start = useCallback(
-    async (mutation: string, field: SessionMutation, input: Readonly<Record<string, unknown>>): Promise<boolean> => {
-      try {
-        const answer = await gql<Record<typeof field, OperationState>>(mutation, { input });
-        onOperation(answer[field].name);
-        setError(undefined);
-        reload();
-        return true;
-      } catch (caught) {
-        setError(refusalOf(caught) ?? messageOf(caught));
-        return false;
-      }
-    },
-    [onOperation, reload],
-  );
 
   const keyed = channel.manifests.filter((manifest): manifest is Manifest & { readonly key: string } => manifest.key !== null);
   const cannotRecord = channel.retentionWindowSeconds === null ? 'This channel has no retention config, so it cannot record DVR sessions.' : keyed.length === 0 ? 'No manifest of this channel has a key, so none can be recorded.' : undefined;
   return (
     <section className="details" aria-labelledby="dvr-heading">
       <h3 id="dvr-heading">DVR sessions of {channel.channelId}</h3>
-      {sessions.error !== undefined && <p role="alert" className="error">{refusalOf(sessions.error) ?? messageOf(sessions.error)}</p>}
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
-      <div className="table-wrap" role="region" aria-labelledby="dvr-heading" tabIndex={0}>
-        <table className="dvr-sessions">
-          <caption className="sr-only">DVR sessions of {channel.channelId}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">State</th>
-              <th scope="col">Manifest key</th>
-              <th scope="col">Windows</th>
-              <th scope="col">Complete until</th>
-              <th scope="col">Playable until</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.items.map((row) => (
-              <tr key={row.name} data-session={row.dvrSessionId}>
-                <td className="mono">{row.dvrSessionId}</td>
-                <td className="wrap">
-                  {row.state}
-                  {row.error !== null && <span className="muted"> ({row.error.message})</span>}
-                </td>
-                <td className="mono">{row.dvrManifests.map((manifest) => manifest.manifestKey).join(', ')}</td>
-                <td>
-                  <ul className="plain">
-                    {row.dvrWindows.map((interval) => (
-                      <li key={`${interval.startTime}/${interval.endTime}`}>
-                        <time dateTime={interval.startTime}>{formatDateTime(interval.startTime, 'short')}</time> – <time dateTime={interval.endTime}>{formatDateTime(interval.endTime, 'short')}</time>
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>{formatDateTime(row.completeUntil, 'short')}</td>
-                <td>{formatDateTime(row.dvrEndTime, 'short')}</td>
-                <td>
-                  <div className="actions">
-                    <button type="button" aria-label={`Edit windows of ${row.dvrSessionId}`} aria-pressed={editing?.name === row.name} onClick={() => setEditing(row)}>
-                      Edit windows
-                    </button>
-                    <ConfirmDelete
-                      what={`DVR session ${row.dvrSessionId}`}
-                      confirming={confirming === row.name}
-                      onAsk={() => setConfirming(row.name)}
-                      onCancel={() => setConfirming(undefined)}
-                      onConfirm={() =>
-                        void start(DELETE_SESSION, 'deleteDvrSession', { name: row.name }).then((started) => {
-                          if (!started) return;
-                          setConfirming(undefined);
-                          if (editing?.name === row.name) setEditing(undefined);
-                        })
-                      }
-                    />
-                  </div>
-                </td>
-              </tr>
-            ))}
-            {sessions.loaded && sessions.items.length === 0 && sessions.error === undefined && (
-              <tr>
-                <td colSpan={7}>This channel has no DVR sessions.</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {sessions.hasMore && (
-        <button type="button" onClick={sessions.more}>
-          More sessions
-        </button>
-      )}
+      <ErrorAlert error={sessions.error} explainRefusal />
+      <ErrorAlert error={error} />
+      <PagedTable
+        list={sessions}
+        labelledBy="dvr-heading"
+        className="dvr-sessions"
+        caption={`DVR sessions of ${channel.channelId}`}
+        columns={['Session', 'State', 'Manifest key', 'Windows', 'Complete until', 'Playable until', 'Actions']}
+        empty="This channel has no DVR sessions."
+        moreLabel="More sessions"
+      >
+        {sessions.items.map((row) => (
+          <tr key={row.name} data-session={row.dvrSessionId}>
+            <td className="mono">{row.dvrSessionId}</td>
+            <td className="wrap">
+              {row.state}
+              {row.error !== null && <span className="muted"> ({row.error.message})</span>}
+            </td>
+            <td className="mono">{row.dvrManifests.map((manifest) => manifest.manifestKey).join(', ')}</td>
+            <td>
+              <ul className="plain">
+                {row.dvrWindows.map((interval) => (
+                  <li key={`${interval.startTime}/${interval.endTime}`}>
+                    <time dateTime={interval.startTime}>{formatDateTime(interval.startTime, 'short')}</time> – <time dateTime={interval.endTime}>{formatDateTime(interval.endTime, 'short')}</time>
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>{formatDateTime(row.completeUntil, 'short')}</td>
+            <td>{formatDateTime(row.dvrEndTime, 'short')}</td>
+            <td>
+              <div className="actions">
+                <button type="button" aria-label={`Edit windows of ${row.dvrSessionId}`} aria-pressed={editing?.name === row.name} onClick={() => setEditing(row)}>
+                  Edit windows
+                </button>
+                <ConfirmDelete
+                  what={`DVR session ${row.dvrSessionId}`}
+                  confirming={confirming === row.name}
+                  onAsk={() => setConfirming(row.name)}
+                  onCancel={() => setConfirming(undefined)}
+                  onConfirm={() =>
+                    void start('deleteDvrSession', { name: row.name }).then((started) => {
+                      if (!started) return;
+                      setConfirming(undefined);
+                      if (editing?.name === row.name) setEditing(undefined);
+                    })
+                  }
+                />
+              </div>
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
       {editing !== undefined && (
         <WindowsForm
           key={editing.name}
@@ -191,11 +137,11 @@ export function DvrSessionsPanel({ channel, changes, onOperation }: DvrSessionsP
           submitLabel="Save windows"
           onCancel={() => setEditing(undefined)}
           onSubmit={async (windows) => {
-            if (await start(UPDATE_SESSION, 'updateDvrSession', { name: editing.name, windows })) setEditing(undefined);
+            if (await start('updateDvrSession', { name: editing.name, windows })) setEditing(undefined);
           }}
         />
       )}
-      <CreateSessionForm channel={channel} keyed={keyed} cannotRecord={cannotRecord} onCreate={(input) => start(CREATE_SESSION, 'createDvrSession', input)} />
+      <CreateSessionForm channel={channel} keyed={keyed} cannotRecord={cannotRecord} onCreate={(input) => start('createDvrSession', input)} />
     </section>
   );
 }
@@ -234,7 +180,7 @@ function CreateSessionForm({ channel, keyed, cannotRecord, onCreate }: CreateSes
     >
       <h4 id={headingId}>New DVR session on {channel.channelId}</h4>
       {cannotRecord !== undefined && <p className="muted">{cannotRecord}</p>}
-      {problem !== undefined && <p role="alert" className="error">{problem}</p>}
+      <ErrorAlert error={problem} />
       <fieldset disabled={cannotRecord !== undefined}>
         <legend className="sr-only">Session</legend>
         <label>
@@ -285,7 +231,7 @@ function WindowsForm({ heading, initial, submitLabel, onCancel, onSubmit }: Wind
       }}
     >
       <h4 id="edit-windows-heading">{heading}</h4>
-      {problem !== undefined && <p role="alert" className="error">{problem}</p>}
+      <ErrorAlert error={problem} />
       <WindowsEditor windows={windows} onChange={setWindows} />
       <div className="toolbar">
         <button type="submit">{submitLabel}</button>

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { ApiError, formatDateTime, gql, messageOf, refusalOf } from './api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, formatDateTime, gql, problemOf } from './api.js';
 
 /** The operation fields every Live Stream mutation and read of the console selects ({@link OperationState}). */
 export const OPERATION_FIELDS = `fragment ConsoleOperation on Operation {
@@ -19,6 +19,63 @@ export interface OperationState {
   readonly error: { readonly code: string; readonly providerStatus: string; readonly message: string } | null;
   readonly metadata: { readonly createTime: string | null; readonly endTime: string | null; readonly target: string | null; readonly verb: string | null } | null;
   readonly resource: { readonly __typename: 'Asset'; readonly assetState: string } | { readonly __typename: 'DvrSession'; readonly sessionState: string } | null;
+}
+
+/** The Live Stream mutations the console runs; each takes `input: <Name>Input!` and answers the operation it started. */
+export type OperationMutation = 'createAsset' | 'deleteAsset' | 'createDvrSession' | 'updateDvrSession' | 'deleteDvrSession';
+
+/** The document of `field`, named `Console<Name>`, selecting {@link OPERATION_FIELDS} of the operation it starts. */
+function mutationOf(field: OperationMutation): string {
+  const name = `${field.charAt(0).toUpperCase()}${field.slice(1)}`;
+  return `mutation Console${name}($input: ${name}Input!) { ${field}(input: $input) { ...ConsoleOperation } }
+${OPERATION_FIELDS}`;
+}
+
+/** What a section listing resources that Live Stream operations change receives from the view. */
+export interface OperationListProps {
+  /** Changes whenever an operation finished: the list is read again. */
+  readonly changes: number;
+  /** Receives the name of every operation the section started. */
+  readonly onOperation: (name: string) => void;
+}
+
+/** What {@link useOperationStarter} gives a section. */
+export interface OperationStarter {
+  /** Why the last start failed, worded by {@link problemOf}; undefined after a start that succeeded. */
+  readonly error: string | undefined;
+  /**
+   * Runs `field` with `input`; resolves true when the API started the operation, false when it refused or failed
+   * (`error` says why). Never rejects.
+   */
+  readonly start: (field: OperationMutation, input: Readonly<Record<string, unknown>>) => Promise<boolean>;
+}
+
+/**
+ * Starts Live Stream operations for a section that lists the resources they change. Each started operation goes to
+ * `onOperation`; the list is read again with `reload` after each start and whenever `changes` grows (another
+ * operation finished).
+ */
+export function useOperationStarter({ changes, onOperation }: OperationListProps, reload: () => void): OperationStarter {
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (changes > 0) reload();
+  }, [changes, reload]);
+  const start = useCallback(
+    async (field: OperationMutation, input: Readonly<Record<string, unknown>>): Promise<boolean> => {
+      try {
+        const answer = await gql<Record<typeof field, OperationState>>(mutationOf(field), { input });
+        onOperation(answer[field].name);
+        setError(undefined);
+        reload();
+        return true;
+      } catch (caught) {
+        setError(problemOf(caught));
+        return false;
+      }
+    },
+    [onOperation, reload],
+  );
+  return { error, start };
 }
 
 /** The id rule of Live Stream assets and DVR sessions, as an HTML `pattern`. */
@@ -148,7 +205,7 @@ function OperationItem({ name, onDone, onForget }: OperationItemProps): React.JS
       } catch (caught) {
         if (stopped) return;
         const final = caught instanceof ApiError && caught.code !== undefined && FINAL_CODES.has(caught.code);
-        setProblem({ message: refusalOf(caught) ?? messageOf(caught), final });
+        setProblem({ message: problemOf(caught), final });
         if (final) return;
       }
       timer = window.setTimeout(() => void poll(), pause);

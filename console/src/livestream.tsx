@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
-import { formatDateTime, gql, messageOf, pageOf, refusalOf, usePagedList, type Connection, type Page } from './api.js';
+import { useCallback, useState } from 'react';
+import { formatDateTime, gql, pageOf, refusalOf, usePagedList, type Connection, type Page } from './api.js';
 import { DvrSessionsPanel, type ChannelRow } from './livestream-dvr.js';
-import { ConfirmDelete, OPERATION_FIELDS, OperationsSection, RESOURCE_ID_PATTERN, type OperationState } from './livestream-operations.js';
+import { ConfirmDelete, OperationsSection, RESOURCE_ID_PATTERN, useOperationStarter, type OperationListProps } from './livestream-operations.js';
+import { ErrorAlert, PagedTable, ViewFrame } from './ui.js';
 
 const CHANNELS_QUERY = `query ConsoleLiveStreamChannels($after: String) {
   channels(first: 25, after: $after) {
@@ -16,12 +17,6 @@ const ASSETS_QUERY = `query ConsoleLiveStreamAssets($after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
-
-const CREATE_ASSET = `mutation ConsoleCreateAsset($input: CreateAssetInput!) { createAsset(input: $input) { ...ConsoleOperation } }
-${OPERATION_FIELDS}`;
-
-const DELETE_ASSET = `mutation ConsoleDeleteAsset($input: DeleteAssetInput!) { deleteAsset(input: $input) { ...ConsoleOperation } }
-${OPERATION_FIELDS}`;
 
 interface AssetRow {
   readonly name: string;
@@ -67,175 +62,107 @@ export function LiveStreamView(): React.JSX.Element {
   const forget = useCallback((name: string) => keep((names) => names.filter((candidate) => candidate !== name)), [keep]);
   const onDone = useCallback(() => setChanges((previous) => previous + 1), []);
 
-  const refused = refusalOf(channels.error);
   const channel = channels.items.find((candidate) => candidate.name === selected);
   return (
-    <section aria-labelledby="livestream-heading">
-      <h2 id="livestream-heading">Live Stream</h2>
-      {refused !== undefined ? (
-        <p role="alert" className="refused">
-          {refused}
-        </p>
-      ) : (
-        <>
-          <h3 id="channels-heading">Channels</h3>
-          {channels.error !== undefined && <p role="alert" className="error">{messageOf(channels.error)}</p>}
-          <div className="table-wrap" role="region" aria-labelledby="channels-heading" tabIndex={0}>
-            <table className="channels">
-              <caption className="sr-only">Live Stream channels and the manifests they write</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Streaming state</th>
-                  <th scope="col">Retention</th>
-                  <th scope="col">Manifests (key: file, format)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {channels.items.map((row) => (
-                  <tr key={row.name} aria-selected={row.name === selected}>
-                    <td>
-                      <button type="button" className="link" aria-pressed={row.name === selected} onClick={() => setSelected(row.name)}>
-                        {row.channelId}
-                      </button>
-                    </td>
-                    <td>{row.streamingState}</td>
-                    <td>{row.retentionWindowSeconds === null ? 'none' : durationOf(row.retentionWindowSeconds)}</td>
-                    <td>
-                      <ul className="plain">
-                        {row.manifests.map((manifest) => (
-                          <li key={`${manifest.key ?? ''}:${manifest.fileName}`}>
-                            <span className="mono">{manifest.key ?? '(no key)'}</span>: {manifest.fileName}, {manifest.type}
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                  </tr>
+    <ViewFrame headingId="livestream-heading" title="Live Stream" refusal={refusalOf(channels.error)}>
+      <h3 id="channels-heading">Channels</h3>
+      <ErrorAlert error={channels.error} />
+      <PagedTable
+        list={channels}
+        labelledBy="channels-heading"
+        className="channels"
+        caption="Live Stream channels and the manifests they write"
+        columns={['Channel', 'Streaming state', 'Retention', 'Manifests (key: file, format)']}
+        empty="This location has no channels."
+        moreLabel="More channels"
+      >
+        {channels.items.map((row) => (
+          <tr key={row.name} aria-selected={row.name === selected}>
+            <td>
+              <button type="button" className="link" aria-pressed={row.name === selected} onClick={() => setSelected(row.name)}>
+                {row.channelId}
+              </button>
+            </td>
+            <td>{row.streamingState}</td>
+            <td>{row.retentionWindowSeconds === null ? 'none' : durationOf(row.retentionWindowSeconds)}</td>
+            <td>
+              <ul className="plain">
+                {row.manifests.map((manifest) => (
+                  <li key={`${manifest.key ?? ''}:${manifest.fileName}`}>
+                    <span className="mono">{manifest.key ?? '(no key)'}</span>: {manifest.fileName}, {manifest.type}
+                  </li>
                 ))}
-                {channels.loaded && channels.items.length === 0 && channels.error === undefined && (
-                  <tr>
-                    <td colSpan={4}>This location has no channels.</td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </div>
-          {channels.hasMore && (
-            <button type="button" onClick={channels.more}>
-              More channels
-            </button>
-          )}
-          {channel === undefined ? (
-            <p>Select a channel to see its DVR sessions.</p>
-          ) : (
-            <DvrSessionsPanel key={channel.name} channel={channel} changes={changes} onOperation={track} />
-          )}
-          <AssetsSection changes={changes} onOperation={track} />
-          <OperationsSection names={tracked} onFollow={track} onDone={onDone} onForget={forget} />
-        </>
+              </ul>
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
+      {channel === undefined ? (
+        <p>Select a channel to see its DVR sessions.</p>
+      ) : (
+        <DvrSessionsPanel key={channel.name} channel={channel} changes={changes} onOperation={track} />
       )}
-    </section>
+      <AssetsSection changes={changes} onOperation={track} />
+      <OperationsSection names={tracked} onFollow={track} onDone={onDone} onForget={forget} />
+    </ViewFrame>
   );
 }
 
-interface AssetsSectionProps {
-  /** Changes whenever an operation finished: the list is read again. */
-  readonly changes: number;
-  /** Receives the name of every operation the section started. */
-  readonly onOperation: (name: string) => void;
-}
-
-function AssetsSection({ changes, onOperation }: AssetsSectionProps): React.JSX.Element {
+function AssetsSection(props: OperationListProps): React.JSX.Element {
   const loadAssets = useCallback(async (after: string | null): Promise<Page<AssetRow>> => pageOf((await gql<{ assets: Connection<AssetRow> }>(ASSETS_QUERY, { after })).assets), []);
   const assets = usePagedList(loadAssets);
-  const { reload } = assets;
-  const [error, setError] = useState<string | undefined>();
+  const { error, start } = useOperationStarter(props, assets.reload);
   const [confirming, setConfirming] = useState<string | undefined>();
   const [assetId, setAssetId] = useState('');
   const [uri, setUri] = useState('');
   const [type, setType] = useState<'VIDEO' | 'IMAGE'>('VIDEO');
 
-  useEffect(() => {
-    if (changes > 0) reload();
-  }, [changes, reload]);
-
-  /** Runs one asset mutation; true when the API started its operation. */
-  const start = async (mutation: string, field: 'createAsset' | 'deleteAsset', input: Readonly<Record<string, unknown>>): Promise<boolean> => {
-    try {
-      const answer = await gql<Record<typeof field, OperationState>>(mutation, { input });
-      onOperation(answer[field].name);
-      setError(undefined);
-      reload();
-      return true;
-    } catch (caught) {
-      setError(refusalOf(caught) ?? messageOf(caught));
-      return false;
-    }
-  };
-
   return (
     <section aria-labelledby="assets-heading">
       <h3 id="assets-heading">Assets</h3>
-      {assets.error !== undefined && <p role="alert" className="error">{messageOf(assets.error)}</p>}
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
-      <div className="table-wrap" role="region" aria-labelledby="assets-heading" tabIndex={0}>
-        <table className="assets">
-          <caption className="sr-only">Live Stream assets</caption>
-          <thead>
-            <tr>
-              <th scope="col">Asset</th>
-              <th scope="col">Type</th>
-              <th scope="col">State</th>
-              <th scope="col">Source</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {assets.items.map((row) => (
-              <tr key={row.name} data-asset={row.assetId}>
-                <td className="mono">{row.assetId}</td>
-                <td>{row.type ?? '—'}</td>
-                <td className="wrap">
-                  {row.state}
-                  {row.error !== null && <span className="muted"> ({row.error.message})</span>}
-                </td>
-                <td className="mono">{row.uri ?? '—'}</td>
-                <td>{formatDateTime(row.createTime)}</td>
-                <td>
-                  <ConfirmDelete
-                    what={`asset ${row.assetId}`}
-                    confirming={confirming === row.name}
-                    onAsk={() => setConfirming(row.name)}
-                    onCancel={() => setConfirming(undefined)}
-                    onConfirm={() =>
-                      void start(DELETE_ASSET, 'deleteAsset', { name: row.name }).then((started) => {
-                        if (started) setConfirming(undefined);
-                      })
-                    }
-                  />
-                </td>
-              </tr>
-            ))}
-            {assets.loaded && assets.items.length === 0 && assets.error === undefined && (
-              <tr>
-                <td colSpan={6}>This location has no assets.</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {assets.hasMore && (
-        <button type="button" onClick={assets.more}>
-          More assets
-        </button>
-      )}
+      <ErrorAlert error={assets.error} />
+      <ErrorAlert error={error} />
+      <PagedTable
+        list={assets}
+        labelledBy="assets-heading"
+        className="assets"
+        caption="Live Stream assets"
+        columns={['Asset', 'Type', 'State', 'Source', 'Created', 'Actions']}
+        empty="This location has no assets."
+        moreLabel="More assets"
+      >
+        {assets.items.map((row) => (
+          <tr key={row.name} data-asset={row.assetId}>
+            <td className="mono">{row.assetId}</td>
+            <td>{row.type ?? '—'}</td>
+            <td className="wrap">
+              {row.state}
+              {row.error !== null && <span className="muted"> ({row.error.message})</span>}
+            </td>
+            <td className="mono">{row.uri ?? '—'}</td>
+            <td>{formatDateTime(row.createTime)}</td>
+            <td>
+              <ConfirmDelete
+                what={`asset ${row.assetId}`}
+                confirming={confirming === row.name}
+                onAsk={() => setConfirming(row.name)}
+                onCancel={() => setConfirming(undefined)}
+                onConfirm={() =>
+                  void start('deleteAsset', { name: row.name }).then((started) => {
+                    if (started) setConfirming(undefined);
+                  })
+                }
+              />
+            </td>
+          </tr>
+        ))}
+      </PagedTable>
       <form
         className="form"
         aria-labelledby="new-asset-heading"
         onSubmit={(event) => {
           event.preventDefault();
-          void start(CREATE_ASSET, 'createAsset', { assetId, uri, type }).then((started) => {
+          void start('createAsset', { assetId, uri, type }).then((started) => {
             if (started) setAssetId('');
           });
         }}

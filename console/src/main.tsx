@@ -8,6 +8,7 @@ import { LiveStreamView } from './livestream.js';
 import { ObjectsView } from './objects.js';
 import { OciView } from './oci.js';
 import { StreamsView } from './streams.js';
+import { ErrorAlert } from './ui.js';
 
 interface View {
   readonly id: string;
@@ -120,7 +121,7 @@ function SignIn({ problem, onSubmit }: SignInProps): React.JSX.Element {
     >
       <h2 id="sign-in-heading">Sign in</h2>
       <p>This gateway needs a credential. It stays in this browser tab only (sessionStorage) and goes with every call.</p>
-      {problem !== undefined && <p role="alert" className="error">{problem}</p>}
+      <ErrorAlert error={problem} />
       <label>
         Credential type
         <select value={kind} onChange={(event) => setKind(event.target.value === 'apiKey' ? 'apiKey' : 'bearer')}>

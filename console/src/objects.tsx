@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { authHeaders, gql, loadCredential, messageOf } from './api.js';
+import { ErrorAlert, Table } from './ui.js';
 
 const LIST_QUERY = `query ConsoleObjects($path: String!, $after: String) {
   objects(path: $path, first: 25, after: $after) {
@@ -160,7 +161,7 @@ export function ObjectsView(): React.JSX.Element {
   return (
     <section aria-labelledby="objects-heading">
       <h2 id="objects-heading">Objects</h2>
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
+      <ErrorAlert error={error} />
       <nav aria-label="Folder">
         <ol className="crumbs">
           <li>
@@ -177,38 +178,26 @@ export function ObjectsView(): React.JSX.Element {
           ))}
         </ol>
       </nav>
-      <div className="table-wrap" role="region" aria-label="Folder contents" tabIndex={0}>
-        <table className="objects">
-          <caption className="sr-only">Contents of {folder}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Size (bytes)</th>
-              <th scope="col">Last modified</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.path}>
-                <td>
-                  <button type="button" className="link" onClick={() => (entry.__typename === 'ObjectFolder' ? open(entry.path) : void show(entry.path))}>
-                    {entry.__typename === 'ObjectFolder' ? `${entry.name}/` : entry.name}
-                  </button>
-                </td>
-                <td>{entry.__typename === 'ObjectFolder' ? 'folder' : 'object'}</td>
-                <td>{entry.contentLength ?? ''}</td>
-                <td>{entry.lastModified === null || entry.lastModified === undefined ? '' : new Date(entry.lastModified).toLocaleString()}</td>
-              </tr>
-            ))}
-            {entries.length === 0 && (
-              <tr>
-                <td colSpan={4}>This folder is empty.</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        label="Folder contents"
+        className="objects"
+        caption={`Contents of ${folder}`}
+        columns={['Name', 'Kind', 'Size (bytes)', 'Last modified']}
+        empty={entries.length === 0 ? 'This folder is empty.' : undefined}
+      >
+        {entries.map((entry) => (
+          <tr key={entry.path}>
+            <td>
+              <button type="button" className="link" onClick={() => (entry.__typename === 'ObjectFolder' ? open(entry.path) : void show(entry.path))}>
+                {entry.__typename === 'ObjectFolder' ? `${entry.name}/` : entry.name}
+              </button>
+            </td>
+            <td>{entry.__typename === 'ObjectFolder' ? 'folder' : 'object'}</td>
+            <td>{entry.contentLength ?? ''}</td>
+            <td>{entry.lastModified === null || entry.lastModified === undefined ? '' : new Date(entry.lastModified).toLocaleString()}</td>
+          </tr>
+        ))}
+      </Table>
       <div className="toolbar">
         <button type="button" disabled={pages.length <= 1} onClick={() => setPages((previous) => previous.slice(0, -1))}>
           Previous page

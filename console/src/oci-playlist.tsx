@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { gql, messageOf, refusalOf } from './api.js';
+import { gql, problemOf } from './api.js';
+import { ErrorAlert, Table } from './ui.js';
 
 const PLAYLIST_QUERY = `query ConsoleOciPlaylist($mediaAssetId: String!, $streamPackagingConfigId: String!, $sessionToken: String) {
   playlist(mediaAssetId: $mediaAssetId, streamPackagingConfigId: $streamPackagingConfigId, sessionToken: $sessionToken) {
@@ -123,7 +124,7 @@ export function PlaylistSection({ assets, configs, token }: PickerProps): React.
       setError(undefined);
     } catch (caught) {
       setPlaylist(undefined);
-      setError(refusalOf(caught) ?? messageOf(caught));
+      setError(problemOf(caught));
     } finally {
       setBusy(false);
     }
@@ -150,7 +151,7 @@ export function PlaylistSection({ assets, configs, token }: PickerProps): React.
           Generate playlist
         </button>
       </form>
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
+      <ErrorAlert error={error} />
       {playlist !== undefined && <PlaylistDetails of={playlist.of} playlist={playlist.playlist} />}
     </section>
   );
@@ -168,63 +169,37 @@ function PlaylistDetails({ of, playlist }: { readonly of: string; readonly playl
           <p>
             HLS version {hls.version ?? '—'}, {hls.variants.length} variants{hls.independentSegments ? ', independent segments' : ''}.
           </p>
-          <div className="table-wrap" role="region" aria-label="Variants" tabIndex={0}>
-            <table className="variants">
-              <caption className="sr-only">Variants of the HLS playlist</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Bandwidth (kbit/s)</th>
-                  <th scope="col">Average (kbit/s)</th>
-                  <th scope="col">Resolution</th>
-                  <th scope="col">Codecs</th>
-                  <th scope="col">Frame rate</th>
-                  <th scope="col">Audio</th>
-                  <th scope="col">Subtitles</th>
-                  <th scope="col">URI</th>
-                </tr>
-              </thead>
-              <tbody>
-                {hls.variants.map((variant) => (
-                  <tr key={variant.uri}>
-                    <td>{kbits(variant.bandwidth)}</td>
-                    <td>{kbits(variant.averageBandwidth)}</td>
-                    <td>{resolutionOf(variant.resolution)}</td>
-                    <td className="mono">{variant.codecs ?? '—'}</td>
-                    <td>{variant.frameRate ?? '—'}</td>
-                    <td>{variant.audioGroup ?? '—'}</td>
-                    <td>{variant.subtitlesGroup ?? '—'}</td>
-                    <td className="mono">{variant.uri}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label="Variants"
+            className="variants"
+            caption="Variants of the HLS playlist"
+            columns={['Bandwidth (kbit/s)', 'Average (kbit/s)', 'Resolution', 'Codecs', 'Frame rate', 'Audio', 'Subtitles', 'URI']}
+          >
+            {hls.variants.map((variant) => (
+              <tr key={variant.uri}>
+                <td>{kbits(variant.bandwidth)}</td>
+                <td>{kbits(variant.averageBandwidth)}</td>
+                <td>{resolutionOf(variant.resolution)}</td>
+                <td className="mono">{variant.codecs ?? '—'}</td>
+                <td>{variant.frameRate ?? '—'}</td>
+                <td>{variant.audioGroup ?? '—'}</td>
+                <td>{variant.subtitlesGroup ?? '—'}</td>
+                <td className="mono">{variant.uri}</td>
+              </tr>
+            ))}
+          </Table>
           {hls.renditions.length > 0 && (
-            <div className="table-wrap" role="region" aria-label="Renditions" tabIndex={0}>
-              <table className="renditions">
-                <caption>Alternative renditions</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Type</th>
-                    <th scope="col">Group</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Language</th>
-                    <th scope="col">Default</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {hls.renditions.map((rendition) => (
-                    <tr key={`${rendition.type}/${rendition.groupId}/${rendition.name}`}>
-                      <td>{rendition.type}</td>
-                      <td className="mono">{rendition.groupId}</td>
-                      <td>{rendition.name}</td>
-                      <td>{rendition.language ?? '—'}</td>
-                      <td>{rendition.isDefault ? 'yes' : 'no'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table label="Renditions" className="renditions" caption="Alternative renditions" captionShown columns={['Type', 'Group', 'Name', 'Language', 'Default']}>
+              {hls.renditions.map((rendition) => (
+                <tr key={`${rendition.type}/${rendition.groupId}/${rendition.name}`}>
+                  <td>{rendition.type}</td>
+                  <td className="mono">{rendition.groupId}</td>
+                  <td>{rendition.name}</td>
+                  <td>{rendition.language ?? '—'}</td>
+                  <td>{rendition.isDefault ? 'yes' : 'no'}</td>
+                </tr>
+              ))}
+            </Table>
           )}
         </>
       )}
@@ -234,37 +209,25 @@ function PlaylistDetails({ of, playlist }: { readonly of: string; readonly playl
             DASH, {dash.live ? 'live' : 'on demand'}
             {dash.durationSeconds === null ? '' : `, ${dash.durationSeconds.toFixed(0)} s`}, {dash.representations.length} representations.
           </p>
-          <div className="table-wrap" role="region" aria-label="Representations" tabIndex={0}>
-            <table className="variants">
-              <caption className="sr-only">Representations of the DASH manifest</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Representation</th>
-                  <th scope="col">Content</th>
-                  <th scope="col">Bandwidth (kbit/s)</th>
-                  <th scope="col">Resolution</th>
-                  <th scope="col">Codecs</th>
-                  <th scope="col">Frame rate</th>
-                  <th scope="col">Language</th>
-                  <th scope="col">Segments</th>
-                </tr>
-              </thead>
-              <tbody>
-                {dash.representations.map((representation) => (
-                  <tr key={representation.representationId}>
-                    <td className="mono">{representation.representationId}</td>
-                    <td>{representation.contentType}</td>
-                    <td>{kbits(representation.bandwidth)}</td>
-                    <td>{resolutionOf(representation.resolution)}</td>
-                    <td className="mono">{representation.codecs ?? '—'}</td>
-                    <td>{representation.frameRate === null ? '—' : representation.frameRate.toFixed(2)}</td>
-                    <td>{representation.language ?? '—'}</td>
-                    <td>{representation.segmentCount}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label="Representations"
+            className="variants"
+            caption="Representations of the DASH manifest"
+            columns={['Representation', 'Content', 'Bandwidth (kbit/s)', 'Resolution', 'Codecs', 'Frame rate', 'Language', 'Segments']}
+          >
+            {dash.representations.map((representation) => (
+              <tr key={representation.representationId}>
+                <td className="mono">{representation.representationId}</td>
+                <td>{representation.contentType}</td>
+                <td>{kbits(representation.bandwidth)}</td>
+                <td>{resolutionOf(representation.resolution)}</td>
+                <td className="mono">{representation.codecs ?? '—'}</td>
+                <td>{representation.frameRate === null ? '—' : representation.frameRate.toFixed(2)}</td>
+                <td>{representation.language ?? '—'}</td>
+                <td>{representation.segmentCount}</td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
       <details>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { formatDateTime, gql, messageOf, pageOf, refusalOf, usePagedList, type Connection, type Page } from './api.js';
+import { formatDateTime, gql, pageOf, problemOf, refusalOf, usePagedList, type Connection, type Page } from './api.js';
 import { AssetPicker, ConfigPicker, PlaylistSection, type ConfigChoice, type MediaAssetRow, type PackagingConfigRow, type PickerProps, type SessionToken } from './oci-playlist.js';
+import { ErrorAlert, MoreButton, PagedTable, Table, ViewFrame } from './ui.js';
 
 const ASSETS_QUERY = `query ConsoleMediaAssets($after: String) {
   mediaAssets(first: 25, after: $after) {
@@ -49,70 +50,40 @@ export function OciView(): React.JSX.Element {
   const channels = usePagedList(loadChannels);
   const [token, setToken] = useState<SessionToken | undefined>();
 
-  const refused = refusalOf(assets.error) ?? refusalOf(channels.error);
   const configs: readonly ConfigChoice[] = channels.items.flatMap((channel) => channel.packagingConfigs.edges.map((edge) => ({ config: edge.node, channel: channel.displayName })));
   return (
-    <section aria-labelledby="oci-heading">
-      <h2 id="oci-heading">OCI Media</h2>
-      {refused !== undefined ? (
-        <p role="alert" className="refused">
-          {refused}
-        </p>
-      ) : (
-        <>
-          <h3 id="media-assets-heading">Media assets</h3>
-          {assets.error !== undefined && <p role="alert" className="error">{messageOf(assets.error)}</p>}
-          <div className="table-wrap" role="region" aria-labelledby="media-assets-heading" tabIndex={0}>
-            <table className="media-assets">
-              <caption className="sr-only">OCI media assets, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">OCID</th>
-                </tr>
-              </thead>
-              <tbody>
-                {assets.items.map((row) => (
-                  <tr key={row.id}>
-                    <td>{row.displayName ?? '(unnamed)'}</td>
-                    <td>{row.type}</td>
-                    <td>{row.lifecycleState}</td>
-                    <td>{formatDateTime(row.timeCreated)}</td>
-                    <td className="mono">{row.ocid}</td>
-                  </tr>
-                ))}
-                {assets.loaded && assets.items.length === 0 && assets.error === undefined && (
-                  <tr>
-                    <td colSpan={5}>This compartment has no media assets.</td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </div>
-          {assets.hasMore && (
-            <button type="button" onClick={assets.more}>
-              More media assets
-            </button>
-          )}
-          <h3>Distribution channels and packaging configurations</h3>
-          {channels.error !== undefined && <p role="alert" className="error">{messageOf(channels.error)}</p>}
-          {channels.loaded && channels.items.length === 0 && channels.error === undefined && <p>This compartment has no distribution channels.</p>}
-          {channels.items.map((channel) => (
-            <ChannelConfigs key={channel.id} channel={channel} />
-          ))}
-          {channels.hasMore && (
-            <button type="button" onClick={channels.more}>
-              More channels
-            </button>
-          )}
-          <PlaylistSection assets={assets.items} configs={configs} token={token} />
-          <SessionTokenSection assets={assets.items} configs={configs} token={token} onToken={setToken} />
-        </>
-      )}
-    </section>
+    <ViewFrame headingId="oci-heading" title="OCI Media" refusal={refusalOf(assets.error) ?? refusalOf(channels.error)}>
+      <h3 id="media-assets-heading">Media assets</h3>
+      <ErrorAlert error={assets.error} />
+      <PagedTable
+        list={assets}
+        labelledBy="media-assets-heading"
+        className="media-assets"
+        caption="OCI media assets, newest first"
+        columns={['Name', 'Type', 'State', 'Created', 'OCID']}
+        empty="This compartment has no media assets."
+        moreLabel="More media assets"
+      >
+        {assets.items.map((row) => (
+          <tr key={row.id}>
+            <td>{row.displayName ?? '(unnamed)'}</td>
+            <td>{row.type}</td>
+            <td>{row.lifecycleState}</td>
+            <td>{formatDateTime(row.timeCreated)}</td>
+            <td className="mono">{row.ocid}</td>
+          </tr>
+        ))}
+      </PagedTable>
+      <h3>Distribution channels and packaging configurations</h3>
+      <ErrorAlert error={channels.error} />
+      {channels.empty && <p>This compartment has no distribution channels.</p>}
+      {channels.items.map((channel) => (
+        <ChannelConfigs key={channel.id} channel={channel} />
+      ))}
+      <MoreButton list={channels} label="More channels" />
+      <PlaylistSection assets={assets.items} configs={configs} token={token} />
+      <SessionTokenSection assets={assets.items} configs={configs} token={token} onToken={setToken} />
+    </ViewFrame>
   );
 }
 
@@ -125,38 +96,24 @@ function ChannelConfigs({ channel }: { readonly channel: ChannelRow }): React.JS
       <p className="muted">
         <span className="mono">{channel.domainName ?? 'no domain yet'}</span>, {channel.lifecycleState ?? 'state unknown'}
       </p>
-      <div className="table-wrap" role="region" aria-labelledby={headingId} tabIndex={0}>
-        <table className="packaging-configs">
-          <caption className="sr-only">Packaging configurations of {channel.displayName}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Configuration</th>
-              <th scope="col">Format</th>
-              <th scope="col">Segment length</th>
-              <th scope="col">Encryption</th>
-              <th scope="col">State</th>
-              <th scope="col">OCID</th>
-            </tr>
-          </thead>
-          <tbody>
-            {configs.map((config) => (
-              <tr key={config.id}>
-                <td>{config.displayName}</td>
-                <td>{config.format ?? '—'}</td>
-                <td>{config.segmentTimeInSeconds === null ? '—' : `${String(config.segmentTimeInSeconds)} s`}</td>
-                <td>{config.encryption ?? '—'}</td>
-                <td>{config.lifecycleState ?? '—'}</td>
-                <td className="mono">{config.ocid}</td>
-              </tr>
-            ))}
-            {configs.length === 0 && (
-              <tr>
-                <td colSpan={6}>This channel has no packaging configurations.</td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        labelledBy={headingId}
+        className="packaging-configs"
+        caption={`Packaging configurations of ${channel.displayName}`}
+        columns={['Configuration', 'Format', 'Segment length', 'Encryption', 'State', 'OCID']}
+        empty={configs.length === 0 ? 'This channel has no packaging configurations.' : undefined}
+      >
+        {configs.map((config) => (
+          <tr key={config.id}>
+            <td>{config.displayName}</td>
+            <td>{config.format ?? '—'}</td>
+            <td>{config.segmentTimeInSeconds === null ? '—' : `${String(config.segmentTimeInSeconds)} s`}</td>
+            <td>{config.encryption ?? '—'}</td>
+            <td>{config.lifecycleState ?? '—'}</td>
+            <td className="mono">{config.ocid}</td>
+          </tr>
+        ))}
+      </Table>
       {channel.packagingConfigs.pageInfo.hasNextPage && <p className="muted">Only the first {configs.length} configurations are shown.</p>}
     </section>
   );
@@ -192,7 +149,7 @@ function SessionTokenSection({ assets, configs, token, onToken }: SessionTokenSe
       setShown(false);
       setError(undefined);
     } catch (caught) {
-      setError(refusalOf(caught) ?? messageOf(caught));
+      setError(problemOf(caught));
     }
   };
 
@@ -236,7 +193,7 @@ function SessionTokenSection({ assets, configs, token, onToken }: SessionTokenSe
           Issue token
         </button>
       </form>
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
+      <ErrorAlert error={error} />
       {token !== undefined && (
         <div className="details" data-testid="session-token">
           <dl>

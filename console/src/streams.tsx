@@ -3,6 +3,7 @@ import { gql, messageOf, subscribe } from './api.js';
 import { ArchiveControls, archiveSeriesOf, type Archive } from './archive.js';
 import { CHART_WINDOW_S, LiveChart, type ChartData, type ChartMarker } from './chart.js';
 import { useLiveHub, type LiveHubStream } from './fleet.js';
+import { ErrorAlert, Table } from './ui.js';
 
 const STREAMS_QUERY = `query ConsoleStreams($after: String) {
   streams(first: 50, after: $after) {
@@ -92,40 +93,29 @@ export function StreamsView(): React.JSX.Element {
   return (
     <section aria-labelledby="streams-heading">
       <h2 id="streams-heading">Streams</h2>
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
-      <div className="table-wrap" role="region" aria-label="Streams table" tabIndex={0}>
-        <table className="streams">
-          <caption className="sr-only">Video streams</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stream</th>
-              <th scope="col">Status</th>
-              <th scope="col">Live feed</th>
-              {hub !== undefined && <th scope="col">Subscribers here</th>}
-              {hub !== undefined && <th scope="col">Upstream sessions here</th>}
-              <th scope="col">Media type</th>
-              <th scope="col">Retention (h)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.name} aria-selected={row.name === selected}>
-                <td>
-                  <button type="button" className="link" aria-pressed={row.name === selected} onClick={() => setSelected(row.name)}>
-                    {row.name}
-                  </button>
-                </td>
-                <td>{row.status}</td>
-                <td data-testid={`feed-${row.name}`}>{feedStatus[row.name] ?? (row.name === selected ? 'connecting' : '—')}</td>
-                {hub !== undefined && <td data-testid={`subscribers-${row.name}`}>{onHub.get(row.name)?.subscribers ?? 0}</td>}
-                {hub !== undefined && <td data-testid={`sessions-${row.name}`}>{onHub.get(row.name)?.upstreamSessions ?? 0}</td>}
-                <td>{row.mediaType ?? '—'}</td>
-                <td>{row.retentionHours}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ErrorAlert error={error} />
+      <Table
+        label="Streams table"
+        className="streams"
+        caption="Video streams"
+        columns={['Stream', 'Status', 'Live feed', ...(hub === undefined ? [] : ['Subscribers here', 'Upstream sessions here']), 'Media type', 'Retention (h)']}
+      >
+        {rows.map((row) => (
+          <tr key={row.name} aria-selected={row.name === selected}>
+            <td>
+              <button type="button" className="link" aria-pressed={row.name === selected} onClick={() => setSelected(row.name)}>
+                {row.name}
+              </button>
+            </td>
+            <td>{row.status}</td>
+            <td data-testid={`feed-${row.name}`}>{feedStatus[row.name] ?? (row.name === selected ? 'connecting' : '—')}</td>
+            {hub !== undefined && <td data-testid={`subscribers-${row.name}`}>{onHub.get(row.name)?.subscribers ?? 0}</td>}
+            {hub !== undefined && <td data-testid={`sessions-${row.name}`}>{onHub.get(row.name)?.upstreamSessions ?? 0}</td>}
+            <td>{row.mediaType ?? '—'}</td>
+            <td>{row.retentionHours}</td>
+          </tr>
+        ))}
+      </Table>
       {next !== null && (
         <button type="button" onClick={() => void load(next)}>
           More streams
@@ -209,7 +199,7 @@ function LivePanel({ stream, retentionHours, onStatus }: LivePanelProps): React.
   return (
     <section className="live" aria-labelledby="live-heading">
       <h3 id="live-heading">Live: {stream}</h3>
-      {error !== undefined && <p role="alert" className="error">{error}</p>}
+      <ErrorAlert error={error} />
       <LiveChart
         data={chart}
         markers={markers}
@@ -253,33 +243,23 @@ function LivePanel({ stream, retentionHours, onStatus }: LivePanelProps): React.
               Export NDJSON
             </button>
           </div>
-          <div className="table-wrap" role="region" aria-label="Fragments table" tabIndex={0}>
-            <table className="fragments">
-              <caption className="sr-only">Latest fragments of {stream}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Number</th>
-                  <th scope="col">Server time</th>
-                  <th scope="col">Producer time</th>
-                  <th scope="col">Frames</th>
-                  <th scope="col">Keyframes</th>
-                  <th scope="col">Behind (ms)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {table.map((fragment) => (
-                  <tr key={fragment.fragmentNumber}>
-                    <td className="mono">{fragment.fragmentNumber}</td>
-                    <td>{timeOf(fragment.serverTimestamp)}</td>
-                    <td>{timeOf(fragment.producerTimestamp)}</td>
-                    <td>{fragment.frameCount}</td>
-                    <td>{fragment.keyframeCount}</td>
-                    <td>{fragment.millisBehindNow ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label="Fragments table"
+            className="fragments"
+            caption={`Latest fragments of ${stream}, newest first`}
+            columns={['Number', 'Server time', 'Producer time', 'Frames', 'Keyframes', 'Behind (ms)']}
+          >
+            {table.map((fragment) => (
+              <tr key={fragment.fragmentNumber}>
+                <td className="mono">{fragment.fragmentNumber}</td>
+                <td>{timeOf(fragment.serverTimestamp)}</td>
+                <td>{timeOf(fragment.producerTimestamp)}</td>
+                <td>{fragment.frameCount}</td>
+                <td>{fragment.keyframeCount}</td>
+                <td>{fragment.millisBehindNow ?? '—'}</td>
+              </tr>
+            ))}
+          </Table>
         </div>
       </div>
     </section>
