@@ -1,17 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/core/logger.js';
 import { DEMO_DVR_CHANNEL } from '../../src/emulators/livestream/livestream.seed.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
 import { JWT_AUTH_ENV, mintToken } from '../helpers/auth.js';
-import { postGraphql, TEST_SIGNING_SECRET } from '../helpers/gateway.js';
-import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-build.js';
+import { besidesRefusedResponses, expectNoSevereAxeViolations, horizontalOverflow, launchChromium, openDesktopPage, skipWithoutChromium } from '../helpers/browser.js';
+import { CONSOLE_SCREENSHOTS, makeScreenshotDirectory, removeConsoleBuild, startConsoleGateway } from '../helpers/console-build.js';
+import { postGraphql } from '../helpers/gateway.js';
 
 /*
  * The console's Live Stream and OCI views in Chromium against a gateway on its demo-seeded embedded emulators:
@@ -20,71 +15,35 @@ import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-bu
  * both widths, and what a credential without the views' scopes sees.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const chromiumMissing = !existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (chromiumMissing && !inCi) {
-  console.warn(`SKIPPING the console provider view tests: ${CHROMIUM} is not installed. Run .ci/install-chromium.sh to enable them.`);
-}
+const skipBrowser = skipWithoutChromium('the console provider view tests');
 
-/** Where the screenshots of the views land (gitignored), beside those of console.e2e.test.ts. */
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'console');
 const SETUP_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 30_000;
-const silent = (): Writable => new Writable({ write: (_chunk, _encoding, callback) => callback() });
-
-function gatewayConfig(extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
-  return loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', SIGNING_SECRET: TEST_SIGNING_SECRET, SHUTDOWN_GRACE_MS: '1000', ...extra });
-}
-
-/** A page that records every browser console error and uncaught exception in `errors`. */
-async function openPage(context: BrowserContext, errors: string[]): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return page;
-}
-
-async function expectNoSevereAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const severe = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  expect(severe.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-/** Horizontal overflow of the whole page in CSS pixels (0 when nothing sticks out). A string: the test has no DOM types. */
-function pageOverflow(page: Page): Promise<number> {
-  return page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-}
 
 /** Checks that the page fits 1280x800 and a 390 px phone without horizontal scrolling, with a screenshot of each. */
 async function checkWidths(page: Page, name: string): Promise<void> {
-  expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, `${name}.png`) });
   await page.setViewportSize({ width: 390, height: 800 });
   try {
-    expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`) });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, `${name}-phone.png`) });
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
 }
 
-describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views in Chromium against a demo-seeded gateway', () => {
+describe.skipIf(skipBrowser)('console Live Stream and OCI views in Chromium against a demo-seeded gateway', () => {
   let gateway: Gateway;
   let browser: Browser | undefined;
   let page: Page;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await consoleBuildDirectory();
-    await mkdir(SCREENSHOTS, { recursive: true });
-    gateway = await startGateway(gatewayConfig(), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await openPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
+    await makeScreenshotDirectory();
+    gateway = await startConsoleGateway();
+    browser = await launchChromium();
+    page = await openDesktopPage(browser, errors);
     await page.goto(`${gateway.url}/console/#livestream`);
   }, SETUP_TIMEOUT_MS);
 
@@ -287,18 +246,16 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views in 
   }, TEST_TIMEOUT_MS);
 });
 
-describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views for a credential without their scopes', () => {
+describe.skipIf(skipBrowser)('console Live Stream and OCI views for a credential without their scopes', () => {
   let gateway: Gateway;
   let browser: Browser | undefined;
   let page: Page;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await consoleBuildDirectory();
-    gateway = await startGateway(gatewayConfig({ ...JWT_AUTH_ENV }), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await openPage(await browser.newContext({ viewport: { width: 1280, height: 800 } }), errors);
+    gateway = await startConsoleGateway({ ...JWT_AUTH_ENV });
+    browser = await launchChromium();
+    page = await openDesktopPage(browser, errors);
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -322,7 +279,7 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views for
     await page.getByRole('link', { name: 'Streams' }).click();
     await page.getByRole('button', { name: 'demo-stream', exact: true }).waitFor({ timeout: 5_000 });
     // The browser itself logs each 401 (the sign-in probe) and 403 (a refused view) it receives; the page logs nothing.
-    expect(errors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual([]);
+    expect(besidesRefusedResponses(errors)).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
   it('lists Live Stream resources for a reader and says which scope a write needs', async () => {
@@ -336,7 +293,7 @@ describe.skipIf(chromiumMissing && !inCi)('console Live Stream and OCI views for
     await page.getByRole('button', { name: 'Create asset' }).click();
     await page.getByRole('alert').filter({ hasText: 'livestream:write' }).waitFor({ timeout: 5_000 });
     expect(await page.locator('li[data-operation]').count()).toBe(0);
-    expect(errors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual([]);
+    expect(besidesRefusedResponses(errors)).toEqual([]);
   }, TEST_TIMEOUT_MS);
 });
 

@@ -1,52 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/core/logger.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { postGraphql, TEST_SIGNING_SECRET, type GraphqlResponse } from '../helpers/gateway.js';
-import { consoleBuildDirectory, removeConsoleBuild } from '../helpers/console-build.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { expectNoSevereAxeViolations, horizontalOverflow, launchChromium, openDesktopPage, skipWithoutChromium } from '../helpers/browser.js';
+import { CONSOLE_SCREENSHOTS, consoleBuildDirectory, makeScreenshotDirectory, removeConsoleBuild, startConsoleGateway } from '../helpers/console-build.js';
+import { postGraphql, testGatewayConfig, type GraphqlResponse } from '../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const chromiumMissing = !existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (chromiumMissing && !inCi) {
-  console.warn(`SKIPPING the console browser tests: ${CHROMIUM} is not installed. Run .ci/install-chromium.sh to enable them.`);
-}
+const skipBrowser = skipWithoutChromium('the console browser tests');
 
-/** Screenshots of each view land here (gitignored); docs/console.png is a copy of the Streams one. */
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'console');
 const BROWSER_TEST_TIMEOUT_MS = 60_000;
 const MIB = 1024 * 1024;
-const silent = (): Writable => new Writable({ write: (_chunk, _encoding, callback) => callback() });
-
-function gatewayConfig(extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
-  return loadConfig({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SHUTDOWN_GRACE_MS: '1000',
-    EMULATOR_DEMO_FRAGMENT_MS: '250',
-    ...extra,
-  });
-}
 
 describe('console route', () => {
   beforeAll(async () => {
@@ -54,7 +20,7 @@ describe('console route', () => {
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('serves the page with a strict Content-Security-Policy and its assets when CONSOLE is on', async () => {
-    const started = await startGateway(gatewayConfig({ CONSOLE: 'on' }), { consoleDirectory: await consoleBuildDirectory(), logger: createLogger('warn', silent()) });
+    const started = await startConsoleGateway({ CONSOLE: 'on' }, { seedDemo: false });
     try {
       const redirect = await fetch(`${started.url}/console`, { redirect: 'manual' });
       expect(redirect.status).toBe(301);
@@ -79,19 +45,19 @@ describe('console route', () => {
   });
 
   it('answers 404 at /console when CONSOLE is off, and production serves it only when enabled', async () => {
-    const gateway = await startGateway(gatewayConfig({ CONSOLE: 'off' }), { consoleDirectory: await consoleBuildDirectory(), logger: createLogger('warn', silent()) });
+    const gateway = await startConsoleGateway({ CONSOLE: 'off' }, { seedDemo: false });
     try {
       expect((await fetch(`${gateway.url}/console/`)).status).toBe(404);
     } finally {
       await gateway.close();
     }
-    expect(gatewayConfig({ NODE_ENV: 'production' }).console).toBe(false);
-    expect(gatewayConfig({ NODE_ENV: 'production', CONSOLE: 'on' }).console).toBe(true);
-    expect(gatewayConfig({ NODE_ENV: 'development' }).console).toBe(true);
+    expect(testGatewayConfig({ NODE_ENV: 'production' }).console).toBe(false);
+    expect(testGatewayConfig({ NODE_ENV: 'production', CONSOLE: 'on' }).console).toBe(true);
+    expect(testGatewayConfig({ NODE_ENV: 'development' }).console).toBe(true);
   });
 });
 
-describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-seeded gateway', () => {
+describe.skipIf(skipBrowser)('console in Chromium against a demo-seeded gateway', () => {
   let gateway: Gateway;
   let browser: Browser | undefined;
   let page: Page;
@@ -100,20 +66,14 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
   let files: string | undefined;
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    await consoleBuildDirectory();
-    await mkdir(SCREENSHOTS, { recursive: true });
-    gateway = await startGateway(gatewayConfig(), { consoleDirectory: await consoleBuildDirectory(), seedDemo: true, logger: createLogger('warn', silent()) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })).newPage();
+    await makeScreenshotDirectory();
+    gateway = await startConsoleGateway({ EMULATOR_DEMO_FRAGMENT_MS: '250' });
+    browser = await launchChromium();
+    page = await openDesktopPage(browser, errors, { acceptDownloads: true });
     page.on('request', (request) => {
       const url = new URL(request.url());
       if (url.protocol !== 'data:' && url.protocol !== 'blob:') hosts.add(url.hostname);
     });
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${gateway.url}/console/`);
   }, BROWSER_TEST_TIMEOUT_MS);
 
@@ -174,12 +134,6 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     return { from, to };
   }
 
-  async function expectNoSevereAxeViolations(): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const severe = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(severe.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
-  }
-
   it('draws as many archived fragments on the chart as the API lists when "Last 5 min" is chosen', async () => {
     const chart = page.locator('.chart [data-archived-points]');
     expect(await chart.getAttribute('data-archived-points')).toBe('0');
@@ -193,8 +147,8 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     expect(Number((await page.getByTestId('archive-count').textContent())?.replace(/\D/g, ''))).toBe(expected);
     expect(await page.getByTestId('archive-summary').textContent()).toMatch(/First\d{10,}/);
     expect(await page.getByTestId('archive-capped').count()).toBe(0);
-    await expectNoSevereAxeViolations();
-    await page.screenshot({ path: join(SCREENSHOTS, 'streams.png'), fullPage: true });
+    await expectNoSevereAxeViolations(page);
+    await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, 'streams.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 
@@ -287,7 +241,7 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
     await page.getByRole('link', { name: 'Download console-upload.bin' }).click();
     const chunks = (await (await download).createReadStream().then((stream) => stream.toArray())) as Buffer[];
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
-    await page.screenshot({ path: join(SCREENSHOTS, 'objects.png') });
+    await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, 'objects.png') });
     expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);
 
@@ -322,15 +276,13 @@ describe.skipIf(chromiumMissing && !inCi)('console in Chromium against a demo-se
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {
-    await expectNoSevereAxeViolations();
+    await expectNoSevereAxeViolations(page);
   }, BROWSER_TEST_TIMEOUT_MS);
 
   it('is readable at phone width', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    // A string, because the test's own TypeScript program has no DOM types.
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'streams-phone.png') });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(CONSOLE_SCREENSHOTS, 'streams-phone.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(errors).toEqual([]);
   }, BROWSER_TEST_TIMEOUT_MS);

@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/core/logger.js';
 import { activeTracer } from '../../src/core/tracing.js';
 import { DEMO_LIVE_STREAM } from '../../src/emulators/kinesis/kinesis.seed.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { startTracing } from '../../src/server/tracing.js';
 import { ListObjectsDocument, ListStreamsDocument, StreamFragmentsDocument } from '../generated/graphql.js';
-import { TEST_SIGNING_SECRET } from '../helpers/gateway.js';
+import { quietLogger, testGatewayConfig } from '../helpers/gateway.js';
 import { LiveSubscription } from '../helpers/live-subscription.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
@@ -20,25 +17,11 @@ import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../helpers/otlp-rece
  * span with its events counted; nothing is exported (no SDK at all) when traces are not configured.
  */
 
-const silent = (): Writable => new Writable({ write: (_chunk, _encoding, callback) => callback() });
-
 /** A W3C `traceparent` of a sampled trace, with its trace id and parent span id. */
 function traceparent(): { readonly header: string; readonly traceId: string; readonly parentId: string } {
   const traceId = randomBytes(16).toString('hex');
   const parentId = randomBytes(8).toString('hex');
   return { header: `00-${traceId}-${parentId}-01`, traceId, parentId };
-}
-
-function gatewayConfig(env: Record<string, string>): Config {
-  return loadConfig({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SHUTDOWN_GRACE_MS: '1000',
-    EMULATOR_DEMO_FRAGMENT_MS: '50',
-    ...env,
-  });
 }
 
 /** Sets `env` in the process environment, where the SDK reads it (restored by `vi.unstubAllEnvs`). */
@@ -76,7 +59,7 @@ describe('tracing', () => {
       };
       // The batch goes out 50 ms after a span ends instead of 5 s, so the tests wait on exports, not on a timer.
       stubEnv({ ...env, OTEL_BSP_SCHEDULE_DELAY: '50' });
-      gateway = await startGateway(gatewayConfig(env), { seedDemo: true, logger: createLogger('warn', silent()) });
+      gateway = await startGateway(testGatewayConfig({ EMULATOR_DEMO_FRAGMENT_MS: '50', ...env }), { seedDemo: true, logger: quietLogger() });
     });
 
     afterAll(async () => {
@@ -279,11 +262,11 @@ describe('tracing', () => {
     it('starts no SDK and exports nothing when OTEL_SDK_DISABLED is true, even with an endpoint in the environment', async () => {
       const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SDK_DISABLED: 'true' };
       stubEnv(env);
-      const config = gatewayConfig(env);
+      const config = testGatewayConfig(env);
       expect(config.tracing.enabled).toBe(false);
-      expect(await startTracing(config.tracing, createLogger('warn', silent()))).toBeUndefined();
+      expect(await startTracing(config.tracing, quietLogger())).toBeUndefined();
       const exportsBefore = receiver.bodies.length;
-      const gateway = await startGateway(config, { logger: createLogger('warn', silent()) });
+      const gateway = await startGateway(config, { logger: quietLogger() });
       try {
         expect(activeTracer()).toBeUndefined();
         const response = await fetch(`${gateway.url}/graphql`, {
@@ -302,9 +285,9 @@ describe('tracing', () => {
     });
 
     it('starts no SDK when no OTLP endpoint is set', async () => {
-      const config = gatewayConfig({ OTEL_SERVICE_NAME: 'media-graph-e2e' });
+      const config = testGatewayConfig({ OTEL_SERVICE_NAME: 'media-graph-e2e' });
       expect(config.tracing).toMatchObject({ enabled: false, ignored: ['OTEL_SERVICE_NAME'] });
-      expect(await startTracing(config.tracing, createLogger('warn', silent()))).toBeUndefined();
+      expect(await startTracing(config.tracing, quietLogger())).toBeUndefined();
       expect(activeTracer()).toBeUndefined();
     });
   });

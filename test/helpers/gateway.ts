@@ -3,11 +3,25 @@ import { print, type GraphQLFormattedError } from 'graphql';
 import { loadConfig, type Config } from '../../src/config.js';
 import { MediaStoreEmulator, type MediaStoreEmulatorOptions } from '../../src/emulators/mediastore/mediastore.emulator.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import { Writable } from 'node:stream';
 
 /** A fixed secret so tests can derive the same keys as the gateway (to forge cursors on purpose). */
 export const TEST_SIGNING_SECRET = 'test-signing-secret-that-is-long-enough-0123456789';
+
+/**
+ * The configuration of a test gateway on its embedded emulators: loopback, an ephemeral port, {@link TEST_SIGNING_SECRET}
+ * and a 1 s shutdown grace, so closing it never waits long; `env` adds variables or overrides these.
+ * @throws what `loadConfig` throws for a bad value in `env`.
+ */
+export function testGatewayConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', SIGNING_SECRET: TEST_SIGNING_SECRET, SHUTDOWN_GRACE_MS: '1000', ...env });
+}
+
+/** A logger that writes nowhere, for a gateway whose log a test does not read. */
+export function quietLogger(): Logger {
+  return createLogger('warn', new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+}
 
 /** A gateway plus the emulator it talks to; `close()` stops both. */
 export interface TestGateway {
