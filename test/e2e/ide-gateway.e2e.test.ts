@@ -1,31 +1,15 @@
-import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { IDE_TABS } from '../../src/server/ide-examples.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/browser.js';
 import { TEST_SIGNING_SECRET } from '../helpers/gateway.js';
 import { within } from '../helpers/within.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const chromiumMissing = !existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (chromiumMissing && !inCi) {
-  console.warn(`SKIPPING the gateway IDE browser test: ${CHROMIUM} is not installed. Run .ci/install-chromium.sh to enable it.`);
-}
 
 /** What each tab runs: its operation's name (the tab's title), kind and root fields. */
 interface TabOperation {
@@ -60,7 +44,7 @@ function emptyRootFields(data: Readonly<Record<string, unknown>>, fields: readon
 /** A browser on a busy two-core machine needs seconds per step; the default 30 s is too tight for a whole tab. */
 const BROWSER_TEST_TIMEOUT_MS = 90_000;
 
-describe.skipIf(chromiumMissing && !inCi)('GraphQL IDE of the gateway in Chromium', () => {
+describe.skipIf(skipWithoutChromium('the gateway IDE browser test'))('GraphQL IDE of the gateway in Chromium', () => {
   let gateway: Gateway;
   let browser: Browser | undefined;
   // One page for every test, as a user would click through the tabs; a fresh context has no saved tabs.
@@ -69,7 +53,6 @@ describe.skipIf(chromiumMissing && !inCi)('GraphQL IDE of the gateway in Chromiu
   const hosts = new Set<string>();
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
     const silent = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     // What `media-graph serve` runs: every provider on its embedded emulator, seeded with the demo data.
     const config = loadConfig({
@@ -81,7 +64,7 @@ describe.skipIf(chromiumMissing && !inCi)('GraphQL IDE of the gateway in Chromiu
       EMULATOR_DEMO_FRAGMENT_MS: '250',
     });
     gateway = await startGateway(config, { seedDemo: true, logger: createLogger('warn', silent) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.on('request', (request) => {
       const url = new URL(request.url());

@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -7,22 +6,12 @@ import express from 'express';
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/express';
 import { useServer } from 'graphql-ws/use/ws';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createIdeRouter } from '../../src/server/ide.js';
+import { launchChromium, skipWithoutChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const DEFAULT_QUERY = 'query Hello {\n  hello(name: "IDE")\n}\n';
 const SUBSCRIPTION = 'subscription Greetings {\n  greetings\n}\n';
@@ -278,15 +267,7 @@ describe('createIdeRouter', () => {
   );
 });
 
-const chromiumMissing = !existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (chromiumMissing && !inCi) {
-  console.warn(
-    `SKIPPING the GraphiQL browser tests: ${CHROMIUM} is not installed. Run .ci/install-chromium.sh to enable them.`,
-  );
-}
-
-describe.skipIf(chromiumMissing && !inCi)('createIdeRouter in Chromium', () => {
+describe.skipIf(skipWithoutChromium('the GraphiQL browser tests'))('createIdeRouter in Chromium', () => {
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
@@ -294,10 +275,7 @@ describe.skipIf(chromiumMissing && !inCi)('createIdeRouter in Chromium', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (chromiumMissing) {
-      throw new Error(`${CHROMIUM} is missing and CI=true forbids skipping; run .ci/install-chromium.sh first`);
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     page.on('request', (request) => requestedUrls.push(request.url()));
