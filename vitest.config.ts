@@ -26,6 +26,12 @@ export default defineConfig({
     // three at once finish the suite far sooner without starving each other.
     maxWorkers: 3,
     reporters: ['default'],
-    projects: projects.map((name) => ({ extends: true, test: { name, include: [`test/${name}/**/*.test.ts`] } })),
+    projects: projects.map((name) => ({
+      extends: true,
+      // Unit tests share each worker's module cache: importing the schema and the providers' SDKs once per worker
+      // instead of once per file is most of the inner loop's time. They hold no module state between files (no
+      // vi.mock; mocks and stubs are restored after each test); the other kinds start servers and keep isolation.
+      test: { name, include: [`test/${name}/**/*.test.ts`], ...(name === 'unit' ? { isolate: false } : {}) },
+    })),
   },
 });

@@ -49,6 +49,11 @@ export interface MediaReaderOptions {
   readonly idleReconnectMs: number;
   /** Where to resume when the service says the position is beyond retention (error 4000). */
   readonly retentionFallback: 'EARLIEST' | 'NOW';
+  /**
+   * The pause between calls (backoff, idle reconnect): resolves after `ms`, rejects when `signal` aborts. Defaults to
+   * `node:timers/promises`' `setTimeout`; tests pass one that records the waits instead of taking them.
+   */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<unknown>;
 }
 
 /** Callbacks of a {@link MediaReader}; all called synchronously from the reader's loop. */
@@ -209,7 +214,7 @@ export class MediaReader {
       }
       if (wait > 0 && !signal.aborted) {
         try {
-          await delay(wait, undefined, { signal });
+          await (this.options.sleep?.(wait, signal) ?? delay(wait, undefined, { signal }));
         } catch {
           // Aborted while backing off: the loop condition ends the reader.
         }

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type * as TimersPromises from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MediaCallError } from '../../../src/datasources/kinesis/kinesis-media.datasource.js';
 import type { MediaStart } from '../../../src/datasources/kinesis/kinesis.types.js';
@@ -10,22 +9,17 @@ import { GET_MEDIA_ERRORS, syntheticH264Track, writeFragment } from '../../../sr
 
 /*
  * The reader's full-jitter backoff (RELIABILITY.md K4, K9; the formula itself is tested in
- * test/unit/core/backoff.test.ts): the waits it asks for between failed calls are recorded through a mocked
- * `node:timers/promises` (which only the reader uses), so the test sees the exact delay of every retry without
- * waiting for it.
+ * test/unit/core/backoff.test.ts): the waits it asks for between failed calls are recorded through its `sleep`
+ * option, so the test sees the exact delay of every retry without waiting for it.
  */
 
-const waits = vi.hoisted((): number[] => []);
-vi.mock('node:timers/promises', async (importOriginal) => {
-  const original = await importOriginal<typeof TimersPromises>();
-  return {
-    ...original,
-    setTimeout: (ms: number): Promise<void> => {
-      waits.push(ms);
-      return Promise.resolve();
-    },
-  };
-});
+const waits: number[] = [];
+
+/** Records each pause the reader asks for instead of taking it. */
+const recordWait = (ms: number): Promise<void> => {
+  waits.push(ms);
+  return Promise.resolve();
+};
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -115,7 +109,7 @@ describe('MediaReader backoff', () => {
         onStatus: () => undefined,
         onFatal: (error) => fatal.push(error),
       },
-      { idleTimeoutMs: 5_000, backoffBaseMs: 16, backoffCapMs: 10_000, idleReconnectMs: 7, retentionFallback: 'EARLIEST' },
+      { idleTimeoutMs: 5_000, backoffBaseMs: 16, backoffCapMs: 10_000, idleReconnectMs: 7, retentionFallback: 'EARLIEST', sleep: recordWait },
     );
     const stopped = reader.start();
     await done;
