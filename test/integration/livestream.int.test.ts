@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DvrSessionsDataSource } from '../../src/datasources/livestream/dvr-sessions.datasource.js';
 import type { LiveStreamClients } from '../../src/datasources/livestream/livestream.clients.js';
 import { createLiveStreamClients } from '../../src/datasources/livestream/livestream.clients.js';
@@ -26,6 +26,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(clients.map((client) => client.close()));
   clients = [];
   await emulator.close();
@@ -235,10 +236,12 @@ describe('LiveStreamDataSource', () => {
   it('reports UPSTREAM_THROTTLED after backing off when RESOURCE_EXHAUSTED persists (G2)', async () => {
     emulator.injectFault({ kind: 'status', status: 'RESOURCE_EXHAUSTED', operation: 'ListAssets' });
     const { live } = sources();
+    // Full jitter draws each wait from [0, ceiling): pinned at 0.9 of the ceilings 20, 40 and 80 ms, the three waits
+    // between the four attempts come to 126 ms (a few ms of slack for timers that fire early by the clock read here).
+    vi.spyOn(Math, 'random').mockReturnValue(0.9);
     const started = performance.now();
     await expectCode(live.listAssets(DEMO_PARENT, { pageSize: 10 }), 'UPSTREAM_THROTTLED');
-    // Equal jitter waits at least half of each delay: 10 + 20 + 40 ms between the four attempts.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(70);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(120);
     expect(emulator.count('ListAssets')).toBe(FAST_RETRY.maxAttempts);
   });
 
