@@ -1,3 +1,4 @@
+import { liveBehindNow, liveDeliveryLatency } from '../core/metrics.js';
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers, isFragmentNumber } from '../mkv/kinesis-tags.js';
@@ -70,4 +71,28 @@ export function placeInWindow(subscriber: Subscriber, window: readonly Fragment[
     case 'EARLIEST':
       return false;
   }
+}
+
+/** The per-stream counters a feed records once per fragment. */
+export interface FanOutCounters {
+  readonly received: { inc(): void };
+  readonly delivered: { inc(count: number): void };
+}
+
+/**
+ * Offers `fragment` to every live subscriber (catching-up ones are fed by their own reader), then records it once:
+ * received, delivered to how many, its `millisBehindNow` and its delivery latency from the server timestamp. Per
+ * fragment, never per subscriber, so the fan-out loop stays free of metric work.
+ */
+export function fanOutLive(subscribers: Iterable<Subscriber>, fragment: Fragment, counters: FanOutCounters): void {
+  let offered = 0;
+  for (const subscriber of subscribers) {
+    if (subscriber.mode !== 'live') continue;
+    subscriber.offerFragment(fragment);
+    offered += 1;
+  }
+  counters.received.inc();
+  if (offered > 0) counters.delivered.inc(offered);
+  if (fragment.millisBehindNow !== null) liveBehindNow.observe(fragment.millisBehindNow / 1000);
+  if (fragment.serverTimestamp !== null) liveDeliveryLatency.observe(Math.max(0, Date.now() - fragment.serverTimestamp) / 1000);
 }

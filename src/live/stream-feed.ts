@@ -1,10 +1,10 @@
 import type { MediaStart } from '../datasources/kinesis/kinesis.types.js';
 import type { DomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
-import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveStreamsWatched, liveSubscribers, streamLabel } from '../core/metrics.js';
+import { liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveStreamsWatched, liveSubscribers, streamLabel } from '../core/metrics.js';
 import type { Fragment } from '../mkv/fragment.type.js';
 import { compareFragmentNumbers } from '../mkv/kinesis-tags.js';
-import { placeInWindow, replayWindow, stampOf } from './feed-window.js';
+import { fanOutLive, placeInWindow, replayWindow, stampOf } from './feed-window.js';
 import type { FeedStatus, GapReason } from './live.types.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from './media-reader.js';
 import { Subscriber, type OverflowPolicy } from './subscriber.js';
@@ -202,17 +202,7 @@ export class StreamFeed {
           if (!current()) return;
           this.window.push(fragment);
           if (this.window.length > this.options.windowSize) this.window = this.window.slice(-this.options.windowSize);
-          let offered = 0;
-          for (const subscriber of this.subscribers) {
-            if (subscriber.mode !== 'live') continue;
-            subscriber.offerFragment(fragment);
-            offered += 1;
-          }
-          // Per fragment, never per subscriber: the fan-out loop above stays free of metric work.
-          this.metrics.received.inc();
-          if (offered > 0) this.metrics.delivered.inc(offered);
-          if (fragment.millisBehindNow !== null) liveBehindNow.observe(fragment.millisBehindNow / 1000);
-          if (fragment.serverTimestamp !== null) liveDeliveryLatency.observe(Math.max(0, Date.now() - fragment.serverTimestamp) / 1000);
+          fanOutLive(this.subscribers, fragment, this.metrics);
         },
         onGap: (gap) => {
           if (!current()) return;

@@ -1,9 +1,9 @@
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
-import { liveBehindNow, liveDeliveryLatency, liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveSubscribers, streamLabel } from '../../core/metrics.js';
+import { liveFragmentsDelivered, liveFragmentsReceived, liveGaps, liveSubscribers, streamLabel } from '../../core/metrics.js';
 import type { Fragment } from '../../mkv/fragment.type.js';
 import { compareFragmentNumbers } from '../../mkv/kinesis-tags.js';
-import { placeInWindow, replayWindow, stampOf } from '../feed-window.js';
+import { fanOutLive, placeInWindow, replayWindow, stampOf } from '../feed-window.js';
 import type { FeedStatus, GapReason } from '../live.types.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions, type StreamLimits } from '../media-reader.js';
 import { Subscriber, type OverflowPolicy } from '../subscriber.js';
@@ -196,17 +196,8 @@ export class FleetFeed {
       if (prev === null || compareFragmentNumbers(prev, newest) > 0) this.offerGap('RETENTION', newest, number);
     }
     this.keep(fragment);
-    let offered = 0;
-    for (const subscriber of this.subscribers) {
-      if (subscriber.mode !== 'live') continue;
-      subscriber.offerFragment(fragment);
-      offered += 1;
-    }
-    this.metrics.received.inc();
-    if (offered > 0) this.metrics.delivered.inc(offered);
-    if (fragment.millisBehindNow !== null) liveBehindNow.observe(fragment.millisBehindNow / 1000);
-    // From Kinesis through the holder and Redis to this instance's subscribers.
-    if (fragment.serverTimestamp !== null) liveDeliveryLatency.observe(Math.max(0, Date.now() - fragment.serverTimestamp) / 1000);
+    // Delivery latency counts from Kinesis through the holder and Redis to this instance's subscribers.
+    fanOutLive(this.subscribers, fragment, this.metrics);
   }
 
   private keep(fragment: Fragment): void {
