@@ -176,13 +176,13 @@ describe.each(['emulator', 's3rver'] as const)('S3ObjectStore against %s', (name
     await domainError(source.get('range/r.bin', 'bytes=10000-'), 'RANGE_NOT_SATISFIABLE');
   });
 
-  it('answers an inverted range with the whole object as the S3 reference does', async (context) => {
+  it('answers an inverted range with the whole object as the S3 reference does', async () => {
     const source = store();
     await source.put(putInput({ path: 'range/inverted.bin', body: Buffer.from('0123456789') }));
     if (name === 's3rver') {
       // s3rver 3.7.1 answers 416 here; the reference (AWS, as LocalStack and moto record it) ignores the header.
       await domainError(source.get('range/inverted.bin', 'bytes=5-2'), 'RANGE_NOT_SATISFIABLE');
-      context.skip();
+      return;
     }
     const object = await source.get('range/inverted.bin', 'bytes=5-2');
     expect(object.contentRange).toBeUndefined();
