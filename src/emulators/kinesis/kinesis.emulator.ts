@@ -30,6 +30,7 @@ import type { GetMediaLimits } from './kinesis.stream-limits.js';
 import { StreamLimits } from './kinesis.stream-limits.js';
 
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
+import { EmulatorTimers } from '../common/emulator-timers.js';
 export type { RecordedRequest } from './kinesis.request-handler.js';
 export type { GetMediaErrorId, KinesisFault, KinesisOperation } from './kinesis.faults.js';
 export type { GetMediaEndReason, GetMediaSessionRecord } from './kinesis.get-media-session.js';
@@ -86,7 +87,7 @@ export class KinesisVideoEmulator {
   private readonly limits: StreamLimits;
   private readonly faults = new KinesisFaultSchedule();
   private readonly sockets: Set<Socket>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new EmulatorTimers();
   private readonly producers = new Set<() => void>();
   private readonly requestLog = new EventLog<RecordedRequest>(10_000, 'Kinesis Video emulator is closed');
   private readonly sessionLog = new EventLog<GetMediaSessionRecord>(10_000, 'Kinesis Video emulator is closed');
@@ -380,7 +381,6 @@ export class KinesisVideoEmulator {
   private async shutdown(): Promise<void> {
     for (const stop of this.producers) stop();
     this.producers.clear();
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.requestLog.close();
     this.sessionLog.close();

@@ -15,6 +15,7 @@ import { KVS_MAX_REQUEST_BODY_BYTES } from './kinesis.limits.js';
 import { listFragments, type ListFragmentsOrder } from './kinesis.list-fragments.js';
 import type { KinesisStreamStore } from './kinesis.store.js';
 import type { StreamLimits } from './kinesis.stream-limits.js';
+import type { EmulatorTimers } from '../common/emulator-timers.js';
 
 /**
  * Request processing of the Kinesis Video emulator, in this order:
@@ -53,7 +54,7 @@ export interface RequestHandlerContext {
   readonly requireAuthorization: boolean;
   readonly onInternalError: (error: unknown) => void;
   /** Latency timers, cleared by the emulator's close(). */
-  readonly timers: Set<NodeJS.Timeout>;
+  readonly timers: EmulatorTimers;
   /** The emulator's base URL (GetDataEndpoint's answer). */
   readonly endpoint: () => string;
   /** What the `/_emulator/` endpoints read. */
@@ -121,15 +122,7 @@ export class KinesisRequestHandler {
         this.fail(res, error, requestId);
       }
     };
-    if (decision.latencyMs <= 0) {
-      proceed();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.deps.timers.delete(timer);
-      proceed();
-    }, decision.latencyMs);
-    this.deps.timers.add(timer);
+    this.deps.timers.delay(decision.latencyMs, proceed);
   }
 
   /** The stream a request names: `StreamName` as given, or the name of the stream whose ARN is `StreamARN`. */

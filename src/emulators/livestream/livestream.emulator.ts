@@ -18,6 +18,7 @@ import type { AssetState, ChannelManifest, StoredAsset, StoredDvrSession, Stored
 import { LiveStreamStore } from './livestream.store.js';
 
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
+import { EmulatorTimers } from '../common/emulator-timers.js';
 export type { LiveStreamFault, LiveStreamOperation, LiveStreamTransport, LongRunningVerbOperation } from './livestream.faults.js';
 export type { RecordedRequest } from './livestream.request-log.js';
 export type { RpcStatus, RpcStatusName } from './livestream.status.js';
@@ -109,7 +110,7 @@ export class LiveStreamEmulator {
   private readonly faults = new LiveStreamFaultSchedule();
   private readonly log = new RequestLog(10_000);
   private readonly sockets: Set<Socket>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new EmulatorTimers();
   private readonly operationTimers = new Map<string, NodeJS.Timeout>();
   private readonly manual: boolean;
   /** Real timers only: operations are not completed by timers while true (see pauseOperations). */
@@ -143,13 +144,7 @@ export class LiveStreamEmulator {
         this.operationTimers.delete(operation.name);
       },
     });
-    const delay = (ms: number, run: () => void): void => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        run();
-      }, ms);
-      this.timers.add(timer);
-    };
+    const delay = (ms: number, run: () => void): void => this.timers.delay(ms, run);
     const resources: ResourceContext = { store: this.store, faults: this.faults, pageSizes: options.pageSizes };
     const common = { ...resources, now: () => this.now(), record: (request: RecordedRequest) => this.log.push(request), delay, onInternalError };
     const grpcContext: GrpcContext = { ...common, requireAuthorization: options.requireGrpcAuthorization ?? false };
@@ -395,7 +390,7 @@ export class LiveStreamEmulator {
   }
 
   private async shutdown(): Promise<void> {
-    for (const timer of [...this.timers, ...this.operationTimers.values()]) clearTimeout(timer);
+    for (const timer of this.operationTimers.values()) clearTimeout(timer);
     this.timers.clear();
     this.operationTimers.clear();
     this.log.close();

@@ -19,6 +19,7 @@ import { discardBodyThen, stopReadingAfter } from './mediastore.streams.js';
 
 import { ChangeSignal, EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
+import { EmulatorTimers } from '../common/emulator-timers.js';
 export type { MediaStoreFault, MediaStoreOperation } from './mediastore.faults.js';
 
 /** Options of {@link MediaStoreEmulator.start}. */
@@ -97,7 +98,7 @@ export class MediaStoreEmulator {
   private readonly tokens: ListTokenCodec;
   private readonly faults = new FaultSchedule();
   private readonly sockets: Set<Socket>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new EmulatorTimers();
   private readonly now: () => number;
   private readonly uploadTimeoutMs: number;
   private readonly requireAuthorization: boolean;
@@ -289,7 +290,6 @@ export class MediaStoreEmulator {
   }
 
   private async shutdown(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.store.failOpenUploads();
     this.log.close();
@@ -364,15 +364,7 @@ export class MediaStoreEmulator {
         refuse(new MediaStoreWireError('InternalServerError', 'The service is temporarily unavailable'));
       }
     };
-    if (decision.latencyMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        proceed();
-      }, decision.latencyMs);
-      this.timers.add(timer);
-    } else {
-      proceed();
-    }
+    this.timers.delay(decision.latencyMs, proceed);
   }
 
   private dispatch(

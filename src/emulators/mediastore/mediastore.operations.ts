@@ -12,6 +12,7 @@ import { validateListPath } from './mediastore.paths.js';
 import { decideRange, formatContentRange } from './mediastore.range.js';
 import type { ListedItem, MediaStoreObjectStore, StoredObject } from './mediastore.store.js';
 import { discardBodyThen, followUpload, writeBufferBody } from './mediastore.streams.js';
+import type { EmulatorTimers } from '../common/emulator-timers.js';
 
 /**
  * The five MediaStore Data operations over the in-memory store. The server (mediastore.emulator.ts) has
@@ -61,7 +62,7 @@ export interface PutSettings {
   /** Milliseconds within which the whole body must arrive. */
   readonly uploadTimeoutMs: number;
   /** Live timers of the emulator; the upload timer registers here so `close()` can clear it. */
-  readonly timers: Set<NodeJS.Timeout>;
+  readonly timers: EmulatorTimers;
   /** Called with the running total each time body bytes are accepted, so tests can wait on upload progress. */
   readonly onBodyBytes?: (received: number) => void;
 }
@@ -122,21 +123,21 @@ export function putObject(ctx: OperationContext, path: MediaStorePath, settings:
   let size = 0;
   let refused: MediaStoreWireError | undefined;
 
-  const timer = setTimeout(() => {
-    settings.timers.delete(timer);
-    if (req.readableEnded) return;
-    refused = new MediaStoreWireError('RequestTimeoutException', 'The object did not upload completely within the upload timeout');
-    finishUpload(false);
-    // The client is still sending; answer, then drop the connection rather than read on.
-    ctx.fail(refused, true);
-    res.once('finish', () => req.socket.destroy());
-  }, settings.uploadTimeoutMs);
-  timer.unref();
-  settings.timers.add(timer);
+  const cancelTimeout = settings.timers.after(
+    settings.uploadTimeoutMs,
+    () => {
+      if (req.readableEnded) return;
+      refused = new MediaStoreWireError('RequestTimeoutException', 'The object did not upload completely within the upload timeout');
+      finishUpload(false);
+      // The client is still sending; answer, then drop the connection rather than read on.
+      ctx.fail(refused, true);
+      res.once('finish', () => req.socket.destroy());
+    },
+    true,
+  );
 
   function finishUpload(committed: boolean): void {
-    clearTimeout(timer);
-    settings.timers.delete(timer);
+    cancelTimeout();
     if (!upload) return;
     if (committed) upload.complete();
     else upload.fail();

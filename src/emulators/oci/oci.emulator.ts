@@ -32,6 +32,7 @@ import { PageTokenCodec, SessionTokenCodec } from './oci.tokens.js';
 
 import { EventLog } from '../common/event-log.js';
 import { closeHttpServer, listenHttp, trackSockets } from '../common/http-lifecycle.js';
+import { EmulatorTimers } from '../common/emulator-timers.js';
 export type { OciFault, OciOperation } from './oci.faults.js';
 export type { SignatureFailure } from './oci.signature.js';
 
@@ -108,7 +109,7 @@ export class OciMediaEmulator {
   private readonly faults = new OciFaultSchedule();
   private readonly keys = new Map<string, KeyObject>();
   private readonly sockets: Set<Socket>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new EmulatorTimers();
   private readonly now: () => number;
   private readonly maxSkewMs: number;
   private readonly onInternalError: (error: unknown) => void;
@@ -247,7 +248,6 @@ export class OciMediaEmulator {
   }
 
   private async shutdown(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.log.close();
     await closeHttpServer(this.server, this.sockets);
@@ -325,15 +325,7 @@ export class OciMediaEmulator {
         fail(OciWireError.of('InternalServerError'));
       }
     };
-    if (decision.latencyMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        proceed();
-      }, decision.latencyMs);
-      this.timers.add(timer);
-    } else {
-      proceed();
-    }
+    this.timers.delay(decision.latencyMs, proceed);
   }
 
   private dispatch(

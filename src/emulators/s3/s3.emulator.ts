@@ -26,6 +26,7 @@ import {
 } from './s3.operations.js';
 import { Bucket } from './s3.store.js';
 import { resolveTarget, type Addressing } from './s3.target.js';
+import { EmulatorTimers } from '../common/emulator-timers.js';
 
 export type { S3Fault, S3Operation } from './s3.faults.js';
 
@@ -89,7 +90,7 @@ export class S3Emulator {
   private readonly tokens = new ContinuationTokens();
   private readonly faults = new S3FaultSchedule();
   private readonly sockets: Set<Socket>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new EmulatorTimers();
   private readonly now: () => number;
   private readonly requireAuthorization: boolean;
   private readonly maxPutObjectBytes: number;
@@ -254,7 +255,6 @@ export class S3Emulator {
   }
 
   private async shutdown(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.log.close();
     this.changes.close();
@@ -341,15 +341,7 @@ export class S3Emulator {
         refuse(new S3WireError('InternalError', 'We encountered an internal error. Please try again.'));
       }
     };
-    if (decision.latencyMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        proceed();
-      }, decision.latencyMs);
-      this.timers.add(timer);
-    } else {
-      proceed();
-    }
+    this.timers.delay(decision.latencyMs, proceed);
   }
 
   private dispatch(
