@@ -72,28 +72,36 @@ export class OwnRedis {
   async launch(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-    probe.on('error', () => undefined);
-    try {
-      await within(
-        (async () => {
-          for (;;) {
-            try {
-              await probe.connect();
-              await probe.ping();
-              return;
-            } catch {
-              probe.disconnect();
-              await new Promise((resolve) => setTimeout(resolve, 50));
-            }
+    await redisAnswers(this.url, 10_000);
+  }
+}
+
+/**
+ * Resolves once the Redis at `url` answers PING (polling every 50 ms while it starts).
+ * @throws (rejects) when it has not answered within `ms`.
+ */
+export async function redisAnswers(url: string, ms: number): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+  probe.on('error', () => undefined);
+  try {
+    await within(
+      (async () => {
+        for (;;) {
+          try {
+            await probe.connect();
+            await probe.ping();
+            return;
+          } catch {
+            probe.disconnect();
+            await new Promise((resolve) => setTimeout(resolve, 50));
           }
-        })(),
-        10_000,
-        'redis-server to answer',
-      );
-    } finally {
-      probe.disconnect();
-    }
+        }
+      })(),
+      ms,
+      `redis-server at ${url} to answer`,
+    );
+  } finally {
+    probe.disconnect();
   }
 }
 

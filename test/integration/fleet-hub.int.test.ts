@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import type { RedisTarget } from '../../src/config.js';
 import { createKinesisClients } from '../../src/datasources/kinesis/kinesis.clients.js';
 import { KinesisMediaDataSource } from '../../src/datasources/kinesis/kinesis-media.datasource.js';
 import { KinesisVideoDataSource } from '../../src/datasources/kinesis/kinesis-video.datasource.js';
@@ -15,6 +16,7 @@ import { DEFAULT_HUB_OPTIONS } from '../../src/live/local-fragment-hub.js';
 import { kinesisMediaOpener } from '../../src/live/media-opener.js';
 import type { MediaOpener } from '../../src/live/media-reader.js';
 import { deletePrefix, duplicates, EventLog, missingWithin, OwnRedis, strictlyIncreasing, TcpProxy, uniquePrefix } from '../helpers/fleet.js';
+import { OwnRedisCluster } from '../helpers/redis-cluster.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
 import { within } from '../helpers/within.js';
 
@@ -32,7 +34,7 @@ const CREDENTIALS = { accessKeyId: 'AKIDFLEETHUB', secretAccessKey: 'fleet-hub-t
 const FRAGMENT_MS = 50;
 const LEASE_TTL_MS = 1_500;
 const NOW: MediaStart = { type: 'NOW' };
-const QUIET = createLogger('silent');
+const QUIET = createLogger(process.env['DEBUG_HUB'] === '1' ? 'debug' : 'silent');
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -52,7 +54,17 @@ interface Harness {
   maxConcurrent(stream?: string): number;
 }
 
-async function startHarness(options: { readonly producer?: boolean; readonly streams?: readonly string[]; readonly history?: number; readonly redisUrl?: string } = {}): Promise<Harness> {
+interface HarnessOptions {
+  readonly producer?: boolean;
+  readonly streams?: readonly string[];
+  readonly history?: number;
+  /** One Redis server the hubs use (default: the shared test Redis). */
+  readonly redisUrl?: string;
+  /** Any Redis deployment instead (a cluster of the test's own); its keys go with it. */
+  readonly target?: RedisTarget;
+}
+
+async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const emulator = await KinesisVideoEmulator.start({ idleEndMs: 1_000 });
   cleanups.push(() => emulator.close());
   const streams = options.streams ?? [STREAM];
@@ -71,7 +83,7 @@ async function startHarness(options: { readonly producer?: boolean; readonly str
   });
   const prefix = uniquePrefix('fleet-hub');
   // Hubs may reach Redis through a proxy; the keys live in the server behind it.
-  cleanups.push(() => deletePrefix(options.redisUrl ?? TEST_REDIS_URL, prefix));
+  if (options.target === undefined) cleanups.push(() => deletePrefix(options.redisUrl ?? TEST_REDIS_URL, prefix));
   // Session records start when GetMedia is answered and end when it closes; the live set is sampled too.
   const concurrent = new Map<string, number>();
   const sampler = setInterval(() => {
@@ -89,7 +101,8 @@ async function startHarness(options: { readonly producer?: boolean; readonly str
     hub: (hubOptions = {}) => {
       const url = hubOptions.redisUrl ?? options.redisUrl ?? TEST_REDIS_URL;
       count += 1;
-      const connect = redisConnector({ mode: 'standalone', url }, { commandTimeoutMs: LEASE_TTL_MS / 3, blockMs: 500 });
+      const target: RedisTarget = hubOptions.redisUrl === undefined && options.target !== undefined ? options.target : { mode: 'standalone', url };
+      const connect = redisConnector(target, { commandTimeoutMs: LEASE_TTL_MS / 3, blockMs: 500 });
       const hub = new RedisFragmentHub(
         connect,
         open,
@@ -434,3 +447,66 @@ function sampleFragment() {
     complete: true,
   };
 }
+
+describe.skipIf(!available)('RedisFragmentHub on a Redis Cluster of three masters', () => {
+  let cluster: OwnRedisCluster;
+  /** Two streams whose keys live on different masters, so both slots' scripts and tails are exercised. */
+  let streams: readonly [string, string];
+
+  beforeAll(async () => {
+    cluster = await OwnRedisCluster.start(3);
+    const keys = new FleetKeys('test:');
+    const firstPort = await cluster.portOf(keys.stream(STREAM).lease);
+    for (let i = 1; ; i += 1) {
+      const candidate = `cluster-cam-${String(i)}`;
+      if ((await cluster.portOf(keys.stream(candidate).lease)) !== firstPort) {
+        streams = [STREAM, candidate];
+        return;
+      }
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster.close();
+  });
+
+  it('runs one GetMedia per stream for three instances and gives every subscriber every fragment once and in order when the streams live on different masters (F1)', async () => {
+    const harness = await startHarness({ producer: true, streams, target: cluster.target });
+    const hubs = [harness.hub(), harness.hub(), harness.hub()];
+    const logs = streams.flatMap((stream) => hubs.map((hub) => ({ stream, log: harness.subscribe(hub, NOW, stream) })));
+    await Promise.all(logs.map(({ log }) => log.until((l) => l.fragments().length >= 30, 15_000, '30 fragments')));
+    for (const stream of streams) {
+      expect(harness.maxConcurrent(stream)).toBe(1);
+      expect(hubs.filter((hub) => hub.fleetStatus().held.includes(stream))).toHaveLength(1);
+    }
+    for (const { stream, log } of logs) expectExact(harness, log, stream);
+    // The operators' view reads the `{fleet}` slot and each stream's slot in one call each.
+    const overview = await hubs[0]?.overview();
+    expect(overview?.fleet?.instances.map((instance) => instance.id).sort()).toEqual(['hub1', 'hub2', 'hub3']);
+    expect(overview?.streams.map((stream) => [stream.stream, stream.lease?.holder !== undefined])).toEqual(
+      [...streams].sort().map((stream) => [stream, true]),
+    );
+  });
+
+  it('hands a lease over on close so another instance reads on within 1 s and survivors lose nothing (F4)', async () => {
+    const harness = await startHarness({ producer: true, target: cluster.target });
+    const first = harness.hub();
+    const firstLog = harness.subscribe(first);
+    await holderOf([first], 5_000);
+    const others = [harness.hub(), harness.hub()];
+    const logs = others.map((hub) => harness.subscribe(hub));
+    await Promise.all(logs.map((log) => log.until((l) => l.fragments().length >= 10, 10_000, '10 fragments')));
+    await firstLog.stop();
+    const closedAt = Date.now();
+    await first.close();
+    await holderOf(others, 3_000);
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    const counts = logs.map((log) => log.fragments().length);
+    await Promise.all(logs.map((log, i) => log.until((l) => l.fragments().length >= (counts[i] ?? 0) + 20, 10_000, '20 more fragments')));
+    expect(harness.maxConcurrent()).toBe(1);
+    for (const log of logs) {
+      expectExact(harness, log);
+      expect(log.gaps()).toEqual([]);
+    }
+  });
+});

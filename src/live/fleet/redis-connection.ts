@@ -64,9 +64,14 @@ export function redisConnector(target: RedisTarget, timings: ConnectionTimings):
       case 'cluster': {
         const options: ClusterOptions = {
           clusterRetryStrategy: retryDelay,
-          enableAutoPipelining: role === 'command',
+          // ioredis groups auto-pipelined commands by the slot of their first argument, which for EVALSHA is the
+          // script's digest, not a key: scripts of streams on different masters then land in one pipeline and fail
+          // with "All keys in the pipeline should belong to the same slots allocation group" (found by the Cluster
+          // test in fleet-hub.int.test.ts). Every fleet command is a script or keyed by its stream, so no batching.
+          enableAutoPipelining: false,
           redisOptions: {
             ...common,
+            enableAutoPipelining: false,
             ...(target.username === undefined ? {} : { username: target.username }),
             ...(target.password === undefined ? {} : { password: target.password }),
             ...(target.tls ? { tls: {} } : {}),
