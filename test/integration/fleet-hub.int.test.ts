@@ -16,7 +16,7 @@ import { DEFAULT_HUB_OPTIONS } from '../../src/live/local-fragment-hub.js';
 import { kinesisMediaOpener } from '../../src/live/media-opener.js';
 import type { MediaOpener } from '../../src/live/media-reader.js';
 import { deletePrefix, duplicates, EventLog, missingWithin, OwnRedis, strictlyIncreasing, TcpProxy, uniquePrefix } from '../helpers/fleet.js';
-import { OwnRedisCluster } from '../helpers/redis-cluster.js';
+import { OwnRedisCluster, OwnRedisSentinel } from '../helpers/redis-deployments.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
 import { within } from '../helpers/within.js';
 
@@ -509,4 +509,26 @@ describe.skipIf(!available)('RedisFragmentHub on a Redis Cluster of three master
       expect(log.gaps()).toEqual([]);
     }
   });
+});
+
+describe.skipIf(!available)('RedisFragmentHub behind Redis Sentinel', () => {
+  it('runs one GetMedia for two instances, and after Sentinel promotes the replica delivers again with no duplicate and any loss as a gap (F1, F5)', async () => {
+    const group = await OwnRedisSentinel.start();
+    cleanups.push(() => group.close());
+    const harness = await startHarness({ producer: true, target: group.target });
+    const hubs = [harness.hub(), harness.hub()];
+    const logs = hubs.flatMap((hub) => [harness.subscribe(hub), harness.subscribe(hub)]);
+    await Promise.all(logs.map((log) => log.until((l) => l.fragments().length >= 10, 10_000, '10 fragments')));
+    expect(hubs.filter((hub) => hub.fleetStatus().held.length > 0)).toHaveLength(1);
+    for (const log of logs) expectExact(harness, log);
+    await group.failOver();
+    const counts = logs.map((log) => log.fragments().length);
+    await Promise.all(logs.map((log, i) => log.until((l) => l.fragments().length >= (counts[i] ?? 0) + 20, 20_000, '20 fragments after the failover')));
+    for (const log of logs) {
+      expect(duplicates(log.fragments())).toEqual([]);
+      expect(strictlyIncreasing(log.fragments())).toBe(true);
+      expect(silentlyMissing(harness, log)).toEqual([]);
+    }
+    expect(harness.maxConcurrent()).toBe(1);
+  }, 60_000);
 });

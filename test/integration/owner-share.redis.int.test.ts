@@ -5,7 +5,7 @@ import type { RedisTarget } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { redisConnector } from '../../src/live/fleet/redis-connection.js';
 import { uniquePrefix } from '../helpers/fleet.js';
-import { OwnRedisCluster } from '../helpers/redis-cluster.js';
+import { OwnRedisCluster } from '../helpers/redis-deployments.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/redis.js';
 import { within } from '../helpers/within.js';
 
