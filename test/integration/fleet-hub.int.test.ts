@@ -186,6 +186,32 @@ async function holderOf(hubs: readonly RedisFragmentHub[], ms: number, stream = 
   }
 }
 
+/**
+ * F4 on `harness`: the first of three instances takes the lease, then closes; another must take over within 1 s and
+ * its subscribers lose nothing and see no gap.
+ */
+async function expectHandOverOnClose(harness: Harness): Promise<void> {
+  const first = harness.hub();
+  const firstLog = harness.subscribe(first);
+  await holderOf([first], 5_000);
+  const others = [harness.hub(), harness.hub()];
+  const logs = others.map((hub) => harness.subscribe(hub));
+  await Promise.all(logs.map((log) => log.until((l) => l.fragments().length >= 10, 10_000, '10 fragments')));
+  await firstLog.stop();
+  const closedAt = Date.now();
+  await first.close();
+  const next = await holderOf(others, 3_000);
+  expect(Date.now() - closedAt).toBeLessThan(1_000);
+  const counts = logs.map((log) => log.fragments().length);
+  await Promise.all(logs.map((log, i) => log.until((l) => l.fragments().length >= (counts[i] ?? 0) + 20, 10_000, '20 more fragments')));
+  expect(next.fleetStatus().held).toEqual([STREAM]);
+  expect(harness.maxConcurrent()).toBe(1);
+  for (const log of logs) {
+    expectExact(harness, log);
+    expect(log.gaps()).toEqual([]);
+  }
+}
+
 describe.skipIf(!available)('RedisFragmentHub', () => {
   it('runs exactly one GetMedia for three instances and gives every subscriber every fragment once and in order (F1)', async () => {
     const harness = await startHarness({ producer: true });
@@ -198,27 +224,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
   });
 
   it('hands the lease over on close so another instance reads on within 1 s, and survivors lose nothing (F4)', async () => {
-    const harness = await startHarness({ producer: true });
-    const first = harness.hub();
-    const firstLog = harness.subscribe(first);
-    await holderOf([first], 5_000);
-    const others = [harness.hub(), harness.hub()];
-    const logs = others.map((hub) => harness.subscribe(hub));
-    await Promise.all(logs.map((log) => log.until((l) => l.fragments().length >= 10, 10_000, '10 fragments')));
-    await firstLog.stop();
-    const closedAt = Date.now();
-    await first.close();
-    const next = await holderOf(others, 3_000);
-    const takeoverMs = Date.now() - closedAt;
-    expect(takeoverMs).toBeLessThan(1_000);
-    const counts = logs.map((log) => log.fragments().length);
-    await Promise.all(logs.map((log, i) => log.until((l) => l.fragments().length >= (counts[i] ?? 0) + 20, 10_000, '20 more fragments')));
-    expect(next.fleetStatus().held).toEqual([STREAM]);
-    expect(harness.maxConcurrent()).toBe(1);
-    for (const log of logs) {
-      expectExact(harness, log);
-      expect(log.gaps()).toEqual([]);
-    }
+    await expectHandOverOnClose(await startHarness({ producer: true }));
   });
 
   it('stops the reader of an instance cut off from Redis before its lease expires, lets another take over, and loses nothing anywhere (F2, F9)', async () => {
@@ -489,25 +495,7 @@ describe.skipIf(!available)('RedisFragmentHub on a Redis Cluster of three master
   });
 
   it('hands a lease over on close so another instance reads on within 1 s and survivors lose nothing (F4)', async () => {
-    const harness = await startHarness({ producer: true, target: cluster.target });
-    const first = harness.hub();
-    const firstLog = harness.subscribe(first);
-    await holderOf([first], 5_000);
-    const others = [harness.hub(), harness.hub()];
-    const logs = others.map((hub) => harness.subscribe(hub));
-    await Promise.all(logs.map((log) => log.until((l) => l.fragments().length >= 10, 10_000, '10 fragments')));
-    await firstLog.stop();
-    const closedAt = Date.now();
-    await first.close();
-    await holderOf(others, 3_000);
-    expect(Date.now() - closedAt).toBeLessThan(1_000);
-    const counts = logs.map((log) => log.fragments().length);
-    await Promise.all(logs.map((log, i) => log.until((l) => l.fragments().length >= (counts[i] ?? 0) + 20, 10_000, '20 more fragments')));
-    expect(harness.maxConcurrent()).toBe(1);
-    for (const log of logs) {
-      expectExact(harness, log);
-      expect(log.gaps()).toEqual([]);
-    }
+    await expectHandOverOnClose(await startHarness({ producer: true, target: cluster.target }));
   });
 });
 
