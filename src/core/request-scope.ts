@@ -5,8 +5,9 @@ import type { Logger } from './logger.js';
 /**
  * What the code below the server knows about the request it is working for, without a parameter through every
  * layer: its id (sent to providers that take one, e.g. OCI's `opc-request-id`), its child logger, and the count of
- * upstream calls made for it (for the access log). Carried by async context from the HTTP middleware or the
- * subscription start down to the SDK call.
+ * upstream calls made for it (for the access log). Carried by async context from the HTTP middleware, or the start
+ * of a graphql-ws operation, down to the SDK call. The only async context of the process: OpenTelemetry's context
+ * manager reads the trace position from here too (`RequestScopeContextManager` in `tracing.ts`).
  */
 export interface RequestScope {
   /** The request id (the caller's valid `x-request-id`, or one made up). */
@@ -17,8 +18,9 @@ export interface RequestScope {
   upstreamCalls: number;
   /**
    * Where spans started for this request hang (see {@link RequestTrace}); set by the tracing middleware right after
-   * the scope is made, and absent when tracing is off. Kept here rather than only in OpenTelemetry's own async
-   * context because the server already re-enters this scope wherever a body parser loses the async context.
+   * the scope is made (graphql-ws: when the operation's scope is made), and absent when tracing is off. Kept here
+   * rather than in an async context of OpenTelemetry's own: the server already re-enters this scope wherever a body
+   * parser loses the async context, and a second AsyncLocalStorage would cost every promise of every request.
    */
   trace?: RequestTrace;
 }

@@ -1,4 +1,4 @@
-import { context, type Context, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Context, type ContextManager, type Tracer } from '@opentelemetry/api';
 import { currentRequestScope } from './request-scope.js';
 
 /**
@@ -61,4 +61,51 @@ export function activeTracer(): Tracer | undefined {
  */
 export function spanParent(): Context {
   return currentRequestScope()?.trace?.parent() ?? context.active();
+}
+
+/**
+ * The OpenTelemetry context manager the SDK is started with, instead of its default one on an AsyncLocalStorage of
+ * its own. Every span of ours takes its parent explicitly from the request scope ({@link spanParent}), which already
+ * follows each request through every promise and callback; a second AsyncLocalStorage would copy its store onto every
+ * async resource of every request (Node 20 runs one propagation per storage per promise) for nothing.
+ *
+ * Contract: `active()` is the context given to the innermost {@link with} still running synchronously, else the
+ * current request's trace position, else the root context. `with` holds its context for the synchronous part of
+ * `fn` only: code after an `await` inside it sees the request's position again, not the context given. Code of ours
+ * that needs a parent across an `await` must use the request scope (`RequestScope.trace`), never `context.with`.
+ */
+export class RequestScopeContextManager implements ContextManager {
+  private readonly entered: Context[] = [];
+
+  active(): Context {
+    return this.entered.at(-1) ?? currentRequestScope()?.trace?.parent() ?? ROOT_CONTEXT;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(entered: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    this.entered.push(entered);
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.entered.pop();
+    }
+  }
+
+  bind<T>(bound: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    // Only functions: an event emitter's listeners run later, outside any `with`, as the contract says.
+    const fn = target as unknown as (...args: unknown[]) => unknown;
+    const run = (self: unknown, args: unknown[]): unknown => this.with(bound, () => fn.apply(self, args));
+    return function (this: unknown, ...args: unknown[]) {
+      return run(this, args);
+    } as unknown as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    this.entered.length = 0;
+    return this;
+  }
 }

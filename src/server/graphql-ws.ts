@@ -1,16 +1,18 @@
-import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Access } from '../auth/access.js';
 import type { Security } from '../auth/security.js';
 import { isDomainError } from '../core/domain-error.js';
+import { runInRequestScope, type RequestScope } from '../core/request-scope.js';
 import { createRequestContext, type Services } from '../auth/request-context.js';
 import { credentialExpired, credentialExpiredError, endAtExpiry } from './expiring-subscription.js';
 import { formatError } from './format-error.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
 import type { OperationGuard } from './operation-guard.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
-import { withCallerTrace } from './tracing.js';
+import { requestIdFrom } from './request-id.js';
+import { traceWsExecution, wsOperationTrace } from './tracing.js';
 import { socketSink } from './ws-socket-sink.js';
 
 /** What graphql-ws needs besides the schema and services. */
@@ -81,6 +83,16 @@ export function attachGraphqlWs(
     object,
     { readonly socket: WebSocket; readonly id: string; readonly expiresAt: number | undefined; readonly headers: IncomingHttpHeaders }
   >();
+  // Each operation runs in a request scope of its own, as an HTTP request does: its id (the upgrade request's
+  // x-request-id names the socket, not the operation, so a new one), a child logger, the upstream call count, and
+  // the trace position continuing the upgrade request's traceparent, which spans take their parent from.
+  const operationScope = (headers: IncomingHttpHeaders): RequestScope => {
+    const requestId = requestIdFrom(undefined);
+    const scope: RequestScope = { requestId, logger: services.logger.child({ reqId: requestId }), upstreamCalls: 0 };
+    const trace = wsOperationTrace(headers);
+    if (trace !== undefined) scope.trace = trace;
+    return scope;
+  };
   const disposable = serveGraphqlWs(
     ws,
     {
@@ -122,12 +134,17 @@ export function attachGraphqlWs(
         }
         return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables } satisfies ExecutionArgs;
       },
+      // Queries and mutations: graphql's execution, traced (one span per operation) in the operation's scope.
+      execute: (args) => {
+        const operation = operations.get(args.contextValue as object);
+        return runInRequestScope(operationScope(operation?.headers ?? {}), () => traceWsExecution(args, () => execute(args)));
+      },
       // Identical subscriptions run once and fan out (see SharedSubscriptions); their results are serialized once
       // per event and written straight to each socket instead of through graphql-ws's per-message path.
       subscribe: async (args) => {
         const operation = operations.get(args.contextValue as object);
         // A router's traceparent arrives on the upgrade request; the subscription's span continues that trace.
-        const result = await withCallerTrace(operation?.headers ?? {}, () =>
+        const result = await runInRequestScope(operationScope(operation?.headers ?? {}), () =>
           shared.subscribe(args, operation === undefined ? undefined : socketSink(operation.socket, operation.id)),
         );
         return Symbol.asyncIterator in result ? endAtExpiry(result, operation?.expiresAt) : result;

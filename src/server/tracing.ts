@@ -1,17 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import {
-  context,
-  diag,
-  DiagLogLevel,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type DiagLogger,
-} from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type DiagLogger } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
@@ -24,12 +13,13 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { RequestHandler } from 'express';
 import { getOperationAST, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
+import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue.js';
 import type { RequestContext } from '../auth/services.js';
 import type { Config } from '../config.js';
 import { isDomainError } from '../core/domain-error.js';
 import type { Logger } from '../core/logger.js';
 import { currentRequestScope, type RequestTrace } from '../core/request-scope.js';
-import { activeTracer, setActiveTracer, spanParent, TRACE_ATTRIBUTES, TRACER_NAME } from '../core/tracing.js';
+import { activeTracer, RequestScopeContextManager, setActiveTracer, spanParent, TRACE_ATTRIBUTES, TRACER_NAME } from '../core/tracing.js';
 import { routeOf } from './access-log.js';
 import { watchResults } from './watched-iterator.js';
 
@@ -112,6 +102,9 @@ async function startSdk(settings: Config['tracing'], logger: Logger): Promise<Sd
     instrumentations: [],
     metricReaders: [],
     logRecordProcessors: [],
+    // Not the SDK's AsyncLocalStorage context manager: spans take their parent from the request scope (see
+    // RequestScopeContextManager for what that saves on every promise).
+    contextManager: new RequestScopeContextManager(),
   });
   // After the constructor, which points diagnostics at the console when OTEL_LOG_LEVEL is set: stdout is the JSON log.
   diag.setLogger(diagnosticsLogger(logger.child({ component: 'opentelemetry' })), { logLevel: DIAG_LEVELS[settings.diagnostics], suppressOverrideMessage: true });
@@ -218,7 +211,7 @@ export function traceRequests(): RequestHandler {
     }
     if (label === 'health' || label === 'metrics') {
       if (scope !== undefined) scope.trace = UNTRACED;
-      context.with(UNTRACED.parent(), next);
+      next();
       return;
     }
     const route = HTTP_ROUTES[label];
@@ -239,19 +232,86 @@ export function traceRequests(): RequestHandler {
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     });
-    context.with(active, next);
+    next();
   };
 }
 
 /**
- * Runs `fn` in the trace a caller's W3C `traceparent` in `headers` names, so spans it starts (a graphql-ws
- * subscription's, whose upgrade request carried the header) continue that trace instead of starting their own.
- * Runs `fn` unchanged when traces are off or the headers carry no trace.
+ * The trace position of one graphql-ws operation: the trace the caller's W3C `traceparent` names (the upgrade request
+ * carried it: a router's), else none, and the operation's own span while a query or mutation runs
+ * ({@link traceWsExecution}), so upstream calls hang under it.
  */
-export function withCallerTrace<T>(headers: IncomingHttpHeaders, fn: () => T): T {
-  if (activeTracer() === undefined) return fn();
-  const caller = propagation.extract(ROOT_CONTEXT, headers);
-  return trace.getSpanContext(caller) === undefined ? fn() : context.with(caller, fn);
+class WsOperationTrace implements RequestTrace {
+  private current: Context;
+
+  constructor(readonly caller: Context) {
+    this.current = caller;
+  }
+
+  parent(): Context {
+    return this.current;
+  }
+
+  enter(operation: Context): void {
+    this.current = operation;
+  }
+}
+
+/**
+ * The trace position to put in the request scope of a graphql-ws operation whose socket was opened with `headers`
+ * (see {@link WsOperationTrace}), or `undefined` when traces are off.
+ */
+export function wsOperationTrace(headers: IncomingHttpHeaders): RequestTrace | undefined {
+  if (activeTracer() === undefined) return undefined;
+  return new WsOperationTrace(propagation.extract(ROOT_CONTEXT, headers));
+}
+
+/**
+ * One span per query or mutation over graphql-ws, around `execute` (graphql's execution of `args`): named
+ * `<type> <name>`, with `graphql.operation.type`, `graphql.operation.name` (cut at 100 characters), the code of each
+ * error sent (`media_graph.graphql.error_codes`) and status ERROR when there was one; never the document or the
+ * variables. Its parent is the caller's trace from the upgrade request, as a subscription's is, else none; of kind
+ * SERVER either way (no HTTP span is around it). Upstream calls the operation makes hang under it. Must run
+ * in the request scope whose trace {@link wsOperationTrace} made; runs `execute` unchanged when traces are off.
+ * Operations refused before execution (limits, the operation guard) get no span.
+ */
+export function traceWsExecution(args: ExecutionArgs, execute: () => PromiseOrValue<ExecutionResult>): PromiseOrValue<ExecutionResult> {
+  const tracer = activeTracer();
+  const position = currentRequestScope()?.trace;
+  if (tracer === undefined || !(position instanceof WsOperationTrace)) return execute();
+  const operation = getOperationAST(args.document, args.operationName);
+  const name = shortName(operation?.name?.value ?? args.operationName);
+  const type = operation?.operation;
+  const attributes: Record<string, string> = {};
+  if (type !== undefined) attributes['graphql.operation.type'] = type;
+  if (name !== undefined) attributes['graphql.operation.name'] = name;
+  const spanName = type === undefined ? 'GraphQL Operation' : name === undefined ? type : `${type} ${name}`;
+  const parent = position.caller;
+  const span = tracer.startSpan(spanName, { kind: entryKind(parent), attributes }, parent);
+  position.enter(trace.setSpan(parent, span));
+  const end = (codes: string[]): void => {
+    if (codes.length > 0) {
+      span.setAttribute(TRACE_ATTRIBUTES.errorCodes, codes);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  };
+  const finish = (result: ExecutionResult): ExecutionResult => {
+    end(codesOf(result.errors));
+    return result;
+  };
+  const failed = (error: unknown): never => {
+    // graphql-ws answers a throwing execution with an internal error; the span says the same.
+    end(['INTERNAL_SERVER_ERROR']);
+    throw error;
+  };
+  let result: PromiseOrValue<ExecutionResult>;
+  try {
+    result = execute();
+  } catch (error) {
+    return failed(error);
+  }
+  return result instanceof Promise ? result.then(finish, failed) : finish(result);
 }
 
 /**
@@ -309,7 +369,7 @@ export function operationTracing(): ApolloServerPlugin<RequestContext> {
  * One span per subscription of a graphql-ws or SSE client, from its start to its end, named `subscription <name>`,
  * with the count of results it was given (`media_graph.subscription.events`) instead of a span per event. Its
  * parent is the request's span over SSE; a graphql-ws subscription continues the upgrade request's `traceparent`
- * (see {@link withCallerTrace}) or starts a trace of its own, as a span of kind SERVER. A
+ * (the request scope's trace, see {@link wsOperationTrace}) or starts a trace of its own, as a span of kind SERVER. A
  * refused subscription gets a span that ends at once. `sinkWrites` counts the results a WebSocket sink took directly
  * (see `SharedSubscriptionOptions.observe`). Returns `result`, wrapped so its end is seen, or unchanged when traces
  * are off.
@@ -326,8 +386,7 @@ export function traceSubscription(
   const parent = spanParent();
   const attributes: Record<string, string> = { 'graphql.operation.type': 'subscription', [TRACE_ATTRIBUTES.subscriptionTransport]: transport };
   if (name !== undefined) attributes['graphql.operation.name'] = name;
-  const kind = trace.getSpan(parent) === undefined ? SpanKind.SERVER : SpanKind.INTERNAL;
-  const span = tracer.startSpan(name === undefined ? 'subscription' : `subscription ${name}`, { kind, attributes }, parent);
+  const span = tracer.startSpan(name === undefined ? 'subscription' : `subscription ${name}`, { kind: entryKind(parent), attributes }, parent);
   let pulled = 0;
   const codes: string[] = [];
   const end = (outcome: string): void => {
@@ -351,6 +410,15 @@ export function traceSubscription(
     },
     end,
   });
+}
+
+/**
+ * The kind of a span under `parent`: SERVER where the work enters this service (no parent, or the caller's span from
+ * a `traceparent`), INTERNAL under a span of ours (the HTTP request's).
+ */
+function entryKind(parent: Context): SpanKind {
+  const parentSpan = trace.getSpanContext(parent);
+  return parentSpan === undefined || parentSpan.isRemote === true ? SpanKind.SERVER : SpanKind.INTERNAL;
 }
 
 /** The code of each error as clients get it: `extensions.code`, a domain error's code, else INTERNAL_SERVER_ERROR. */

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { print } from 'graphql';
+import { print, type ExecutionResult } from 'graphql';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { activeTracer } from '../../src/core/tracing.js';
 import { DEMO_LIVE_STREAM } from '../../src/emulators/kinesis/kinesis.seed.js';
 import { startGateway, type Gateway } from '../../src/server/gateway.js';
 import { startTracing } from '../../src/server/tracing.js';
-import { ListObjectsDocument, ListStreamsDocument, StreamFragmentsDocument } from '../generated/graphql.js';
+import { ListObjectsDocument, ListStreamsDocument, PutObjectDocument, StreamFragmentsDocument } from '../generated/graphql.js';
 import { quietLogger, testGatewayConfig } from '../helpers/gateway.js';
 import { LiveSubscription } from '../helpers/live-subscription.js';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../helpers/otlp-receiver.js';
@@ -33,6 +35,14 @@ function only(spans: readonly ReceivedSpan[], name: string): ReceivedSpan {
   const found = spans.filter((span) => span.name === name);
   expect(found.map((span) => span.name), `spans named ${name} among ${spans.map((span) => span.name).join(', ')}`).toEqual([name]);
   return found[0] as ReceivedSpan;
+}
+
+/** The one result of a query or mutation over graphql-ws (a refusal before execution arrives as an error list). */
+async function overWs(client: WsClient, request: { readonly query: string; readonly variables?: Record<string, unknown> }): Promise<ExecutionResult> {
+  const results: ExecutionResult[] = [];
+  for await (const result of client.iterate(request)) results.push(result as ExecutionResult);
+  expect(results).toHaveLength(1);
+  return results[0] as ExecutionResult;
 }
 
 describe('tracing', () => {
@@ -234,8 +244,56 @@ describe('tracing', () => {
       await receiver.until(() => receiver.trace(caller.traceId).some((span) => span.name === 'subscription StreamFragments'), 10_000, 'the graphql-ws subscription span');
       const subscription = only(receiver.trace(caller.traceId), 'subscription StreamFragments');
       expect(subscription.parentSpanId).toBe(caller.parentId);
+      expect(subscription.kind).toBe(SPAN_KIND.server);
       expect(subscription.attributes).toMatchObject({ 'media_graph.subscription.transport': 'ws', 'media_graph.subscription.outcome': 'closed' });
       expect(subscription.attributes['media_graph.subscription.events']).toBeGreaterThanOrEqual(2);
+    });
+
+    it('traces each query and mutation over graphql-ws as an operation span continuing the upgrade request trace, with its upstream calls under it', async () => {
+      const caller = traceparent();
+      // graphql-ws's client takes no headers; the router's traceparent rides on the upgrade request.
+      class TracedSocket extends WebSocket {
+        constructor(address: string | URL, protocols?: string | string[]) {
+          super(address, protocols, { headers: { traceparent: caller.header } });
+        }
+      }
+      const client = createWsClient({ url: `${gateway.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: TracedSocket, retryAttempts: 0, lazy: true });
+      const path = `traced/${randomBytes(4).toString('hex')}.txt`;
+      try {
+        const listed = await overWs(client, { query: print(ListStreamsDocument), variables: { first: 5 } });
+        expect(listed.errors).toBeUndefined();
+        const put = await overWs(client, { query: print(PutObjectDocument), variables: { input: { path, body: 'traced over ws', contentType: 'text/plain' } } });
+        expect(put.errors).toBeUndefined();
+        const failed = await overWs(client, { query: 'query NoStreamNamed { stream { name } }' });
+        expect(failed.errors?.map((error) => error.extensions?.['code'])).toEqual(['BAD_USER_INPUT']);
+      } finally {
+        await client.dispose();
+      }
+
+      const names = ['query ListStreams', 'mutation PutObject', 'query NoStreamNamed'];
+      await receiver.until(() => names.every((name) => receiver.trace(caller.traceId).some((span) => span.name === name)), 10_000, 'the graphql-ws operation spans');
+      const spans = receiver.trace(caller.traceId);
+      const query = only(spans, 'query ListStreams');
+      const mutation = only(spans, 'mutation PutObject');
+      const failedOperation = only(spans, 'query NoStreamNamed');
+      // No HTTP span is around them: each is where the work enters the gateway, under the router's span.
+      for (const operation of [query, mutation, failedOperation]) expect(operation).toMatchObject({ parentSpanId: caller.parentId, kind: SPAN_KIND.server, scope: 'media-graph' });
+      expect(query.attributes).toEqual({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'ListStreams' });
+      expect(query.statusCode).toBe(0);
+      expect(mutation.attributes).toEqual({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'PutObject' });
+      expect(mutation.statusCode).toBe(0);
+      expect(failedOperation.statusCode).toBe(2);
+      expect(failedOperation.attributes['media_graph.graphql.error_codes']).toEqual(['BAD_USER_INPUT']);
+
+      // Each upstream call hangs under the operation that made it; no HTTP span, and nothing carries the body.
+      const listCalls = spans.filter((span) => span.name === 'kinesis ListStreams');
+      expect(listCalls.length).toBeGreaterThanOrEqual(1);
+      expect(listCalls.map((call) => call.parentSpanId)).toEqual(listCalls.map(() => query.spanId));
+      const putCalls = spans.filter((span) => span.kind === SPAN_KIND.client && span.parentSpanId === mutation.spanId);
+      expect(putCalls.length).toBeGreaterThanOrEqual(1);
+      expect(putCalls.every((call) => call.attributes['media_graph.upstream.outcome'] === 'ok')).toBe(true);
+      expect(spans.filter((span) => span.attributes['http.request.method'] !== undefined)).toEqual([]);
+      expect(receiver.bodies.some((text) => text.includes('traced over ws'))).toBe(false);
     });
 
     it('gives probes and scrapes no span when they are requested with a traceparent', async () => {
