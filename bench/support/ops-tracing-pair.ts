@@ -9,8 +9,9 @@
  *
  * Run: `node --import tsx bench/support/ops-tracing-pair.ts`. Environment:
  * - `OPS_PAIR_ROUNDS` (default 12), `OPS_PAIR_WINDOW_MS` (default 2000);
- * - `OPS_PAIR_VARIANTS`: more tracing gateways, `name:VAR=value+VAR2=value;name2:…`, each with those variables added
- *   (for switches a change under test reads; none is committed);
+ * - `OPS_PAIR_VARIANTS`: more gateways, `name:VAR=value+VAR2=value;name2:…`, each with those variables added (for
+ *   switches a change under test reads, or `NODE_OPTIONS=--import=<module>` to preload one); traced unless one of the
+ *   assignments is `OPS_PAIR_TRACING=off`; every variant's ratio is against `off`;
  * - `OPS_PAIR_PROFILE`: configuration names, comma-separated (`off`, `tracing`, variants), whose gateways run under the CPU profiler
  *   (`ops-profiled-server.child.ts`) from the end of the first warm-up, writing `<name>.cpuprofile` into
  *   `OPS_PAIR_PROFILE_DIR` (default `/tmp`) when it stops.
@@ -35,6 +36,8 @@ const ROUND_WARMUP_MS = 500;
 const PAGE_SIZE = 10;
 const FOLDER = 'ops-listing';
 const DEADLINE_MS = 20 * 60_000;
+/** In a variant's assignments, `OPS_PAIR_TRACING=off` makes it a gateway without traces (passed to no child). */
+const UNTRACED_VARIABLE = 'OPS_PAIR_TRACING';
 
 interface Variant {
   readonly name: string;
@@ -72,7 +75,8 @@ function readVariants(text: string | undefined): Variant[] {
       if (equals <= 0) throw new Error(`OPS_PAIR_VARIANTS: ${assignment} is no VAR=value`);
       env[assignment.slice(0, equals).trim()] = assignment.slice(equals + 1);
     }
-    variants.push({ name, tracing: true, env });
+    const { [UNTRACED_VARIABLE]: untraced, ...rest } = env;
+    variants.push({ name, tracing: untraced !== 'off', env: rest });
   }
   return variants;
 }
@@ -165,7 +169,7 @@ async function run(): Promise<boolean> {
     `off: median ${median(off).toFixed(0)} µs CPU per request`,
     `answers after the warm-up: ${gateways.map((gateway) => `${gateway.variant.name} ${gateway.answered - (answeredBefore.get(gateway.variant.name) ?? 0)}`).join(', ')}`,
   ];
-  for (const gateway of gateways.filter((candidate) => candidate.variant.tracing)) {
+  for (const gateway of gateways.filter((candidate) => candidate.variant.name !== 'off')) {
     const values = cpu.get(gateway.variant.name) ?? [];
     const ratio = pairedRatio(values, off);
     lines.push(
