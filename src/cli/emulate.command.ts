@@ -6,6 +6,7 @@ import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import { startEmbeddedEmulators } from '../server/providers/registry.js';
 import { createLogger } from '../core/logger.js';
+import { listenForStop } from './stop-signals.js';
 
 const USAGE = `Usage: media-graph emulate [--port NAME=PORT]...
 
@@ -137,21 +138,11 @@ export async function runEmulate(args: readonly string[], io: CliIo): Promise<nu
     io.stderr.write(`media-graph emulate: unknown endpoint ${unknown.map((name) => `'${name}'`).join(', ')} in --port or EMULATOR_PORTS; known: ${Object.keys(emulators.endpoints).join(', ')}\n`);
     return 2;
   }
+  const stop = listenForStop(io.stderr, 'media-graph emulate: second signal, exiting now');
   io.stdout.write(`${JSON.stringify(emulators.endpoints)}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stop.first;
   logger.info({ signal }, 'stopping the emulators');
-  // A close that hangs must not hold the ports hostage: a second signal ends the process at once.
-  const force = (): void => {
-    io.stderr.write('media-graph emulate: second signal, exiting now\n');
-    process.exit(1);
-  };
-  process.once('SIGTERM', force);
-  process.once('SIGINT', force);
   await emulators.close();
-  process.off('SIGTERM', force);
-  process.off('SIGINT', force);
+  stop.dispose();
   return 0;
 }

@@ -5,6 +5,7 @@ import { ConfigError, configWarnings, loadConfig, type Config } from '../config.
 import { createLogger } from '../core/logger.js';
 import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
+import { listenForStop } from './stop-signals.js';
 
 const USAGE = `Usage: media-graph serve
 
@@ -92,21 +93,12 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
     }
     throw error;
   }
+  const stop = listenForStop(io.stderr, 'media-graph: second signal, exiting now');
   io.stdout.write(`media-graph: GraphQL at ${gateway.url}/graphql, IDE at ${gateway.url}/graphiql\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stop.first;
   gateway.services.logger.info({ signal }, 'shutting down');
-  const force = (): void => {
-    io.stderr.write('media-graph: second signal, exiting now\n');
-    process.exit(1);
-  };
-  process.once('SIGTERM', force);
-  process.once('SIGINT', force);
   await gateway.close();
-  process.off('SIGTERM', force);
-  process.off('SIGINT', force);
+  stop.dispose();
   return 0;
 }
 
