@@ -22,6 +22,8 @@ interface EmulateProcess {
   readonly output: { stdout: string; stderr: string };
   /** Resolves with the exit code (null after a signal) once the process has exited. */
   readonly exited: Promise<number | null>;
+  /** The signal that ended the process, once it has exited by one. */
+  signal: NodeJS.Signals | null;
 }
 
 const running: ChildProcess[] = [];
@@ -44,8 +46,16 @@ function runEmulate(args: readonly string[], extra: Readonly<Record<string, stri
   child.stderr?.on('data', (chunk: Buffer) => {
     output.stderr += chunk.toString('utf8');
   });
-  const exited = (once(child, 'exit') as Promise<[number | null]>).then(([code]) => code);
-  return { child, output, exited };
+  const run: EmulateProcess = {
+    child,
+    output,
+    signal: null,
+    exited: (once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => {
+      run.signal = signal;
+      return code;
+    }),
+  };
+  return run;
 }
 
 /** Resolves with the endpoints once the process has printed its first stdout line; rejects if it exits first. */
@@ -67,9 +77,12 @@ function endpointsOf(emulate: EmulateProcess): Promise<Record<string, string>> {
   return within(printed, START_TIMEOUT_MS, 'the endpoints JSON');
 }
 
+/** Sends SIGTERM and resolves with the exit code; a death by signal fails here, naming the signal and stderr. */
 async function stop(emulate: EmulateProcess): Promise<number | null> {
   emulate.child.kill('SIGTERM');
-  return within(emulate.exited, 10_000, 'emulate to exit after SIGTERM');
+  const code = await within(emulate.exited, 10_000, 'emulate to exit after SIGTERM');
+  expect(emulate.signal, `emulate died by a signal; its stderr:\n${emulate.output.stderr}`).toBeNull();
+  return code;
 }
 
 /** A port that was free a moment ago (the kernel hands out ephemeral ports round-robin, so it stays free). */
