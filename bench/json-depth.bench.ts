@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
+import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild, positiveInteger } from './support/children.js';
 import type { EmulatorCommands, EmulatorReady, GatewayCommands, GatewayReady } from './support/commands.js';
 import { ChildServer, childEnv, describeError, requireLoopback, runSupervised } from './support/ipc.js';
 import type { ProbeCommands } from './support/json-depth-probe.child.js';
@@ -73,12 +73,6 @@ interface Round {
 const children: ChildServer<EmulatorCommands | GatewayCommands | ProbeCommands>[] = [];
 let worktree: string | undefined;
 
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a whole number >= 1, got ${raw}`);
-  return Number(raw);
-}
 
 function git(args: readonly string[]): string {
   return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();

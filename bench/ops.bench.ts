@@ -29,7 +29,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
-import { REPO_ROOT, startBenchChild } from './support/children.js';
+import { REPO_ROOT, startBenchChild, positiveInteger } from './support/children.js';
 import { freePort } from './support/free-port.js';
 import { benchGatewayEnv } from './support/gateway-env.js';
 import { pidOf, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './support/ipc.js';
@@ -111,13 +111,6 @@ interface Overrides {
   readonly partial: boolean;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${text}`);
-  return value;
-}
 
 function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   const parts = (env['OPS_BENCH_PARTS'] ?? 'requests,fanout').split(',').map((part) => part.trim());
@@ -127,10 +120,10 @@ function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   const names = ['OPS_BENCH_PARTS', 'OPS_BENCH_ROUNDS', 'OPS_BENCH_WINDOW_MS', 'OPS_BENCH_FANOUT_WINDOWS', 'OPS_BENCH_FANOUT_SUBSCRIBERS', 'OPS_BENCH_OTLP_PROTOCOL'];
   return {
     parts: { requests: parts.includes('requests'), fanout: parts.includes('fanout') },
-    rounds: positiveInteger(env, 'OPS_BENCH_ROUNDS', PLAN.rounds),
-    windowMs: positiveInteger(env, 'OPS_BENCH_WINDOW_MS', PLAN.windowMs),
-    fanoutWindows: positiveInteger(env, 'OPS_BENCH_FANOUT_WINDOWS', PLAN.fanout.windows),
-    fanoutSubscribers: positiveInteger(env, 'OPS_BENCH_FANOUT_SUBSCRIBERS', PLAN.fanout.subscribers),
+    rounds: positiveInteger('OPS_BENCH_ROUNDS', PLAN.rounds, env),
+    windowMs: positiveInteger('OPS_BENCH_WINDOW_MS', PLAN.windowMs, env),
+    fanoutWindows: positiveInteger('OPS_BENCH_FANOUT_WINDOWS', PLAN.fanout.windows, env),
+    fanoutSubscribers: positiveInteger('OPS_BENCH_FANOUT_SUBSCRIBERS', PLAN.fanout.subscribers, env),
     otlpProtocol,
     partial: names.some((name) => env[name] !== undefined),
   };

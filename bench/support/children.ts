@@ -57,3 +57,16 @@ export function startBenchChild<M extends CommandMap>(options: BenchChildOptions
 export function cpuMs(before: { readonly userUs: number; readonly systemUs: number }, after: { readonly userUs: number; readonly systemUs: number }): number {
   return (after.userUs + after.systemUs - (before.userUs + before.systemUs)) / 1000;
 }
+
+/**
+ * A benchmark setting read from the environment: a whole number of at least 1, or `fallback` when the variable is
+ * unset or empty.
+ * @throws Error naming the variable when it holds anything else.
+ */
+export function positiveInteger(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1, got ${text}`);
+  return value;
+}

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { activeTracer } from '../../src/core/tracing.js';
 import { startTracing } from '../../src/server/tracing.js';
-import { startBenchChild } from './children.js';
+import { startBenchChild, positiveInteger } from './children.js';
 import { requireLoopback, runSupervised, type ChildServer } from './ipc.js';
 import type { OtlpReceiverCommands, OtlpReceiverReady } from './ops-commands.js';
 import { spanTotal } from './ops-otlp.js';
@@ -66,13 +66,6 @@ function oneRequest(): void {
   http.end();
 }
 
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${text}`);
-  return value;
-}
 
 const children = new Set<ChildServer<OtlpReceiverCommands>>();
 

@@ -19,7 +19,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createBenchAuth } from './bench-auth.js';
-import { startBenchChild } from './children.js';
+import { startBenchChild, positiveInteger } from './children.js';
 import { benchGatewayEnv } from './gateway-env.js';
 import { pidOf, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './ipc.js';
 import { LIST_OBJECTS_OPERATION, listObjectsQuery, verifyListingPage } from './listing-request.js';
@@ -51,13 +51,6 @@ interface PairGateway extends LoadedServer {
   answered: number;
 }
 
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${text}`);
-  return value;
-}
 
 /** @throws Error on a malformed `OPS_PAIR_VARIANTS`. */
 function readVariants(text: string | undefined): Variant[] {

@@ -19,7 +19,7 @@
  */
 import { loadavg } from 'node:os';
 import { createBenchAuth } from './bench-auth.js';
-import { startBenchChild } from './children.js';
+import { startBenchChild, positiveInteger } from './children.js';
 import { benchGatewayEnv } from './gateway-env.js';
 import { pidOf, requireLoopback, runSupervised, type ChildServer, type CommandMap } from './ipc.js';
 import { LIST_OBJECTS_OPERATION, listObjectsQuery, verifyListingPage } from './listing-request.js';
@@ -47,13 +47,6 @@ const MODES: Readonly<Record<string, TracingMode>> = {
   client: { spans: 'client', contextManager: true },
 };
 
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${text}`);
-  return value;
-}
 
 const children = new Set<ChildServer<CommandMap>>();
 
