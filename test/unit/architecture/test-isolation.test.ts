@@ -25,6 +25,18 @@ describe('test isolation of the shared-module projects', () => {
     expect(mocking).toEqual([]);
   });
 
+  it('runs every e2e file that measures process memory in a process of its own when the config is read', () => {
+    // In a shared worker, earlier files' heap and allocator state moves such a file's figures.
+    const config = readFileSync(path.join(testRoot, '..', 'vitest.config.ts'), 'utf8');
+    const ownProcess = /OWN_PROCESS_E2E\s*=\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
+    const listed = [...ownProcess.matchAll(/'([^']+)'/g)].map((match) => match[1]).sort();
+    const measuring = testFiles(path.join(testRoot, 'e2e'))
+      .filter((file) => /\bmemoryUsage\(|\bheapUsed\b|\brss\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(path.join(testRoot, '..'), file))
+      .sort();
+    expect(listed).toEqual(measuring);
+  });
+
   it('matches the projects vitest.config.ts runs without isolation when the config is read', () => {
     const config = readFileSync(path.join(testRoot, '..', 'vitest.config.ts'), 'utf8');
     const shared = /SHARED_MODULES[^=]*=\s*new Set\(\[([^\]]*)\]\)/.exec(config)?.[1] ?? '';
