@@ -38,19 +38,19 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       ...projects.map((name) => ({
-      extends: true,
-      // Unit and e2e tests share each worker's module cache: importing the schema, the gateway and the providers'
-      // SDKs once per worker instead of once per file is most of the unit loop's time and was 300 of the e2e
-      // project's 380 s of import time. Their files hold no module state between them (no module mocks, which
-      // test/unit/architecture/test-isolation.test.ts enforces; stubs are restored after each test; every server a
-      // file starts, it closes). Integration files import little and keep isolation, as do the process-spawning kinds.
-      test: {
-        name,
-        include: [`test/${name}/**/*.test.ts`],
-        ...(SHARED_MODULES.has(name) ? { isolate: false } : {}),
-        ...(name === 'e2e' ? { exclude: OWN_PROCESS_E2E } : {}),
-      },
-    })),
+        extends: true as const,
+        // Unit and e2e tests share each worker's module cache: importing the schema, the gateway and the providers'
+        // SDKs once per worker instead of once per file is most of the unit loop's time and was 300 of the e2e
+        // project's 380 s of import time. Their files hold no module state between them (no module mocks, which
+        // test/unit/architecture/test-isolation.test.ts enforces; stubs are restored after each test; every server a
+        // file starts, it closes). Integration files import little and keep isolation, as do the process-spawning kinds.
+        test: {
+          name,
+          include: [`test/${name}/**/*.test.ts`],
+          ...(SHARED_MODULES.has(name) ? { isolate: false } : {}),
+          ...(name === 'e2e' ? { exclude: OWN_PROCESS_E2E } : {}),
+        },
+      })),
       { extends: true, test: { name: 'e2e-memory', include: OWN_PROCESS_E2E } },
     ],
   },
