@@ -460,7 +460,9 @@ describe('graphql-ws hardening (W1-W12)', () => {
     const stackTraces = await countingConsoleErrors(() => oversizedFrames());
     // Not a failure of the limit, but noise an attacker controls: see the report.
     console.info(`W7: graphql-ws wrote ${stackTraces} stack traces to console.error for the oversized frames`);
-  });
+    // Two cold child processes (gateway and flooder) start inside: on a busy two-core machine that alone took most
+    // of the 30 s default. Every wait inside has its own limit.
+  }, 90_000);
 
   /** The body of the W7 test. */
   async function oversizedFrames(): Promise<void> {
