@@ -15,13 +15,12 @@
  * 100: a page of 1 shows the per-request cost) and `OBJECTS_PAIRS_PROFILE_DIR` (profile this checkout's gateway into that directory with
  * `gateway-profiled.child.ts`; one arm only). Writes nothing but its report on stdout (and the profiles).
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createS3Client } from '../../src/datasources/s3/s3.client.js';
 import { createBenchAuth } from './bench-auth.js';
-import { BENCH_AWS_ENV, BENCH_CREDENTIALS, cpuMs, REPO_ROOT, startBenchChild } from './children.js';
+import { BENCH_CREDENTIALS, cpuMs, REPO_ROOT, startBenchChild } from './children.js';
 import type { GatewayCommands, GatewayReady } from './commands.js';
 import { ChildServer, childEnv, requireLoopback, runSupervised } from './ipc.js';
 import { listThroughGraphql, type ListingPass } from './objects-load.js';
@@ -29,6 +28,7 @@ import { listThroughS3Sdk } from './objects-s3-load.js';
 import { LISTING_FOLDER, listingName } from './payload.js';
 import type { S3EmulatorCommands, S3EmulatorReady } from './s3-bench-commands.js';
 import { median, pairedRatio } from './stats.js';
+import { benchGatewayEnv } from './gateway-env.js';
 
 const OBJECT_COUNT = Number(process.env['OBJECTS_PAIRS_COUNT'] ?? '10000');
 const PAGE_SIZE = Number(process.env['OBJECTS_PAIRS_PAGE_SIZE'] ?? '100');
@@ -85,19 +85,11 @@ async function run(): Promise<boolean> {
       entry: profileDirectory === undefined ? join(arm.tree, 'bench', 'support', 'gateway.child.ts') : join(REPO_ROOT, 'bench', 'support', 'gateway-profiled.child.ts'),
       cwd: arm.tree,
       env: childEnv({
-        NODE_ENV: 'production',
-        ...auth.env,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'warn',
-        SIGNING_SECRET: randomBytes(32).toString('hex'),
-        EMULATORS: 'off',
+        ...benchGatewayEnv(auth),
         OBJECT_STORE: 's3',
         S3_ENDPOINT: endpoint,
         S3_BUCKET: ready.bucket,
         S3_REGION: REGION,
-        SHUTDOWN_GRACE_MS: '2000',
-        ...BENCH_AWS_ENV,
         ...(profileDirectory === undefined ? {} : { PROFILE_DIR: profileDirectory }),
         ...(arm.nodeOptions === '' ? {} : { NODE_OPTIONS: arm.nodeOptions }),
       }),
