@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createS3Client } from '../../src/datasources/s3/s3.client.js';
 import { createBenchAuth } from './bench-auth.js';
-import { BENCH_CREDENTIALS, cpuMs, REPO_ROOT, startBenchChild } from './children.js';
+import { BENCH_CREDENTIALS, cpuMs, positiveInteger, REPO_ROOT, startBenchChild } from './children.js';
 import type { GatewayCommands, GatewayReady } from './commands.js';
 import { ChildServer, childEnv, requireLoopback, runSupervised } from './ipc.js';
 import { listThroughGraphql, type ListingPass } from './objects-load.js';
@@ -30,8 +30,8 @@ import type { S3EmulatorCommands, S3EmulatorReady } from './s3-bench-commands.js
 import { median, pairedRatio } from './stats.js';
 import { benchGatewayEnv } from './gateway-env.js';
 
-const OBJECT_COUNT = Number(process.env['OBJECTS_PAIRS_COUNT'] ?? '10000');
-const PAGE_SIZE = Number(process.env['OBJECTS_PAIRS_PAGE_SIZE'] ?? '100');
+const OBJECT_COUNT = positiveInteger('OBJECTS_PAIRS_COUNT', 10_000);
+const PAGE_SIZE = positiveInteger('OBJECTS_PAIRS_PAGE_SIZE', 100);
 const WARMUPS = 2;
 const REGION = 'us-east-1';
 
@@ -69,7 +69,7 @@ const children: ChildServer<GatewayCommands | S3EmulatorCommands>[] = [];
 
 async function run(): Promise<boolean> {
   const arms = parseArms(process.env['OBJECTS_PAIRS_ARMS']);
-  const rounds = Number(process.env['OBJECTS_PAIRS_ROUNDS'] ?? '20');
+  const rounds = positiveInteger('OBJECTS_PAIRS_ROUNDS', 20);
   const profileDirectory = process.env['OBJECTS_PAIRS_PROFILE_DIR'];
   const { server: emulator, info } = await startBenchChild<S3EmulatorCommands>({ name: 's3-emulator', entry: 's3-emulator.child.ts', env: {} });
   children.push(emulator);
