@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_FORBIDDEN',
+  'SHUTTING_DOWN',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -40,6 +41,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   UPSTREAM_TIMEOUT: 504,
   // The provider refused the gateway's own identity (e.g. an S3 bucket policy): a gateway-side failure.
   UPSTREAM_FORBIDDEN: 502,
+  // This instance is stopping; another one answers the same request.
+  SHUTTING_DOWN: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -88,6 +91,7 @@ const DEFAULT_RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   'UPSTREAM_THROTTLED',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
+  'SHUTTING_DOWN',
 ]);
 
 /**

@@ -271,10 +271,11 @@ async function serve(
       shuttingDown = true;
       // WebSocket clients first, while their subscriptions are still live: they get only 1001 (going away) and
       // resubscribe elsewhere (RELIABILITY R3). Closing the hub first would send them `complete`, which a
-      // graphql-ws client takes as the end of the subscription. SSE streams are cut for the same reason, which
-      // also keeps the HTTP drain in apollo.stop() from waiting out the grace period for them.
+      // graphql-ws client takes as the end of the subscription. SSE subscriptions end with a coded SHUTTING_DOWN
+      // result before the hub closes, for the same reason; ending their streams also keeps the HTTP drain in
+      // apollo.stop() from waiting out the grace period for them.
       await wsHandle.dispose();
-      sse.dropStreams();
+      await sse.endStreams();
       await services.hub.close();
       await apollo.stop();
       await closeServer(httpServer);

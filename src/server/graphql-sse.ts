@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { createRequestContext, type Services } from '../auth/request-context.js';
 import type { Security } from '../auth/security.js';
 import { reenterRequestScope } from './access-log.js';
-import { endAtExpiry } from './expiring-subscription.js';
+import { endAtExpiry, endAtShutdown } from './expiring-subscription.js';
 import { formatError, requestError } from './format-error.js';
 import { accessOf, authenticateRequests, chargeRequests, ROUTER_SECRET_HEADER } from './http-security.js';
 import { jsonBody } from './json-body.js';
@@ -11,20 +11,28 @@ import type { OperationGuard } from './operation-guard.js';
 import type { PulledTransport, SharedSubscriptions } from './shared-subscriptions.js';
 import { createSseHandler } from './sse-handler.js';
 
-/** What an event stream's last lines say when the server ends it at shutdown: an SSE comment, which clients skip. */
+/** What a stream still open after its subscriptions ended at shutdown says last: an SSE comment, which clients skip. */
 const SHUTDOWN_COMMENT = ': server shutting down; reconnect to resume\n\n';
+
+/**
+ * How long {@link SseEndpoint.endStreams} waits for the subscriptions' last events to be handed to their
+ * responses. graphql-sse writes them without waiting for a slow client, so this bounds only a subscription whose
+ * source does not return promptly.
+ */
+const SHUTDOWN_FLUSH_MS = 1_000;
 
 /** The SSE router and a way to end its open streams at shutdown. */
 export interface SseEndpoint {
   readonly router: Router;
   /**
-   * Ends every open event stream, at shutdown, before the subscriptions end. A stream already streaming gets what
-   * was queued for it, an SSE comment saying the server is going away, and a clean end of the response, but no
-   * `complete` event: to a graphql-sse client `complete` means the subscription is over for good, while a stream
-   * that ends without it makes the client reconnect (to another instance) and resume, as a graphql-ws client does
-   * after its 1001 close (RELIABILITY.md R3). A request whose stream has not started yet is cut.
+   * Ends every open subscription and event stream, at shutdown, before the live hub closes. Each subscription
+   * delivers what was queued for it, then one result with a retryable `SHUTTING_DOWN` error and a `complete`
+   * event, as a graphql-ws client gets 1001 (RELIABILITY.md R3): the client knows it was a deploy, not the end of
+   * its subscription, and subscribes again from its last fragment. A distinct-connection stream then ends; a
+   * single-connection stream gets an SSE comment saying the server is going away and a clean end; a request whose
+   * stream has not started yet is cut. Resolves when all of that is written (at most about a second). Never rejects.
    */
-  dropStreams(): void;
+  endStreams(): Promise<void>;
 }
 
 /**
@@ -32,7 +40,7 @@ export interface SseEndpoint {
  * context, authentication, body limits and error formatting as HTTP. Credentials are checked from the headers
  * before the body is read; a GET or POST that is no event-stream request (no `Accept: text/event-stream`, no
  * single-connection token) gets 406 `BAD_REQUEST` naming the header. The operation's signal aborts when the
- * client disconnects. Lifetime: the gateway's; {@link SseEndpoint.dropStreams} ends the open streams.
+ * client disconnects. Lifetime: the gateway's; {@link SseEndpoint.endStreams} ends the open streams.
  */
 export function createSseRouter(
   path: string,
@@ -43,6 +51,14 @@ export function createSseRouter(
 ): SseEndpoint {
   const development = services.config.env === 'development';
   const transports = new WeakMap<object, PulledTransport>();
+  const stopping = new AbortController();
+  // Subscriptions that have not yet delivered their last result; shutdown waits for this to empty.
+  let running = 0;
+  let allFinished: (() => void) | undefined;
+  const finished = (): void => {
+    running -= 1;
+    if (running === 0) allFinished?.();
+  };
   // graphql-sse types its context as a plain record; ours is an interface with the same runtime shape.
   const contextFor = (raw: Request): Record<string, unknown> => {
     const controller = new AbortController();
@@ -58,7 +74,9 @@ export function createSseRouter(
     subscribe: async (args) => {
       const result = await shared.subscribe(args, undefined, transports.get(args.contextValue));
       const expiresAt = (args.contextValue as { access?: { principal: { expiresAt: number | undefined } } }).access?.principal.expiresAt;
-      return Symbol.asyncIterator in result ? endAtExpiry(result, expiresAt) : result;
+      if (!(Symbol.asyncIterator in result)) return result;
+      running += 1;
+      return endAtShutdown(endAtExpiry(result, expiresAt), stopping.signal, finished);
     },
     context: (req) => contextFor(req.raw),
     onSubscribe: (req, params) => {
@@ -112,7 +130,19 @@ export function createSseRouter(
   );
   return {
     router,
-    dropStreams: () => {
+    endStreams: async () => {
+      const drained = new Promise<void>((resolve) => {
+        allFinished = resolve;
+        if (running === 0) resolve();
+      });
+      stopping.abort();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS)))]);
+      clearTimeout(timer);
+      // graphql-sse writes `complete` and ends a distinct-connection response once its iterator is done, a
+      // microtask or two after the last result; what is still open after a turn of the event loop is a
+      // single-connection stream or a request that never started streaming.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       for (const res of open) {
         if (res.headersSent && String(res.getHeader('content-type')).startsWith('text/event-stream') && res.writable) res.end(SHUTDOWN_COMMENT);
         else res.destroy();

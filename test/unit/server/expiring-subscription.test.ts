@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { endAtExpiry } from '../../../src/server/expiring-subscription.js';
+import { isDomainError } from '../../../src/core/domain-error.js';
+import { endAtExpiry, endAtShutdown } from '../../../src/server/expiring-subscription.js';
 
 /** An iterator that yields what the test pushes and records whether it was returned. */
 function controlled(): { iterator: AsyncIterableIterator<ExecutionResult>; push: (result: ExecutionResult) => void; returned: () => boolean } {
@@ -69,5 +70,60 @@ describe('endAtExpiry', () => {
     await wrapped.return?.();
     expect(source.returned()).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('endAtShutdown', () => {
+  it('passes results through and then ends with a retryable SHUTTING_DOWN result and completion when the server stops', async () => {
+    const source = controlled();
+    const stopping = new AbortController();
+    const finished = vi.fn();
+    const wrapped = endAtShutdown(source.iterator, stopping.signal, finished);
+    source.push({ data: { n: 1 } });
+    expect(await wrapped.next()).toEqual({ value: { data: { n: 1 } }, done: false });
+    const pending = wrapped.next();
+    stopping.abort();
+    const ended = await pending;
+    expect(ended.done).toBe(false);
+    const original = ended.value?.errors?.[0]?.originalError;
+    expect(isDomainError(original) ? [original.code, original.retryable] : original).toEqual(['SHUTTING_DOWN', true]);
+    expect(source.returned()).toBe(true);
+    expect(finished).not.toHaveBeenCalled();
+    expect(await wrapped.next()).toEqual({ value: undefined, done: true });
+    expect(finished).toHaveBeenCalledTimes(1);
+  });
+
+  it('ends at the first result when the server was already stopping', async () => {
+    const source = controlled();
+    const stopping = new AbortController();
+    stopping.abort();
+    source.push({ data: { n: 1 } });
+    const wrapped = endAtShutdown(source.iterator, stopping.signal);
+    expect((await wrapped.next()).value?.errors?.[0]?.message).toMatch(/shutting down/);
+    expect(source.returned()).toBe(true);
+  });
+
+  it('stops listening to the shutdown signal and reports it finished once when the subscriber leaves first', async () => {
+    const source = controlled();
+    const stopping = new AbortController();
+    const removed = vi.spyOn(stopping.signal, 'removeEventListener');
+    const finished = vi.fn();
+    const wrapped = endAtShutdown(source.iterator, stopping.signal, finished);
+    await wrapped.return?.();
+    await wrapped.return?.();
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+    expect(finished).toHaveBeenCalledTimes(1);
+    stopping.abort();
+    expect(await wrapped.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('completes normally and reports it finished when the source ends before the server stops', async () => {
+    const source = controlled();
+    const finished = vi.fn();
+    const wrapped = endAtShutdown(source.iterator, new AbortController().signal, finished);
+    const pending = wrapped.next();
+    await source.iterator.return?.();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(finished).toHaveBeenCalledTimes(1);
   });
 });
