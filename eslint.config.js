@@ -70,6 +70,14 @@ export default tseslint.config(
     },
   },
   {
+    // The gateway logs through its logger only: `serve` turns dependencies' console output into log lines
+    // (src/cli/console-to-log.ts), so our own would arrive there unstructured. The emulators' default error
+    // reporters, for standalone use, print to stderr.
+    files: ['src/**/*.ts'],
+    ignores: ['src/emulators/**'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['bin/**/*.js', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', URL: 'readonly' } },

@@ -2,9 +2,10 @@ import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { TenantConfigError } from '../auth/tenants.js';
 import { ConfigError, configWarnings, loadConfig, type Config } from '../config.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { parseCommandLine, usageFailure, UsageError } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
+import { routeConsoleToLog } from './console-to-log.js';
 import { listenForStop } from './stop-signals.js';
 
 const USAGE = `Usage: media-graph serve
@@ -74,6 +75,17 @@ export async function runServe(args: readonly string[], io: CliIo): Promise<numb
   }
 
   const logger = createLogger(config.logLevel);
+  // From here on, what a dependency prints is a log line too (docs/operations.md, "Logs").
+  const restoreConsole = routeConsoleToLog(logger);
+  try {
+    return await serveWith(config, logger, io);
+  } finally {
+    restoreConsole();
+  }
+}
+
+/** Starts the gateway with `logger` and serves until a stop signal; the part of {@link runServe} after the checks. */
+async function serveWith(config: Config, logger: Logger, io: CliIo): Promise<number> {
   for (const warning of configWarnings(config)) logger.warn({ host: config.host, port: config.port }, warning);
   const { startGateway } = await import('../server/gateway.js');
   let gateway;

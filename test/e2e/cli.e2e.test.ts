@@ -66,6 +66,9 @@ describe('media-graph serve', () => {
       output.stderr += chunk.toString('utf8');
     });
     graphqlUrl = await waitForReadyLine(child, output);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.stdout += chunk.toString('utf8');
+    });
   }, 20_000);
 
   afterAll(() => {
@@ -128,6 +131,34 @@ describe('media-graph serve', () => {
       ['Big Buck Bunny', 'ACTIVE'],
     ]);
     expect(new Set(mediaAssets.map((asset) => asset.compartmentId))).toEqual(new Set([OCI_DEMO_COMPARTMENT]));
+  });
+
+  it('logs what the OCI SDK prints for a failed call as a JSON line on stdout, not as plain text on stderr', async () => {
+    const response = await postGraphql<{ mediaAsset: null }>(graphqlUrl, { query: '{ mediaAsset(id: "ocid1.mediaasset.oc1..nosuchasset") { id } }' });
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.mediaAsset).toBeNull();
+    // The SDK's retrier prints before the call rejects; the line reaches this process's pipe on its own schedule.
+    const consoleLine = (): Record<string, unknown> | undefined =>
+      output.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line['source'] === 'console' && String(line['msg']).includes('Request cannot be retried'));
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (consoleLine() === undefined) return;
+          child.stdout?.off('data', check);
+          resolve();
+        };
+        child.stdout?.on('data', check);
+        check();
+      }),
+      10_000,
+      'the OCI SDK line in the log',
+    );
+    expect(consoleLine()).toMatchObject({ level: 40, service: 'media-graph' });
+    expect(output.stderr).not.toContain('Request cannot be retried');
   });
 
   it('exits with code 0 within the grace period when sent SIGTERM', async () => {
