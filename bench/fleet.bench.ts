@@ -31,7 +31,10 @@
  * alone): `FLEET_HUB=local` runs the fleet tiers with the in-process hub (each instance its own reader: the harness
  * without fleet mode), `FLEET_TIERS` (subscribers per instance, e.g. `100,1000`), `FLEET_SINGLE` (subscribers of the
  * single gateway; 0 skips it), `FLEET_WINDOW_MS`, `FLEET_FRAGMENT_MS` (the emulator's cadence, e.g. 2000 for the realistic
- * one: Redis work per stream that does not follow fragments, such as lease ticks, then shows in the per-fragment figures).
+ * one: Redis work per stream that does not follow fragments, such as lease ticks, then shows in the per-fragment figures),
+ * `FLEET_CLUSTER=<masters>` (at least 3: also runs the smallest fleet tier again on a Redis Cluster of that many masters,
+ * right after it, and compares the two: gateway CPU per delivery, p99, and Redis commands and CPU per fragment summed
+ * over the masters).
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -52,7 +55,8 @@ import { describeError, pidOf, requireLoopback, runSupervised, type ChildServer 
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
 import { measureOpCosts } from './support/redis-op-cost.js';
-import { keyMemory, redisDelta, sampleRedis } from './support/redis-stats.js';
+import { startBenchRedisCluster, type BenchRedisCluster } from './support/redis-cluster.js';
+import { keyMemory, redisDelta, sampleRedis, sampleRedisNodes, type RedisSample } from './support/redis-stats.js';
 import { pidHoldingLocalPort } from './support/socket-owner.js';
 
 const PLAN = {
@@ -81,6 +85,8 @@ const PLAN = {
   /** A run in which other processes used more than this (% of one core) in some window is printed but not recorded. */
   recordOtherCpuPercentMax: 50,
   quietProbeMs: 2_000,
+  /** How long a Redis deployment's idle CPU is measured for (`FLEET_CLUSTER` runs). */
+  idleProbeMs: 5_000,
   quietWaitMs: 120_000,
   startTimeoutMs: 120_000,
   /** The per-operation Redis cost measurement: streams, instances, operations in flight. */
@@ -104,6 +110,8 @@ interface Overrides {
   readonly partial: boolean;
   /** `FLEET_RECORD_BUSY=1`: record even when other processes were busy (the section then says so). */
   readonly recordBusy: boolean;
+  /** `FLEET_CLUSTER=<masters>`: also run the smallest fleet tier on a Redis Cluster of that many masters (0: not). */
+  readonly clusterMasters: number;
 }
 
 function readOverrides(env: NodeJS.ProcessEnv): Overrides {
@@ -117,8 +125,12 @@ function readOverrides(env: NodeJS.ProcessEnv): Overrides {
   if (!Number.isSafeInteger(windowMs) || windowMs < 1_000) throw new Error(`FLEET_WINDOW_MS must be at least 1000, got ${String(env['FLEET_WINDOW_MS'])}`);
   const fragmentMs = env['FLEET_FRAGMENT_MS'] === undefined ? PLAN.fragmentMs : Number(env['FLEET_FRAGMENT_MS']);
   if (!Number.isSafeInteger(fragmentMs) || fragmentMs < 10) throw new Error(`FLEET_FRAGMENT_MS must be a whole number of at least 10, got ${String(env['FLEET_FRAGMENT_MS'])}`);
-  const partial = ['FLEET_HUB', 'FLEET_TIERS', 'FLEET_SINGLE', 'FLEET_WINDOW_MS', 'FLEET_FRAGMENT_MS'].some((name) => env[name] !== undefined);
-  return { hub, fragmentMs, perInstance, single, windowMs, partial, recordBusy: env['FLEET_RECORD_BUSY'] === '1' };
+  const clusterMasters = env['FLEET_CLUSTER'] === undefined ? 0 : Number(env['FLEET_CLUSTER']);
+  // redis-cli --cluster create refuses fewer than three masters.
+  if (!Number.isSafeInteger(clusterMasters) || (clusterMasters !== 0 && clusterMasters < 3)) throw new Error(`FLEET_CLUSTER must be 0 or a number of masters of at least 3, got ${String(env['FLEET_CLUSTER'])}`);
+  if (clusterMasters > 0 && hub !== 'redis') throw new Error('FLEET_CLUSTER needs FLEET_HUB=redis');
+  const partial = ['FLEET_HUB', 'FLEET_TIERS', 'FLEET_SINGLE', 'FLEET_WINDOW_MS', 'FLEET_FRAGMENT_MS', 'FLEET_CLUSTER'].some((name) => env[name] !== undefined);
+  return { hub, fragmentMs, perInstance, single, windowMs, partial, recordBusy: env['FLEET_RECORD_BUSY'] === '1', clusterMasters };
 }
 
 /** Every child still running; runSupervised kills them if the benchmark dies. */
@@ -137,6 +149,8 @@ interface Context {
   readonly redis: CliChild;
   readonly redisUrl: string;
   readonly redisClient: Redis;
+  /** The Redis Cluster of `FLEET_CLUSTER`'s tier; undefined without it. */
+  readonly cluster: BenchRedisCluster | undefined;
   readonly auth: BenchAuth;
   readonly signingSecret: string;
   readonly subscription: FanoutSubscription;
@@ -152,6 +166,8 @@ interface TierSpec {
   readonly perInstance: number;
   /** Measure Redis memory and then failover at the end of this tier. */
   readonly last: boolean;
+  /** The gateways coordinate through the Redis Cluster instead of the one server. */
+  readonly cluster: boolean;
 }
 
 async function startCli(options: Parameters<typeof CliChild.start>[0]): Promise<{ child: CliChild; match: RegExpExecArray }> {
@@ -167,7 +183,9 @@ async function stopChild(child: Stoppable): Promise<void> {
 
 /** The environment of one gateway: production, authenticated, pointed at the emulator process, its hub chosen. */
 function gatewayEnv(ctx: Context, spec: TierSpec): Record<string, string> {
-  const fleet: Record<string, string> = spec.hub === 'redis' ? { LIVE_HUB: 'redis', REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: `bench-fleet-${ctx.runId}-${spec.label}:` } : {};
+  const redisUrl = spec.cluster ? ctx.cluster?.url : ctx.redisUrl;
+  if (redisUrl === undefined) throw new Error(`${spec.label}: no Redis Cluster was started`);
+  const fleet: Record<string, string> = spec.hub === 'redis' ? { LIVE_HUB: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench-fleet-${ctx.runId}-${spec.label}:` } : {};
   return {
     NODE_ENV: 'production',
     ...ctx.auth.env,
@@ -228,6 +246,25 @@ class UpstreamSampler {
   }
 }
 
+/** The processes of the tier's Redis: the one server, or the Cluster's masters. */
+function redisPids(ctx: Context, cluster: boolean): number[] {
+  if (!cluster) return [pidOf(ctx.redis, 'redis')];
+  return (ctx.cluster?.nodes ?? []).map((node) => pidOf(node, node.name));
+}
+
+/** Samples the counters of the tier's Redis (summed over the Cluster's masters). */
+function sampleTierRedis(ctx: Context, spec: TierSpec): Promise<RedisSample> {
+  return spec.cluster ? sampleRedisNodes(ctx.cluster?.statsClients ?? []) : sampleRedis(ctx.redisClient);
+}
+
+/** CPU of the tier's Redis over {@link PLAN.idleProbeMs} with nothing of the tier running, ms per second. */
+async function idleCpuMsPerS(ctx: Context, spec: TierSpec): Promise<number> {
+  const before = await sampleTierRedis(ctx, spec);
+  await sleep(PLAN.idleProbeMs);
+  const delta = redisDelta(before, await sampleTierRedis(ctx, spec));
+  return delta.cpuMs / (delta.wallMs / 1000);
+}
+
 /** Polls until every client has received a fragment or closed; measures anyway after the timeout. */
 async function waitUntilActive(label: string, clients: readonly Clients[], connected: number): Promise<void> {
   const deadline = Date.now() + PLAN.activeTimeoutMs;
@@ -249,7 +286,7 @@ async function waitUntilActive(label: string, clients: readonly Clients[], conne
  * a core: a tier started while something else compiles or tests would measure that instead.
  */
 async function waitForQuietMachine(label: string, ctx: Context): Promise<void> {
-  const pids = [pidOf(ctx.emulator, 'emulator'), pidOf(ctx.redis, 'redis')];
+  const pids = [pidOf(ctx.emulator, 'emulator'), ...redisPids(ctx, false), ...(ctx.cluster === undefined ? [] : redisPids(ctx, true))];
   const deadline = Date.now() + PLAN.quietWaitMs;
   for (;;) {
     const machine0 = readMachineCpu();
@@ -404,8 +441,11 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
   const sampler = new UpstreamSampler(ctx.emulatorEndpoint);
   const gateways: CliChild[] = [];
   const clientsOf: Clients[][] = [];
+  // With a Cluster in the run, the tiers it is compared with say what their Redis costs doing nothing (three
+  // servers have three background loops and a cluster bus): nothing of the run is connected to it yet.
+  const redisIdleCpuMsPerS = overrides.clusterMasters > 0 && spec.hub === 'redis' ? await idleCpuMsPerS(ctx, spec) : undefined;
   try {
-    console.error(`${label}: starting ${spec.instances} gateway(s), hub ${spec.hub}`);
+    console.error(`${label}: starting ${spec.instances} gateway(s), hub ${spec.hub}${spec.cluster ? ' on the Redis Cluster' : ''}`);
     const started = await Promise.all(Array.from({ length: spec.instances }, (_, index) => startGateway(ctx, spec, index)));
     gateways.push(...started.map((entry) => entry.child));
     // Fleet: each gateway its own client processes; single: all of them on the one gateway.
@@ -450,16 +490,16 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
       gateways: gateways.map((gateway) => pidOf(gateway, gateway.name)),
       clients: clients.map((client, index) => pidOf(client, `clients-${index + 1}`)),
       emulator: pidOf(ctx.emulator, 'emulator'),
-      redis: pidOf(ctx.redis, 'redis'),
+      redis: redisPids(ctx, spec.cluster),
     };
-    const probe = (): { gateways: ProcessUsage[]; clients: ProcessUsage[]; emulator: ProcessUsage; redis: ProcessUsage } => ({
+    const probe = (): { gateways: ProcessUsage[]; clients: ProcessUsage[]; emulator: ProcessUsage; redis: ProcessUsage[] } => ({
       gateways: pids.gateways.map((pid) => readProcessUsage(pid)),
       clients: pids.clients.map((pid) => readProcessUsage(pid)),
       emulator: readProcessUsage(pids.emulator),
-      redis: readProcessUsage(pids.redis),
+      redis: pids.redis.map((pid) => readProcessUsage(pid)),
     });
     // Sampled in every tier: in a local-hub tier Redis is idle, and its own background CPU shows.
-    const redis0 = await sampleRedis(ctx.redisClient);
+    const redis0 = await sampleTierRedis(ctx, spec);
     const fromMs = Date.now();
     const machine0 = readMachineCpu();
     const self0 = process.cpuUsage();
@@ -469,14 +509,14 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
     const usage1 = probe();
     const self1 = process.cpuUsage(self0);
     const machine1 = readMachineCpu();
-    const redis1 = await sampleRedis(ctx.redisClient);
+    const redis1 = await sampleTierRedis(ctx, spec);
     const statsAfter = await getMediaStats(ctx.emulatorEndpoint, PLAN.stream);
     const upstreamMaxOpen = sampler.maxOpen();
     const sumCpu = (before: readonly ProcessUsage[], after: readonly ProcessUsage[]): number => before.reduce((sum, usage, index) => sum + cpuMs(usage, after[index] as ProcessUsage), 0);
     const gatewayCpuMs = sumCpu(usage0.gateways, usage1.gateways);
     const clientCpuMs = sumCpu(usage0.clients, usage1.clients);
     const emulatorCpuMs = cpuMs(usage0.emulator, usage1.emulator);
-    const oursMs = gatewayCpuMs + clientCpuMs + emulatorCpuMs + cpuMs(usage0.redis, usage1.redis) + (self1.user + self1.system) / 1000;
+    const oursMs = gatewayCpuMs + clientCpuMs + emulatorCpuMs + sumCpu(usage0.redis, usage1.redis) + (self1.user + self1.system) / 1000;
     const otherCpuPercent = Math.max(0, (((machine1.busyUs - machine0.busyUs) / 1000 - oursMs) / (machine1.atMs - machine0.atMs)) * 100);
     console.error(`${label}: window done; draining`);
     await sleep(PLAN.drainMs);
@@ -488,6 +528,8 @@ async function runTier(ctx: Context, spec: TierSpec, overrides: Overrides): Prom
       label,
       kind: spec.kind,
       hub: spec.hub,
+      ...(spec.cluster ? { redisMasters: ctx.cluster?.nodes.length ?? 0 } : {}),
+      ...(redisIdleCpuMsPerS === undefined ? {} : { redisIdleCpuMsPerS }),
       instances: spec.instances,
       perInstance: spec.perInstance,
       connected: connectedCount,
@@ -561,6 +603,8 @@ async function run(overrides: Overrides): Promise<boolean> {
   const redisClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redisClient.connect();
   const redisVersion = /^redis_version:(\S+)/m.exec(await redisClient.info('server'))?.[1] ?? 'unknown';
+  const cluster = overrides.clusterMasters > 0 ? await startBenchRedisCluster(startCli, overrides.clusterMasters, 30_000) : undefined;
+  if (cluster !== undefined) console.error(`redis cluster ${cluster.url}`);
 
   const { child: emulator, match } = await startCli({
     name: 'emulator',
@@ -578,6 +622,7 @@ async function run(overrides: Overrides): Promise<boolean> {
     redis,
     redisUrl,
     redisClient,
+    cluster,
     auth: await createBenchAuth('fleet-bench', ['streams:read', 'streams:subscribe']),
     signingSecret: randomBytes(32).toString('hex'),
     subscription: fanoutSubscription(OPERATIONS_PATH, PLAN.stream),
@@ -589,11 +634,16 @@ async function run(overrides: Overrides): Promise<boolean> {
     const [smallest, ...rest] = perInstance;
     // The small fleet tier, the single instance, then the large fleet tier (ending in memory and failover), so the
     // two tiers compared with each other run back to back.
-    if (smallest !== undefined && rest.length > 0) specs.push({ label: `fleet-${smallest}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: smallest, last: false });
-    if (overrides.single > 0) specs.push({ label: `single-${overrides.single}`, kind: 'single', hub: 'local', instances: 1, perInstance: overrides.single, last: false });
-    rest.slice(0, -1).forEach((value) => specs.push({ label: `fleet-${value}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: value, last: false }));
+    if (smallest !== undefined && rest.length > 0) specs.push({ label: `fleet-${smallest}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: smallest, last: false, cluster: false });
+    if (overrides.single > 0) specs.push({ label: `single-${overrides.single}`, kind: 'single', hub: 'local', instances: 1, perInstance: overrides.single, last: false, cluster: false });
+    rest.slice(0, -1).forEach((value) => specs.push({ label: `fleet-${value}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: value, last: false, cluster: false }));
     const largest = perInstance[perInstance.length - 1];
-    if (largest !== undefined) specs.push({ label: `fleet-${largest}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: largest, last: true });
+    if (largest !== undefined) specs.push({ label: `fleet-${largest}`, kind: 'fleet', hub: overrides.hub, instances: PLAN.instances, perInstance: largest, last: true, cluster: false });
+
+    // The Cluster's twin of the smallest fleet tier runs right after it, so the two compare on the same machine state.
+    const smallestFleet = specs.findIndex((spec) => spec.kind === 'fleet');
+    const twin = specs[smallestFleet];
+    if (overrides.clusterMasters > 0 && twin !== undefined) specs.splice(smallestFleet + 1, 0, { ...twin, label: `${twin.label}-cluster`, last: false, cluster: true });
 
     const outcomes: TierOutcome[] = [];
     for (const spec of specs) outcomes.push(await runTier(ctx, spec, overrides));
@@ -650,6 +700,7 @@ async function run(overrides: Overrides): Promise<boolean> {
     return missed.length === 0;
   } finally {
     redisClient.disconnect();
+    await cluster?.close();
   }
 }
 

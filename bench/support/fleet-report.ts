@@ -12,6 +12,10 @@ export interface FleetTierResult {
   readonly kind: 'fleet' | 'single';
   /** The hub the gateways ran: `redis` (fleet mode) or `local` (one reader per instance). */
   readonly hub: 'redis' | 'local';
+  /** With the `redis` hub: one Redis server, or a Cluster of this many masters (`FLEET_CLUSTER`). */
+  readonly redisMasters?: number;
+  /** CPU the tier's Redis used with no gateway connected, ms per second, measured before it (`FLEET_CLUSTER` runs). */
+  readonly redisIdleCpuMsPerS?: number;
   readonly instances: number;
   /** Subscribers asked for on each instance, and connected in all. */
   readonly perInstance: number;
@@ -160,7 +164,7 @@ export function tierTable(tiers: readonly FleetTierResult[]): string {
     return [
       tier.label,
       `${tier.instances} x ${n(tier.perInstance)}${tier.connected === tier.instances * tier.perInstance ? '' : ` (${n(tier.connected)} connected)`}`,
-      tier.hub,
+      tier.redisMasters === undefined ? tier.hub : `${tier.hub} (Cluster, ${tier.redisMasters} masters)`,
       n(tier.sourceFragments),
       n(tier.deliveries / seconds),
       ms(tier.latency?.p50 ?? null),
@@ -232,8 +236,9 @@ export interface Comparison {
 export function comparisons(results: FleetResults): Comparison[] {
   const { targets } = results;
   const found: Comparison[] = [];
-  const fleet = results.tiers.filter((tier) => tier.kind === 'fleet');
-  for (const tier of fleet) {
+  // The Cluster tier is compared with its one-server twin below, not counted among the tiers the targets compare.
+  const fleet = results.tiers.filter((tier) => tier.kind === 'fleet' && tier.redisMasters === undefined);
+  for (const tier of results.tiers.filter((each) => each.kind === 'fleet')) {
     found.push({
       what: `${tier.label}: upstream GetMedia (calls / most open at once)`,
       value: `${n(tier.getMediaCalls)} / ${n(tier.upstreamMaxOpen)}`,
@@ -265,6 +270,10 @@ export function comparisons(results: FleetResults): Comparison[] {
       found.push({ what: `Redis CPU per fragment, ${big.label} / ${small.label} (${growth})`, value: `${fixed(b.cpuUs / a.cpuUs, 2)} (${fixed(b.cpuUs, 0)} vs ${fixed(a.cpuUs, 0)} µs)`, target: `<= ${targets.flatRatio}`, met: b.cpuUs / a.cpuUs <= targets.flatRatio });
     }
   }
+  for (const cluster of results.tiers.filter((tier) => tier.redisMasters !== undefined)) {
+    const twin = fleet.find((tier) => tier.perInstance === cluster.perInstance && tier.hub === cluster.hub);
+    if (twin !== undefined) found.push(...clusterComparisons(cluster, twin));
+  }
   const failover = results.failover;
   if (failover !== null) {
     const limit = failover.leaseTtlMs + targets.failoverSlackMs;
@@ -278,6 +287,39 @@ export function comparisons(results: FleetResults): Comparison[] {
     found.push({ what: 'F2 failover: GetMedia open at once after the kill', value: n(failover.upstreamMaxOpenAfter), target: `<= ${targets.upstream}`, met: failover.upstreamMaxOpenAfter <= targets.upstream });
   }
   found.push({ what: 'whole run: most GetMedia open at once (emulator lifetime maxOpenGetMedia)', value: n(results.lifetimeMaxOpen), target: `<= ${targets.upstream}`, met: results.lifetimeMaxOpen <= targets.upstream });
+  return found;
+}
+
+/** How a tier on a Redis Cluster compares with the same tier on one Redis server; measured, with no target. */
+function clusterComparisons(cluster: FleetTierResult, twin: FleetTierResult): Comparison[] {
+  const found: Comparison[] = [];
+  const label = `${cluster.label} / ${twin.label}`;
+  const clusterCpu = cpuPerDeliveryUs(cluster);
+  const twinCpu = cpuPerDeliveryUs(twin);
+  if (clusterCpu !== null && twinCpu !== null) {
+    found.push({ what: `gateway CPU per delivery, ${label}`, value: `${fixed(clusterCpu / twinCpu, 2)} (${fixed(clusterCpu, 1)} vs ${fixed(twinCpu, 1)} µs)`, target: 'measured', met: null });
+  }
+  if (cluster.latency !== null && twin.latency !== null) {
+    found.push({ what: `p99 latency, ${cluster.label} minus ${twin.label}`, value: `${n(cluster.latency.p99 - twin.latency.p99)} ms (${n(cluster.latency.p99)} vs ${n(twin.latency.p99)})`, target: 'measured', met: null });
+  }
+  const a = redisPerFragment(cluster);
+  const b = redisPerFragment(twin);
+  if (a !== null && b !== null) {
+    found.push({ what: `Redis commands per fragment, ${label}`, value: `${fixed(a.commands / b.commands, 2)} (${fixed(a.commands, 1)} vs ${fixed(b.commands, 1)})`, target: 'measured', met: null });
+    found.push({ what: `Redis CPU per fragment (all masters), ${label}`, value: `${fixed(a.cpuUs / b.cpuUs, 2)} (${fixed(a.cpuUs, 0)} vs ${fixed(b.cpuUs, 0)} µs)`, target: 'measured', met: null });
+    const busy = (tier: FleetTierResult): number | null =>
+      tier.redis === null || tier.redisIdleCpuMsPerS === undefined ? null : ((tier.redis.cpuMs - (tier.redisIdleCpuMsPerS * tier.windowMs) / 1000) * 1000) / tier.sourceFragments;
+    const clusterBusy = busy(cluster);
+    const twinBusy = busy(twin);
+    if (clusterBusy !== null && twinBusy !== null) {
+      found.push({
+        what: `Redis CPU per fragment above idle (idle ${fixed(cluster.redisIdleCpuMsPerS ?? 0, 1)} vs ${fixed(twin.redisIdleCpuMsPerS ?? 0, 1)} ms/s), ${label}`,
+        value: `${fixed(clusterBusy / twinBusy, 2)} (${fixed(clusterBusy, 0)} vs ${fixed(twinBusy, 0)} µs)`,
+        target: 'measured',
+        met: null,
+      });
+    }
+  }
   return found;
 }
 

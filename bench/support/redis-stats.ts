@@ -54,6 +54,14 @@ export async function sampleRedis(client: Redis): Promise<RedisSample> {
   return { calls: parseCommandStats(commandstats), cpuUs: parseCpuUs(cpu), atMs: Date.now() };
 }
 
+/** Reads the counters of every server of a deployment (the masters of a Cluster) and adds them up. */
+export async function sampleRedisNodes(clients: readonly Redis[]): Promise<RedisSample> {
+  const samples = await Promise.all(clients.map((client) => sampleRedis(client)));
+  const calls = new Map<string, number>();
+  for (const sample of samples) for (const [name, count] of sample.calls) calls.set(name, (calls.get(name) ?? 0) + count);
+  return { calls, cpuUs: samples.reduce((sum, sample) => sum + sample.cpuUs, 0), atMs: Date.now() };
+}
+
 /** What happened between `before` and `after`. Pure. */
 export function redisDelta(before: RedisSample, after: RedisSample): RedisDelta {
   const byCommand: [string, number][] = [];

@@ -132,6 +132,29 @@ describe('fleet-report comparisons', () => {
   });
 });
 
+describe('fleet-report Cluster comparisons', () => {
+  it('compares the Cluster tier with its one-server twin, idle CPU subtracted, and keeps it out of the targets when FLEET_CLUSTER ran', () => {
+    const small = tier({ redisIdleCpuMsPerS: 2.5 });
+    const cluster = tier({ label: 'fleet-100-cluster', redisMasters: 3, redisIdleCpuMsPerS: 7.5, gatewayCpuMs: 1_320, redis: { commands: 2_000, cpuMs: 200, byCommand: [] } });
+    // The larger fleet tier grows Redis work by less than the flat ratio; with the Cluster counted as the small tier
+    // (twice the CPU) the comparison would pass for the wrong reason, and against it, fail.
+    const big = tier({ label: 'fleet-1000', perInstance: 1_000, connected: 3_000, deliveries: 600_000, gatewayCpuMs: 12_000, redis: { commands: 2_100, cpuMs: 110, byCommand: [] } });
+    const rows = comparisons(results([small, cluster, big]));
+    expect(rows.filter((row) => row.met === false)).toEqual([]);
+    expect(rows.find((row) => row.what.startsWith('Redis CPU per fragment, fleet-1000 /'))?.what).toContain('/ fleet-100 ');
+    const clusterRows = rows.filter((row) => row.what.includes('fleet-100-cluster') && row.target === 'measured');
+    expect(clusterRows.map((row) => [row.what, row.value])).toEqual([
+      ['gateway CPU per delivery, fleet-100-cluster / fleet-100', '1.10 (22.0 vs 20.0 µs)'],
+      ['p99 latency, fleet-100-cluster minus fleet-100', '0 ms (40 vs 40)'],
+      ['Redis commands per fragment, fleet-100-cluster / fleet-100', '1.00 (10.0 vs 10.0)'],
+      ['Redis CPU per fragment (all masters), fleet-100-cluster / fleet-100', '2.00 (1000 vs 500 µs)'],
+      // (200 - 7.5 x 20) ms and (100 - 2.5 x 20) ms over 200 fragments.
+      ['Redis CPU per fragment above idle (idle 7.5 vs 2.5 ms/s), fleet-100-cluster / fleet-100', '1.00 (250 vs 250 µs)'],
+    ]);
+    expect(rows.find((row) => row.what === 'fleet-100-cluster: upstream GetMedia (calls / most open at once)')?.met).toBe(true);
+  });
+});
+
 describe('fleet-report formatSection', () => {
   it('names the failover check window when a failover was measured', () => {
     const failover = {
