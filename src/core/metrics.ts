@@ -190,10 +190,11 @@ export const fleetLeaseAcquisitions = new Counter({
   registers,
 });
 
-/** Fleet mode: leases taken over from another holder (a hand-over or an expiry). */
+/** Fleet mode: leases taken over from another holder, by `cause`: `handover` (given up on purpose) or `expired`. */
 export const fleetFailovers = new Counter({
   name: 'media_graph_fleet_failovers_total',
-  help: 'Fleet mode: reader terms this instance started after another holder (hand-over or lost lease), i.e. failovers.',
+  help: 'Fleet mode: reader terms this instance started after another instance held the stream, by cause (handover: given up on purpose; expired: the holder stopped renewing, a real failover).',
+  labelNames: ['cause'] as const,
   registers,
 });
 
@@ -204,10 +205,11 @@ export const fleetFencedAppends = new Counter({
   registers,
 });
 
-/** Fleet mode: failed Redis commands. */
+/** Fleet mode: failed Redis calls, by the fleet `operation` they served. */
 export const fleetRedisErrors = new Counter({
   name: 'media_graph_fleet_redis_errors_total',
-  help: 'Fleet mode: Redis commands or connections that failed.',
+  help: 'Fleet mode: Redis calls that failed or timed out, by operation (tick, release, append, tail, announce, budgets).',
+  labelNames: ['operation'] as const,
   registers,
 });
 

@@ -12,6 +12,8 @@ import {
   leaseHolders,
   loggedFragments,
   MaxSampler,
+  sampleOf,
+  scrapeMetrics,
   startEmulatorProcess,
   startGatewayProcess,
   SubscriptionRecorder,
@@ -344,10 +346,16 @@ describe.skipIf(!available)('fleet of gateway processes on one Redis', () => {
     const survivors = alive.filter((gateway) => gateway !== holder);
     const recorders = survivors.flatMap((gateway) => [subscribe(gateway), subscribe(gateway)]);
     await Promise.all(recorders.map((r) => r.until((x) => x.fragments().length >= 10, 20_000, '10 fragments')));
+    const before = new Map(await Promise.all(survivors.map(async (gateway) => [gateway, sampleOf(await scrapeMetrics(gateway), 'media_graph_fleet_failovers_total{cause="expired"}') ?? 0] as const)));
     const killedAt = Date.now();
     await holder.process.kill();
-    await holderOf(TEST_REDIS_URL, prefix, survivors, LEASE_TTL_MS + 5_000, DEMO, holder);
+    const next = await holderOf(TEST_REDIS_URL, prefix, survivors, LEASE_TTL_MS + 5_000, DEMO, holder);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE_TTL_MS + 2_000);
+    // What an operator's dashboard shows on the new holder: one real failover, one lease held.
+    const exposition = await scrapeMetrics(next);
+    expect(sampleOf(exposition, 'media_graph_fleet_failovers_total{cause="expired"}')).toBe((before.get(next) ?? 0) + 1);
+    expect(sampleOf(exposition, 'media_graph_fleet_leases_held')).toBe(1);
+    expect(sampleOf(exposition, 'media_graph_fleet_lease_acquisitions_total')).toBeGreaterThanOrEqual(1);
     const open = new MaxSampler(async () => (await getMediaStats(emulator, DEMO)).openGetMedia, 50);
     const counts = recorders.map((r) => r.fragments().length);
     await Promise.all(recorders.map((r, i) => r.until((x) => x.fragments().length >= (counts[i] ?? 0) + 30, 20_000, '30 more fragments')));

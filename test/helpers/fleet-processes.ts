@@ -126,6 +126,22 @@ export interface GatewayProcess {
   readonly instance: string;
 }
 
+/** The bearer token of every fleet gateway's `/metrics` (served on its main port, so gateways need no port each). */
+export const FLEET_METRICS_TOKEN = 'fleet-test-metrics-token';
+
+/** `gateway`'s Prometheus exposition. */
+export async function scrapeMetrics(gateway: GatewayProcess): Promise<string> {
+  const response = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${FLEET_METRICS_TOKEN}` } });
+  if (!response.ok) throw new Error(`${gateway.name}: /metrics answered ${String(response.status)}`);
+  return response.text();
+}
+
+/** The value of the sample `series` (a metric name, with its labels when it has any) in `exposition`, or undefined. */
+export function sampleOf(exposition: string, series: string): number | undefined {
+  const line = exposition.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 /** The environment every fleet gateway gets; `env` adds to or overrides it. */
 export function gatewayEnv(emulator: EmulatorProcess, redisUrl: string, prefix: string, env: Record<string, string> = {}): Record<string, string> {
   return {
@@ -142,6 +158,7 @@ export function gatewayEnv(emulator: EmulatorProcess, redisUrl: string, prefix: 
     AWS_ACCESS_KEY_ID: 'AKIDFLEETTEST',
     AWS_SECRET_ACCESS_KEY: 'fleet-test-secret',
     SHUTDOWN_GRACE_MS: '2000',
+    METRICS_TOKEN: FLEET_METRICS_TOKEN,
     LIVE_HUB: 'redis',
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,

@@ -7,6 +7,7 @@ import { KinesisVideoDataSource } from '../../src/datasources/kinesis/kinesis-vi
 import type { MediaStart } from '../../src/datasources/kinesis/kinesis.types.js';
 import { KinesisVideoEmulator } from '../../src/emulators/kinesis/kinesis.emulator.js';
 import { createLogger } from '../../src/core/logger.js';
+import { fleetFailovers, fleetFencedAppends, fleetLeaseAcquisitions, fleetLeasesHeld, fleetRedisErrors } from '../../src/core/metrics.js';
 import { FleetKeys } from '../../src/live/fleet/fleet-keys.js';
 import { StreamLeases } from '../../src/live/fleet/lease.js';
 import { StreamLog } from '../../src/live/fleet/log-appender.js';
@@ -28,6 +29,12 @@ import { within } from '../helpers/within.js';
  */
 
 const available = await redisAvailable();
+
+/** The value of a fleet metric (one label value, or the metric without labels) as /metrics would show it now. */
+async function metric(read: { get(): Promise<{ values: readonly { value: number; labels: Record<string, string | number | undefined> }[] }> }, label?: [string, string]): Promise<number> {
+  const { values } = await read.get();
+  return values.filter((entry) => label === undefined || entry.labels[label[0]] === label[1]).reduce((sum, entry) => sum + entry.value, 0);
+}
 
 const STREAM = 'fleet-cam';
 const CREDENTIALS = { accessKeyId: 'AKIDFLEETHUB', secretAccessKey: 'fleet-hub-test-secret' };
@@ -191,6 +198,8 @@ async function holderOf(hubs: readonly RedisFragmentHub[], ms: number, stream = 
  * its subscribers lose nothing and see no gap.
  */
 async function expectHandOverOnClose(harness: Harness): Promise<void> {
+  const handovers = await metric(fleetFailovers, ['cause', 'handover']);
+  const expired = await metric(fleetFailovers, ['cause', 'expired']);
   const first = harness.hub();
   const firstLog = harness.subscribe(first);
   await holderOf([first], 5_000);
@@ -210,6 +219,9 @@ async function expectHandOverOnClose(harness: Harness): Promise<void> {
     expectExact(harness, log);
     expect(log.gaps()).toEqual([]);
   }
+  // Operators see it as a hand-over, not as a failure.
+  expect(await metric(fleetFailovers, ['cause', 'handover'])).toBe(handovers + 1);
+  expect(await metric(fleetFailovers, ['cause', 'expired'])).toBe(expired);
 }
 
 describe.skipIf(!available)('RedisFragmentHub', () => {
@@ -229,6 +241,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
 
   it('stops the reader of an instance cut off from Redis before its lease expires, lets another take over, and loses nothing anywhere (F2, F9)', async () => {
     const harness = await startHarness({ producer: true });
+    const before = { expired: await metric(fleetFailovers, ['cause', 'expired']), acquired: await metric(fleetLeaseAcquisitions), errors: await metric(fleetRedisErrors, ['operation', 'tick']) };
     const proxy = await TcpProxy.start(Number(new URL(TEST_REDIS_URL).port || 6379));
     cleanups.push(() => proxy.close());
     const cutOff = harness.hub({ redisUrl: proxy.url });
@@ -256,6 +269,10 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
       expect(silentlyMissing(harness, log)).toEqual([]);
     }
     for (const log of logs) expect(missingWithin(harness.all(), log.fragments())).toEqual([]);
+    // What operators see: the cut-off instance's failing ticks, one real failover, and both acquisitions.
+    expect(await metric(fleetFailovers, ['cause', 'expired'])).toBe(before.expired + 1);
+    expect(await metric(fleetLeaseAcquisitions)).toBeGreaterThanOrEqual(before.acquired + 2);
+    expect(await metric(fleetRedisErrors, ['operation', 'tick'])).toBeGreaterThan(before.errors);
   });
 
   it('refuses appends from a holder whose lease someone else took, and a fragment already logged (F3)', async () => {
@@ -282,8 +299,10 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
     expect(second.state).toBe('acquired');
     expect(second.head).toBe('1001');
     expect(Number(second.value.split('|')[1])).toBeGreaterThan(Number(first.value.split('|')[1]));
-    // The old holder wakes up and tries to append what it read meanwhile: refused.
+    // The old holder wakes up and tries to append what it read meanwhile: refused, and counted for operators.
+    const fenced = await metric(fleetFencedAppends);
     expect(await log.append(STREAM, first.value, fragment('1002'), '1001')).toBe('fenced');
+    expect(await metric(fleetFencedAppends)).toBe(fenced + 1);
     expect(await log.append(STREAM, second.value, fragment('1001'), '1001')).toBe('duplicate');
     expect(await log.append(STREAM, second.value, fragment('1002'), '1001')).toBe('appended');
     const renewal = await old.tick(STREAM, { holder: first.value, interested: true, mayAcquire: false });
@@ -333,6 +352,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
     const streams = Array.from({ length: 30 }, (_, i) => `fleet-cam-${String(i).padStart(2, '0')}`);
     const harness = await startHarness({ streams });
     const hubs = [harness.hub(), harness.hub(), harness.hub()];
+    const heldBefore = await metric(fleetLeasesHeld);
     const logs = streams.flatMap((stream) => hubs.map((hub) => harness.subscribe(hub, NOW, stream)));
     const share = Math.ceil(streams.length / hubs.length) + 1;
     const spread = (): number[] => hubs.map((hub) => hub.fleetStatus().held.length);
@@ -349,6 +369,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
       expect(Math.max(...spread())).toBeLessThanOrEqual(share);
     }
     for (const stream of streams) expect(harness.maxConcurrent(stream)).toBeLessThanOrEqual(1);
+    expect(await metric(fleetLeasesHeld)).toBe(heldBefore + spread().reduce((x, y) => x + y, 0));
     await Promise.all(logs.map((log) => log.stop()));
     await within(
       (async () => {
@@ -357,6 +378,7 @@ describe.skipIf(!available)('RedisFragmentHub', () => {
       10_000,
       'every reader released after the linger',
     );
+    expect(await metric(fleetLeasesHeld)).toBe(heldBefore);
   });
 
   it('tells subscribers RECONNECTING while Redis restarts empty, then delivers again with no duplicate and any loss as a gap (F5)', async () => {

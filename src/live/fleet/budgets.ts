@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DomainError } from '../../core/domain-error.js';
 import type { Logger } from '../../core/logger.js';
+import { fleetRedisErrors } from '../../core/metrics.js';
 import type { StreamLimits } from '../media-reader.js';
 import type { FleetKeys } from './fleet-keys.js';
 import { CALL_SETTLE, CALL_TAKE, SESSION_ACQUIRE, SESSION_REFRESH } from './fleet-scripts.js';
@@ -72,6 +73,7 @@ export class FleetBudgets {
           const kept = (await SESSION_REFRESH.run(this.client, [this.keys.stream(stream).sessions], [this.options.permitTtlMs, ...permits])) as number;
           if (kept < permits.size) this.logger.warn({ stream, held: permits.size, kept }, 'fleet GetMedia permits expired before their refresh');
         } catch (err) {
+          fleetRedisErrors.labels('budgets').inc();
           this.logger.warn({ err, stream }, 'could not refresh fleet GetMedia permits');
         }
       }),
@@ -130,6 +132,7 @@ export class FleetBudgets {
     try {
       return Number(await script());
     } catch (error) {
+      fleetRedisErrors.labels('budgets').inc();
       throw new DomainError('UPSTREAM_UNAVAILABLE', 'The fleet coordination store is unreachable.', { cause: error });
     }
   }

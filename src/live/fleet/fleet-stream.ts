@@ -1,6 +1,6 @@
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
-import { liveStreamsWatched } from '../../core/metrics.js';
+import { fleetFailovers, fleetLeaseAcquisitions, fleetRedisErrors, liveStreamsWatched } from '../../core/metrics.js';
 import type { Logger } from '../../core/logger.js';
 import type { Fragment } from '../../mkv/fragment.type.js';
 import { MediaReader, type MediaOpener, type MediaReaderOptions } from '../media-reader.js';
@@ -270,6 +270,7 @@ export class FleetStream {
       result = await this.ctx.leases.tick(this.stream, { holder: term?.value, interested, mayAcquire, knewLog: this.feed?.newest != null });
     } catch (err) {
       unreserve?.();
+      fleetRedisErrors.labels('tick').inc();
       if (!this.tickFailing) this.ctx.logger.warn({ err, stream: this.stream, holding: term !== undefined }, 'fleet tick failed; the lease is unconfirmed');
       this.tickFailing = true;
       if (term !== undefined && this.ctx.monotonic() >= term.validUntil) this.lose(term, 'expired');
@@ -302,6 +303,7 @@ export class FleetStream {
           await this.ctx.leases.release(this.stream, result.value, 'handover', this.ctx.options.maxLogLength);
           return;
         }
+        fleetLeaseAcquisitions.inc();
         // A log with a head had a holder before: when that was another instance, this is a takeover.
         if (result.head !== null) this.recordTakeover(result.value);
         this.lastHolder = result.value;
@@ -347,6 +349,7 @@ export class FleetStream {
     if (from === undefined || to === undefined || from.holder === this.ctx.instance) return;
     const cause = this.handoverSeen ? 'HANDOVER' : 'EXPIRED';
     this.handoverSeen = false;
+    fleetFailovers.labels(cause === 'HANDOVER' ? 'handover' : 'expired').inc();
     this.ctx.logger.info({ stream: this.stream, from: from.holder, lease: value, reason: cause }, 'fleet reader lease taken over from another instance');
     this.ctx.failovers.record({ stream: this.stream, from: from.holder, to: to.holder, fencingToken: to.fencingToken, cause }).catch((err: unknown) => {
       this.ctx.logger.warn({ err, stream: this.stream }, 'could not record a reader failover; the takeover stands');
@@ -467,6 +470,7 @@ export class FleetStream {
     try {
       result = await this.ctx.leases.release(this.stream, term.value, mode, this.ctx.options.maxLogLength);
     } catch (err) {
+      fleetRedisErrors.labels('release').inc();
       this.ctx.logger.warn({ err, stream: this.stream, mode }, 'could not release the fleet reader lease; it expires on its own');
       this.lose(term, 'release failed');
       return;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../core/logger.js';
+import { fleetFencedAppends, fleetRedisErrors } from '../../core/metrics.js';
 import type { FleetKeys } from './fleet-keys.js';
 import { APPEND } from './fleet-scripts.js';
 import { encodePayload, KIND_CODES, type LogDraft } from './log-entry.js';
@@ -44,7 +45,10 @@ export class StreamLog {
         this.options.fatalCooldownMs,
       ],
     );
-    if (reply === 0) return 'fenced';
+    if (reply === 0) {
+      fleetFencedAppends.inc();
+      return 'fenced';
+    }
     if (reply === -1) return 'duplicate';
     return 'appended';
   }
@@ -141,6 +145,7 @@ export class LogAppender {
       try {
         outcome = await this.log.append(this.stream, this.holder, draft, this.lastFragment);
       } catch (err) {
+        fleetRedisErrors.labels('append').inc();
         if (this.stopped) return;
         attempt += 1;
         if (attempt === 1) this.logger.warn({ err, stream: this.stream }, 'fleet log append failed; retrying while the lease is valid');

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay } from '../../core/backoff.js';
 import type { Logger } from '../../core/logger.js';
+import { fleetRedisErrors } from '../../core/metrics.js';
 import type { FeedStatus } from '../live.types.js';
 import type { StreamKeys } from './fleet-keys.js';
 import { decodeEntry, decodeStatus, type LogEntry } from './log-entry.js';
@@ -115,6 +116,7 @@ export class LogTail {
         this.handlers.onEntries(this.decode(range));
       } catch (err) {
         if (this.stopped) break;
+        fleetRedisErrors.labels('tail').inc();
         client.disconnect();
         this.client = undefined;
         // Before the first prime there is no position to resume from: the next round simply primes again.

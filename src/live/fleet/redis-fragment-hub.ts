@@ -1,6 +1,7 @@
 import type { MediaStart } from '../../datasources/kinesis/kinesis.types.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Logger } from '../../core/logger.js';
+import { fleetLeasesHeld, fleetRedisErrors } from '../../core/metrics.js';
 import type { FragmentHub, HubOverview, HubStreamOverview, HubStreamStats, LiveEvent, SubscribeOptions } from '../live.types.js';
 import type { LocalHubOptions } from '../local-fragment-hub.js';
 import { defaultInstanceId } from '../instance-id.js';
@@ -63,6 +64,8 @@ export class RedisFragmentHub implements FragmentHub {
   private announceTimer: NodeJS.Timeout | undefined;
   private announcing: Promise<void> | undefined;
   private announceFailing = false;
+  /** What this hub last added to `media_graph_fleet_leases_held`. */
+  private reportedHeld = 0;
   /** Lease acquisitions in flight (see `FleetStreamContext.reserve`). */
   private acquiring = 0;
   private closing: Promise<void> | undefined;
@@ -131,7 +134,10 @@ export class RedisFragmentHub implements FragmentHub {
           this.acquiring -= 1;
         };
       },
-      changed: () => this.announceSoon(),
+      changed: () => {
+        this.reportHeld();
+        this.announceSoon();
+      },
     };
     this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
@@ -207,6 +213,7 @@ export class RedisFragmentHub implements FragmentHub {
       if (this.announceTimer !== undefined) clearTimeout(this.announceTimer);
       await Promise.all([...this.streams.values()].map((s) => s.close()));
       this.streams.clear();
+      this.reportHeld();
       await this.announcing;
       try {
         await this.membership.announce(false, 0);
@@ -217,6 +224,16 @@ export class RedisFragmentHub implements FragmentHub {
       this.logger.info({ instance: this.instance }, 'fleet hub stopped');
     })();
     return this.closing;
+  }
+
+  /**
+   * Brings `media_graph_fleet_leases_held` up to date with the leases this hub holds. By difference, so that several
+   * hubs in one process (tests) add up instead of overwriting each other.
+   */
+  private reportHeld(): void {
+    const held = this.heldStreams().length;
+    fleetLeasesHeld.inc(held - this.reportedHeld);
+    this.reportedHeld = held;
   }
 
   private heldStreams(): string[] {
@@ -257,6 +274,7 @@ export class RedisFragmentHub implements FragmentHub {
       if (this.announceFailing) this.logger.info('fleet announcement succeeded again');
       this.announceFailing = false;
     } catch (err) {
+      fleetRedisErrors.labels('announce').inc();
       if (!this.announceFailing) this.logger.warn({ err }, 'fleet announcement failed');
       this.announceFailing = true;
       return;
