@@ -128,12 +128,16 @@ export class Security {
   }
 }
 
-/** Runs an authentication, counting a refusal (`media_graph_auth_refusals_total`) before it propagates. */
-async function countRefusal(authenticate: () => Promise<Access>): Promise<Access> {
+/**
+ * Runs an authentication, counting a refusal of the caller (`UNAUTHENTICATED`, `FORBIDDEN`) in
+ * `media_graph_auth_refusals_total` before it propagates; other errors propagate uncounted.
+ */
+export async function countRefusal(authenticate: () => Promise<Access>): Promise<Access> {
   try {
     return await authenticate();
   } catch (error) {
-    if (isDomainError(error)) authRefusals.labels(error.code.toLowerCase()).inc();
+    // A key source that cannot be reached (JWKS down) refuses nobody in particular: only refusals of the caller count.
+    if (isDomainError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) authRefusals.labels(error.code.toLowerCase()).inc();
     throw error;
   }
 }

@@ -224,7 +224,7 @@ export const objectBytesRelayed = new Counter({
 /** Requests refused by authentication or authorization. */
 export const authRefusals = new Counter({
   name: 'media_graph_auth_refusals_total',
-  help: 'Requests refused by authentication or authorization, by reason (unauthenticated, forbidden, router_secret, origin, signed_url).',
+  help: 'Requests refused by authentication or authorization, by reason (unauthenticated, forbidden).',
   labelNames: ['reason'] as const,
   registers,
 });
