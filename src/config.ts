@@ -4,8 +4,8 @@ import { z } from 'zod';
 export const DEFAULT_RELAY_GC_INTERVAL_BYTES = 2 * 1024 * 1024;
 
 /**
- * Every environment variable media-graph reads, with its default. The README's configuration table is
- * generated from the same list by hand: keep them in step (a test compares them).
+ * Every environment variable media-graph reads, with its default. docs/configuration.md's tables are written
+ * from the same list by hand: keep them in step (a test compares them).
  */
 /**
  * A decimal integer variable in `[min, max]`. Not `z.coerce.number()`: `Number()` reads ' ' as 0, and accepts

@@ -19,7 +19,8 @@ Options:
   -h, --help   print this help
 
 Configuration comes only from environment variables (docs/configuration.md), e.g. PORT, HOST,
-PUBLIC_BASE_URL, LOG_LEVEL, EMULATORS. Logs are JSON lines on stdout.
+PUBLIC_BASE_URL, LOG_LEVEL, EMULATORS. Logs are JSON lines on stdout, with one plain line
+(media-graph: GraphQL at ...) once it listens.
 
 Exit status: 0 after a signal and a graceful shutdown, 1 when HOST:PORT cannot be bound (in use, not
 allowed, or not an address of this machine), 2 bad usage or configuration.

@@ -60,9 +60,9 @@ export interface Gateway {
   /** Base URL of the separate metrics listener (`METRICS_PORT`), e.g. `http://127.0.0.1:9464`; undefined when none. */
   readonly metricsUrl: string | undefined;
   /**
-   * Graceful shutdown: readiness turns off, the listener closes, WebSockets close with 1001, in-flight HTTP
-   * requests drain for up to `SHUTDOWN_GRACE_MS`, then clients and emulators close, and the spans still queued are
-   * exported. Idempotent.
+   * Graceful shutdown: readiness turns off, WebSockets close with 1001, SSE subscriptions end with `SHUTTING_DOWN`
+   * and `complete`, the live hub stops, the listener closes while in-flight HTTP requests drain for up to
+   * `SHUTDOWN_GRACE_MS`, then clients and emulators close, and the spans still queued are exported. Idempotent.
    */
   close(): Promise<void>;
 }
