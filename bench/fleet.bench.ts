@@ -43,6 +43,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createBenchAuth, type BenchAuth } from './support/bench-auth.js';
+import { summariseReports } from './support/client-reports.js';
+import { histogramCount, mergeHistograms } from './support/histogram.js';
 import { BENCH_AWS_ENV, cpuMs, REPO_ROOT, startBenchChild } from './support/children.js';
 import { CliChild } from './support/cli-child.js';
 import { fragmentList, getMediaStats, openSessions } from './support/emulator-http.js';
@@ -50,7 +52,6 @@ import { freePort } from './support/free-port.js';
 import type { ClientWindowReport, FanoutClientCommands } from './support/fanout-commands.js';
 import { fanoutSubscription, type FanoutSubscription } from './support/fanout-document.js';
 import { formatSection, formatTables, missedTargets, type FailoverResult, type FleetResults, type FleetTargets, type FleetTierResult, type StreamMemory } from './support/fleet-report.js';
-import { histogramCount, histogramPercentile, histogramRange, mergeHistograms } from './support/histogram.js';
 import { describeError, pidOf, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readMachineCpu, readProcessUsage, type ProcessUsage } from './support/proc-usage.js';
@@ -341,25 +342,6 @@ async function streamMemory(ctx: Context, spec: TierSpec): Promise<StreamMemory>
 }
 
 /** Sums the client reports of a window: deliveries, latency, per-client completeness. */
-function summariseReports(reports: readonly ClientWindowReport[], sourceFragments: number, connected: number) {
-  const latency = mergeHistograms(reports.map((report) => report.latencyHistogram));
-  const perClient = mergeHistograms(reports.map((report) => report.stampedPerClient));
-  if (histogramCount(perClient) !== connected) console.error(`clients reported ${histogramCount(perClient)} subscribers, expected ${connected}`);
-  const sum = (pick: (report: ClientWindowReport) => number): number => reports.reduce((total, report) => total + pick(report), 0);
-  const deliveries = sum((report) => report.deliveries);
-  return {
-    deliveries,
-    latency: deliveries === 0 ? null : { p50: histogramPercentile(latency, 50), p99: histogramPercentile(latency, 99), max: histogramRange(latency).max },
-    clientsWithEveryFragment: perClient.filter(([count]) => count >= sourceFragments).reduce((total, [, clients]) => total + clients, 0),
-    fewestFragments: perClient[0]?.[0] ?? 0,
-    gaps: sum((report) => report.gaps),
-    errors: sum((report) => report.errors),
-    closed: sum((report) => report.closed),
-    duplicates: sum((report) => report.duplicates),
-    outOfOrder: sum((report) => report.outOfOrder),
-  };
-}
-
 /**
  * F2: SIGKILLs the gateway holding the GetMedia and measures how the survivors' subscribers fare. The holder is the
  * gateway owning the caller port of the stream's one open GetMedia session.
