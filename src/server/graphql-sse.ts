@@ -144,7 +144,9 @@ export function createSseRouter(
       // single-connection stream or a request that never started streaming.
       await new Promise<void>((resolve) => setImmediate(resolve));
       for (const res of open) {
-        if (res.headersSent && String(res.getHeader('content-type')).startsWith('text/event-stream') && res.writable) res.end(SHUTDOWN_COMMENT);
+        // Ended by graphql-sse and still flushing its last events to a slow reader: the HTTP drain waits for it.
+        if (res.writableEnded) continue;
+        if (res.headersSent && String(res.getHeader('content-type')).startsWith('text/event-stream')) res.end(SHUTDOWN_COMMENT);
         else res.destroy();
       }
       open.clear();
