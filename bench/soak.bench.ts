@@ -17,18 +17,18 @@
  * `SOAK_SUBSCRIBERS` (default 10,000), `SOAK_DURATION_MS` (default 3,600,000), `SOAK_WARMUP_MS` (default 180,000),
  * `SOAK_SAMPLE_MS` (default 60,000), `SOAK_FRAGMENT_MS` (default 2,000).
  */
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBenchAuth } from './support/bench-auth.js';
 import { summariseReports } from './support/client-reports.js';
-import { BENCH_AWS_ENV, cpuMs, positiveInteger, REPO_ROOT, startBenchChild } from './support/children.js';
+import { cpuMs, positiveInteger, REPO_ROOT, startBenchChild } from './support/children.js';
 import { CliChild } from './support/cli-child.js';
 import { fragmentList, getMediaStats } from './support/emulator-http.js';
 import type { FanoutClientCommands } from './support/fanout-commands.js';
 import { fanoutSubscription } from './support/fanout-document.js';
+import { kinesisGatewayEnv } from './support/gateway-env.js';
 import { pidOf, requireLoopback, runSupervised, type ChildServer } from './support/ipc.js';
 import { describeMachine, formatMachine } from './support/machine.js';
 import { readProcessUsage } from './support/proc-usage.js';
@@ -48,8 +48,6 @@ const PLAN = {
 const RESULTS_PATH = join(REPO_ROOT, 'bench', 'RESULTS.md');
 const OPERATIONS_PATH = join(REPO_ROOT, 'schema', 'operations', 'streams.graphql');
 const READY_LINE = /^media-graph: GraphQL at (http:\/\/\S+)\/graphql\b/;
-/** The Objects API is not exercised: its endpoint is a port nothing listens on. */
-const UNUSED_MEDIASTORE_ENDPOINT = 'http://127.0.0.1:9';
 
 const OVERRIDES = ['SOAK_SUBSCRIBERS', 'SOAK_DURATION_MS', 'SOAK_WARMUP_MS', 'SOAK_SAMPLE_MS', 'SOAK_FRAGMENT_MS'];
 const settings = {
@@ -100,21 +98,7 @@ async function run(): Promise<boolean> {
   const { child: gateway, match: ready } = await startCli({
     name: 'gateway',
     ...CliChild.mediaGraph(['serve']),
-    env: {
-      NODE_ENV: 'production',
-      ...auth.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      SIGNING_SECRET: randomBytes(32).toString('hex'),
-      KINESIS_ENDPOINT: emulatorEndpoint,
-      KINESIS_REGION: 'us-east-1',
-      OBJECT_STORE: 'mediastore',
-      MEDIASTORE_ENDPOINT: UNUSED_MEDIASTORE_ENDPOINT,
-      EMULATORS: 'off',
-      SHUTDOWN_GRACE_MS: '2000',
-      ...BENCH_AWS_ENV,
-    },
+    env: kinesisGatewayEnv(auth, emulatorEndpoint),
     ready: READY_LINE,
     readyTimeoutMs: PLAN.startTimeoutMs,
   });

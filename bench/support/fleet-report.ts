@@ -1,3 +1,4 @@
+import type { ClientsSummary } from './client-reports.js';
 import type { OpCosts } from './redis-op-cost.js';
 
 /**
@@ -5,8 +6,8 @@ import type { OpCosts } from './redis-op-cost.js';
  * Markdown, so the report says only what was measured.
  */
 
-/** One tier: some gateways, some subscribers each, one measurement window. */
-export interface FleetTierResult {
+/** One tier: some gateways, some subscribers each, one measurement window; what its clients saw is the {@link ClientsSummary}. */
+export interface FleetTierResult extends ClientsSummary {
   /** e.g. `fleet-1000`. */
   readonly label: string;
   readonly kind: 'fleet' | 'single';
@@ -23,8 +24,6 @@ export interface FleetTierResult {
   readonly windowMs: number;
   /** Fragments the emulator produced (server timestamp) inside the window. */
   readonly sourceFragments: number;
-  readonly deliveries: number;
-  readonly latency: { readonly p50: number; readonly p99: number; readonly max: number } | null;
   /** User + system CPU of all gateways of the tier over the window, ms. */
   readonly gatewayCpuMs: number;
   readonly clientCpuMs: number;
@@ -37,14 +36,6 @@ export interface FleetTierResult {
   readonly upstreamMaxOpen: number;
   /** Redis over the window; in a local-hub tier only its own background work (null when not sampled). */
   readonly redis: { readonly commands: number; readonly cpuMs: number; readonly byCommand: readonly (readonly [string, number])[] } | null;
-  readonly clientsWithEveryFragment: number;
-  /** Fewest window fragments any subscriber received. */
-  readonly fewestFragments: number;
-  readonly gaps: number;
-  readonly errors: number;
-  readonly closed: number;
-  readonly duplicates: number;
-  readonly outOfOrder: number;
 }
 
 /** The F2 failover measured at the end of a fleet tier. */
